@@ -1,0 +1,15 @@
+"""Generate the mini world into a local mirror of every source (DESIGN §5)."""
+
+from align_transfer.mini_world import generate
+from align_transfer.runner import logged
+
+with logged(snakemake) as log:
+    world = snakemake.params.world
+    generate(
+        snakemake.output[0],
+        seed=world["seed"],
+        sizes=world["sizes"],
+        anchor_share=world["anchor_share"],
+        pairs=snakemake.params.pairs,
+    )
+    log.info("mini world written to %s", snakemake.output[0])

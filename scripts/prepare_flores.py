@@ -1,0 +1,13 @@
+"""Write FLORES-200 dev and devtest for each language, checked to be line-parallel."""
+
+from align_transfer.flores import read_flores, write_flores
+from align_transfer.runner import logged
+
+with logged(snakemake) as log:
+    raw = iter(snakemake.input)
+    out = iter(snakemake.output)
+    for split in snakemake.params.splits:
+        codes = snakemake.params.codes
+        texts = read_flores({code: next(raw) for code in codes})
+        write_flores(texts, {code: next(out) for code in codes})
+        log.info("%s: %d languages x %d sentences", split, len(codes), len(texts[codes[0]]))

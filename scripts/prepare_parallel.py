@@ -1,0 +1,14 @@
+"""Clean, deduplicate, shuffle and cap one parallel corpus (paper §4.2)."""
+
+from align_transfer.parallel import prepare_parallel
+from align_transfer.runner import logged
+
+with logged(snakemake):
+    prepare_parallel(
+        snakemake.input[0],
+        snakemake.output[0],
+        pair=snakemake.wildcards.pair,
+        max_chars=snakemake.params.max_chars,
+        cap=snakemake.params.cap,
+        seed=snakemake.params.seed,
+    )

@@ -1,0 +1,67 @@
+"""Atomic outputs and input errors that name their place.
+
+Every output is complete or absent: writers write to a temporary name beside the target and
+rename it into place only when they finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """Bad input, with the file and line (or key) at fault in its message."""
+
+    def __init__(self, path, message: str, line: int | None = None):
+        where = f"{path}:{line}" if line is not None else f"{path}"
+        super().__init__(f"{where}: {message}")
+        self.path = str(path)
+        self.line = line
+
+
+@contextlib.contextmanager
+def atomic_path(target):
+    """Yield a temporary path beside ``target``; move it onto ``target`` only on success.
+
+    Works for files and directories alike. On error the temporary path is removed and
+    ``target`` is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)) / target.name
+    try:
+        yield tmp
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp.parent, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_open(target, mode: str = "w", **kwargs):
+    """Open a temporary file that replaces ``target`` when the block ends without error."""
+    if "b" not in mode:
+        kwargs.setdefault("encoding", "utf-8")
+        kwargs.setdefault("newline", "\n")
+    with atomic_path(target) as tmp:
+        with open(tmp, mode, **kwargs) as handle:
+            yield handle
+
+
+@contextlib.contextmanager
+def all_or_nothing(paths):
+    """Remove every path in ``paths`` if the block fails, so a multi-file output is never partial."""
+    try:
+        yield
+    except BaseException:
+        for path in map(Path, paths):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,79 @@
+# Target lists from the config, wildcard constraints and small helpers. No heavy imports.
+import sys
+
+SOURCES = config["sources"]
+DOWNLOAD = SOURCES["download"]
+PAIRS = {p["pair"]: p for p in config["alignment"]["pairs"]}
+SOURCE_LANG = config["finetune"]["source"]
+EVAL_LANGS = {lang["lang"]: lang for lang in config["evaluation"]["languages"]}
+LANGS = {SOURCE_LANG["lang"]: SOURCE_LANG, **EVAL_LANGS}
+# A generated world is an input of every download, so it exists before they read their mirror.
+MINI_WORLD = ["resources/mini_world"] if config["mini_world"] else []
+
+
+def config_error(key, message):
+    raise ValueError(f"config {key}: {message}")
+
+
+LEXICONS = {}
+for entry in config["data"]["lexicons"]:
+    if entry["source"] == "skip":
+        print(f"note: lexicon {entry['pair']} skipped (data.lexicons: source: skip)", file=sys.stderr)
+    else:
+        LEXICONS[entry["pair"]] = entry["source"]
+
+
+def retrieval_pairs():
+    return [p for group in config["analysis"]["retrieval_groups"] for p in group["pairs"]]
+
+
+def flores_code(short):
+    codes = config["analysis"]["flores_codes"]
+    if short not in codes:
+        config_error("analysis.flores_codes", f"'{short}' (used in analysis.retrieval_groups) has no FLORES code")
+    return codes[short]
+
+
+FLORES_LANGS = sorted(
+    {flores_code(code) for pair in retrieval_pairs() for code in pair.split("-")}
+    | {lang["sib"] for lang in LANGS.values()}
+)
+FLORES_SPLITS = ["dev", "devtest"]
+
+
+def ud_splits(lang):
+    """The UD splits a language needs: training and dev for the source, the test split elsewhere."""
+    splits = {config["evaluation"]["split"]} if lang in EVAL_LANGS else set()
+    if lang == SOURCE_LANG["lang"]:
+        splits |= {config["finetune"]["pos"]["train_split"], config["finetune"]["pos"]["dev_split"]}
+    return sorted(splits)
+
+
+def sib_splits(lang):
+    splits = {config["evaluation"]["split"]} if lang in EVAL_LANGS else set()
+    if lang == SOURCE_LANG["lang"]:
+        splits |= {"train", "dev"}
+    return sorted(splits)
+
+
+def ud_raw(lang, split):
+    info = LANGS[lang]
+    return f"resources/ud/{info['treebank']}/{info['ud_prefix']}-ud-{split}.conllu"
+
+
+def data_targets():
+    targets = expand("results/data/parallel/{pair}.tsv", pair=PAIRS)
+    targets += expand("results/data/lexicon/{pair}.tsv", pair=LEXICONS)
+    targets += expand("results/data/flores/{split}/{code}.txt", split=FLORES_SPLITS, code=FLORES_LANGS)
+    for lang in LANGS:
+        targets += expand("results/data/ud/{lang}/{split}.jsonl", lang=lang, split=ud_splits(lang))
+        targets += expand("results/data/sib200/{lang}/{split}.tsv", lang=lang, split=sib_splits(lang))
+    if config["encoder"]["source"] == "hub":
+        targets.append("resources/encoder")
+    return targets
+
+
+wildcard_constraints:
+    pair=r"[a-z]{2,3}-[a-z]{2,3}",
+    lang=r"[a-z]{2,3}",
+    split=r"train|dev|test",
