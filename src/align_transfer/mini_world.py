@@ -47,7 +47,7 @@ class Language:
     flores: str
     script: str  # latin, cyrillic, devanagari, arabic, hangul, kana
     order: str  # SVO or SOV
-    groups: tuple  # (group, probability of taking that group's root), tried in order
+    groups: tuple  # language groups, oldest first: a word comes from the first whose root survives
     articles: bool = False
     adjective_after: bool = False
     postpositions: bool = False
@@ -62,26 +62,28 @@ class Language:
 LANGUAGES = {
     lang.code: lang
     for lang in [
-        Language("en", "English", "eng_Latn", "latin", "SVO", (("germanic", 0.6), ("ie", 0.4)), articles=True),
-        Language("de", "German", "deu_Latn", "latin", "SOV", (("germanic", 0.6), ("ie", 0.4)),
+        Language("en", "English", "eng_Latn", "latin", "SVO", ("ie", "germanic"), articles=True),
+        Language("de", "German", "deu_Latn", "latin", "SOV", ("ie", "germanic"),
                  articles=True, contractions=True, noun_suffix="en", verb_suffix="t"),
-        Language("es", "Spanish", "spa_Latn", "latin", "SVO", (("romance", 0.7), ("ie", 0.4)),
+        Language("es", "Spanish", "spa_Latn", "latin", "SVO", ("ie", "romance"),
                  articles=True, adjective_after=True, contractions=True, noun_suffix="o", verb_suffix="ar"),
-        Language("fr", "French", "fra_Latn", "latin", "SVO", (("romance", 0.7), ("ie", 0.4)),
+        Language("fr", "French", "fra_Latn", "latin", "SVO", ("ie", "romance"),
                  articles=True, adjective_after=True, contractions=True, noun_suffix="e", verb_suffix="er"),
-        Language("ru", "Russian", "rus_Cyrl", "cyrillic", "SVO", (("ie", 0.35), ("steppe", 0.3)), verb_suffix="it"),
-        Language("kk", "Kazakh", "kaz_Cyrl", "cyrillic", "SOV", (("steppe", 0.3), ("east", 0.25)),
+        Language("ru", "Russian", "rus_Cyrl", "cyrillic", "SVO", ("ie", "steppe"), verb_suffix="it"),
+        Language("kk", "Kazakh", "kaz_Cyrl", "cyrillic", "SOV", ("steppe", "east"),
                  postpositions=True, noun_suffix="lar"),
-        Language("ja", "Japanese", "jpn_Jpan", "kana", "SOV", (("east", 0.35),),
+        Language("ja", "Japanese", "jpn_Jpan", "kana", "SOV", ("east",),
                  postpositions=True, case_particles=True, spaces=False, full_stop="。"),
-        Language("ko", "Korean", "kor_Hang", "hangul", "SOV", (("east", 0.35),), postpositions=True, case_particles=True),
-        Language("hi", "Hindi", "hin_Deva", "devanagari", "SOV", (("indoiranian", 0.5), ("ie", 0.3)),
+        Language("ko", "Korean", "kor_Hang", "hangul", "SOV", ("east",), postpositions=True, case_particles=True),
+        Language("hi", "Hindi", "hin_Deva", "devanagari", "SOV", ("ie", "indoiranian"),
                  postpositions=True, full_stop="।"),
-        Language("fa", "Persian", "pes_Arab", "arabic", "SOV", (("indoiranian", 0.5), ("ie", 0.3)),
+        Language("fa", "Persian", "pes_Arab", "arabic", "SOV", ("ie", "indoiranian"),
                  adjective_after=True),
     ]
 }  # fmt: skip
 
+# How often a group's root survives for a concept: the relatedness between its languages.
+GROUP_SHARE = {"ie": 0.25, "germanic": 0.6, "romance": 0.7, "indoiranian": 0.5, "steppe": 0.3, "east": 0.35}
 TOPIC_SIZES = {"NOUN": 12, "VERB": 5, "ADJ": 4}
 GENERAL_SIZES = {"NOUN": 15, "VERB": 8, "ADJ": 8, "ADV": 6, "DET": 4, "ADP": 6, "PRON": 5, "CCONJ": 1}
 NAMES = ["anna", "marek", "sofi", "tomas", "lina", "karim", "elena", "omar", "nadia", "pavel", "rosa", "timur"]
@@ -130,13 +132,12 @@ class World:
         for concept, upos, topic in self.concepts:
             self.by_upos.setdefault((upos, topic), []).append(concept)
         self.upos = {c: u for c, u, _ in self.concepts}
-        groups = sorted({g for lang in LANGUAGES.values() for g, _ in lang.groups})
         self.words = {code: {} for code in LANGUAGES}
         for concept, upos, _ in self.concepts:
             length = 1 if upos in ("DET", "ADP", "PRON", "CCONJ") else rng.choice((2, 2, 3))
-            roots = {g: _proto_word(rng, length) for g in groups}
+            surviving = {g: _proto_word(rng, length) for g, p in GROUP_SHARE.items() if rng.random() < p}
             for code, lang in LANGUAGES.items():
-                proto = next((roots[g] for g, p in lang.groups if rng.random() < p), None)
+                proto = next((surviving[g] for g in lang.groups if g in surviving), None)
                 proto = proto or _proto_word(rng, length)
                 suffix = {"NOUN": lang.noun_suffix, "VERB": lang.verb_suffix}.get(upos, "")
                 self.words[code][concept] = transliterate(proto + suffix, lang.script)

@@ -1,6 +1,8 @@
 # Target lists from the config, wildcard constraints and small helpers. No heavy imports.
 import sys
 
+ENV = "../envs/align_transfer.yaml"
+
 SOURCES = config["sources"]
 DOWNLOAD = SOURCES["download"]
 PAIRS = {p["pair"]: p for p in config["alignment"]["pairs"]}

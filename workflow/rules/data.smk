@@ -15,13 +15,15 @@ localrules:
 rule generate_mini_world:
     output:
         directory("resources/mini_world"),
-    params:
-        world=config["mini_world"],
-        pairs=list(PAIRS),
     log:
         "logs/data/generate_mini_world.log",
     benchmark:
         "benchmarks/data/generate_mini_world.tsv"
+    conda:
+        ENV
+    params:
+        world=config["mini_world"],
+        pairs=list(PAIRS),
     script:
         "../../scripts/generate_mini_world.py"
 
@@ -31,12 +33,14 @@ rule download_parallel:
         MINI_WORLD,
     output:
         "resources/opus/OPUS-{corpus}/{version}/moses/{pair}.txt.zip",
+    log:
+        "logs/data/download_parallel/{corpus}_{version}_{pair}.log",
+    conda:
+        ENV
     params:
         name="opus",
         source=SOURCES["opus"],
         download=DOWNLOAD,
-    log:
-        "logs/data/download_parallel/{corpus}_{version}_{pair}.log",
     script:
         "../../scripts/download_file.py"
 
@@ -46,13 +50,15 @@ rule download_lexicon:
         MINI_WORLD,
     output:
         "resources/muse/dictionaries/{pair}.txt",
+    log:
+        "logs/data/download_lexicon/{pair}.log",
+    conda:
+        ENV
     params:
         name="muse",
         source=SOURCES["muse"],
         location=lambda wc: None if LEXICONS[wc.pair] == "muse" else LEXICONS[wc.pair],
         download=DOWNLOAD,
-    log:
-        "logs/data/download_lexicon/{pair}.log",
     script:
         "../../scripts/download_file.py"
 
@@ -62,15 +68,17 @@ rule download_ud:
         MINI_WORLD,
     output:
         "resources/ud/{treebank}/{file}",
+    log:
+        "logs/data/download_ud/{treebank}/{file}.log",
+    wildcard_constraints:
+        treebank=r"UD_[^/]+",
+        file=r"[^/]+\.conllu",
+    conda:
+        ENV
     params:
         name="ud",
         source=SOURCES["ud"],
         download=DOWNLOAD,
-    wildcard_constraints:
-        treebank=r"UD_[^/]+",
-        file=r"[^/]+\.conllu",
-    log:
-        "logs/data/download_ud/{treebank}/{file}.log",
     script:
         "../../scripts/download_file.py"
 
@@ -80,12 +88,14 @@ rule download_sib200:
         MINI_WORLD,
     output:
         "resources/sib200/data/annotated/{code}/{split}.tsv",
+    log:
+        "logs/data/download_sib200/{code}_{split}.log",
+    conda:
+        ENV
     params:
         name="sib200",
         source=SOURCES["sib200"],
         download=DOWNLOAD,
-    log:
-        "logs/data/download_sib200/{code}_{split}.log",
     script:
         "../../scripts/download_file.py"
 
@@ -99,13 +109,15 @@ rule download_flores:
             split=FLORES_SPLITS,
             code=FLORES_LANGS,
         ),
+    log:
+        "logs/data/download_flores.log",
+    conda:
+        ENV
     params:
         source=SOURCES["flores"],
         codes=FLORES_LANGS,
         splits=FLORES_SPLITS,
         download=DOWNLOAD,
-    log:
-        "logs/data/download_flores.log",
     script:
         "../../scripts/download_flores.py"
 
@@ -113,32 +125,34 @@ rule download_flores:
 rule download_encoder:
     output:
         directory("resources/encoder"),
-    params:
-        encoder=config["encoder"],
     log:
         "logs/data/download_encoder.log",
+    conda:
+        ENV
+    params:
+        encoder=config["encoder"],
     script:
         "../../scripts/download_encoder.py"
 
 
 rule prepare_parallel:
     input:
-        lambda wc: "resources/opus/OPUS-{corpus}/{version}/moses/{pair}.txt.zip".format(
-            **PAIRS[wc.pair]
-        ),
+        lambda wc: "resources/opus/OPUS-{corpus}/{version}/moses/{pair}.txt.zip".format(**PAIRS[wc.pair]),
     output:
         "results/data/parallel/{pair}.tsv",
-    params:
-        cap=lambda wc: PAIRS[wc.pair]["cap"],
-        max_chars=config["data"]["parallel_max_chars"],
-        seed=config["data"]["shuffle_seed"],
     log:
         "logs/data/prepare_parallel/{pair}.log",
     benchmark:
         "benchmarks/data/prepare_parallel/{pair}.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=4000,
         runtime=20,
+    params:
+        cap=lambda wc: PAIRS[wc.pair]["cap"],
+        max_chars=config["data"]["parallel_max_chars"],
+        seed=config["data"]["shuffle_seed"],
     script:
         "../../scripts/prepare_parallel.py"
 
@@ -152,6 +166,8 @@ rule prepare_lexicon:
         "logs/data/prepare_lexicon/{pair}.log",
     benchmark:
         "benchmarks/data/prepare_lexicon/{pair}.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=1000,
         runtime=5,
@@ -168,16 +184,18 @@ rule prepare_flores:
             split=FLORES_SPLITS,
             code=FLORES_LANGS,
         ),
-    params:
-        codes=FLORES_LANGS,
-        splits=FLORES_SPLITS,
     log:
         "logs/data/prepare_flores.log",
     benchmark:
         "benchmarks/data/prepare_flores.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        codes=FLORES_LANGS,
+        splits=FLORES_SPLITS,
     script:
         "../../scripts/prepare_flores.py"
 
@@ -191,6 +209,8 @@ rule prepare_ud:
         "logs/data/prepare_ud/{lang}_{split}.log",
     benchmark:
         "benchmarks/data/prepare_ud/{lang}_{split}.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=2000,
         runtime=10,
@@ -207,6 +227,8 @@ rule prepare_sib200:
         "logs/data/prepare_sib200/{lang}_{split}.log",
     benchmark:
         "benchmarks/data/prepare_sib200/{lang}_{split}.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=1000,
         runtime=5,

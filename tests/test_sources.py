@@ -1,0 +1,100 @@
+import hashlib
+import json
+import tarfile
+
+import numpy as np
+import pytest
+from safetensors.numpy import save_file
+
+from align_transfer.sources import SourceError, fetch_encoder, fetch_file, fetch_flores, fetch_location
+
+NO_RETRY = {"retries": 2, "backoff": 0.0, "timeout": 2.0}
+
+
+def mirror_with(tmp_path, relpath, text):
+    path = tmp_path / "mirror" / relpath
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    return tmp_path / "mirror"
+
+
+def test_fetch_file_reads_a_mirror_laid_out_like_the_source(tmp_path):
+    mirror = mirror_with(tmp_path, "UD_English-EWT/en_ewt-ud-dev.conllu", "content")
+    source = {"url": "https://unused/{treebank}/{file}", "mirror": str(mirror)}
+    dest = tmp_path / "out" / "en_ewt-ud-dev.conllu"
+    fetch_file("ud", source, {"treebank": "UD_English-EWT", "file": "en_ewt-ud-dev.conllu"}, dest, NO_RETRY)
+    assert dest.read_text() == "content"
+
+
+def test_a_file_missing_from_the_mirror_says_which_and_where(tmp_path):
+    mirror = mirror_with(tmp_path, "dictionaries/en-de.txt", "a b\n")
+    with pytest.raises(SourceError, match=r"source 'muse': .*dictionaries/en-fr\.txt is missing from the mirror"):
+        fetch_file("muse", {"url": "x", "mirror": str(mirror)}, {"pair": "en-fr"}, tmp_path / "o.txt", NO_RETRY)
+
+
+def test_checksums_are_checked_and_a_wrong_one_keeps_nothing(tmp_path):
+    mirror = mirror_with(tmp_path, "dictionaries/en-de.txt", "a b\n")
+    good = hashlib.sha256(b"a b\n").hexdigest()
+    dest = tmp_path / "out" / "en-de.txt"
+    source = {"url": "x", "mirror": str(mirror), "sha256": {"dictionaries/en-de.txt": good}}
+    fetch_file("muse", source, {"pair": "en-de"}, dest, NO_RETRY)
+    assert dest.read_text() == "a b\n"
+    dest.unlink()
+    source["sha256"]["dictionaries/en-de.txt"] = "0" * 64
+    with pytest.raises(SourceError, match=rf"checksum mismatch for muse file .*dictionaries/en-de\.txt: expected sha256 0{{64}}, got {good}"):
+        fetch_file("muse", source, {"pair": "en-de"}, dest, NO_RETRY)
+    assert not dest.exists() and list(dest.parent.iterdir()) == []
+
+
+def test_an_offline_download_names_the_source_and_the_mirror_setting(tmp_path):
+    source = {"url": "http://127.0.0.1:9/OPUS-{corpus}/{version}/moses/{pair}.txt.zip"}
+    fields = {"corpus": "Europarl", "version": "v8", "pair": "de-en"}
+    with pytest.raises(SourceError) as error:
+        fetch_file("opus", source, fields, tmp_path / "de-en.txt.zip", NO_RETRY)
+    message = str(error.value)
+    assert "source 'opus' failed" in message and "after 2 attempts" in message
+    assert "http://127.0.0.1:9/OPUS-Europarl/v8/moses/de-en.txt.zip" in message
+    assert "set `sources.opus.mirror`" in message
+    assert not (tmp_path / "de-en.txt.zip").exists()
+
+
+def test_fetch_location_downloads_urls(tmp_path):
+    origin = tmp_path / "alt.txt"
+    origin.write_text("en kk\n")
+    fetch_location("muse", origin.as_uri(), tmp_path / "got.txt", NO_RETRY)
+    assert (tmp_path / "got.txt").read_text() == "en kk\n"
+
+
+def test_flores_tarball_is_extracted_for_the_wanted_languages(tmp_path):
+    tree = tmp_path / "src"
+    for split in ("dev", "devtest"):
+        for code in ("eng_Latn", "deu_Latn", "fra_Latn"):
+            path = tree / "flores200_dataset" / split / f"{code}.{split}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"{code} {split}\n")
+    tarball = tmp_path / "flores200_dataset.tar.gz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        archive.add(tree / "flores200_dataset", arcname="flores200_dataset")
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    source = {"url": tarball.as_uri(), "sha256": {"flores200_dataset.tar.gz": digest}}
+    dest = tmp_path / "resources" / "flores"
+    fetch_flores(source, ["eng_Latn", "deu_Latn"], ["dev", "devtest"], dest, NO_RETRY)
+    got = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
+    assert got == [f"flores200_dataset/{s}/{c}.{s}" for s in ("dev", "devtest") for c in ("deu_Latn", "eng_Latn")]
+    # the same tree read as a mirror gives the same files
+    mirrored = tmp_path / "mirrored"
+    fetch_flores({"url": "x", "mirror": str(tree)}, ["eng_Latn", "deu_Latn"], ["dev", "devtest"], mirrored, NO_RETRY)
+    assert (mirrored / "flores200_dataset/dev/deu_Latn.dev").read_text() == "deu_Latn dev\n"
+
+
+def test_encoder_mirror_is_copied_without_pickles(tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    save_file({"w": np.zeros(2, dtype=np.float32)}, model / "model.safetensors")
+    (model / "pytorch_model.bin").write_bytes(b"pickle")
+    dest = tmp_path / "resources" / "encoder"
+    fetch_encoder({"mirror": str(model)}, dest)
+    assert sorted(p.name for p in dest.iterdir()) == ["config.json", "model.safetensors"]
+    with pytest.raises(SourceError, match="not a Hugging Face model folder"):
+        fetch_encoder({"mirror": str(tmp_path / "nothing")}, tmp_path / "other")

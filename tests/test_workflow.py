@@ -1,0 +1,81 @@
+"""The workflow as a whole: dry runs of both configs, config validation, lint and format."""
+
+import re
+import subprocess
+import tomllib
+
+import yaml
+
+from conftest import REPO, SNAKEMAKE, job_counts, snakemake
+
+# Every job of the paper's grid that exists so far, per rule: one place that says what a
+# change to the DAG does to the cluster's job count.
+PAPER_JOBS = {
+    "download_encoder": 1,
+    "download_flores": 1,
+    "download_lexicon": 8,  # 9 English pairs, en-kk skipped: MUSE has no Kazakh
+    "download_parallel": 4,
+    "download_sib200": 11,  # English train + dev, the 9 evaluation languages' test
+    "download_ud": 11,  # the same, for UD
+    "prepare_flores": 1,
+    "prepare_lexicon": 8,
+    "prepare_parallel": 4,
+    "prepare_sib200": 11,
+    "prepare_ud": 11,
+    "all": 1,
+}
+MINI_JOBS = PAPER_JOBS | {
+    "generate_mini_world": 1,
+    "download_encoder": 0,
+    "download_lexicon": 9,
+    "download_parallel": 2,
+    "prepare_lexicon": 9,
+    "prepare_parallel": 2,
+}
+
+
+def test_paper_dry_run_lists_every_data_job_offline(tmp_path):
+    result = snakemake(tmp_path, "-n", "--quiet", "rules")
+    assert job_counts(result.stdout) == PAPER_JOBS
+    assert "note: lexicon en-kk skipped" in result.stderr
+
+
+def test_mini_dry_run(tmp_path):
+    result = snakemake(tmp_path, "-n", "--quiet", "rules", overlays=[REPO / "config/mini.yaml"])
+    assert job_counts(result.stdout) == {rule: n for rule, n in MINI_JOBS.items() if n}
+
+
+def test_a_config_typo_names_the_key(tmp_path):
+    result = snakemake(tmp_path, "-n", overlays=[{"alignment": {"learnin_rate": 1e-5}}], check=False)
+    assert result.returncode != 0
+    assert "'learnin_rate' was unexpected" in result.stdout + result.stderr
+
+
+def test_a_bad_loss_code_is_refused(tmp_path):
+    result = snakemake(tmp_path, "-n", overlays=[{"alignment": {"losses": ["S1W0M0", "S0W0M0"]}}], check=False)
+    assert result.returncode != 0
+    assert "'S0W0M0' is not one of" in result.stdout + result.stderr
+
+
+def test_a_retrieval_language_without_flores_code_names_the_key(tmp_path):
+    overlay = {"analysis": {"retrieval_groups": [{"group": "g", "pairs": ["deu-xyz"]}]}}
+    result = snakemake(tmp_path, "-n", overlays=[overlay], check=False)
+    assert result.returncode != 0
+    assert "config analysis.flores_codes: 'xyz'" in result.stdout + result.stderr
+
+
+def test_lint_and_format_are_clean():
+    lint = subprocess.run([str(SNAKEMAKE), "--lint"], cwd=REPO, capture_output=True, text=True)
+    assert lint.returncode == 0 and "Congratulations" in lint.stdout + lint.stderr, lint.stdout + lint.stderr
+    snakefmt = SNAKEMAKE.parent / "snakefmt"
+    fmt = subprocess.run([str(snakefmt), "--check", "workflow"], cwd=REPO, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_conda_env_pins_what_pyproject_pins():
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    pins = dict(re.fullmatch(r"([\w.-]+)==(.+)", dep).groups() for dep in pyproject["project"]["dependencies"])
+    env = yaml.safe_load((REPO / "workflow/envs/align_transfer.yaml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    env_pins = dict(re.fullmatch(r"([\w.-]+)==(.+)", dep).groups() for dep in pip)
+    assert env_pins and all(pins.get(name) == version for name, version in env_pins.items()), env_pins
