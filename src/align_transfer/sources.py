@@ -65,13 +65,23 @@ def mirror_hint(name: str) -> str:
     )
 
 
+def _copy_with_progress(response, out, url: str, total: str | None, every: int = 64 << 20) -> None:
+    done, next_report = 0, every
+    while block := response.read(1 << 20):
+        out.write(block)
+        done += len(block)
+        if done >= next_report:
+            log.info("%s: %d MiB of %s", url, done >> 20, f"{int(total) >> 20} MiB" if total else "?")
+            next_report += every
+
+
 def download_url(url: str, dest, *, retries: int, backoff: float, timeout: float, name: str) -> None:
     """Stream ``url`` into ``dest``, retrying with exponential back-off."""
     request = urllib.request.Request(url, headers={"User-Agent": "align-transfer-workflow"})
     for attempt in range(1, retries + 1):
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response, open(dest, "wb") as out:
-                shutil.copyfileobj(response, out, length=1 << 20)
+                _copy_with_progress(response, out, url, response.headers.get("Content-Length"))
             return
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
             log.warning("source %s: attempt %d/%d for %s failed: %s", name, attempt, retries, url, error)
