@@ -1,8 +1,10 @@
 """The data layer end to end on the mini world, and bad input through the real rules."""
 
+import csv
 import json
 
 import pytest
+import torch
 
 from conftest import REPO, snakemake
 
@@ -83,3 +85,30 @@ def test_a_wrong_checksum_fails_and_keeps_nothing(mini_run):
         "expected sha256 " + "ab" * 32,
         overlays=(MINI, overlay),
     )
+
+
+def test_the_mini_encoder_learned_its_world(mini_run):
+    report = json.loads((mini_run / "results/models/base/pretraining.json").read_text())
+    assert report["mlm_accuracy"] > 2 * report["most_frequent_token_accuracy"]
+
+
+def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run):
+    from safetensors.torch import load_file
+    from transformers import AutoModelForMaskedLM
+
+    base = load_file(mini_run / "results/models/base/model.safetensors")
+    codes = ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"]
+    for pair in ("de-en", "ja-kk"):
+        for code in codes:
+            run = mini_run / f"results/align/{pair}/{code}"
+            assert sorted(p.name for p in run.iterdir()) == ["step20", "step40", "train_log.csv"], run
+            rows = list(csv.DictReader((run / "train_log.csv").open()))
+            assert [int(r["step"]) for r in rows] == [10, 20, 30, 40]
+            for term, flag in zip(("sentence", "word", "mlm"), code[1::2]):
+                assert all(bool(r[f"loss_{term}"]) == (flag == "1") for r in rows), (run, term)
+            if code[3] == "1":  # the word loss falls quickly, even at lr 1e-5
+                assert float(rows[-1]["loss_word"]) < float(rows[0]["loss_word"])
+            weights = load_file(run / "step40/model.safetensors")
+            assert not torch.equal(weights["roberta.encoder.layer.0.attention.self.query.weight"], base["roberta.encoder.layer.0.attention.self.query.weight"])
+    model = AutoModelForMaskedLM.from_pretrained(mini_run / "results/align/ja-kk/S1W0M1/step20")
+    assert model.config.num_hidden_layers == 4

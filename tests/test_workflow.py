@@ -22,22 +22,49 @@ PAPER_JOBS = {
     "prepare_parallel": 4,
     "prepare_sib200": 11,
     "prepare_ud": 11,
+    "prepare_base_encoder": 1,
+    "tokenize_parallel": 4,  # once per corpus, shared by the 7 loss codes
+    "align": 28,  # 4 pairs x 7 loss codes, each writing the 3000 and 6000 step checkpoints
     "all": 1,
 }
 MINI_JOBS = PAPER_JOBS | {
     "generate_mini_world": 1,
     "download_encoder": 0,
+    "prepare_base_encoder": 0,
+    "train_mini_tokenizer": 1,
+    "pretrain_mini_encoder": 1,
     "download_lexicon": 9,
     "download_parallel": 2,
     "prepare_lexicon": 9,
     "prepare_parallel": 2,
+    "tokenize_parallel": 2,
+    "align": 14,
 }
+GPU_RULES = {"align"}
 
 
 def test_paper_dry_run_lists_every_data_job_offline(tmp_path):
     result = snakemake(tmp_path, "-n", "--quiet", "rules")
     assert job_counts(result.stdout) == PAPER_JOBS
     assert "note: lexicon en-kk skipped" in result.stderr
+
+
+def job_resources(output: str) -> list[tuple[str, str]]:
+    """(rule, resources) of every job a dry run lists; local jobs have none."""
+    jobs = []
+    for block in re.split(r"^(?=(?:local)?rule \w+:$)", output, flags=re.M)[1:]:
+        rule = re.match(r"(?:local)?rule (\w+):", block)[1]
+        resources = re.search(r"^    resources: (.*)$", block, re.M)
+        jobs.append((rule, resources[1] if resources else ""))
+    return jobs
+
+
+def test_paper_dry_run_tags_exactly_the_gpu_rules(tmp_path):
+    jobs = job_resources(snakemake(tmp_path, "-n").stdout)
+    assert len(jobs) == sum(PAPER_JOBS.values())
+    for rule, resources in jobs:
+        assert ("gpu=1" in resources.split(", ")) == (rule in GPU_RULES), (rule, resources)
+    assert sum(rule == "align" for rule, _ in jobs) == 28
 
 
 def test_mini_dry_run(tmp_path):

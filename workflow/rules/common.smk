@@ -41,6 +41,12 @@ FLORES_LANGS = sorted(
     | {lang["sib"] for lang in LANGS.values()}
 )
 FLORES_SPLITS = ["dev", "devtest"]
+LOSSES = config["alignment"]["losses"]
+CHECKPOINT_STEPS = sorted(config["alignment"]["checkpoint_steps"])
+if CHECKPOINT_STEPS[-1] > config["alignment"]["steps"]:
+    config_error("alignment.checkpoint_steps", f"{CHECKPOINT_STEPS[-1]} is beyond alignment.steps")
+if config["encoder"]["source"] == "mini" and not (config["encoder"]["mini"] and config["mini_world"]):
+    config_error("encoder", "source: mini needs encoder.mini and a mini_world to pretrain on")
 
 
 def ud_splits(lang):
@@ -70,12 +76,20 @@ def data_targets():
     for lang in LANGS:
         targets += expand("results/data/ud/{lang}/{split}.jsonl", lang=lang, split=ud_splits(lang))
         targets += expand("results/data/sib200/{lang}/{split}.tsv", lang=lang, split=sib_splits(lang))
-    if config["encoder"]["source"] == "hub":
-        targets.append("resources/encoder")
     return targets
+
+
+def align_targets():
+    return expand(
+        "results/align/{pair}/{losses}/{file}",
+        pair=PAIRS,
+        losses=LOSSES,
+        file=[f"step{step}" for step in CHECKPOINT_STEPS] + ["train_log.csv"],
+    )
 
 
 wildcard_constraints:
     pair=r"[a-z]{2,3}-[a-z]{2,3}",
     lang=r"[a-z]{2,3}",
     split=r"train|dev|test",
+    losses=r"S[01]W[01]M[01]",

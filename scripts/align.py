@@ -1,0 +1,18 @@
+"""One alignment run: one pair, one loss code, checkpoints at the configured steps."""
+
+import torch
+
+from align_transfer.align import AlignmentSettings, train_alignment
+from align_transfer.runner import logged
+
+with logged(snakemake):
+    torch.set_num_threads(snakemake.threads)
+    settings = AlignmentSettings.from_config(snakemake.params.alignment, snakemake.wildcards.losses)
+    train_alignment(
+        snakemake.input.encoder,
+        snakemake.input.tokens,
+        dict(zip(snakemake.params.steps, snakemake.output.checkpoints)),
+        snakemake.output.train_log,
+        snakemake.params.work,
+        settings,
+    )

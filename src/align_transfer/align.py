@@ -1,0 +1,373 @@
+"""Phase I: alignment training with the modified HiCTL objective (paper §4.2, DESIGN §4).
+
+One run trains one encoder on one language pair with one loss code. It pads each batch only to
+its longest sequence, computes MLM logits only at masked positions, reads batches from ids
+tokenized once, and touches the host only when it logs. Its resumable state (weights, optimizer,
+scheduler, random generators, step) lives in a work folder outside the rule's outputs, so a
+killed run resumes and ends with the weights an uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import shutil
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_model, save_model
+
+from .io import atomic_path
+from .losses import (
+    LossWeights,
+    bags_of_words,
+    masked_lm,
+    mean_pool,
+    parse_loss_code,
+    sample_negatives,
+    sentence_infonce,
+    word_contrastive,
+)
+
+log = logging.getLogger(__name__)
+TERMS = ("sentence", "word", "mlm")
+
+
+class TrainingInterrupted(RuntimeError):
+    """Raised by ``interrupt_after``: stands in for a kill or a preemption in tests."""
+
+
+@dataclass
+class AlignmentSettings:
+    losses: str
+    learning_rate: float
+    batch_size: int
+    max_length: int
+    word_negatives: int
+    temperature: float
+    steps: int
+    checkpoint_steps: list
+    seed: int
+    sentence_layer: int
+    sentence_pooling: str = "mean"
+    mlm_probability: float = 0.15
+    weight_decay: float = 0.01
+    log_every: int = 50
+    state_every: int = 500
+    bf16: bool = True
+
+    @classmethod
+    def from_config(cls, alignment: dict, losses: str) -> "AlignmentSettings":
+        names = {f.name for f in fields(cls)} - {"losses"}
+        return cls(losses=losses, **{k: v for k, v in alignment.items() if k in names})
+
+    @property
+    def weights(self) -> LossWeights:
+        return parse_loss_code(self.losses)
+
+
+def load_masked_lm(path, device="cpu"):
+    """A masked-LM model (with its head) and its tokenizer, through the Auto classes, with SDPA attention."""
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    model = AutoModelForMaskedLM.from_pretrained(path, attn_implementation="sdpa").to(device)
+    return model, AutoTokenizer.from_pretrained(path)
+
+
+def mlm_head(model) -> torch.nn.Module:
+    """The MLM head of a ``*ForMaskedLM`` model: its one child besides the backbone."""
+    heads = [module for module in model.children() if module is not model.base_model]
+    if len(heads) != 1:
+        raise ValueError(f"{type(model).__name__} has {len(heads)} modules besides its backbone; expected one MLM head")
+    return heads[0]
+
+
+def pad(sequences: list[list[int]], pad_id: int, width: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pad to the longest sequence of this batch (dynamic padding), or to ``width`` if that is longer."""
+    width = max(width, *map(len, sequences))
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
+    return ids, mask
+
+
+class SpecialTokens:
+    """Wraps token ids in the encoder's special tokens as its tokenizer wraps text.
+
+    The template (``<s> x </s>`` and ``<s> x </s></s> y </s>`` for XLM-R, ``[CLS] x [SEP] y [SEP]``
+    for BERT) is read off the tokenizer once, by encoding two probe words with and without specials.
+    """
+
+    def __init__(self, tokenizer):
+        a, b = (tokenizer(w, add_special_tokens=False)["input_ids"] for w in ("a", "b"))
+        single, pair = tokenizer("a")["input_ids"], tokenizer("a", "b")["input_ids"]
+        start = _find(single, a)
+        self.prefix, self.suffix = single[:start], single[start + len(a) :]
+        rest = pair[len(self.prefix) + len(a) :]
+        middle = _find(rest, b)
+        self.middle, self.pair_suffix = rest[:middle], rest[middle + len(b) :]
+
+    def __call__(self, first: list, second: list | None = None) -> list:
+        if second is None:
+            return self.prefix + first + self.suffix
+        return self.prefix + first + self.middle + second + self.pair_suffix
+
+
+def _find(sequence: list, part: list) -> int:
+    for start in range(len(sequence) - len(part) + 1):
+        if sequence[start : start + len(part)] == part:
+            return start
+    raise ValueError(f"cannot find {part} in {sequence}")
+
+
+class ParallelBatches:
+    """Batch ``step`` of a seeded stream of epochs: each epoch is a fresh permutation of the pairs.
+
+    The stream wraps around (en-kk has fewer pairs than 6,000 steps need), and batch ``step`` is a
+    function of the seed and the step alone, so a resumed run reads the same batches.
+    """
+
+    def __init__(self, src: list, tgt: list, batch_size: int, seed: int):
+        if len(src) < batch_size:
+            raise ValueError(f"the corpus has {len(src)} pairs, fewer than one batch of {batch_size}")
+        self.src, self.tgt, self.batch_size, self.seed = src, tgt, batch_size, seed
+        self._orders: dict[int, list[int]] = {}
+
+    def _order(self, epoch: int) -> list[int]:
+        if epoch not in self._orders:
+            generator = torch.Generator().manual_seed(self.seed + epoch)
+            self._orders = {epoch: torch.randperm(len(self.src), generator=generator).tolist()}
+        return self._orders[epoch]
+
+    def __getitem__(self, step: int) -> tuple[list, list]:
+        n = len(self.src)
+        positions = range(step * self.batch_size, (step + 1) * self.batch_size)
+        indices = [self._order(p // n)[p % n] for p in positions]
+        return [self.src[i] for i in indices], [self.tgt[i] for i in indices]
+
+
+class AlignmentObjective:
+    """L = λS·L_S + λW·L_W + λM·L_M on one batch of parallel pairs (token ids without specials)."""
+
+    def __init__(self, model, tokenizer, settings: AlignmentSettings, generator: torch.Generator):
+        from transformers import DataCollatorForLanguageModeling
+
+        self.model, self.tokenizer, self.settings = model, tokenizer, settings
+        self.weights = settings.weights
+        self.head = mlm_head(model)
+        self.special_ids = sorted(set(tokenizer.all_special_ids))
+        self.special = torch.tensor(self.special_ids)
+        self.vocab_size = min(len(tokenizer), model.get_input_embeddings().num_embeddings)
+        self.generator = generator
+        self.with_specials = SpecialTokens(tokenizer)
+        self.masker = DataCollatorForLanguageModeling(tokenizer, mlm_probability=settings.mlm_probability)
+        self.masker.generator = generator  # masking draws from the run's own, resumable generator
+
+    def pad(self, sequences: list) -> tuple[torch.Tensor, torch.Tensor]:
+        return pad(sequences, self.tokenizer.pad_token_id)
+
+    def mlm_loss(self, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """L_M from the MLM head applied at the masked positions only."""
+        at = labels != -100
+        if not at.any():  # a CPU tensor: no device sync
+            return hidden.sum() * 0.0
+        at = at.to(hidden.device)
+        return masked_lm(self.head(hidden[at]), labels.to(hidden.device)[at])
+
+    def __call__(self, src: list, tgt: list) -> tuple[dict, int]:
+        """The active loss terms (λ = 0 terms are not computed) and the number of real tokens encoded."""
+        device = self.model.device
+        losses, tokens = {}, 0
+        singles = [self.with_specials(x) for x in src + tgt]
+        if self.weights.sentence:
+            ids, mask = self.pad(singles)
+            tokens += int(mask.sum())
+            out = self.model.base_model(ids.to(device), attention_mask=mask.to(device), output_hidden_states=True)
+            hidden = out.hidden_states[self.settings.sentence_layer]
+            if self.settings.sentence_pooling == "cls":
+                z = hidden[:, 0]
+            else:
+                keep = mask.bool() & ~torch.isin(ids, self.special)
+                z = mean_pool(hidden, keep.to(device))
+            losses["sentence"] = sentence_infonce(z[: len(src)], z[len(src) :], self.settings.temperature)
+        if self.weights.word:
+            ids, mask = self.pad([self.with_specials(x, y) for x, y in zip(src, tgt)])
+            tokens += int(mask.sum())
+            queries = self.model.base_model(ids.to(device), attention_mask=mask.to(device)).last_hidden_state[:, 0]
+            bag_ids, bag_mask = bags_of_words([x + y for x, y in zip(src, tgt)], self.special_ids)
+            negatives = sample_negatives(
+                bag_ids, bag_mask, self.vocab_size, self.special_ids, self.settings.word_negatives, self.generator
+            )
+            losses["word"] = word_contrastive(
+                queries,
+                bag_ids.to(device),
+                bag_mask.to(device),
+                negatives.to(device),
+                self.model.get_input_embeddings().weight,
+                self.settings.temperature,
+            )
+        if self.weights.mlm:
+            ids, mask = self.pad(singles)
+            tokens += int(mask.sum())
+            inputs, labels = self.masker.torch_mask_tokens(ids.clone(), torch.isin(ids, self.special))
+            hidden = self.model.base_model(inputs.to(device), attention_mask=mask.to(device)).last_hidden_state
+            losses["mlm"] = self.mlm_loss(hidden, labels)
+        return losses, tokens
+
+
+def save_checkpoint(model, tokenizer, path) -> None:
+    with atomic_path(path) as tmp:
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+
+
+def _rng_state(generator: torch.Generator) -> dict:
+    state = {"torch": torch.get_rng_state(), "generator": generator.get_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def save_state(path, model, optimizer, scheduler, generator, step: int) -> None:
+    with atomic_path(path) as tmp:
+        tmp.mkdir()
+        save_model(model, str(tmp / "model.safetensors"))
+        trainer = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step}
+        torch.save(trainer | {"rng": _rng_state(generator)}, tmp / "trainer.pt")
+
+
+def load_state(path, model, optimizer, scheduler, generator) -> int:
+    load_model(model, str(path / "model.safetensors"), device=str(model.device))
+    trainer = torch.load(path / "trainer.pt", weights_only=True)
+    optimizer.load_state_dict(trainer["optimizer"])
+    scheduler.load_state_dict(trainer["scheduler"])
+    torch.set_rng_state(trainer["rng"]["torch"])
+    generator.set_state(trainer["rng"]["generator"])
+    if "cuda" in trainer["rng"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(trainer["rng"]["cuda"])
+    return trainer["step"]
+
+
+class TrainingLog:
+    """Rows of step, each loss term, the total and throughput, kept in a CSV that survives a resume."""
+
+    COLUMNS = ["step", "loss_sentence", "loss_word", "loss_mlm", "loss_total", "tokens_per_second", "learning_rate"]
+
+    def __init__(self, path: Path, resume_step: int):
+        self.path = path
+        rows = []
+        if path.exists() and resume_step:
+            with path.open() as handle:
+                rows = [r for r in csv.DictReader(handle) if int(r["step"]) <= resume_step]
+        with path.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, self.COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    def write(self, row: dict) -> None:
+        with self.path.open("a", newline="") as handle:
+            csv.DictWriter(handle, self.COLUMNS).writerow(row)
+
+
+def train_alignment(
+    encoder_dir,
+    tokens_dir,
+    checkpoints: dict,
+    log_csv,
+    work_dir,
+    settings: AlignmentSettings,
+    *,
+    device: str | None = None,
+    interrupt_after: int | None = None,
+) -> None:
+    """Train and write a checkpoint (``save_pretrained``, MLM head included) at each configured step.
+
+    ``checkpoints`` maps each step of ``settings.checkpoint_steps`` to its output folder. Every
+    ``settings.state_every`` steps the resumable state is saved under ``work_dir``; a rerun resumes
+    from it. Outputs appear only when training has finished; the work folder is then removed.
+    """
+    from datasets import load_from_disk
+
+    if sorted(checkpoints) != sorted(settings.checkpoint_steps) or max(checkpoints) > settings.steps:
+        raise ValueError(f"checkpoints {sorted(checkpoints)} do not match the settings {settings.checkpoint_steps}")
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    work_dir = Path(work_dir)
+    state_dir, staged = work_dir / "state", work_dir / "checkpoints"
+    staged.mkdir(parents=True, exist_ok=True)
+
+    torch.manual_seed(settings.seed)
+    model, tokenizer = load_masked_lm(encoder_dir, device)
+    model.train()
+    generator = torch.Generator().manual_seed(settings.seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)  # Table 4: a constant learning rate
+    start = load_state(state_dir, model, optimizer, scheduler, generator) if (state_dir / "trainer.pt").exists() else 0
+    if start:
+        log.info("resuming %s from step %d", settings.losses, start)
+
+    tokens = load_from_disk(str(tokens_dir))
+    batches = ParallelBatches(list(tokens["src"]), list(tokens["tgt"]), settings.batch_size, settings.seed)
+    objective = AlignmentObjective(model, tokenizer, settings, generator)
+    training_log = TrainingLog(work_dir / "train_log.csv", start)
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if settings.bf16 and device.type == "cuda" else nullcontext()
+    )
+    sums = {term: torch.zeros((), device=device) for term in (*TERMS, "total")}
+    window_tokens, window_steps, clock = 0, 0, time.perf_counter()
+
+    for step in range(start, settings.steps):
+        src, tgt = batches[step]
+        with autocast:
+            losses, n_tokens = objective(src, tgt)
+            total = sum(losses.values())
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        scheduler.step()
+        for term, value in losses.items():
+            sums[term] += value.detach()
+        sums["total"] += total.detach()
+        window_tokens, window_steps = window_tokens + n_tokens, window_steps + 1
+        done = step + 1
+
+        if done % settings.log_every == 0 or done == settings.steps:
+            elapsed = time.perf_counter() - clock
+            means = {term: (value / window_steps).item() for term, value in sums.items()}  # the one host sync
+            row = {f"loss_{t}": (f"{means[t]:.6f}" if t in losses or t == "total" else "") for t in (*TERMS, "total")}
+            row |= {"step": done, "tokens_per_second": f"{window_tokens / elapsed:.1f}"}
+            row["learning_rate"] = f"{scheduler.get_last_lr()[0]:.3g}"
+            training_log.write(row)
+            terms = " ".join(f"L_{t[0].upper()} {means[t]:.4f}" for t in TERMS if t in losses)
+            log.info(
+                "step %d/%d | %s | total %.4f | %.0f tokens/s",
+                done,
+                settings.steps,
+                terms,
+                means["total"],
+                window_tokens / elapsed,
+            )
+            sums = {term: torch.zeros((), device=device) for term in sums}
+            window_tokens, window_steps, clock = 0, 0, time.perf_counter()
+        if done in checkpoints:
+            save_checkpoint(model, tokenizer, staged / f"step{done}")
+            log.info("checkpoint at step %d", done)
+        if done % settings.state_every == 0 and done < settings.steps:
+            save_state(state_dir, model, optimizer, scheduler, generator, done)
+        if interrupt_after == done:
+            raise TrainingInterrupted(f"interrupted after step {done}")
+
+    for step, out in checkpoints.items():
+        out = Path(out)
+        if out.exists():
+            shutil.rmtree(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged / f"step{step}", out)
+    Path(log_csv).parent.mkdir(parents=True, exist_ok=True)
+    os.replace(work_dir / "train_log.csv", log_csv)
+    shutil.rmtree(work_dir)

@@ -1,0 +1,107 @@
+"""Alignment throughput: this implementation against the naive way, in the same run.
+
+The naive reference pads every sequence to the maximum length and computes MLM logits over the
+whole vocabulary at every position, as a plain ``*ForMaskedLM`` forward with labels would. Both
+run the same S1W1M1 steps (forward, backward, AdamW) on the same random batches.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import torch
+import torch.nn.functional as F
+
+from .align import AlignmentObjective, AlignmentSettings, pad
+
+
+class NaiveAlignmentObjective(AlignmentObjective):
+    """The same losses with fixed padding to ``max_length`` and full-vocabulary MLM logits."""
+
+    def pad(self, sequences):
+        return pad(sequences, self.tokenizer.pad_token_id, width=self.settings.max_length)
+
+    def mlm_loss(self, hidden, labels):
+        logits = self.head(hidden)  # (N, T, V): every position, every vocabulary entry
+        return F.cross_entropy(logits.flatten(0, 1).float(), labels.to(hidden.device).flatten(), ignore_index=-100)
+
+
+def synthetic_tokenizer(vocab_size: int):
+    """An XLM-R tokenizer with ``vocab_size`` entries; only its special tokens and size matter here."""
+    from transformers import XLMRobertaTokenizer
+
+    pieces = [(f"\u2581w{i}", -float(i)) for i in range(vocab_size - 5)]
+    specials = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
+    return XLMRobertaTokenizer(vocab=specials + pieces + [("<mask>", 0.0)])
+
+
+def random_pairs(count: int, vocab_size: int, lengths: tuple[int, int], seed: int) -> list[tuple[list, list]]:
+    rng = random.Random(seed)
+
+    def sentence():
+        return [rng.randrange(4, vocab_size - 1) for _ in range(rng.randint(*lengths))]
+
+    return [(sentence(), sentence()) for _ in range(count)]
+
+
+def measure(objective, model, batches, warmup: int = 1) -> tuple[float, float]:
+    """Steps and real tokens per second over ``batches`` (after ``warmup`` untimed steps)."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
+
+    def step(src, tgt):
+        losses, tokens = objective(src, tgt)
+        optimizer.zero_grad(set_to_none=True)
+        sum(losses.values()).backward()
+        optimizer.step()
+        return tokens
+
+    for src, tgt in batches[:warmup]:
+        step(src, tgt)
+    if model.device.type == "cuda":
+        torch.cuda.synchronize()
+    start, tokens = time.perf_counter(), 0
+    for src, tgt in batches[warmup:]:
+        tokens += step(src, tgt)
+    if model.device.type == "cuda":
+        torch.cuda.synchronize()
+    elapsed = time.perf_counter() - start
+    return (len(batches) - warmup) / elapsed, tokens / elapsed
+
+
+def run_benchmark(*, hidden_size=768, layers=12, heads=12, intermediate_size=3072, vocab_size=250002,
+                  batch_size=16, max_length=128, steps=3, lengths=(10, 60), device="cpu", bf16=False,
+                  seed=0) -> dict:  # fmt: skip
+    """Run both objectives at the given shapes; returns steps/s, tokens/s and the ratio."""
+    from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
+
+    tokenizer = synthetic_tokenizer(vocab_size)
+    config = XLMRobertaConfig(
+        vocab_size=vocab_size, hidden_size=hidden_size, num_hidden_layers=layers, num_attention_heads=heads,
+        intermediate_size=intermediate_size, max_position_embeddings=2 * max_length + 4, type_vocab_size=1,
+    )  # fmt: skip
+    settings = AlignmentSettings(
+        losses="S1W1M1", learning_rate=1e-5, batch_size=batch_size, max_length=max_length, word_negatives=512,
+        temperature=0.1, steps=steps, checkpoint_steps=[steps], seed=seed, sentence_layer=min(8, layers),
+    )  # fmt: skip
+    pairs = random_pairs(batch_size * (steps + 1), vocab_size, lengths, seed)
+    batches = [
+        tuple(map(list, zip(*pairs[i : i + batch_size]))) for i in range(0, len(pairs), batch_size)
+    ]
+    results = {}
+    for name, objective_class in (("naive", NaiveAlignmentObjective), ("optimized", AlignmentObjective)):
+        torch.manual_seed(seed)
+        model = XLMRobertaForMaskedLM._from_config(config, attn_implementation="sdpa").to(device).train()
+        objective = objective_class(model, tokenizer, settings, torch.Generator().manual_seed(seed))
+        autocast = torch.autocast(device, dtype=torch.bfloat16, enabled=bf16)
+        with autocast:
+            results[name] = measure(objective, model, batches)
+        del model, objective
+    naive, optimized = results["naive"], results["optimized"]
+    return {
+        "naive_steps_per_s": naive[0],
+        "naive_tokens_per_s": naive[1],
+        "optimized_steps_per_s": optimized[0],
+        "optimized_tokens_per_s": optimized[1],
+        "ratio": optimized[0] / naive[0],
+    }

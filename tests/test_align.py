@@ -1,0 +1,141 @@
+"""Alignment training on a tiny random XLM-R: what each loss code computes, determinism, resume."""
+
+import csv
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModelForMaskedLM, XLMRobertaConfig, XLMRobertaForMaskedLM
+
+from align_transfer.align import (
+    AlignmentObjective,
+    AlignmentSettings,
+    ParallelBatches,
+    SpecialTokens,
+    TrainingInterrupted,
+    load_masked_lm,
+    mlm_head,
+    train_alignment,
+)
+from align_transfer.encoders import tokenize_parallel, train_mini_tokenizer
+from align_transfer.mini_world import generate
+from align_transfer.parallel import prepare_parallel
+
+SIZES = dict(parallel=120, monolingual=150, flores=5, ud_train=5, ud_dev=5, ud_test=5, sib_train=5, sib_dev=5, sib_test=5)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A tiny random XLM-R with a mini-world tokenizer, and a tokenized de-en corpus."""
+    root = tmp_path_factory.mktemp("tiny")
+    generate(root / "world", seed=1, sizes=SIZES, anchor_share=0.3, pairs=["de-en"])
+    train_mini_tokenizer(sorted((root / "world/mono").glob("*.txt")), root / "encoder", vocab_size=400)
+    tokenizer_files = list((root / "encoder").iterdir())
+    assert tokenizer_files
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(root / "encoder")
+    torch.manual_seed(0)
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+        max_position_embeddings=300, type_vocab_size=1, pad_token_id=tokenizer.pad_token_id,
+    )  # fmt: skip
+    XLMRobertaForMaskedLM(config).save_pretrained(root / "encoder")
+    prepare_parallel(
+        root / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip", root / "de-en.tsv",
+        pair="de-en", max_chars=1000, cap=100, seed=0,
+    )  # fmt: skip
+    tokenize_parallel(root / "de-en.tsv", root / "encoder", root / "tokens", max_length=32)
+    return root
+
+
+def settings(**overrides):
+    values = dict(
+        losses="S1W1M1", learning_rate=1e-3, batch_size=4, max_length=32, word_negatives=16, temperature=0.1,
+        steps=6, checkpoint_steps=[3, 6], seed=42, sentence_layer=1, log_every=2, state_every=2,
+    )  # fmt: skip
+    return AlignmentSettings(**(values | overrides))
+
+
+def batch(tiny):
+    from datasets import load_from_disk
+
+    tokens = load_from_disk(str(tiny / "tokens"))
+    return ParallelBatches(list(tokens["src"]), list(tokens["tgt"]), 4, seed=0)[0]
+
+
+class NoMasking:
+    def torch_mask_tokens(self, *args):
+        raise AssertionError("M=0 must not mask")
+
+
+@pytest.mark.parametrize("code", ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"])
+def test_each_code_computes_exactly_its_terms_and_only_they_get_gradients(tiny, code):
+    model, tokenizer = load_masked_lm(tiny / "encoder")
+    objective = AlignmentObjective(model, tokenizer, settings(losses=code), torch.Generator().manual_seed(0))
+    if code.endswith("M0"):
+        objective.masker = NoMasking()
+    losses, tokens = objective(*batch(tiny))
+    expected = {term for term, flag in zip(("sentence", "word", "mlm"), code[1::2]) if flag == "1"}
+    assert set(losses) == expected and tokens > 0
+    sum(losses.values()).backward()
+    head_grads = [p.grad for p in mlm_head(model).parameters() if p is not model.get_input_embeddings().weight]
+    # only L_M reaches the MLM head: with λM = 0 it gets no gradient at all
+    assert all(g is None for g in head_grads) == code.endswith("M0")
+
+
+def test_special_tokens_wrap_like_the_tokenizer(tiny):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny / "encoder")
+    wrap = SpecialTokens(tokenizer)
+    x = tokenizer("Anna", add_special_tokens=False)["input_ids"]
+    y = tokenizer("sola", add_special_tokens=False)["input_ids"]
+    assert wrap(x) == tokenizer("Anna")["input_ids"]
+    assert wrap(x, y) == tokenizer("Anna", "sola")["input_ids"]
+    assert wrap(x, y)[: 1] == [tokenizer.cls_token_id] and wrap(x, y).count(tokenizer.sep_token_id) == 3
+
+
+def test_batches_are_seeded_permutations_that_wrap_around():
+    batches = ParallelBatches(list(range(10)), list(range(10)), batch_size=4, seed=3)
+    stream = [i for step in range(5) for i in batches[step][0]]  # 20 items: two epochs
+    assert sorted(stream[:10]) == list(range(10)) and sorted(stream[10:]) == list(range(10))
+    assert stream[:10] != stream[10:]
+    assert ParallelBatches(list(range(10)), list(range(10)), 4, seed=3)[4] == batches[4]
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        ParallelBatches([1, 2], [1, 2], batch_size=4, seed=0)
+
+
+def run(tiny, out, **kwargs):
+    checkpoints = {3: out / "step3", 6: out / "step6"}
+    train_alignment(tiny / "encoder", tiny / "tokens", checkpoints, out / "train_log.csv", out / "work", settings(), **kwargs)
+    return {step: load_file(path / "model.safetensors") for step, path in checkpoints.items()}
+
+
+def test_same_seed_same_checkpoints_and_a_log_of_every_term(tiny, tmp_path):
+    first, second = run(tiny, tmp_path / "a"), run(tiny, tmp_path / "b")
+    for step in (3, 6):
+        assert first[step].keys() == second[step].keys()
+        assert all(torch.equal(first[step][k], second[step][k]) for k in first[step])
+    assert not all(torch.equal(first[3][k], first[6][k]) for k in first[3])
+    assert not (tmp_path / "a/work").exists()
+    with open(tmp_path / "a/train_log.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["step"]) for r in rows] == [2, 4, 6]
+    assert all(float(r["loss_sentence"]) > 0 and float(r["loss_word"]) > 0 and float(r["loss_mlm"]) > 0 for r in rows)
+    assert all(float(r["tokens_per_second"]) > 0 for r in rows)
+    model = AutoModelForMaskedLM.from_pretrained(tmp_path / "a/step6")  # the MLM head is saved too
+    assert mlm_head(model) is not None
+
+
+def test_an_interrupted_run_resumes_to_the_same_weights(tiny, tmp_path):
+    straight = run(tiny, tmp_path / "straight")
+    with pytest.raises(TrainingInterrupted):
+        run(tiny, tmp_path / "resumed", interrupt_after=5)  # state saved at 4, step 5 is lost
+    assert (tmp_path / "resumed/work/state/trainer.pt").exists()
+    assert not (tmp_path / "resumed/step6").exists()
+    resumed = run(tiny, tmp_path / "resumed")
+    for step in (3, 6):
+        assert all(torch.equal(straight[step][k], resumed[step][k]) for k in straight[step]), step
+    with open(tmp_path / "resumed/train_log.csv") as handle:
+        assert [int(r["step"]) for r in csv.DictReader(handle)] == [2, 4, 6]
