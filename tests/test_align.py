@@ -139,3 +139,17 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tiny, tmp_path):
         assert all(torch.equal(straight[step][k], resumed[step][k]) for k in straight[step]), step
     with open(tmp_path / "resumed/train_log.csv") as handle:
         assert [int(r["step"]) for r in csv.DictReader(handle)] == [2, 4, 6]
+
+
+def test_the_benchmark_prints_its_ratio():
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    script = REPO / "scripts/benchmark_alignment.py"
+    result = subprocess.run([sys.executable, str(script), "--tiny", "--steps", "2"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "naive" in result.stdout and "optimized" in result.stdout
+    ratio = float(result.stdout.split("ratio (optimized / naive steps per second):")[1].split("x")[0])
+    assert ratio > 0
