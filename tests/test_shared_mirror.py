@@ -48,7 +48,7 @@ def shared_run(tmp_path_factory):
     encoder.mkdir()
     (encoder / "config.json").write_text('{"model_type": "bert"}')
     save_file({"w": np.zeros(1, dtype=np.float32)}, encoder / "model.safetensors")
-    snakemake(workdir, "--cores", "2", overlays=[shared_overlay(encoder)])
+    snakemake(workdir, "--cores", "2", "data", overlays=[shared_overlay(encoder)])
     return workdir / "results/data"
 
 

@@ -76,6 +76,8 @@ def data_targets():
     for lang in LANGS:
         targets += expand("results/data/ud/{lang}/{split}.jsonl", lang=lang, split=ud_splits(lang))
         targets += expand("results/data/sib200/{lang}/{split}.tsv", lang=lang, split=sib_splits(lang))
+    if config["encoder"]["source"] == "hub":
+        targets.append("resources/encoder")
     return targets
 
 

@@ -3,6 +3,7 @@
 
 
 localrules:
+    data,
     generate_mini_world,
     download_parallel,
     download_lexicon,
