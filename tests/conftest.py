@@ -35,3 +35,42 @@ def job_counts(output: str) -> dict[str, int]:
     """The 'Job stats' table of a dry run as {rule: count}."""
     table = output.split("Job stats:")[1]
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
+
+
+@pytest.fixture(scope="session")
+def stand_in(tmp_path_factory):
+    """The offline stand-in for XLM-R (../shared/tools), made a masked LM: a real multilingual encoder."""
+    from align_transfer.encoders import prepare_base_encoder
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared is absent")
+    root = tmp_path_factory.mktemp("stand_in")
+    builder = SHARED_DATA.parent / "tools/make_stand_in_encoder.py"
+    subprocess.run([sys.executable, str(builder), str(root / "raw")], check=True, capture_output=True, timeout=600)
+    prepare_base_encoder(root / "raw", root / "base")
+    return root / "base"
+
+
+TINY_SIZES = dict(parallel=120, monolingual=150, flores=5, ud_train=40, ud_dev=12, ud_test=12, sib_train=40, sib_dev=12, sib_test=12)
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    """A small mini world and a tiny random XLM-R with a tokenizer trained on it."""
+    import torch
+    from transformers import AutoTokenizer, XLMRobertaConfig, XLMRobertaForMaskedLM
+
+    from align_transfer.encoders import train_mini_tokenizer
+    from align_transfer.mini_world import generate
+
+    root = tmp_path_factory.mktemp("tiny")
+    generate(root / "world", seed=1, sizes=TINY_SIZES, anchor_share=0.3, pairs=["de-en"])
+    train_mini_tokenizer(sorted((root / "world/mono").glob("*.txt")), root / "encoder", vocab_size=400)
+    tokenizer = AutoTokenizer.from_pretrained(root / "encoder")
+    torch.manual_seed(0)
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+        max_position_embeddings=300, type_vocab_size=1, pad_token_id=tokenizer.pad_token_id,
+    )  # fmt: skip
+    XLMRobertaForMaskedLM(config).save_pretrained(root / "encoder")
+    return root

@@ -5,7 +5,7 @@ import csv
 import pytest
 import torch
 from safetensors.torch import load_file
-from transformers import AutoModelForMaskedLM, XLMRobertaConfig, XLMRobertaForMaskedLM
+from transformers import AutoModelForMaskedLM
 
 from align_transfer.align import (
     AlignmentObjective,
@@ -17,36 +17,19 @@ from align_transfer.align import (
     mlm_head,
     train_alignment,
 )
-from align_transfer.encoders import tokenize_parallel, train_mini_tokenizer
-from align_transfer.mini_world import generate
+from align_transfer.encoders import tokenize_parallel
 from align_transfer.parallel import prepare_parallel
 
-SIZES = dict(parallel=120, monolingual=150, flores=5, ud_train=5, ud_dev=5, ud_test=5, sib_train=5, sib_dev=5, sib_test=5)
-
-
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    """A tiny random XLM-R with a mini-world tokenizer, and a tokenized de-en corpus."""
-    root = tmp_path_factory.mktemp("tiny")
-    generate(root / "world", seed=1, sizes=SIZES, anchor_share=0.3, pairs=["de-en"])
-    train_mini_tokenizer(sorted((root / "world/mono").glob("*.txt")), root / "encoder", vocab_size=400)
-    tokenizer_files = list((root / "encoder").iterdir())
-    assert tokenizer_files
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(root / "encoder")
-    torch.manual_seed(0)
-    config = XLMRobertaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-        max_position_embeddings=300, type_vocab_size=1, pad_token_id=tokenizer.pad_token_id,
-    )  # fmt: skip
-    XLMRobertaForMaskedLM(config).save_pretrained(root / "encoder")
-    prepare_parallel(
-        root / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip", root / "de-en.tsv",
-        pair="de-en", max_chars=1000, cap=100, seed=0,
-    )  # fmt: skip
-    tokenize_parallel(root / "de-en.tsv", root / "encoder", root / "tokens", max_length=32)
-    return root
+def tiny(tiny):
+    """The session's tiny encoder, with a tokenized de-en corpus of its mini world."""
+    if not (tiny / "tokens").exists():
+        prepare_parallel(
+            tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip", tiny / "de-en.tsv",
+            pair="de-en", max_chars=1000, cap=100, seed=0,
+        )  # fmt: skip
+        tokenize_parallel(tiny / "de-en.tsv", tiny / "encoder", tiny / "tokens", max_length=32)
+    return tiny
 
 
 def settings(**overrides):

@@ -9,6 +9,7 @@ import torch
 from conftest import REPO, snakemake
 
 MINI = REPO / "config/mini.yaml"
+CODES = ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"]
 pytestmark = pytest.mark.slow
 
 
@@ -97,9 +98,8 @@ def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run):
     from transformers import AutoModelForMaskedLM
 
     base = load_file(mini_run / "results/models/base/model.safetensors")
-    codes = ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"]
     for pair in ("de-en", "ja-kk"):
-        for code in codes:
+        for code in CODES:
             run = mini_run / f"results/align/{pair}/{code}"
             assert sorted(p.name for p in run.iterdir()) == ["step20", "step40", "train_log.csv"], run
             rows = list(csv.DictReader((run / "train_log.csv").open()))
@@ -112,3 +112,50 @@ def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run):
             assert not torch.equal(weights["roberta.encoder.layer.0.attention.self.query.weight"], base["roberta.encoder.layer.0.attention.self.query.weight"])
     model = AutoModelForMaskedLM.from_pretrained(mini_run / "results/align/ja-kk/S1W0M1/step20")
     assert model.config.num_hidden_layers == 4
+
+
+def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run):
+    models = ["base"] + [f"{pair}_{code}_40" for pair in ("de-en", "ja-kk") for code in CODES]
+    for task in ("pos", "sc"):
+        for mode in ("full", "linear"):
+            for model in models:
+                for seed in (15, 42):
+                    rows = list(csv.DictReader((mini_run / f"results/eval/zeroshot/{task}/{mode}/{model}/seed{seed}.csv").open()))
+                    assert [r["language"] for r in rows] == ["de", "es", "fa", "fr", "hi", "ja", "kk", "ko", "ru"]
+                    assert all(int(r["n"]) > 0 and 0 <= float(r["accuracy"]) <= 1 for r in rows)
+                    run = mini_run / f"results/finetune/{task}/{mode}/{model}/seed{seed}"
+                    assert (run / "head.safetensors").exists()
+                    dev_log = list(csv.DictReader((run / "dev_log.csv").open()))
+                    assert [int(r["epoch"]) for r in dev_log] == [1, 2]
+                    # only the aligned encoders' full runs keep their weights (Table 3, Figure 1)
+                    assert (run / "model").exists() == (mode == "full" and model != "base")
+
+
+def test_the_mini_encoder_transfers_pos_tags_above_chance(mini_run):
+    rows = list(csv.DictReader((mini_run / "results/eval/zeroshot/pos/full/base/seed15.csv").open()))
+    scores = {r["language"]: float(r["accuracy"]) for r in rows}
+    assert scores["de"] > 0.3 and scores["es"] > 0.3  # 17 tags: chance is far lower
+
+
+def test_table1_has_every_pair_loss_code_task_and_mode(mini_run):
+    table = list(csv.DictReader((mini_run / "results/tables/table1.csv").open()))
+    assert len(table) == 2 * 2 + 2 * 7 * 2 * 2  # base rows per task and mode, then pair x code x task x mode
+    aligned = [r for r in table if r["pair"] != "base"]
+    assert all(int(r["n"]) == 2 and r["colour"] in ("red", "green", "black") for r in aligned)
+    markdown = (mini_run / "results/tables/table1.md").read_text()
+    assert "### POS Tagging" in markdown and "### Sentence Classification" in markdown
+    for n in (4, 5, 6):
+        assert (mini_run / f"results/tables/table{n}.md").read_text().startswith("| Parameter | Value |")
+
+
+def test_the_linear_probe_benchmark_prints_its_ratio(mini_run):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts/benchmark_linear_probe.py"), "--epochs", "3", "--seeds", "15",
+         "--config", str(REPO / "config/config.yaml")],
+        cwd=mini_run, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout.split("ratio (uncached / cached):")[1].split("x")[0]) > 1

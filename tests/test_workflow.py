@@ -25,6 +25,11 @@ PAPER_JOBS = {
     "prepare_base_encoder": 1,
     "tokenize_parallel": 4,  # once per corpus, shared by the 7 loss codes
     "align": 28,  # 4 pairs x 7 loss codes, each writing the 3000 and 6000 step checkpoints
+    "tokenize_task": 2,
+    "linear_probe": 114,  # 57 encoders (base + 28 x 2 steps) x 2 tasks, all 3 seeds in one job
+    "finetune_full": 342,  # 57 encoders x 2 tasks x 3 seeds
+    "table1": 1,
+    "hyperparameter_tables": 1,
     "all": 1,
 }
 MINI_JOBS = PAPER_JOBS | {
@@ -39,8 +44,10 @@ MINI_JOBS = PAPER_JOBS | {
     "prepare_parallel": 2,
     "tokenize_parallel": 2,
     "align": 14,
+    "linear_probe": 30,  # 15 encoders (base + 2 x 7 at step 40) x 2 tasks
+    "finetune_full": 60,  # 15 encoders x 2 tasks x 2 seeds
 }
-GPU_RULES = {"align"}
+GPU_RULES = {"align", "linear_probe", "finetune_full"}
 
 
 def test_paper_dry_run_lists_every_data_job_offline(tmp_path):
@@ -65,6 +72,7 @@ def test_paper_dry_run_tags_exactly_the_gpu_rules(tmp_path):
     for rule, resources in jobs:
         assert ("gpu=1" in resources.split(", ")) == (rule in GPU_RULES), (rule, resources)
     assert sum(rule == "align" for rule, _ in jobs) == 28
+    assert sum(rule == "finetune_full" for rule, _ in jobs) == 342
 
 
 def test_mini_dry_run(tmp_path):

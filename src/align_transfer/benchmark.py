@@ -105,3 +105,49 @@ def run_benchmark(*, hidden_size=768, layers=12, heads=12, intermediate_size=307
         "optimized_tokens_per_s": optimized[1],
         "ratio": optimized[0] / naive[0],
     }
+
+
+class UncachedFeatures:
+    """The frozen backbone run on every batch of every epoch, as a linear probe without a feature cache."""
+
+    def __init__(self, backbone, data, settings):
+        self.backbone, self.data, self.settings = backbone, data, settings
+
+    def __len__(self):
+        return len(self.data)
+
+    @torch.no_grad()
+    def batch(self, rows, device):
+        from .finetune import sentence_states
+
+        (ids, mask), labels = self.data.batch(rows, device)
+        hidden = self.backbone(ids, attention_mask=mask).last_hidden_state
+        if self.settings.task == "pos":
+            scored = labels != -100
+            return (hidden[scored],), labels[scored]
+        return (sentence_states(hidden, mask, self.settings.pooling),), labels
+
+
+def run_linear_probe_benchmark(encoder_dir, data, settings, seeds, device="cpu") -> dict:
+    """Seconds to train every seed's linear head, with features computed once against per batch."""
+    from transformers import AutoTokenizer
+
+    from .finetune import TaskData, decayed_groups, extract_features, fit, load_backbone
+
+    pad_id = AutoTokenizer.from_pretrained(encoder_dir).pad_token_id
+    backbone = load_backbone(encoder_dir, device).eval()
+    train, dev = (TaskData(data[name], settings.task, pad_id) for name in ("train", "dev"))
+
+    def probe_all(train_split, dev_split):
+        for seed in seeds:
+            torch.manual_seed(seed)
+            head = torch.nn.Linear(backbone.config.hidden_size, settings.num_labels).to(device)
+            fit(head, decayed_groups(head, settings.linear_lr, settings.weight_decay), train_split, dev_split, settings, seed)
+
+    start = time.perf_counter()
+    probe_all(extract_features(backbone, train, settings), extract_features(backbone, dev, settings))
+    cached = time.perf_counter() - start
+    start = time.perf_counter()
+    probe_all(UncachedFeatures(backbone, train, settings), UncachedFeatures(backbone, dev, settings))
+    uncached = time.perf_counter() - start
+    return {"cached_seconds": cached, "uncached_seconds": uncached, "ratio": uncached / cached}

@@ -45,6 +45,20 @@ LOSSES = config["alignment"]["losses"]
 CHECKPOINT_STEPS = sorted(config["alignment"]["checkpoint_steps"])
 if CHECKPOINT_STEPS[-1] > config["alignment"]["steps"]:
     config_error("alignment.checkpoint_steps", f"{CHECKPOINT_STEPS[-1]} is beyond alignment.steps")
+FINETUNE = config["finetune"]
+if not set(FINETUNE["checkpoint_steps"]) <= set(CHECKPOINT_STEPS):
+    config_error("finetune.checkpoint_steps", "must be steps of alignment.checkpoint_steps")
+if config["evaluation"]["table_step"] not in FINETUNE["checkpoint_steps"]:
+    config_error("evaluation.table_step", "must be one of finetune.checkpoint_steps")
+if not set(config["analysis"]["finetuned_seeds"]) <= set(FINETUNE["seeds"]):
+    config_error("analysis.finetuned_seeds", "must be seeds of finetune.seeds")
+# {model} names every encoder: base, or {pair}_{losses}_{step} for an alignment checkpoint
+FINETUNED_MODELS = ["base"] + [
+    f"{pair}_{losses}_{step}" for pair in PAIRS for losses in LOSSES for step in FINETUNE["checkpoint_steps"]
+]
+TABLE_MODELS = ["base"] + [
+    f"{pair}_{losses}_{config['evaluation']['table_step']}" for pair in PAIRS for losses in LOSSES
+]
 if config["encoder"]["source"] == "mini" and not (config["encoder"]["mini"] and config["mini_world"]):
     config_error("encoder", "source: mini needs encoder.mini and a mini_world to pretrain on")
 
@@ -67,6 +81,49 @@ def sib_splits(lang):
 def ud_raw(lang, split):
     info = LANGS[lang]
     return f"resources/ud/{info['treebank']}/{info['ud_prefix']}-ud-{split}.conllu"
+
+
+def encoder_dir(model):
+    if model == "base":
+        return "results/models/base"
+    pair, losses, step = model.split("_")
+    return f"results/align/{pair}/{losses}/step{step}"
+
+
+def task_files(task):
+    """The prepared files of a task's splits: English train and dev, each evaluation language's test."""
+    source, split = SOURCE_LANG["lang"], config["evaluation"]["split"]
+    if task == "pos":
+        files = {
+            "train": f"results/data/ud/{source}/{FINETUNE['pos']['train_split']}.jsonl",
+            "dev": f"results/data/ud/{source}/{FINETUNE['pos']['dev_split']}.jsonl",
+        }
+        return files | {f"test_{lang}": f"results/data/ud/{lang}/{split}.jsonl" for lang in EVAL_LANGS}
+    files = {
+        "train": f"results/data/sib200/{source}/train.tsv",
+        "dev": f"results/data/sib200/{source}/dev.tsv",
+    }
+    return files | {f"test_{lang}": f"results/data/sib200/{lang}/{split}.tsv" for lang in EVAL_LANGS}
+
+
+def keeps_weights(model, seed):
+    """Whether a full fine-tuning run keeps its backbone: Table 3 and Figure 1 read these."""
+    return model in TABLE_MODELS[1:] and int(seed) in config["analysis"]["finetuned_seeds"]
+
+
+def zeroshot_csvs(models):
+    return expand(
+        "results/eval/zeroshot/{task}/{mode}/{model}/seed{seed}.csv",
+        task=FINETUNE["tasks"],
+        mode=FINETUNE["modes"],
+        model=models,
+        seed=FINETUNE["seeds"],
+    )
+
+
+def finetune_targets():
+    tables = expand("results/tables/table{n}.{ext}", n=[1, 4, 5, 6], ext=["csv", "md"])
+    return zeroshot_csvs(FINETUNED_MODELS) + tables
 
 
 def data_targets():
@@ -95,3 +152,6 @@ wildcard_constraints:
     lang=r"[a-z]{2,3}",
     split=r"train|dev|test",
     losses=r"S[01]W[01]M[01]",
+    model=r"base|[a-z]{2,3}-[a-z]{2,3}_S[01]W[01]M[01]_\d+",
+    task=r"pos|sc",
+    seed=r"\d+",

@@ -1,0 +1,9 @@
+"""Tables 4, 5 and 6 (Appendix B.1), rendered from the config."""
+
+from pathlib import Path
+
+from align_transfer.runner import logged
+from align_transfer.tables import write_hyperparameter_tables
+
+with logged(snakemake):
+    write_hyperparameter_tables(snakemake.params.config, Path(snakemake.output[0]).parent)

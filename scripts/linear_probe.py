@@ -1,0 +1,20 @@
+"""Linear-only fine-tuning of one encoder on one task, every seed, on features computed once."""
+
+import torch
+from datasets import load_from_disk
+
+from align_transfer.finetune import FinetuneSettings, linear_probes, save_run, write_csv
+from align_transfer.runner import logged
+
+with logged(snakemake) as log:
+    torch.set_num_threads(snakemake.threads)
+    settings = FinetuneSettings.from_config(snakemake.params.finetune, snakemake.wildcards.task)
+    data = load_from_disk(snakemake.input.data)
+    outputs = dict(zip(snakemake.params.finetune["seeds"], zip(snakemake.output.runs, snakemake.output.zeroshot)))
+    for seed, head, dev_log, rows in linear_probes(
+        snakemake.input.encoder, data, settings, list(outputs), snakemake.params.languages
+    ):
+        run_dir, zeroshot_csv = outputs[seed]
+        save_run(run_dir, head, dev_log)
+        write_csv(zeroshot_csv, rows)
+        log.info("seed %d done", seed)

@@ -1,0 +1,267 @@
+"""Phase II and III (paper §4.3, §4.4; DESIGN §4): fine-tune an encoder on English POS or SIB-200
+topics, fully or linear-only, and evaluate it zero-shot on the evaluation languages.
+
+POS: a linear layer over the last layer's states, scored on each word's first sub-token. SC: a
+linear layer over the last layer's first-token state (or the mean of its tokens). Linear-only
+freezes the backbone in eval mode: its features are computed once per encoder and task and every
+seed and epoch reuses them.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+from contextlib import nullcontext
+from dataclasses import dataclass, fields
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .align import pad
+from .losses import mean_pool
+from .tasks import LABEL_SETS, correct_and_total
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FinetuneSettings:
+    task: str
+    batch_size: int
+    backbone_lr: float
+    head_lr: float
+    linear_lr: float
+    epochs: int
+    max_length: int
+    weight_decay: float = 0.0
+    pooling: str = "first"
+    model_selection: str = "last"
+    bf16: bool = True
+
+    @classmethod
+    def from_config(cls, finetune: dict, task: str) -> "FinetuneSettings":
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in finetune[task].items() if k in names}
+        return cls(task=task, model_selection=finetune["model_selection"], bf16=finetune["bf16"], **values)
+
+    @property
+    def num_labels(self) -> int:
+        return len(LABEL_SETS[self.task])
+
+
+def load_backbone(encoder_dir, device):
+    from transformers import AutoModel
+
+    return AutoModel.from_pretrained(encoder_dir, attn_implementation="sdpa", add_pooling_layer=False).to(device)
+
+
+def sentence_states(hidden: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
+    return hidden[:, 0] if pooling == "first" else mean_pool(hidden, mask.bool())
+
+
+class TaskData:
+    """One split of token ids and labels (per token for POS, per example for SC), batched with dynamic padding."""
+
+    def __init__(self, split, task: str, pad_id: int):
+        self.ids, self.labels, self.task, self.pad_id = list(split["input_ids"]), list(split["labels"]), task, pad_id
+
+    def __len__(self):
+        return len(self.ids)
+
+    def batch(self, rows, device):
+        ids, mask = pad([self.ids[r] for r in rows], self.pad_id)
+        if self.task == "pos":
+            labels, _ = pad([self.labels[r] for r in rows], -100)
+        else:
+            labels = torch.tensor([self.labels[r] for r in rows])
+        return (ids.to(device), mask.to(device)), labels.to(device)
+
+
+class FullModel(nn.Module):
+    """Backbone and linear head, trained together."""
+
+    def __init__(self, backbone, settings: FinetuneSettings):
+        super().__init__()
+        self.backbone, self.task, self.pooling = backbone, settings.task, settings.pooling
+        self.head = nn.Linear(backbone.config.hidden_size, settings.num_labels)
+
+    def forward(self, ids, mask):
+        hidden = self.backbone(ids, attention_mask=mask).last_hidden_state
+        return self.head(hidden if self.task == "pos" else sentence_states(hidden, mask, self.pooling))
+
+
+class Features:
+    """Frozen features of one split: one row per scored token (POS) or per example (SC)."""
+
+    def __init__(self, states: torch.Tensor, labels: torch.Tensor, offsets: list[int]):
+        self.states, self.labels, self.offsets = states, labels, offsets
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    def batch(self, rows, device):
+        spans = [slice(self.offsets[r], self.offsets[r + 1]) for r in rows]
+        states = torch.cat([self.states[s] for s in spans]).to(device)
+        return (states,), torch.cat([self.labels[s] for s in spans]).to(device)
+
+
+@torch.no_grad()
+def extract_features(backbone, data: TaskData, settings: FinetuneSettings, batch_size: int = 64) -> Features:
+    """Run the frozen backbone (eval mode) over a split once."""
+    backbone.eval()
+    states, labels, offsets = [], [], [0]
+    for start in range(0, len(data), batch_size):
+        rows = list(range(start, min(start + batch_size, len(data))))
+        (ids, mask), gold = data.batch(rows, backbone.device)
+        hidden = backbone(ids, attention_mask=mask).last_hidden_state.float()
+        if settings.task == "pos":
+            for row in range(len(rows)):
+                scored = gold[row] != -100
+                states.append(hidden[row][scored].cpu())
+                labels.append(gold[row][scored].cpu())
+                offsets.append(offsets[-1] + int(scored.sum()))
+        else:
+            states.append(sentence_states(hidden, mask, settings.pooling).cpu())
+            labels.append(gold.cpu())
+            end = offsets[-1]
+            offsets.extend(range(end + 1, end + len(rows) + 1))
+    return Features(torch.cat(states), torch.cat(labels), offsets)
+
+
+def decayed_groups(module: nn.Module, lr: float, weight_decay: float) -> list[dict]:
+    """AdamW groups as the Hugging Face Trainer builds them: no decay on biases and LayerNorm weights."""
+    decay, no_decay = [], []
+    for name, param in module.named_parameters():
+        if param.requires_grad:
+            (no_decay if param.ndim < 2 else decay).append(param)
+    return [
+        {"params": decay, "lr": lr, "weight_decay": weight_decay},
+        {"params": no_decay, "lr": lr, "weight_decay": 0.0},
+    ]
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data, batch_size: int = 64) -> tuple[int, int]:
+    """Correct and scored items of ``model`` on a split (TaskData or Features)."""
+    was_training = model.training
+    model.eval()
+    correct = total = 0
+    device = next(model.parameters()).device
+    for start in range(0, len(data), batch_size):
+        inputs, labels = data.batch(range(start, min(start + batch_size, len(data))), device)
+        c, t = correct_and_total(model(*inputs).argmax(-1), labels)
+        correct, total = correct + c, total + t
+    model.train(was_training)
+    return correct, total
+
+
+def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSettings, seed: int) -> list[dict]:
+    """Train with AdamW and a linear decay to zero (the Hugging Face Trainer's default schedule).
+
+    Logs the English dev accuracy every epoch and returns that log; with model selection
+    ``best_dev`` the model ends with its best epoch's weights, otherwise with the last.
+    """
+    device = next(model.parameters()).device
+    generator = torch.Generator().manual_seed(seed)
+    steps_per_epoch = math.ceil(len(train) / settings.batch_size)
+    optimizer = torch.optim.AdamW(groups)
+    total = settings.epochs * steps_per_epoch
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total))
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if settings.bf16 and device.type == "cuda" else nullcontext()
+    )
+    dev_log, best = [], (-1.0, None)
+    model.train()
+    for epoch in range(1, settings.epochs + 1):
+        order = torch.randperm(len(train), generator=generator).tolist()
+        loss_sum = torch.zeros((), device=device)
+        for start in range(0, len(order), settings.batch_size):
+            inputs, labels = train.batch(order[start : start + settings.batch_size], device)
+            with autocast:
+                logits = model(*inputs)
+            loss = F.cross_entropy(logits.flatten(0, -2).float(), labels.flatten(), ignore_index=-100)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            loss_sum += loss.detach()
+        correct, scored = evaluate(model, dev)
+        dev_log.append({"epoch": epoch, "train_loss": (loss_sum / steps_per_epoch).item(), "dev_accuracy": correct / scored})
+        log.info("epoch %d/%d: train loss %.4f, English dev accuracy %.4f", epoch, settings.epochs,
+                 dev_log[-1]["train_loss"], dev_log[-1]["dev_accuracy"])  # fmt: skip
+        if settings.model_selection == "best_dev" and dev_log[-1]["dev_accuracy"] > best[0]:
+            best = (dev_log[-1]["dev_accuracy"], {k: v.detach().clone() for k, v in model.state_dict().items()})
+    if settings.model_selection == "best_dev":
+        model.load_state_dict(best[1])
+    return dev_log
+
+
+def zero_shot(model: nn.Module, test_sets: dict) -> list[dict]:
+    """Accuracy on each evaluation language's test split: rows of language, n, accuracy."""
+    rows = []
+    for language, data in test_sets.items():
+        correct, total = evaluate(model, data)
+        rows.append({"language": language, "n": total, "accuracy": correct / total})
+        log.info("zero-shot %s: %.4f on %d items", language, correct / total, total)
+    return rows
+
+
+def finetune_full(encoder_dir, data, settings: FinetuneSettings, seed: int, languages, device=None):
+    """Fine-tune backbone and head together; returns the model, the dev log and the zero-shot rows."""
+    from transformers import AutoTokenizer
+
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    pad_id = AutoTokenizer.from_pretrained(encoder_dir).pad_token_id
+    torch.manual_seed(seed)
+    model = FullModel(load_backbone(encoder_dir, device), settings).to(device)
+    groups = decayed_groups(model.backbone, settings.backbone_lr, settings.weight_decay)
+    groups += decayed_groups(model.head, settings.head_lr, settings.weight_decay)
+    split = {name: TaskData(data[name], settings.task, pad_id) for name in data}
+    dev_log = fit(model, groups, split["train"], split["dev"], settings, seed)
+    return model, dev_log, zero_shot(model, {lang: split[f"test_{lang}"] for lang in languages})
+
+
+def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, languages, device=None):
+    """Linear-only fine-tuning for every seed on features computed once; yields (seed, head, dev log, rows)."""
+    from transformers import AutoTokenizer
+
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    pad_id = AutoTokenizer.from_pretrained(encoder_dir).pad_token_id
+    backbone = load_backbone(encoder_dir, device)
+    features = {name: extract_features(backbone, TaskData(data[name], settings.task, pad_id), settings) for name in data}
+    hidden_size = backbone.config.hidden_size
+    del backbone
+    for seed in seeds:
+        torch.manual_seed(seed)
+        head = nn.Linear(hidden_size, settings.num_labels).to(device)
+        dev_log = fit(head, decayed_groups(head, settings.linear_lr, settings.weight_decay),
+                      features["train"], features["dev"], settings, seed)  # fmt: skip
+        yield seed, head, dev_log, zero_shot(head, {lang: features[f"test_{lang}"] for lang in languages})
+
+
+def write_csv(path, rows: list[dict]) -> None:
+    from .io import atomic_open
+
+    with atomic_open(path, newline="") as out:
+        writer = csv.DictWriter(out, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def save_run(out_dir, head: nn.Module, dev_log: list[dict], backbone=None, tokenizer_dir=None) -> None:
+    """A run's folder: the head (safetensors), the dev log and, where an analysis needs it, the backbone."""
+    from safetensors.torch import save_file
+
+    from .io import atomic_path
+
+    with atomic_path(out_dir) as tmp:
+        tmp.mkdir()
+        save_file({k: v.contiguous() for k, v in head.state_dict().items()}, tmp / "head.safetensors")
+        write_csv(tmp / "dev_log.csv", dev_log)
+        if backbone is not None:
+            from transformers import AutoTokenizer
+
+            backbone.save_pretrained(tmp / "model", safe_serialization=True)
+            AutoTokenizer.from_pretrained(tokenizer_dir).save_pretrained(tmp / "model")

@@ -1,0 +1,157 @@
+"""Fine-tuning and zero-shot evaluation: first-sub-token labels, accuracy, determinism, real data."""
+
+import json
+import math
+
+import pytest
+import torch
+
+from align_transfer.finetune import FinetuneSettings, finetune_full, linear_probes
+from align_transfer.sib200 import read_sib_tsv, write_sib_tsv
+from align_transfer.tasks import accuracy, correct_and_total, first_subtoken_labels, tokenize_task
+from align_transfer.ud import UPOS, read_conllu, write_jsonl
+from conftest import SHARED_DATA, needs_shared
+
+
+def test_accuracy_counts_only_scored_items():
+    predictions = torch.tensor([[1, 2, 3, 4], [5, 6, 7, 8]])
+    labels = torch.tensor([[1, -100, 0, 4], [5, -100, -100, 0]])
+    # by hand: scored 1,0,4 | 5,0 -> correct 1, 4, 5 -> 3 of 5
+    assert correct_and_total(predictions, labels) == (3, 5)
+    assert accuracy(predictions, labels) == pytest.approx(0.6)
+
+
+def write_task_files(tiny, langs=("de", "ja")):
+    """Prepared UD and SIB files of the tiny world, as the prepare rules write them."""
+    files = {"pos": {}, "sc": {}}
+    for split, name in (("train", "train"), ("dev", "dev")):
+        path = tiny / f"ud_en_{split}.jsonl"
+        write_jsonl(path, read_conllu(tiny / f"world/ud/UD_English-Mini/en_mini-ud-{split}.conllu"))
+        files["pos"][name] = path
+        sib = tiny / f"sib_en_{split}.tsv"
+        write_sib_tsv(sib, read_sib_tsv(tiny / f"world/sib200/data/annotated/eng_Latn/{split}.tsv"))
+        files["sc"][name] = sib
+    codes = {"de": ("German", "deu_Latn"), "ja": ("Japanese", "jpn_Jpan")}
+    for lang in langs:
+        name, code = codes[lang]
+        path = tiny / f"ud_{lang}_test.jsonl"
+        write_jsonl(path, read_conllu(tiny / f"world/ud/UD_{name}-Mini/{lang}_mini-ud-test.conllu"))
+        files["pos"][f"test_{lang}"] = path
+        sib = tiny / f"sib_{lang}_test.tsv"
+        write_sib_tsv(sib, read_sib_tsv(tiny / f"world/sib200/data/annotated/{code}/test.tsv"))
+        files["sc"][f"test_{lang}"] = sib
+    return files
+
+
+@pytest.fixture(scope="module")
+def task_data(tiny):
+    from datasets import load_from_disk
+
+    files = write_task_files(tiny)
+    data = {}
+    for task in ("pos", "sc"):
+        tokenize_task(task, files[task], tiny / "encoder", tiny / f"task_{task}", max_length=64)
+        data[task] = load_from_disk(str(tiny / f"task_{task}"))
+    return data
+
+
+def settings(task, **overrides):
+    values = dict(task=task, batch_size=8, backbone_lr=1e-3, head_lr=1e-2, linear_lr=1e-2, epochs=2, max_length=64)
+    return FinetuneSettings(**(values | overrides))
+
+
+@pytest.mark.parametrize("task", ["pos", "sc"])
+def test_same_seed_same_metrics(tiny, task_data, task):
+    first = finetune_full(tiny / "encoder", task_data[task], settings(task), 15, ["de", "ja"], device="cpu")
+    second = finetune_full(tiny / "encoder", task_data[task], settings(task), 15, ["de", "ja"], device="cpu")
+    assert first[1] == second[1] and first[2] == second[2]
+    assert [row["language"] for row in first[2]] == ["de", "ja"] and all(row["n"] > 0 for row in first[2])
+    probes = [list(linear_probes(tiny / "encoder", task_data[task], settings(task), [15, 42], ["de"], "cpu")) for _ in range(2)]
+    assert [(s, log, rows) for s, _, log, rows in probes[0]] == [(s, log, rows) for s, _, log, rows in probes[1]]
+    assert probes[0][0][2] != probes[0][1][2]  # another seed, another run
+    logs = [first[1]] + [log for _, _, log, _ in probes[0]]
+    assert all(math.isfinite(row["train_loss"]) for log in logs for row in log)
+
+
+def test_best_dev_selection_ends_on_the_best_epoch(tiny, task_data):
+    model, dev_log, _ = finetune_full(
+        tiny / "encoder", task_data["sc"], settings("sc", epochs=3, model_selection="best_dev"), 33, ["de"], "cpu"
+    )
+    from align_transfer.finetune import TaskData, evaluate
+
+    correct, total = evaluate(model, TaskData(task_data["sc"]["dev"], "sc", pad_id=1))
+    assert correct / total == max(row["dev_accuracy"] for row in dev_log)
+
+
+def test_linear_probes_leave_the_backbone_untouched(tiny, task_data):
+    from safetensors.torch import load_file
+
+    before = load_file(tiny / "encoder/model.safetensors")
+    for _ in linear_probes(tiny / "encoder", task_data["pos"], settings("pos"), [15], ["de"], "cpu"):
+        pass
+    after = load_file(tiny / "encoder/model.safetensors")
+    assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    "path, form, words, tags",
+    [
+        ("UD_French-GSD/fr_gsd-ud-test.conllu", "du", ["de", "le"], ["ADP", "DET"]),
+        ("UD_Spanish-GSD/es_gsd-ud-test.conllu", "del", ["de", "el"], ["ADP", "DET"]),
+    ],
+)
+def test_first_subtoken_labels_on_real_multiword_tokens(stand_in, path, form, words, tags):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(stand_in)
+    text = (SHARED_DATA / "ud" / path).read_text(encoding="utf-8")
+    block = next(b for b in text.split("\n\n") if f"\t{form}\t_\t" in b)
+    sentence = read_conllu_block(block)
+    ids, labels = first_subtoken_labels(sentence["words"], sentence["upos"], tokenizer, 256)
+    scored = [i for i, label in enumerate(labels) if label != -100]
+    assert len(scored) == len(sentence["words"])  # every word has exactly one labelled sub-token
+    assert [UPOS[labels[i]] for i in scored] == sentence["upos"]
+    position = next(i for i in range(len(sentence["words"]) - 1) if sentence["words"][i : i + 2] == words)
+    first_pieces = [tokenizer.convert_ids_to_tokens(ids[scored[position + k]]).lstrip("▁") for k in range(2)]
+    assert [UPOS[labels[scored[position + k]]] for k in range(2)] == tags
+    assert all(word.lower().startswith(piece.lower()) for word, piece in zip(words, first_pieces))
+
+
+def read_conllu_block(block: str) -> dict:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".conllu", delete=False, encoding="utf-8") as handle:
+        handle.write(block + "\n\n")
+    return read_conllu(handle.name)[0]
+
+
+@needs_shared
+@pytest.mark.slow
+def test_stand_in_pos_probe_on_ewt_dev_beats_the_majority_tag(stand_in, tmp_path):
+    from collections import Counter
+
+    from datasets import load_from_disk
+
+    ud = SHARED_DATA / "ud"
+    sources = {
+        "train": ud / "UD_English-EWT/en_ewt-ud-dev.conllu",
+        "dev": ud / "UD_English-EWT/en_ewt-ud-test.conllu",
+        "test_en": ud / "UD_English-EWT/en_ewt-ud-test.conllu",
+        "test_de": ud / "UD_German-GSD/de_gsd-ud-test.conllu",
+        "test_fr": ud / "UD_French-GSD/fr_gsd-ud-test.conllu",
+    }
+    limits = {"train": 600, "dev": 150, "test_en": 300, "test_de": 150, "test_fr": 150}
+    files = {}
+    for name, source in sources.items():
+        files[name] = tmp_path / f"{name}.jsonl"
+        write_jsonl(files[name], read_conllu(source)[: limits[name]])
+    tokenize_task("pos", files, stand_in, tmp_path / "task", max_length=128)
+    data = load_from_disk(str(tmp_path / "task"))
+    probe = settings("pos", epochs=3, batch_size=16, linear_lr=5e-3)
+    (_, _, _, rows), = linear_probes(stand_in, data, probe, [42], ["en", "de", "fr"], "cpu")
+    scores = {row["language"]: row["accuracy"] for row in rows}
+    gold = [tag for line in files["test_en"].read_text().splitlines() for tag in json.loads(line)["upos"]]
+    majority = Counter(gold).most_common(1)[0][1] / len(gold)
+    assert scores["en"] > majority + 0.2, (scores, majority)
+    assert scores["de"] > 0.3 and scores["fr"] > 0.3

@@ -1,0 +1,79 @@
+# Phase II and III (paper §4.3, §4.4): fine-tune every encoder the tables use on English POS and
+# SIB-200 topics, fully and linear-only, and evaluate each run zero-shot on the evaluation languages.
+
+
+rule tokenize_task:
+    input:
+        unpack(lambda wc: task_files(wc.task)),
+        tokenizer="results/models/base",
+    output:
+        directory("results/data/tasks/{task}"),
+    log:
+        "logs/finetune/tokenize_task/{task}.log",
+    benchmark:
+        "benchmarks/finetune/tokenize_task/{task}.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        files=lambda wc: task_files(wc.task),
+        max_length=lambda wc: FINETUNE[wc.task]["max_length"],
+    script:
+        "../../scripts/tokenize_task.py"
+
+
+# Linear-only: the frozen backbone encodes each split once; every seed's head trains on those features.
+rule linear_probe:
+    input:
+        data="results/data/tasks/{task}",
+        encoder=lambda wc: encoder_dir(wc.model),
+    output:
+        runs=directory(expand("results/finetune/{{task}}/linear/{{model}}/seed{seed}", seed=FINETUNE["seeds"])),
+        zeroshot=expand(
+            "results/eval/zeroshot/{{task}}/linear/{{model}}/seed{seed}.csv",
+            seed=FINETUNE["seeds"],
+        ),
+    log:
+        "logs/finetune/{task}/linear/{model}.log",
+    benchmark:
+        "benchmarks/finetune/{task}/linear/{model}.tsv"
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=60,
+    params:
+        finetune=FINETUNE,
+        languages=list(EVAL_LANGS),
+    script:
+        "../../scripts/linear_probe.py"
+
+
+rule finetune_full:
+    input:
+        data="results/data/tasks/{task}",
+        encoder=lambda wc: encoder_dir(wc.model),
+    output:
+        run=directory("results/finetune/{task}/full/{model}/seed{seed}"),
+        zeroshot="results/eval/zeroshot/{task}/full/{model}/seed{seed}.csv",
+    log:
+        "logs/finetune/{task}/full/{model}/seed{seed}.log",
+    benchmark:
+        "benchmarks/finetune/{task}/full/{model}/seed{seed}.tsv"
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=6 * 60,
+    params:
+        finetune=FINETUNE,
+        languages=list(EVAL_LANGS),
+        keep_weights=lambda wc: keeps_weights(wc.model, wc.seed),
+    script:
+        "../../scripts/finetune_full.py"
