@@ -56,14 +56,21 @@ def test_paper_dry_run_lists_every_data_job_offline(tmp_path):
     assert "note: lexicon en-kk skipped" in result.stderr
 
 
-def job_resources(output: str) -> list[tuple[str, str]]:
-    """(rule, resources) of every job a dry run lists; local jobs have none."""
+def dry_run_jobs(output: str) -> list[dict]:
+    """Every job a dry run lists: its rule, resources, wildcards and outputs."""
     jobs = []
     for block in re.split(r"^(?=(?:local)?rule \w+:$)", output, flags=re.M)[1:]:
-        rule = re.match(r"(?:local)?rule (\w+):", block)[1]
-        resources = re.search(r"^    resources: (.*)$", block, re.M)
-        jobs.append((rule, resources[1] if resources else ""))
+        job = {"rule": re.match(r"(?:local)?rule (\w+):", block)[1]}
+        for key in ("resources", "wildcards", "output"):
+            found = re.search(rf"^    {key}: (.*)$", block, re.M)
+            job[key] = found[1].split(", ") if found else []
+        job["wildcards"] = dict(w.split("=", 1) for w in job["wildcards"])
+        jobs.append(job)
     return jobs
+
+
+def job_resources(output: str) -> list[tuple[str, str]]:
+    return [(job["rule"], ", ".join(job["resources"])) for job in dry_run_jobs(output)]
 
 
 def test_paper_dry_run_tags_exactly_the_gpu_rules(tmp_path):
@@ -114,3 +121,23 @@ def test_conda_env_pins_what_pyproject_pins():
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     env_pins = dict(re.fullmatch(r"([\w.-]+)==(.+)", dep).groups() for dep in pip)
     assert env_pins and all(pins.get(name) == version for name, version in env_pins.items()), env_pins
+
+
+def test_the_disk_plan_matches_the_jobs_of_the_paper_grid(tmp_path):
+    import csv
+
+    jobs = dry_run_jobs(snakemake(tmp_path, "-n").stdout)
+    snakemake(tmp_path, "--cores", "1", "disk_plan")
+    with open(tmp_path / "results/plan/disk.tsv") as handle:
+        plan = {row["what"].split(" (")[0]: row for row in csv.DictReader(handle, delimiter="\t")}
+    checkpoints = [out for job in jobs if job["rule"] == "align" for out in job["output"] if "/step" in out]
+    full = [job for job in jobs if job["rule"] == "finetune_full"]
+    kept = [job for job in full if job["wildcards"]["model"].endswith("_6000")]  # aligned, at Table 1's step
+    heads = len(full) + sum(len(job["output"]) // 2 for job in jobs if job["rule"] == "linear_probe")
+    assert int(plan["alignment checkpoints"]["count"]) == len(checkpoints) == 56
+    assert int(plan["fully fine-tuned backbones kept for Table 3 and Figure 1"]["count"]) == len(kept) == 168
+    assert int(plan["fine-tuning heads"]["count"]) == heads == 684
+    # XLM-R base: 278M parameters in fp32, 1.11 GB, plus 22 MB of tokenizer files
+    assert 1.12e9 < int(plan["alignment checkpoints"]["bytes_each"]) < 1.14e9
+    for row in plan.values():
+        assert int(row["bytes"]) == int(row["count"]) * int(row["bytes_each"])

@@ -99,7 +99,7 @@ rule align:
         "benchmarks/align/{pair}/{losses}.tsv"
     conda:
         ENV
-    threads: 4
+    threads: config["training_threads"]
     resources:
         gpu=1,
         mem_mb=32000,

@@ -111,6 +111,26 @@ def keeps_weights(model, seed):
     return model in TABLE_MODELS[1:] and int(seed) in config["analysis"]["finetuned_seeds"]
 
 
+def storage_counts():
+    """How many of each kind of model file the rules keep (resumable states: at most one per running job)."""
+    runs = [
+        (task, mode, model, seed)
+        for task in FINETUNE["tasks"]
+        for mode in FINETUNE["modes"]
+        for model in FINETUNED_MODELS
+        for seed in FINETUNE["seeds"]
+    ]
+    return {
+        "alignment checkpoints (masked LM + tokenizer)": len(PAIRS) * len(LOSSES) * len(CHECKPOINT_STEPS),
+        "fully fine-tuned backbones kept for Table 3 and Figure 1": sum(
+            mode == "full" and keeps_weights(model, seed) for _, mode, model, seed in runs
+        ),
+        "fine-tuning heads (every other run keeps only this)": len(runs),
+        "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)": len(PAIRS)
+        * len(LOSSES),
+    }
+
+
 def zeroshot_csvs(models):
     return expand(
         "results/eval/zeroshot/{task}/{mode}/{model}/seed{seed}.csv",

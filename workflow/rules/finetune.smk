@@ -41,7 +41,7 @@ rule linear_probe:
         "benchmarks/finetune/{task}/linear/{model}.tsv"
     conda:
         ENV
-    threads: 4
+    threads: config["training_threads"]
     resources:
         gpu=1,
         mem_mb=16000,
@@ -66,7 +66,7 @@ rule finetune_full:
         "benchmarks/finetune/{task}/full/{model}/seed{seed}.tsv"
     conda:
         ENV
-    threads: 4
+    threads: config["training_threads"]
     resources:
         gpu=1,
         mem_mb=16000,

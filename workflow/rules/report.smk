@@ -3,6 +3,7 @@
 
 localrules:
     hyperparameter_tables,
+    disk_plan,
 
 
 rule table1:
@@ -33,3 +34,18 @@ rule hyperparameter_tables:
         config={key: config[key] for key in ("alignment", "finetune")},
     script:
         "../../scripts/hyperparameter_tables.py"
+
+
+# What the model files of this config's grid take on disk: `snakemake disk_plan` prints it.
+rule disk_plan:
+    output:
+        "results/plan/disk.tsv",
+    log:
+        "logs/report/disk_plan.log",
+    conda:
+        ENV
+    params:
+        counts=storage_counts(),
+        encoder=config["encoder"],
+    script:
+        "../../scripts/disk_plan.py"
