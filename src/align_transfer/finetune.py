@@ -133,7 +133,7 @@ def extract_features(backbone, data: TaskData, settings: FinetuneSettings, batch
 def decayed_groups(module: nn.Module, lr: float, weight_decay: float) -> list[dict]:
     """AdamW groups as the Hugging Face Trainer builds them: no decay on biases and LayerNorm weights."""
     decay, no_decay = [], []
-    for name, param in module.named_parameters():
+    for param in module.parameters():
         if param.requires_grad:
             (no_decay if param.ndim < 2 else decay).append(param)
     return [
