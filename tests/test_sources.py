@@ -98,3 +98,18 @@ def test_encoder_mirror_is_copied_without_pickles(tmp_path):
     assert sorted(p.name for p in dest.iterdir()) == ["config.json", "model.safetensors"]
     with pytest.raises(SourceError, match="not a Hugging Face model folder"):
         fetch_encoder({"mirror": str(tmp_path / "nothing")}, tmp_path / "other")
+
+
+def test_every_configured_url_fills_from_its_layouts_fields():
+    import string
+
+    import yaml
+
+    from align_transfer.sources import LAYOUTS
+    from conftest import REPO
+
+    sources = yaml.safe_load((REPO / "config/config.yaml").read_text())["sources"]
+    for name, layout in LAYOUTS.items():
+        fields = {f for _, f, _, _ in string.Formatter().parse(layout) if f}
+        used = {f for _, f, _, _ in string.Formatter().parse(sources[name]["url"]) if f}
+        assert used <= fields, (name, used - fields)
