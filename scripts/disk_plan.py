@@ -1,41 +1,15 @@
-"""Print and write the disk the grid's model files need.
-
-Sizes come from the encoder's architecture (its config.json once results/models/base exists; before
-that XLM-R base's shapes for the hub encoder, or the mini encoder's settings) at 4 bytes a parameter,
-plus the tokenizer files saved beside each model.
-"""
-
-from pathlib import Path
+"""Print and write the disk the grid's model files need (sizes: the encoder's architecture at 4 bytes
+a parameter, plus the tokenizer files saved beside each model)."""
 
 import pandas as pd
-from transformers import AutoConfig, XLMRobertaConfig
 
 from align_transfer.io import atomic_open
 from align_transfer.runner import logged
-from align_transfer.storage import disk_plan
+from align_transfer.storage import disk_plan, encoder_architecture
 from align_transfer.tasks import LABEL_SETS
 
-# What save_pretrained writes for XLM-R's tokenizer (tokenizer.json 17,082,735 + tokenizer_config.json 342
-# bytes), measured on the offline stand-in, which carries that tokenizer.
-XLMR_TOKENIZER_BYTES = 17_083_077
-
 with logged(snakemake) as log:
-    encoder = snakemake.params.encoder
-    base = Path("results/models/base")
-    if (base / "config.json").exists():
-        config = AutoConfig.from_pretrained(base)
-        tokenizer_bytes = sum(f.stat().st_size for f in base.iterdir() if f.name.startswith(("tokenizer", "sentencepiece", "special")))
-    elif encoder["source"] == "mini":
-        mini = encoder["mini"]
-        config = XLMRobertaConfig(vocab_size=mini["vocab_size"] + 4, hidden_size=mini["hidden_size"],
-                                  num_hidden_layers=mini["layers"], num_attention_heads=mini["heads"],
-                                  intermediate_size=mini["intermediate_size"], max_position_embeddings=514,
-                                  type_vocab_size=1)  # fmt: skip
-        tokenizer_bytes = 0
-    else:
-        # XLM-R base's shapes (its config.json at the pinned revision)
-        config = XLMRobertaConfig(vocab_size=250002, max_position_embeddings=514, type_vocab_size=1)
-        tokenizer_bytes = XLMR_TOKENIZER_BYTES
+    config, tokenizer_bytes = encoder_architecture(snakemake.params.encoder)
     rows = disk_plan(snakemake.params.counts, config, tokenizer_bytes, {k: len(v) for k, v in LABEL_SETS.items()})
     frame = pd.DataFrame(rows)
     frame["GB"] = (frame["bytes"] / 1e9).round(2)

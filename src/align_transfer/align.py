@@ -97,6 +97,15 @@ def pad(sequences: list[list[int]], pad_id: int, width: int = 0) -> tuple[torch.
     return ids, mask
 
 
+def masked_positions_loss(head: torch.nn.Module, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """L_M from the MLM head applied at the masked positions only (``labels`` on the CPU, -100 elsewhere)."""
+    at = labels != -100
+    if not at.any():  # a CPU tensor: no device sync
+        return hidden.sum() * 0.0
+    at = at.to(hidden.device)
+    return masked_lm(head(hidden[at]), labels.to(hidden.device)[at])
+
+
 class SpecialTokens:
     """Wraps token ids in the encoder's special tokens as its tokenizer wraps text.
 
@@ -173,12 +182,7 @@ class AlignmentObjective:
         return pad(sequences, self.tokenizer.pad_token_id)
 
     def mlm_loss(self, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """L_M from the MLM head applied at the masked positions only."""
-        at = labels != -100
-        if not at.any():  # a CPU tensor: no device sync
-            return hidden.sum() * 0.0
-        at = at.to(hidden.device)
-        return masked_lm(self.head(hidden[at]), labels.to(hidden.device)[at])
+        return masked_positions_loss(self.head, hidden, labels)
 
     def __call__(self, src: list, tgt: list) -> tuple[dict, int]:
         """The active loss terms (λ = 0 terms are not computed) and the number of real tokens encoded."""

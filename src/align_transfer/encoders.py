@@ -11,7 +11,6 @@ from pathlib import Path
 import torch
 
 from .io import atomic_path
-from .losses import masked_lm
 from .parallel import read_parallel_tsv
 
 log = logging.getLogger(__name__)
@@ -103,7 +102,7 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, hidden_size: in
     """
     from transformers import AutoTokenizer, DataCollatorForLanguageModeling, XLMRobertaConfig, XLMRobertaForMaskedLM
 
-    from .align import mlm_head, pad
+    from .align import masked_positions_loss, mlm_head, pad
 
     torch.manual_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
@@ -137,9 +136,8 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, hidden_size: in
     for step in range(steps):
         rows = torch.randint(len(train), (batch_size,), generator=generator).tolist()
         inputs, attention, labels = masked_batch([train[r] for r in rows])
-        at = labels != -100
         hidden = model.base_model(inputs, attention_mask=attention).last_hidden_state
-        loss = masked_lm(head(hidden[at]), labels[at])
+        loss = masked_positions_loss(head, hidden, labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -131,7 +131,6 @@ class World:
         self.by_upos: dict = {}
         for concept, upos, topic in self.concepts:
             self.by_upos.setdefault((upos, topic), []).append(concept)
-        self.upos = {c: u for c, u, _ in self.concepts}
         self.words = {code: {} for code in LANGUAGES}
         for concept, upos, _ in self.concepts:
             length = 1 if upos in ("DET", "ADP", "PRON", "CCONJ") else rng.choice((2, 2, 3))
