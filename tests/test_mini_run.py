@@ -130,8 +130,8 @@ def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run):
                     assert (run / "head.safetensors").exists()
                     dev_log = list(csv.DictReader((run / "dev_log.csv").open()))
                     assert [int(r["epoch"]) for r in dev_log] == list(range(1, EPOCHS[task] + 1))
-                    # only the aligned encoders' full runs keep their weights (Table 3, Figure 1)
-                    assert (run / "model").exists() == (mode == "full" and model != "base")
+                    # only the aligned encoders' full runs keep their weights (Table 3, Figure 1), for analysis.finetuned_seeds
+                    assert (run / "model").exists() == (mode == "full" and model != "base" and seed == 15)
 
 
 def test_the_mini_encoder_transfers_pos_tags_above_chance(mini_run):
@@ -162,3 +162,61 @@ def test_the_linear_probe_benchmark_prints_its_ratio(mini_run):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert float(result.stdout.split("ratio (uncached / cached):")[1].split("x")[0]) > 1
+
+
+def test_each_encoder_is_embedded_once_per_language_and_layer(mini_run):
+    from safetensors.numpy import load_file
+
+    embeddings = load_file(mini_run / "results/embeddings/base/encoder.safetensors")
+    flores = sorted(k for k in embeddings if k.startswith("flores/"))
+    codes = {"deu_Latn", "eng_Latn", "fra_Latn", "hin_Deva", "jpn_Jpan", "kaz_Cyrl", "kor_Hang", "pes_Arab", "rus_Cyrl", "spa_Latn"}
+    assert flores == sorted(f"flores/{c}/layer{k}" for c in codes for k in (1, 2, 4))
+    assert all(embeddings[k].shape == (150, 128) for k in flores)
+    assert embeddings["words/en/layer2"].shape[0] >= 200  # English words of 9 lexicons, each encoded once
+    finetuned = sorted(p.name for p in (mini_run / "results/embeddings/ja-kk_S1W0M1_40").iterdir())
+    assert finetuned == ["encoder.safetensors", "pos_seed15.safetensors", "sc_seed15.safetensors"]
+
+
+def test_retrieval_and_similarity_tables_cover_every_pair_and_loss_code(mini_run):
+    import pandas as pd
+
+    pairs = 17  # the mini world's retrieval groups
+    for name in ("table2", "table7", "table8", "recall_at_1"):
+        table = pd.read_csv(mini_run / f"results/tables/{name}.csv")
+        assert len(table) == pairs * 7 and set(table["losses"]) == set(CODES), name
+        assert (table["n"] == 2).all() and table["colour"].isin(["red", "blue", "green", "dark green"]).all()
+        markdown = (mini_run / f"results/tables/{name}.md").read_text()
+        assert markdown.startswith("| Lang Pair | S0W0M1 |") and "| **Group 7: Languages of Different Scripts, Aligned** |" in markdown
+    recall = pd.read_csv(mini_run / "results/eval/retrieval/base/encoder.csv")
+    assert set(recall["direction"]) >= {"deu->eng", "eng->deu"} and set(recall["k"]) == {1, 5, 10}
+    assert recall["recall"].between(0, 1).all()
+
+
+def test_table3_and_the_per_language_gradients(mini_run):
+    import pandas as pd
+
+    table = pd.read_csv(mini_run / "results/tables/table3.csv")
+    assert len(table) == 2 * 2 * 7  # tasks x pairs x loss codes
+    assert (table["seeds"] == 1).all() and (table["batches"] == 2).all() and table["mean"].between(-1, 1).all()
+    assert "| **Sentence Classification** |" in (mini_run / "results/tables/table3.md").read_text()
+    languages = pd.read_csv(mini_run / "results/tables/gradient_languages.csv")
+    assert set(languages["kind"]) == {"task", "mlm"} and len(languages) == 2 * 2 * 10 * 10
+    diagonal = languages[languages["lang_a"] == languages["lang_b"]]
+    assert diagonal["mean"].round(4).eq(1.0).all()
+
+
+def test_figure1_has_its_six_panels_and_the_report_shows_everything(mini_run):
+    from PIL import Image
+
+    figures = mini_run / "results/figures"
+    with Image.open(figures / "figure1.png") as image:
+        assert image.size == (1800, 975)  # 12 x 6.5 inches at 150 dpi
+        panels = image.text["Description"].split("; ")
+    assert panels == [f"{level} level, layer {k}" for level in ("Token", "Sentence") for k in (1, 2, 4)]
+    assert (figures / "figure1.pdf").read_bytes().startswith(b"%PDF") and (figures / "gradient_languages.png").exists()
+    points = list(csv.DictReader((figures / "figure1.csv").open()))
+    assert {r["condition"] for r in points} == {"aligned", "fine-tuned"} and {r["level"] for r in points} == {"token", "sentence"}
+    report = (mini_run / "results/report.html").read_text(encoding="utf-8")
+    for heading in ("Table 1", "Table 2", "Table 3", "Table 7", "Table 8", "Figure 1", "Configuration"):
+        assert heading in report
+    assert report.count("data:image/png;base64,") == 2 and "retrieval_groups:" in report

@@ -4,7 +4,20 @@ import pandas as pd
 import pytest
 import yaml
 
-from align_transfer.tables import colour, hyperparameter_tables, parse_model, table1, table1_markdown
+from align_transfer.tables import (
+    colour,
+    delta_markdown,
+    figure1_data,
+    gain_colour,
+    hyperparameter_tables,
+    parse_model,
+    retrieval_table,
+    table1,
+    table1_markdown,
+    table2,
+    table3,
+    table3_markdown,
+)
 from conftest import REPO
 
 
@@ -74,3 +87,90 @@ def test_hyperparameter_tables_are_the_papers():
     assert tables["table6"]["Learning rate (full model)"] == 2e-5
     assert tables["table6"]["Learning rate (linear layer only)"] == 3e-3
     assert tables["table6"]["Number of epochs"] == 15 and tables["table6"]["Max sequence length"] == 256
+
+
+def test_gain_colour_rule_of_tables_2_7_8():
+    assert gain_colour(-0.01, 0.005) == "red"
+    assert gain_colour(-0.001, 0.005) == "blue"  # a decrease within one std is not red
+    assert gain_colour(0.005, 0.001) == "blue" and gain_colour(0.0051, 0.001) == "green"
+    assert gain_colour(0.01, 0.001) == "green" and gain_colour(0.0101, 0.001) == "dark green"
+
+
+@pytest.fixture
+def retrieval():
+    """R@1 rows of base and two aligned pairs for one loss code; directions differ."""
+    rows = []
+    recalls = {"base": (0.5, 0.7), "de-en_S1W0M0_6000": (0.6, 0.8), "en-kk_S1W0M0_6000": (0.5, 0.9)}
+    for model, (forward, backward) in recalls.items():
+        for direction, value in (("deu->eng", forward), ("eng->deu", backward)):
+            rows.append({"model": model, "group": "G1", "pair": "deu-eng", "direction": direction, "k": 1, "recall": value})
+            rows.append({"model": model, "group": "G1", "pair": "deu-eng", "direction": direction, "k": 5, "recall": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_retrieval_delta_by_hand(retrieval):
+    table = retrieval_table(retrieval, 1)
+    # both directions averaged: base 0.6, de-en 0.7 (Δ 0.1), en-kk 0.7 (Δ 0.1): mean 0.1, std 0
+    row = table.iloc[0]
+    assert len(table) == 1 and row["losses"] == "S1W0M0" and row["n"] == 2
+    assert row["base"] == pytest.approx(0.6) and row["mean"] == pytest.approx(0.1) and row["std"] == pytest.approx(0.0)
+    assert row["colour"] == "dark green"
+    assert retrieval_table(retrieval, 5).iloc[0]["mean"] == pytest.approx(0.0)
+
+
+def test_table2_reads_sentence_cosines_at_its_layer_and_renders_groups():
+    rows = []
+    for model, cosines in {"base": (0.90, 0.5), "de-en_S0W1M0_6000": (0.88, 0.9), "ja-kk_S0W1M0_6000": (0.86, 0.9)}.items():
+        rows.append({"model": model, "level": "sentence", "group": "Aligned", "pair": "deu-eng", "layer": 8, "cosine": cosines[0]})
+        rows.append({"model": model, "level": "sentence", "group": "Aligned", "pair": "deu-eng", "layer": 4, "cosine": cosines[1]})
+        rows.append({"model": model, "level": "token", "group": "", "pair": "en-de", "layer": 8, "cosine": 0.1})
+    table = table2(pd.DataFrame(rows), layer=8)
+    assert len(table) == 1
+    assert table.iloc[0]["mean"] == pytest.approx(-0.03) and table.iloc[0]["std"] == pytest.approx(0.02 / 2**0.5)
+    assert table.iloc[0]["colour"] == "red"
+    markdown = delta_markdown(table, ["S0W1M0", "S1W1M1"], "Table 2.")
+    assert "| **Group 1: Aligned** |" in markdown
+    assert "| deu-eng | -0.0300 ± 0.0141 ▼ |  |" in markdown
+
+
+def test_table3_averages_batches_then_seeds():
+    rows = [
+        {"task": "pos", "model": "de-en_S1W0M1_6000", "seed": 1, "batch": 0, "cosine": 0.1},
+        {"task": "pos", "model": "de-en_S1W0M1_6000", "seed": 1, "batch": 1, "cosine": 0.3},  # seed 1: 0.2
+        {"task": "pos", "model": "de-en_S1W0M1_6000", "seed": 2, "batch": 0, "cosine": -0.2},
+        {"task": "pos", "model": "de-en_S1W0M1_6000", "seed": 2, "batch": 1, "cosine": 0.0},  # seed 2: -0.1
+        {"task": "sc", "model": "de-en_S1W0M1_6000", "seed": 1, "batch": 0, "cosine": 0.5},
+    ]
+    table = table3(pd.DataFrame(rows)).set_index("task")
+    assert table.loc["pos", "mean"] == pytest.approx(0.05) and table.loc["pos", "std"] == pytest.approx(0.3 / 2**0.5)
+    assert table.loc["pos", "seeds"] == 2 and table.loc["pos", "batches"] == 2
+    markdown = table3_markdown(table.reset_index(), ["S1W0M1"])
+    assert "| **POS Tagging** |" in markdown and "| XLM-R_de-en | 0.0500 |" in markdown and "| XLM-R_de-en | 0.5000 |" in markdown
+
+
+def test_figure1_points_are_delta_distances_averaged_over_language_pairs():
+    rows = []
+    for model, variant, cosines in [
+        ("base", "encoder", (0.8, 0.6)),
+        ("de-en_S1W0M0_6000", "encoder", (0.9, 0.5)),  # distances 0.1, 0.5 vs base 0.2, 0.4: Δ -0.1, +0.1
+        ("de-en_S1W0M0_6000", "pos_seed1", (0.7, 0.7)),  # Δ +0.1, -0.1
+    ]:
+        for pair, value in zip(("deu-eng", "kaz-eng"), cosines):
+            rows.append({"model": model, "variant": variant, "level": "sentence", "group": "G", "pair": pair, "layer": 8, "cosine": value})
+    points = figure1_data(pd.DataFrame(rows)).set_index("condition")
+    assert points.loc["aligned", "delta_distance"] == pytest.approx(0.0)
+    assert points.loc["fine-tuned", "delta_distance"] == pytest.approx(0.0)
+    one_pair = figure1_data(pd.DataFrame([r for r in rows if r["pair"] == "deu-eng"])).set_index("condition")
+    assert one_pair.loc["aligned", "delta_distance"] == pytest.approx(-0.1)
+    assert one_pair.loc["fine-tuned", "delta_distance"] == pytest.approx(0.1)
+
+
+def test_report_renders_markdown_tables_with_colours(tmp_path):
+    from align_transfer.report import markdown_to_html, write_report
+
+    page = markdown_to_html("### Title\n\n| Model | A |\n|---|---|\n| x | 0.1 ± 0.01 ▲ |\n| y | -0.2 ± 0.01 ▼ |\n\nA note.")
+    assert "<h4>Title</h4>" in page and '<td class="green">0.1 ± 0.01 ▲</td>' in page and 'class="red"' in page
+    (tmp_path / "t.md").write_text("| a | b |\n|---|---|\n| 1 | 2 |\n")
+    write_report(tmp_path / "r.html", {"T": tmp_path / "t.md"}, {}, "alignment:\n  steps: 1\n", "Report")
+    html = (tmp_path / "r.html").read_text()
+    assert "<td>1</td>" in html and "steps: 1" in html

@@ -27,9 +27,19 @@ PAPER_JOBS = {
     "align": 28,  # 4 pairs x 7 loss codes, each writing the 3000 and 6000 step checkpoints
     "tokenize_task": 2,
     "linear_probe": 114,  # 57 encoders (base + 28 x 2 steps) x 2 tasks, all 3 seeds in one job
-    "finetune_full": 342,  # 57 encoders x 2 tasks x 3 seeds
+    "finetune_full": 114,  # 57 encoders x 2 tasks, all 3 seeds in one job
+    "embed": 29,  # base + the 28 aligned encoders at the tables' step
+    "embed_finetuned": 28,  # each aligned encoder's kept full runs: 2 tasks x 3 seeds in one job
+    "compare_embeddings": 57,  # 29 encoders + 28 sets of fine-tuned runs
+    "gradients": 28,  # each aligned encoder's kept full runs: 2 tasks x 3 seeds in one job
     "table1": 1,
     "hyperparameter_tables": 1,
+    "table2": 1,
+    "retrieval_tables": 1,  # Tables 7, 8 and R@1
+    "table3": 1,
+    "gradient_languages": 1,
+    "figure1": 1,
+    "report": 1,
     "all": 1,
 }
 MINI_JOBS = PAPER_JOBS | {
@@ -45,9 +55,13 @@ MINI_JOBS = PAPER_JOBS | {
     "tokenize_parallel": 2,
     "align": 14,
     "linear_probe": 30,  # 15 encoders (base + 2 x 7 at step 40) x 2 tasks
-    "finetune_full": 60,  # 15 encoders x 2 tasks x 2 seeds
+    "finetune_full": 30,  # 15 encoders x 2 tasks
+    "embed": 15,
+    "embed_finetuned": 14,
+    "compare_embeddings": 29,
+    "gradients": 14,
 }
-GPU_RULES = {"align", "linear_probe", "finetune_full"}
+GPU_RULES = {"align", "linear_probe", "finetune_full", "embed", "embed_finetuned", "gradients"}
 
 
 def test_paper_dry_run_lists_every_data_job_offline(tmp_path):
@@ -79,7 +93,7 @@ def test_paper_dry_run_tags_exactly_the_gpu_rules(tmp_path):
     for rule, resources in jobs:
         assert ("gpu=1" in resources.split(", ")) == (rule in GPU_RULES), (rule, resources)
     assert sum(rule == "align" for rule, _ in jobs) == 28
-    assert sum(rule == "finetune_full" for rule, _ in jobs) == 342
+    assert sum(rule == "finetune_full" for rule, _ in jobs) == 114
 
 
 def test_mini_dry_run(tmp_path):
@@ -132,8 +146,9 @@ def test_the_disk_plan_matches_the_jobs_of_the_paper_grid(tmp_path):
         plan = {row["what"].split(" (")[0]: row for row in csv.DictReader(handle, delimiter="\t")}
     checkpoints = [out for job in jobs if job["rule"] == "align" for out in job["output"] if "/step" in out]
     full = [job for job in jobs if job["rule"] == "finetune_full"]
-    kept = [job for job in full if job["wildcards"]["model"].endswith("_6000")]  # aligned, at Table 1's step
-    heads = len(full) + sum(len(job["output"]) // 2 for job in jobs if job["rule"] == "linear_probe")
+    # aligned, at Table 1's step: every seed keeps its backbone
+    kept = [out for job in full if job["wildcards"]["model"].endswith("_6000") for out in job["output"] if "/seed" in out and not out.endswith(".csv")]
+    heads = sum(len(job["output"]) // 2 for job in jobs if job["rule"] in ("finetune_full", "linear_probe"))
     assert int(plan["alignment checkpoints"]["count"]) == len(checkpoints) == 56
     assert int(plan["fully fine-tuned backbones kept for Table 3 and Figure 1"]["count"]) == len(kept) == 168
     assert int(plan["fine-tuning heads"]["count"]) == heads == 684
@@ -141,3 +156,15 @@ def test_the_disk_plan_matches_the_jobs_of_the_paper_grid(tmp_path):
     assert 1.12e9 < int(plan["alignment checkpoints"]["bytes_each"]) < 1.14e9
     for row in plan.values():
         assert int(row["bytes"]) == int(row["count"]) * int(row["bytes_each"])
+
+
+def test_a_dry_run_for_table3_lists_only_what_table3_needs(tmp_path):
+    jobs = dry_run_jobs(snakemake(tmp_path, "-n", "results/tables/table3.csv").stdout)
+    counts = {rule: sum(job["rule"] == rule for job in jobs) for rule in {job["rule"] for job in jobs}}
+    # the 28 aligned encoders at step 6000, fully fine-tuned on both tasks, and their gradients
+    assert counts["align"] == 28 and counts["gradients"] == 28 and counts["table3"] == 1
+    assert counts["finetune_full"] == 28 * 2
+    assert all(job["wildcards"]["model"].endswith("_6000") for job in jobs if job["rule"] == "finetune_full")
+    # no linear probes, no base or 3000-step fine-tuning, no embeddings, no other table
+    assert not counts.keys() & {"linear_probe", "embed", "embed_finetuned", "compare_embeddings", "table1", "table2", "report", "all"}
+    assert counts["download_sib200"] == 11 and "download_lexicon" not in counts  # lexicons serve Figure 1 only

@@ -28,3 +28,16 @@ def write_lexicon(path, pairs, pair: str) -> None:
     with atomic_open(path) as out:
         out.write(f"{src}\t{tgt}\n")
         out.writelines(f"{s}\t{t}\n" for s, t in pairs)
+
+
+def read_lexicon(path, limit: int | None = None) -> list[tuple[str, str]]:
+    """The word pairs of a normalised lexicon (``write_lexicon``'s TSV), the first ``limit`` of them."""
+    with open(path, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()[1:]
+    pairs = []
+    for number, line in enumerate(lines[:limit], 2):
+        fields = line.split("\t")
+        if len(fields) != 2:
+            raise InputError(path, f"expected 'source<TAB>target', found {len(fields)} fields", number)
+        pairs.append((fields[0], fields[1]))
+    return pairs

@@ -133,9 +133,13 @@ TITLES = {
 }
 
 
-def write_table(csv_path, md_path, frame: pd.DataFrame, markdown: str) -> None:
-    with atomic_open(csv_path, newline="") as out:
+def write_frame(path, frame: pd.DataFrame) -> None:
+    with atomic_open(path, newline="") as out:
         frame.to_csv(out, index=False)
+
+
+def write_table(csv_path, md_path, frame: pd.DataFrame, markdown: str) -> None:
+    write_frame(csv_path, frame)
     with atomic_open(md_path) as out:
         out.write(markdown)
 
@@ -147,3 +151,148 @@ def write_hyperparameter_tables(config: dict, out_dir) -> None:
         frame = pd.DataFrame(rows, columns=["parameter", "value"])
         markdown = "| Parameter | Value |\n|---|---|\n" + "".join(f"| {p} | {v} |\n" for p, v in rows)
         write_table(Path(out_dir) / f"{name}.csv", Path(out_dir) / f"{name}.md", frame, f"{markdown}\n{TITLES[name]}\n")
+
+
+# Tables 2, 7 and 8: Δ from the base encoder, averaged over the aligned models
+
+
+def with_encoder_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` plus the alignment pair (``aligned_pair``), loss code and step parsed from its ``model``."""
+    parsed = frame["model"].map(parse_model).apply(pd.Series).rename(columns={"pair": "aligned_pair"})
+    return frame.join(parsed)
+
+
+def gain_colour(mean: float, std: float) -> str:
+    """Tables 2, 7 and 8: red when mean + std < 0; blue up to +0.005; green up to +0.01; dark green above."""
+    if mean + std < 0:
+        return "red"
+    if mean <= 0.005:
+        return "blue"
+    if mean <= 0.01:
+        return "green"
+    return "dark green"
+
+
+GAIN_MARKERS = {"red": " ▼", "blue": "", "green": " ▲", "dark green": " ▲▲"}
+
+
+def delta_from_base(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    """Per loss code and ``keys``: each aligned model's ``value`` minus the base encoder's, then the
+    mean and sample std over the aligned models (n), the base value and the colour of Tables 2, 7, 8."""
+    frame = with_encoder_columns(frame)
+    base = frame[frame["model"] == "base"].set_index(keys)[value].rename("base")
+    aligned = frame[frame["model"] != "base"].join(base, on=keys)
+    aligned["delta"] = aligned[value] - aligned["base"]
+    rows = aligned.groupby(keys + ["losses"], as_index=False, sort=False).agg(
+        mean=("delta", "mean"), std=("delta", "std"), n=("delta", "count"), base=("base", "first")
+    )
+    rows["colour"] = [gain_colour(m, 0.0 if pd.isna(s) else s) for m, s in zip(rows["mean"], rows["std"])]
+    return rows
+
+
+def retrieval_table(retrieval: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Tables 7 (k = 5), 8 (k = 10) and the R@1 table from per-model rows (model, group, pair,
+    direction, k, recall): both directions averaged, then Δ from base over the aligned models."""
+    both = retrieval[retrieval["k"] == k].groupby(["model", "group", "pair"], as_index=False, sort=False)["recall"].mean()
+    return delta_from_base(both, ["group", "pair"], "recall")
+
+
+def table2(similarity: pd.DataFrame, layer: int) -> pd.DataFrame:
+    """Table 2 from per-model rows (model, level, group, pair, layer, cosine): sentences at ``layer``."""
+    rows = similarity[(similarity["level"] == "sentence") & (similarity["layer"] == layer)]
+    return delta_from_base(rows[["model", "group", "pair", "cosine"]], ["group", "pair"], "cosine")
+
+
+def delta_markdown(table: pd.DataFrame, losses: list[str], caption: str) -> str:
+    """Tables 2, 7, 8 in the paper's layout: a block per group, rows of language pairs, columns of loss codes."""
+    lines = ["| Lang Pair | " + " | ".join(losses) + " |", "|---" * (len(losses) + 1) + "|"]
+    for number, group in enumerate(dict.fromkeys(table["group"]), 1):
+        lines.append(f"| **Group {number}: {group}** |" + " |" * len(losses))
+        block = table[table["group"] == group]
+        for pair in dict.fromkeys(block["pair"]):
+            cells = []
+            for code in losses:
+                row = block[(block["pair"] == pair) & (block["losses"] == code)]
+                if row.empty:
+                    cells.append("")
+                    continue
+                row = row.iloc[0]
+                std = "" if pd.isna(row["std"]) else f" ± {row['std']:.4f}"
+                cells.append(f"{row['mean']:.4f}{std}{GAIN_MARKERS[row['colour']]}")
+            lines.append(f"| {pair} | " + " | ".join(cells) + " |")
+    legend = (
+        "Mean ± sample std over the aligned models. ▼ red: mean + std < 0; no marker: blue, up to +0.005; "
+        "▲ green: up to +0.01; ▲▲ dark green: above +0.01."
+    )
+    return "\n".join(lines) + f"\n\n{caption}\n\n{legend}\n"
+
+
+# Table 3 and §4.5: gradient similarity
+
+
+def table3(cosines: pd.DataFrame) -> pd.DataFrame:
+    """Table 3 from per-batch rows (task, model, seed, batch, cosine): the mean over batches of each
+    seed, then the mean and sample std over seeds, per task, pair and loss code."""
+    per_seed = cosines.groupby(["task", "model", "seed"], as_index=False, sort=False).agg(
+        cosine=("cosine", "mean"), batches=("cosine", "count")
+    )
+    per_seed = with_encoder_columns(per_seed)
+    return per_seed.groupby(["task", "aligned_pair", "losses"], as_index=False, sort=False).agg(
+        mean=("cosine", "mean"), std=("cosine", "std"), seeds=("seed", "count"), batches=("batches", "min")
+    )
+
+
+def table3_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> str:
+    lines = ["| Model | " + " | ".join(losses) + " |", "|---" * (len(losses) + 1) + "|"]
+    for task in [t for t in TASK_TITLES if t in set(table["task"])]:
+        lines.append(f"| **{TASK_TITLES[task]}** |" + " |" * len(losses))
+        block = table[table["task"] == task]
+        for pair in sorted(set(block["aligned_pair"])):
+            cells = []
+            for code in losses:
+                row = block[(block["aligned_pair"] == pair) & (block["losses"] == code)]
+                cells.append("" if row.empty else f"{row['mean'].iloc[0]:.4f}")
+            lines.append(f"| {encoder}_{pair} | " + " | ".join(cells) + " |")
+    caption = (
+        "Cosine similarity between the task-loss gradient (English training batches) and the gradient of "
+        "the encoder's own alignment loss, on the aligned-then-fully-fine-tuned encoder, over the backbone's "
+        "parameters; mean over batches, then over seeds (the CSV has the std over seeds)."
+    )
+    return "\n".join(lines) + f"\n\n{caption}\n"
+
+
+def gradient_languages(rows: pd.DataFrame) -> pd.DataFrame:
+    """§4.5: per task, kind (task loss, MLM on FLORES) and language pair, the pairwise gradient cosine
+    averaged over aligned models and seeds (mean, sample std, n)."""
+    return rows.groupby(["task", "kind", "lang_a", "lang_b"], as_index=False, sort=False)["cosine"].agg(
+        mean="mean", std="std", n="count"
+    )
+
+
+def gradient_languages_markdown(table: pd.DataFrame) -> str:
+    """One language-by-language matrix of mean cosines per task and kind of gradient."""
+    kinds = {"task": "task-loss gradients", "mlm": "MLM gradients on FLORES"}
+    blocks = []
+    for (task, kind), block in table.groupby(["task", "kind"], sort=False):
+        order = list(dict.fromkeys(block["lang_a"]))
+        matrix = block.pivot(index="lang_a", columns="lang_b", values="mean").loc[order, order]
+        lines = [f"### {TASK_TITLES[task]}: {kinds[kind]}\n", "| | " + " | ".join(order) + " |", "|---" * (len(order) + 1) + "|"]
+        lines += [f"| {a} | " + " | ".join(f"{v:.3f}" for v in matrix.loc[a]) + " |" for a in order]
+        blocks.append("\n".join(lines) + "\n")
+    caption = "Pairwise cosine of per-language mean gradients, mean over the aligned encoders and seeds (§4.5)."
+    return "\n".join(blocks) + f"\n{caption}\n"
+
+
+def figure1_data(similarity: pd.DataFrame) -> pd.DataFrame:
+    """Figure 1's points from per-encoder rows (model, variant, level, pair, layer, cosine).
+
+    Δ cosine distance from base = (1 - cos) - (1 - cos_base), averaged over the language pairs of a
+    level, one point per aligned encoder (condition ``aligned``) or fine-tuned encoder (``fine-tuned``:
+    one per task and seed of each aligned encoder).
+    """
+    frame = with_encoder_columns(similarity)
+    base = frame[frame["model"] == "base"].set_index(["level", "pair", "layer"])["cosine"].rename("base_cosine")
+    rows = frame[frame["model"] != "base"].join(base, on=["level", "pair", "layer"])
+    rows["delta_distance"] = (1 - rows["cosine"]) - (1 - rows["base_cosine"])
+    rows["condition"] = ["aligned" if v == "encoder" else "fine-tuned" for v in rows["variant"]]
+    return rows.groupby(["condition", "losses", "model", "variant", "level", "layer"], as_index=False)["delta_distance"].mean()

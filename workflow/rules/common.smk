@@ -146,6 +146,50 @@ def finetune_targets():
     return zeroshot_csvs(FINETUNED_MODELS) + tables
 
 
+ANALYSIS = config["analysis"]
+EMBEDDING_LAYERS = sorted(set(ANALYSIS["layers"]) | {ANALYSIS["retrieval_layer"]})
+# the FLORES text of every language of Table 2's pairs, and of English and each evaluation language
+# (per-language MLM gradients, §4.5)
+RETRIEVAL_FLORES = {
+    flores_code(code): f"results/data/flores/{ANALYSIS['flores_split']}/{flores_code(code)}.txt"
+    for pair in retrieval_pairs()
+    for code in pair.split("-")
+}
+GRADIENT_FLORES = {
+    lang: f"results/data/flores/{ANALYSIS['flores_split']}/{info['sib']}.txt" for lang, info in LANGS.items()
+}
+LEXICON_FILES = {pair: f"results/data/lexicon/{pair}.tsv" for pair in LEXICONS}
+ALIGNED_TABLE_MODELS = TABLE_MODELS[1:]
+FINETUNED_VARIANTS = [f"{task}_seed{seed}" for task in FINETUNE["tasks"] for seed in ANALYSIS["finetuned_seeds"]]
+# Table 7 is R@5 and Table 8 R@10 (Appendix C); any other k gets a table of its own
+RECALL_TABLES = {k: {5: "table7", 10: "table8"}.get(k, f"recall_at_{k}") for k in ANALYSIS["recall_at"]}
+
+
+def finetuned_runs(wildcards):
+    """The kept full fine-tuning runs of an aligned encoder: Figure 1's fine-tuned condition and Table 3."""
+    return {
+        variant: f"results/finetune/{variant.split('_')[0]}/full/{wildcards.model}/seed{variant.split('_seed')[1]}"
+        for variant in FINETUNED_VARIANTS
+    }
+
+
+def embedding_files(wildcards):
+    if wildcards.stage == "encoder":
+        return [f"results/embeddings/{wildcards.model}/encoder.safetensors"]
+    return expand("results/embeddings/{model}/{variant}.safetensors", model=wildcards.model, variant=FINETUNED_VARIANTS)
+
+
+def comparisons(kind, stage, models):
+    return expand("results/eval/{kind}/{model}/{stage}.csv", kind=kind, model=models, stage=stage)
+
+
+def analysis_targets():
+    tables = ["table2", "table3", *RECALL_TABLES.values(), "gradient_languages"]
+    targets = expand("results/tables/{table}.{ext}", table=tables, ext=["csv", "md"])
+    targets += expand("results/figures/{figure}.{ext}", figure=["figure1", "gradient_languages"], ext=["png", "pdf"])
+    return targets + ["results/report.html"]
+
+
 def data_targets():
     targets = expand("results/data/parallel/{pair}.tsv", pair=PAIRS)
     targets += expand("results/data/lexicon/{pair}.tsv", pair=LEXICONS)
@@ -175,3 +219,5 @@ wildcard_constraints:
     model=r"base|[a-z]{2,3}-[a-z]{2,3}_S[01]W[01]M[01]_\d+",
     task=r"pos|sc",
     seed=r"\d+",
+    stage=r"encoder|finetuned",
+    variant=r"encoder|(pos|sc)_seed\d+",

@@ -53,27 +53,32 @@ rule linear_probe:
         "../../scripts/linear_probe.py"
 
 
+# Full fine-tuning: one job per task and encoder runs every seed in turn (fewer, longer cluster jobs).
 rule finetune_full:
     input:
         data="results/data/tasks/{task}",
         encoder=lambda wc: encoder_dir(wc.model),
     output:
-        run=directory("results/finetune/{task}/full/{model}/seed{seed}"),
-        zeroshot="results/eval/zeroshot/{task}/full/{model}/seed{seed}.csv",
+        runs=directory(expand("results/finetune/{{task}}/full/{{model}}/seed{seed}", seed=FINETUNE["seeds"])),
+        zeroshot=expand(
+            "results/eval/zeroshot/{{task}}/full/{{model}}/seed{seed}.csv",
+            seed=FINETUNE["seeds"],
+        ),
     log:
-        "logs/finetune/{task}/full/{model}/seed{seed}.log",
+        "logs/finetune/{task}/full/{model}.log",
     benchmark:
-        "benchmarks/finetune/{task}/full/{model}/seed{seed}.tsv"
+        "benchmarks/finetune/{task}/full/{model}.tsv"
     conda:
         ENV
     threads: config["training_threads"]
     resources:
         gpu=1,
         mem_mb=16000,
-        runtime=6 * 60,
+        runtime=len(FINETUNE["seeds"]) * 4 * 60,
     params:
         finetune=FINETUNE,
+        seeds=FINETUNE["seeds"],
         languages=list(EVAL_LANGS),
-        keep_weights=lambda wc: keeps_weights(wc.model, wc.seed),
+        kept_seeds=lambda wc: [seed for seed in FINETUNE["seeds"] if keeps_weights(wc.model, seed)],
     script:
         "../../scripts/finetune_full.py"

@@ -49,3 +49,118 @@ rule disk_plan:
         encoder=config["encoder"],
     script:
         "../../scripts/disk_plan.py"
+
+
+rule table2:
+    input:
+        comparisons("similarity", "encoder", TABLE_MODELS),
+    output:
+        csv="results/tables/table2.csv",
+        md="results/tables/table2.md",
+    log:
+        "logs/report/table2.log",
+    conda:
+        ENV
+    params:
+        layer=ANALYSIS["retrieval_layer"],
+        losses=LOSSES,
+    script:
+        "../../scripts/table2.py"
+
+
+# Tables 7 (R@5) and 8 (R@10) and the R@1 table.
+rule retrieval_tables:
+    input:
+        comparisons("retrieval", "encoder", TABLE_MODELS),
+    output:
+        expand("results/tables/{table}.{ext}", table=RECALL_TABLES.values(), ext=["csv", "md"]),
+    log:
+        "logs/report/retrieval_tables.log",
+    conda:
+        ENV
+    params:
+        tables=RECALL_TABLES,
+        losses=LOSSES,
+    script:
+        "../../scripts/retrieval_tables.py"
+
+
+rule table3:
+    input:
+        expand("results/eval/gradients/{model}/alignment.csv", model=ALIGNED_TABLE_MODELS),
+    output:
+        csv="results/tables/table3.csv",
+        md="results/tables/table3.md",
+    log:
+        "logs/report/table3.log",
+    conda:
+        ENV
+    params:
+        losses=LOSSES,
+    script:
+        "../../scripts/table3.py"
+
+
+# §4.5: per-language task and MLM gradients compared pairwise, averaged over aligned encoders and seeds.
+rule gradient_languages:
+    input:
+        expand("results/eval/gradients/{model}/languages.csv", model=ALIGNED_TABLE_MODELS),
+    output:
+        csv="results/tables/gradient_languages.csv",
+        md="results/tables/gradient_languages.md",
+        png="results/figures/gradient_languages.png",
+        pdf="results/figures/gradient_languages.pdf",
+    log:
+        "logs/report/gradient_languages.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/gradient_languages.py"
+
+
+rule figure1:
+    input:
+        comparisons("similarity", "encoder", TABLE_MODELS),
+        comparisons("similarity", "finetuned", ALIGNED_TABLE_MODELS),
+    output:
+        csv="results/figures/figure1.csv",
+        png="results/figures/figure1.png",
+        pdf="results/figures/figure1.pdf",
+    log:
+        "logs/report/figure1.log",
+    conda:
+        ENV
+    params:
+        layers=ANALYSIS["layers"],
+        losses=LOSSES,
+    script:
+        "../../scripts/figure1.py"
+
+
+# One static page with every table and figure and the configuration.
+rule report:
+    input:
+        tables=expand(
+            "results/tables/{table}.md",
+            table=[
+                "table1",
+                "table2",
+                "table3",
+                *RECALL_TABLES.values(),
+                "gradient_languages",
+                "table4",
+                "table5",
+                "table6",
+            ],
+        ),
+        figures=expand("results/figures/{figure}.png", figure=["figure1", "gradient_languages"]),
+    output:
+        "results/report.html",
+    log:
+        "logs/report/report.log",
+    conda:
+        ENV
+    params:
+        config=config,
+    script:
+        "../../scripts/report.py"

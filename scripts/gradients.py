@@ -1,0 +1,36 @@
+"""Table 3's gradient cosines and §4.5's per-language gradients for every kept full fine-tuning run
+of one aligned encoder."""
+
+from pathlib import Path
+
+import pandas as pd
+import torch
+from datasets import load_from_disk
+
+from align_transfer.align import AlignmentSettings
+from align_transfer.finetune import FinetuneSettings
+from align_transfer.flores import read_flores
+from align_transfer.gradients import analyse_run
+from align_transfer.runner import logged
+from align_transfer.tables import write_frame
+
+with logged(snakemake) as log:
+    torch.set_num_threads(snakemake.threads)
+    params, losses = snakemake.params, snakemake.wildcards.model.split("_")[1]
+    align_settings = AlignmentSettings.from_config(params.alignment, losses)
+    tokens = load_from_disk(snakemake.input.tokens)
+    flores = read_flores(params.flores)
+    alignment, languages = [], []
+    for variant in params.variants:
+        task, seed = variant.split("_seed")
+        data = load_from_disk(next(path for path in snakemake.input.tasks if Path(path).name == task))
+        log.info("%s, seed %s", task, seed)
+        table3_rows, language_rows = analyse_run(
+            Path(snakemake.input[variant]), snakemake.input.aligned, data, tokens, flores,
+            FinetuneSettings.from_config(params.finetune, task), align_settings, int(seed), params.batches,
+            params.languages, params.source_lang,
+        )  # fmt: skip
+        alignment += [{"task": task, "seed": int(seed)} | row for row in table3_rows]
+        languages += [{"task": task, "seed": int(seed)} | row for row in language_rows]
+    write_frame(snakemake.output.alignment, pd.DataFrame(alignment))
+    write_frame(snakemake.output.languages, pd.DataFrame(languages))

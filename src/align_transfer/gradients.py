@@ -1,0 +1,136 @@
+"""Gradient similarity (paper §4.5, §5.3, Table 3; DESIGN §4).
+
+On an aligned-then-fully-fine-tuned encoder, over the backbone's parameters only (no task head, no
+MLM head; a decoder tied to the input embeddings is the embedding matrix, a backbone parameter):
+- Table 3: the cosine between the task loss's gradient on an English training batch and the
+  gradient of that encoder's own alignment loss L on a parallel batch, batch by batch;
+- §4.5: the mean task-loss gradient of each language (English training data, each evaluation
+  language's test data) and the mean MLM gradient on each language's FLORES text, compared
+  pairwise by cosine.
+The model is in eval mode (no dropout), so a gradient is a function of the weights and the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from itertools import islice
+
+import torch
+import torch.nn.functional as F
+
+log = logging.getLogger(__name__)
+
+
+def flat_gradient(loss: torch.Tensor, params: list[torch.Tensor], retain_graph: bool = False) -> torch.Tensor:
+    """d loss / d params as one vector (zeros for parameters the loss does not reach)."""
+    grads = torch.autograd.grad(loss, params, allow_unused=True, retain_graph=retain_graph)
+    return torch.cat([(torch.zeros_like(p) if g is None else g).flatten() for p, g in zip(params, grads)]).float()
+
+
+def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
+    """In float64: over hundreds of millions of entries float32 sums drift past 1."""
+    return F.cosine_similarity(a.double(), b.double(), dim=0, eps=1e-12).item()
+
+
+def gradient_cosine(loss_a: torch.Tensor, loss_b: torch.Tensor, params: list[torch.Tensor]) -> float:
+    """Cosine between the gradients of two losses (which may share a graph) with respect to ``params`` only."""
+    return cosine(flat_gradient(loss_a, params, retain_graph=True), flat_gradient(loss_b, params))
+
+
+def mean_gradient(losses, params: list[torch.Tensor]) -> torch.Tensor:
+    """The mean gradient over an iterable of losses (one per batch), summed in place."""
+    total, count = None, 0
+    for loss in losses:
+        grad = flat_gradient(loss, params)
+        total = grad if total is None else total.add_(grad)
+        count += 1
+    if not count:
+        raise ValueError("no batches to take a gradient over")
+    return total / count
+
+
+def pairwise_cosines(gradients: dict[str, torch.Tensor]) -> list[dict]:
+    """Rows of lang_a, lang_b, cosine for every ordered pair of named gradients."""
+    names = list(gradients)
+    return [{"lang_a": a, "lang_b": b, "cosine": cosine(gradients[a], gradients[b])} for a in names for b in names]
+
+
+def task_batches(data, batch_size: int, count: int, generator: torch.Generator | None = None):
+    """The first ``count`` batches of a split, in a seeded random order (or in file order)."""
+    order = torch.randperm(len(data), generator=generator).tolist() if generator else list(range(len(data)))
+    starts = range(0, len(order), batch_size)
+    return [order[s : s + batch_size] for s in islice(starts, count)]
+
+
+def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[str]], task_settings, align_settings,
+                seed: int, batches: int, languages: list[str], source_lang: str, device=None) -> tuple[list, list]:  # fmt: skip
+    """Gradient cosines of one fine-tuning run (``run_dir``) of the encoder aligned in ``aligned_dir``.
+
+    Returns the Table 3 rows (batch, cosine) and the §4.5 rows (kind, lang_a, lang_b, cosine).
+    """
+    from safetensors.torch import load_file
+    from transformers import AutoModel, DataCollatorForLanguageModeling
+
+    from .align import AlignmentObjective, ParallelBatches, load_masked_lm, masked_positions_loss, mlm_head, pad
+    from .finetune import FullModel, TaskData
+
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    # the aligned checkpoint brings its MLM head; the backbone is the fine-tuned one
+    model, tokenizer = load_masked_lm(aligned_dir, device)
+    model.base_model.load_state_dict(AutoModel.from_pretrained(run_dir / "model", add_pooling_layer=False).state_dict())
+    model.eval()
+    backbone = model.base_model
+    params = [p for p in backbone.parameters()]
+    task_model = FullModel(backbone, task_settings).to(device)
+    task_model.head.load_state_dict(load_file(run_dir / "head.safetensors"))
+    generator = torch.Generator().manual_seed(seed)
+
+    def task_losses(split, rows_list):
+        for rows in rows_list:
+            inputs, labels = split.batch(rows, device)
+            logits = task_model(*inputs)
+            yield F.cross_entropy(logits.flatten(0, -2).float(), labels.flatten(), ignore_index=-100)
+
+    clock = time.perf_counter()
+    splits = {name: TaskData(data[name], task_settings.task, tokenizer.pad_token_id) for name in data}
+    train_batches = task_batches(splits["train"], task_settings.batch_size, batches, generator)
+    objective = AlignmentObjective(model, tokenizer, align_settings, generator)
+    parallel = ParallelBatches(list(tokens["src"]), list(tokens["tgt"]), align_settings.batch_size, seed)
+    table3_rows, train_sum = [], None
+    for number, task_loss in enumerate(task_losses(splits["train"], train_batches)):
+        task_grad = flat_gradient(task_loss, params)
+        losses, _ = objective(*parallel[number])
+        table3_rows.append({"batch": number, "cosine": cosine(task_grad, flat_gradient(sum(losses.values()), params))})
+        train_sum = task_grad if train_sum is None else train_sum.add_(task_grad)
+    log.info("task vs alignment (%s) gradients: %d batches in %.1f s", align_settings.losses, len(table3_rows),
+             time.perf_counter() - clock)  # fmt: skip
+
+    clock = time.perf_counter()
+    per_language = {source_lang: train_sum / len(table3_rows)}  # the English batches above
+    for lang in languages:
+        split = splits[f"test_{lang}"]
+        per_language[lang] = mean_gradient(task_losses(split, task_batches(split, task_settings.batch_size, batches)), params)
+    language_rows = [{"kind": "task"} | row for row in pairwise_cosines(per_language)]
+    del per_language
+    log.info("per-language task gradients: %d languages in %.1f s", len(languages) + 1, time.perf_counter() - clock)
+
+    clock = time.perf_counter()
+    head = mlm_head(model)
+    masker = DataCollatorForLanguageModeling(tokenizer, mlm_probability=align_settings.mlm_probability)
+    masker.generator = generator
+    special = torch.tensor(sorted(set(tokenizer.all_special_ids)))
+
+    def mlm_losses(lines):
+        for start in range(0, min(len(lines), batches * align_settings.batch_size), align_settings.batch_size):
+            encoded = tokenizer(lines[start : start + align_settings.batch_size], truncation=True,
+                                max_length=align_settings.max_length)["input_ids"]  # fmt: skip
+            ids, mask = pad(encoded, tokenizer.pad_token_id)
+            inputs, labels = masker.torch_mask_tokens(ids.clone(), torch.isin(ids, special))
+            hidden = backbone(inputs.to(device), attention_mask=mask.to(device)).last_hidden_state
+            yield masked_positions_loss(head, hidden, labels)
+
+    per_language = {lang: mean_gradient(mlm_losses(lines), params) for lang, lines in flores.items()}
+    language_rows += [{"kind": "mlm"} | row for row in pairwise_cosines(per_language)]
+    log.info("per-language MLM gradients on FLORES: %d languages in %.1f s", len(flores), time.perf_counter() - clock)
+    return table3_rows, language_rows

@@ -1,0 +1,89 @@
+"""One static HTML page with every table and figure and the configuration they came from.
+
+The tables' Markdown files are the single layout: this renders their small subset of Markdown
+(headings, bold lines, pipe tables, paragraphs) and colours cells by the tables' markers.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from pathlib import Path
+
+from .io import atomic_open
+
+# marker at the end of a cell -> CSS class (Table 1: ▲ green, ▼ red; Tables 2, 7, 8 add ▲▲ and blue)
+CELL_CLASSES = [(" ▲▲", "darkgreen"), (" ▲", "green"), (" ▼", "red")]
+STYLE = """
+body { font-family: sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
+td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
+td:first-child { text-align: left; }
+.red { color: #c00; } .green { color: #080; } .darkgreen { color: #040; font-weight: bold; }
+img { max-width: 100%; } pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }
+"""
+
+
+def _inline(text: str) -> str:
+    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(text))
+
+
+def _cell(text: str, tag: str, gain_table: bool) -> str:
+    css = ""
+    for marker, name in CELL_CLASSES:
+        if text.endswith(marker):
+            css = f' class="{name}"'
+            break
+    else:
+        if gain_table and re.fullmatch(r"-?\d\.\d+( ± \d\.\d+)?", text):
+            css = ' style="color:#00c"'  # blue: a small gain (Tables 2, 7, 8)
+    return f"<{tag}{css}>{_inline(text)}</{tag}>"
+
+
+def markdown_to_html(markdown: str) -> str:
+    """The subset of Markdown that the tables' .md files use."""
+    out, rows = [], []
+    gain_table = "dark green" in markdown
+
+    def flush():
+        if rows:
+            header, *body = rows
+            out.append("<table><tr>" + "".join(_cell(c, "th", False) for c in header) + "</tr>")
+            out.extend("<tr>" + "".join(_cell(c, "td", gain_table) for c in row) + "</tr>" for row in body)
+            out.append("</table>")
+            rows.clear()
+
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not all(set(c) <= {"-"} for c in cells):
+                rows.append(cells)
+            continue
+        flush()
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            out.append(f"<h{level + 1}>{_inline(line.lstrip('#').strip())}</h{level + 1}>")
+        elif line.strip():
+            out.append(f"<p>{_inline(line)}</p>")
+    flush()
+    return "\n".join(out)
+
+
+def _image(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(path.name)}" src="data:image/png;base64,{data}">'
+
+
+def write_report(out_path, tables: dict[str, str], figures: dict[str, str], config_yaml: str, title: str) -> None:
+    """``tables`` and ``figures`` map a heading to a .md or .png path; the page is self-contained."""
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"]  # fmt: skip
+    parts.append("<ul>" + "".join(f'<li><a href="#{i}">{html.escape(h)}</a></li>' for i, h in enumerate([*tables, *figures])) + "</ul>")
+    for number, (heading, path) in enumerate(tables.items()):
+        parts.append(f'<h2 id="{number}">{html.escape(heading)}</h2>' + markdown_to_html(Path(path).read_text(encoding="utf-8")))
+    for number, (heading, path) in enumerate(figures.items(), len(tables)):
+        parts.append(f'<h2 id="{number}">{html.escape(heading)}</h2>' + _image(Path(path)))
+    parts.append(f"<h2>Configuration</h2><pre>{html.escape(config_yaml)}</pre></body></html>")
+    with atomic_open(out_path) as out:
+        out.write("\n".join(parts))

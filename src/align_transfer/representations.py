@@ -1,0 +1,156 @@
+"""Representation analyses (paper §4.5, DESIGN §4): embeddings computed once per encoder, then
+sentence retrieval and the cosine similarity of translations, read from those embeddings.
+
+Layer k is ``hidden_states[k]`` (0 = the embedding layer). A sentence's vector is the mean of its
+non-special tokens' states; a lexicon word, encoded alone, is the mean of its sub-tokens' states.
+An embeddings file (safetensors) holds, per layer:
+- ``flores/{code}/layer{k}``: one row per FLORES sentence, rows line-parallel across languages;
+- ``words/{lang}/layer{k}``: one row per distinct lexicon word of a language;
+- ``lexicon/{pair}/{src,tgt}``: for each word pair, its row in the two languages' word matrices.
+Every language's text is encoded once, whichever pairs use it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = vectors.astype(np.float64)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
+
+
+def cosine_matrix(queries: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Cosine of every query (rows) with every candidate (columns)."""
+    return normalise(queries) @ normalise(candidates).T
+
+
+def translation_cosine(src: np.ndarray, tgt: np.ndarray) -> float:
+    """Table 2: the mean cosine of row i of ``src`` with its translation, row i of ``tgt``."""
+    return float(np.mean(np.sum(normalise(src) * normalise(tgt), axis=1)))
+
+
+def recall_at(similarity: np.ndarray, ks) -> dict[int, float]:
+    """R@k of retrieving row i's translation, column i, among all columns (one matrix product upstream).
+
+    A query's rank is the number of candidates that score at least as high as its translation, so a
+    tie with a wrong candidate counts against the query.
+    """
+    gold = np.diagonal(similarity)[:, None]
+    ranks = (similarity >= gold).sum(axis=1)
+    return {k: float(np.mean(ranks <= k)) for k in ks}
+
+
+def retrieval_rows(embeddings: dict, groups: list[dict], codes: dict, layer: int, ks) -> list[dict]:
+    """R@k in both directions for each pair of ``groups`` (Table 2's groups, short codes like ``deu``)."""
+    rows = []
+    for group in groups:
+        for pair in group["pairs"]:
+            a, b = pair.split("-")
+            similarity = cosine_matrix(*(embeddings[f"flores/{codes[x]}/layer{layer}"] for x in (a, b)))
+            for direction, matrix in ((f"{a}->{b}", similarity), (f"{b}->{a}", similarity.T)):
+                for k, value in recall_at(matrix, ks).items():
+                    rows.append({"group": group["group"], "pair": pair, "direction": direction, "k": k,
+                                 "layer": layer, "recall": value})  # fmt: skip
+    return rows
+
+
+def similarity_rows(embeddings: dict, groups: list[dict], codes: dict, lexicons: list[str], layers) -> list[dict]:
+    """Mean cosine of translation pairs per layer: sentences (FLORES, Table 2's pairs) and words (lexicons)."""
+    rows = []
+    for layer in layers:
+        for group in groups:
+            for pair in group["pairs"]:
+                a, b = (embeddings[f"flores/{codes[x]}/layer{layer}"] for x in pair.split("-"))
+                rows.append({"level": "sentence", "group": group["group"], "pair": pair, "layer": layer,
+                             "cosine": translation_cosine(a, b)})  # fmt: skip
+        for pair in lexicons:
+            src, tgt = pair.split("-")
+            a = embeddings[f"words/{src}/layer{layer}"][embeddings[f"lexicon/{pair}/src"]]
+            b = embeddings[f"words/{tgt}/layer{layer}"][embeddings[f"lexicon/{pair}/tgt"]]
+            rows.append({"level": "token", "group": "", "pair": pair, "layer": layer, "cosine": translation_cosine(a, b)})
+    return rows
+
+
+def word_tables(lexicons: dict[str, list[tuple[str, str]]]) -> tuple[dict, dict]:
+    """Each language's distinct words (first-seen order) and each pair's rows into them."""
+    words: dict[str, dict[str, int]] = {}
+    index = {}
+    for pair, entries in lexicons.items():
+        src, tgt = pair.split("-")
+        for side, lang in ((0, src), (1, tgt)):
+            table = words.setdefault(lang, {})
+            for entry in entries:
+                table.setdefault(entry[side], len(table))
+            index[f"lexicon/{pair}/{'src' if side == 0 else 'tgt'}"] = np.array(
+                [table[entry[side]] for entry in entries], dtype=np.int64
+            )
+    return {lang: list(table) for lang, table in words.items()}, index
+
+
+def encode(model, tokenizer, texts: list[str], layers, batch_size: int = 64) -> dict[int, np.ndarray]:
+    """Mean-pooled states of ``hidden_states[k]`` for each layer k, over each text's non-special tokens."""
+    import torch
+
+    from .align import pad
+    from .losses import mean_pool
+
+    special = torch.tensor(sorted(set(tokenizer.all_special_ids)))
+    out = {layer: [] for layer in layers}
+    # longest first: batches of similar length pad little
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    with torch.no_grad():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            encoded = tokenizer([texts[i] for i in rows], truncation=True, max_length=512)["input_ids"]
+            ids, mask = pad(encoded, tokenizer.pad_token_id)
+            keep = (mask.bool() & ~torch.isin(ids, special)).to(model.device)
+            hidden = model(ids.to(model.device), attention_mask=mask.to(model.device), output_hidden_states=True)
+            for layer in layers:
+                out[layer].append(mean_pool(hidden.hidden_states[layer].float(), keep).cpu())
+    inverse = torch.empty(len(order), dtype=torch.long)
+    inverse[torch.tensor(order)] = torch.arange(len(order))
+    return {layer: torch.cat(parts)[inverse].numpy() for layer, parts in out.items()}
+
+
+def embed_encoder(encoder_dir, flores: dict[str, list[str]], lexicons: dict, layers, out_path, device=None) -> None:
+    """Encode every FLORES language and every lexicon word once, at each layer, into one safetensors file."""
+    import time
+
+    import torch
+    from safetensors.numpy import save_file
+    from transformers import AutoModel, AutoTokenizer
+
+    from .io import atomic_path
+
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    model = AutoModel.from_pretrained(encoder_dir, add_pooling_layer=False).to(device).eval()
+    tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
+    depth = model.config.num_hidden_layers
+    if max(layers) > depth:
+        raise ValueError(f"config analysis.layers / retrieval_layer: layer {max(layers)} beyond the {depth} layers of {encoder_dir}")
+    tensors, clock = {}, time.perf_counter()
+    for code, lines in flores.items():
+        for layer, vectors in encode(model, tokenizer, lines, layers).items():
+            tensors[f"flores/{code}/layer{layer}"] = vectors
+    words, index = word_tables(lexicons)
+    for lang, entries in words.items():
+        for layer, vectors in encode(model, tokenizer, entries, layers).items():
+            tensors[f"words/{lang}/layer{layer}"] = vectors
+    tensors |= index
+    metadata = {"encoder": str(encoder_dir), "layers": json.dumps(sorted(layers))}
+    with atomic_path(out_path) as tmp:
+        save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata=metadata)
+    log.info("%s: %d FLORES languages x %d sentences, %d words, layers %s in %.1f s", encoder_dir, len(flores),
+             len(next(iter(flores.values()), [])), sum(map(len, words.values())), sorted(layers), time.perf_counter() - clock)  # fmt: skip
+
+
+def load_embeddings(path) -> dict[str, np.ndarray]:
+    from safetensors.numpy import load_file
+
+    return load_file(str(path))

@@ -1,0 +1,100 @@
+"""Gradient cosines against gradients derived by hand, and one fine-tuned run analysed end to end."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from align_transfer.gradients import flat_gradient, gradient_cosine, mean_gradient, pairwise_cosines, task_batches
+
+
+@pytest.fixture
+def tiny_model():
+    torch.manual_seed(0)
+    return nn.ModuleDict({"backbone": nn.Linear(3, 2), "head": nn.Linear(2, 1)})
+
+
+def test_parallel_gradients_have_cosine_one_and_the_head_is_left_out(tiny_model):
+    x = torch.tensor([1.0, 2.0, -1.0])
+    backbone = list(tiny_model["backbone"].parameters())
+    out = tiny_model["backbone"](x)
+    loss_a = out.sum()
+    # twice the same loss, plus a term that reaches only the head's parameters
+    loss_b = 2 * out.sum() + 5 * tiny_model["head"].weight.sum()
+    assert gradient_cosine(loss_a, loss_b, backbone) == pytest.approx(1.0)
+    everything = list(tiny_model.parameters())
+    assert gradient_cosine(tiny_model["backbone"](x).sum(), 2 * tiny_model["backbone"](x).sum() + 5 * tiny_model["head"].weight.sum(), everything) < 0.99
+
+
+def test_orthogonal_gradients_have_cosine_zero_and_a_general_case_matches_numpy(tiny_model):
+    x = torch.tensor([1.0, 2.0, -1.0])
+    backbone = list(tiny_model["backbone"].parameters())
+    # output unit 0 depends on weight row 0 and bias 0 only; unit 1 on row 1 and bias 1: disjoint gradients
+    assert gradient_cosine(tiny_model["backbone"](x)[0], tiny_model["backbone"](x)[1], backbone) == pytest.approx(0.0)
+    # by hand: loss = (w0.x + b0)^2 -> dW row 0 = 2 y0 x, db0 = 2 y0; loss = 3 (w1.x + b1) -> row 1 = 3 x, db1 = 3
+    y = tiny_model["backbone"](x).detach().numpy()
+    ga = np.concatenate([2 * y[0] * x.numpy(), np.zeros(3), [2 * y[0], 0.0]])
+    gb = np.concatenate([np.zeros(3), 3 * x.numpy(), [0.0, 3.0]])
+    gc = ga + gb
+    out = tiny_model["backbone"](x)
+    loss_a, loss_c = out[0] ** 2, out[0] ** 2 + 3 * out[1]
+    expected = ga @ gc / (np.linalg.norm(ga) * np.linalg.norm(gc))
+    assert gradient_cosine(loss_a, loss_c, backbone) == pytest.approx(expected, rel=1e-5)
+    assert flat_gradient(3 * tiny_model["backbone"](x)[1], backbone).numpy() == pytest.approx(gb)
+
+
+def test_mean_gradient_and_pairwise_cosines(tiny_model):
+    layer = tiny_model["backbone"]
+    params = list(layer.parameters())
+    xs = [torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0])]
+    mean = mean_gradient((layer(x).sum() for x in xs), params)
+    # d sum(Wx + b)/dW = rows of x; the mean over the two inputs is rows of (0.5, 0.5, 0); db = (1, 1)
+    assert mean.numpy() == pytest.approx([0.5, 0.5, 0, 0.5, 0.5, 0, 1, 1])
+    rows = pairwise_cosines({"a": torch.tensor([1.0, 0.0]), "b": torch.tensor([0.0, 2.0]), "c": torch.tensor([1.0, 1.0])})
+    cosines = {(r["lang_a"], r["lang_b"]): r["cosine"] for r in rows}
+    assert len(rows) == 9 and cosines[("a", "a")] == pytest.approx(1.0)
+    assert cosines[("a", "b")] == pytest.approx(0.0) and cosines[("b", "c")] == pytest.approx(2 ** -0.5)
+
+
+def test_task_batches_are_seeded_and_capped():
+    data = list(range(10))
+    generator = lambda: torch.Generator().manual_seed(3)  # noqa: E731
+    assert task_batches(data, 4, 2, generator()) == task_batches(data, 4, 2, generator())
+    assert task_batches(data, 4, 5) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
+def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
+    from datasets import load_from_disk
+
+    from align_transfer.align import AlignmentSettings
+    from align_transfer.encoders import tokenize_parallel
+    from align_transfer.finetune import finetune_full, save_run
+    from align_transfer.gradients import analyse_run
+    from align_transfer.parallel import prepare_parallel
+    from align_transfer.tasks import tokenize_task
+    from test_finetune import settings, write_task_files
+
+    files = write_task_files(tiny)
+    tokenize_task("sc", files["sc"], tiny / "encoder", tmp_path / "task", max_length=64)
+    data = load_from_disk(str(tmp_path / "task"))
+    task_settings = settings("sc", epochs=1)
+    model, dev_log, _ = finetune_full(tiny / "encoder", data, task_settings, 15, ["de"], device="cpu")
+    save_run(tmp_path / "run", model.head, dev_log, backbone=model.backbone, tokenizer_dir=tiny / "encoder")
+    prepare_parallel(tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip", tmp_path / "de-en.tsv",
+                     pair="de-en", max_chars=1000, cap=64, seed=0)  # fmt: skip
+    tokenize_parallel(tmp_path / "de-en.tsv", tiny / "encoder", tmp_path / "tokens", max_length=32)
+    align_settings = AlignmentSettings(
+        losses="S1W0M1", learning_rate=1e-3, batch_size=4, max_length=32, word_negatives=16, temperature=0.1,
+        steps=2, checkpoint_steps=[2], seed=42, sentence_layer=1,
+    )  # fmt: skip
+    flores = {"en": ["a b c", "d e f g"], "de": ["x y z", "u v"]}
+    tokens = load_from_disk(str(tmp_path / "tokens"))
+    args = (tmp_path / "run", tiny / "encoder", data, tokens, flores, task_settings, align_settings, 15, 2, ["de", "ja"], "en")
+    table3_rows, language_rows = analyse_run(*args, device="cpu")
+    assert [r["batch"] for r in table3_rows] == [0, 1]
+    assert all(abs(r["cosine"]) <= 1 + 1e-6 for r in table3_rows + language_rows)
+    task = {(r["lang_a"], r["lang_b"]): r["cosine"] for r in language_rows if r["kind"] == "task"}
+    mlm = {(r["lang_a"], r["lang_b"]): r["cosine"] for r in language_rows if r["kind"] == "mlm"}
+    assert len(task) == 9 and task[("de", "de")] == pytest.approx(1.0) and task[("en", "de")] == task[("de", "en")]
+    assert len(mlm) == 4 and mlm[("en", "de")] < 1
+    assert analyse_run(*args, device="cpu") == (table3_rows, language_rows)  # same seed, same numbers
