@@ -1,3 +1,4 @@
+import os
 import re
 import subprocess
 import sys
@@ -13,7 +14,7 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 needs_shared = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent")
 
 
-def snakemake(workdir, *args, overlays=(), check=True):
+def snakemake(workdir, *args, overlays=(), check=True, timeout=1800):
     """Run the workflow in ``workdir`` with the mini/paper config plus ``overlays`` (paths or dicts)."""
     configfiles = []
     for number, overlay in enumerate(overlays):
@@ -25,7 +26,7 @@ def snakemake(workdir, *args, overlays=(), check=True):
     command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-d", str(workdir), *args]
     if configfiles:
         command += ["--configfile", *configfiles]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}")
     return result
@@ -74,3 +75,48 @@ def tiny(tmp_path_factory):
     )  # fmt: skip
     XLMRobertaForMaskedLM(config).save_pretrained(root / "encoder")
     return root
+
+
+TOOLS = SHARED_DATA.parent / "tools"
+MINI = REPO / "config/mini.yaml"
+
+
+@pytest.fixture(scope="session")
+def local_slurm():
+    """A single-node SLURM cluster (../shared/tools) for the session, stopped afterwards even on failure;
+    None where it cannot run (no ../shared, not root, or ALIGN_TRANSFER_LOCAL_RUN set)."""
+    if not (TOOLS / "start-local-slurm.sh").exists() or os.geteuid() != 0 or os.getenv("ALIGN_TRANSFER_LOCAL_RUN"):
+        yield None
+        return
+    try:
+        started = subprocess.run(["bash", str(TOOLS / "start-local-slurm.sh")], capture_output=True, text=True, timeout=900)
+        assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
+        yield TOOLS
+    finally:
+        subprocess.run(["bash", str(TOOLS / "stop-local-slurm.sh")], capture_output=True, timeout=300)
+
+
+def slurm_profile(directory, partitions=(("FILL_IN_CPU_PARTITION", "cpu"), ("FILL_IN_GPU_PARTITION", "gpu"))):
+    """A copy of slurm/ with the local test cluster's partition names filled in: the only change."""
+    profile = Path(directory) / "slurm"
+    profile.mkdir()
+    text = (REPO / "slurm/config.yaml").read_text()
+    for placeholder, name in partitions:
+        text = text.replace(placeholder, name)
+    (profile / "config.yaml").write_text(text)
+    return profile
+
+
+@pytest.fixture(scope="session")
+def mini_run(tmp_path_factory, local_slurm):
+    """The whole mini workflow: through SLURM (`--profile slurm`) on the local cluster where it runs,
+    otherwise locally on 2 cores."""
+    workdir = tmp_path_factory.mktemp("mini")
+    if local_slurm:
+        profile = slurm_profile(tmp_path_factory.mktemp("profile"))
+        result = snakemake(workdir, "--profile", str(profile), "--slurm-keep-successful-logs",
+                           "--slurm-init-seconds-before-status-checks", "5", overlays=[MINI], timeout=3000)  # fmt: skip
+        (workdir / "slurm_run.log").write_text(result.stdout + result.stderr)
+    else:
+        snakemake(workdir, "--cores", "2", overlays=[MINI])
+    return workdir

@@ -1,4 +1,4 @@
-"""The data layer end to end on the mini world, and bad input through the real rules."""
+"""The whole workflow end to end on the mini world (the session's mini run), and bad input through the real rules."""
 
 import contextlib
 import csv
@@ -8,19 +8,11 @@ import pytest
 import torch
 import yaml
 
-from conftest import REPO, snakemake
+from conftest import MINI, REPO, snakemake
 
-MINI = REPO / "config/mini.yaml"
 EPOCHS = {task: yaml.safe_load(MINI.read_text())["finetune"][task]["epochs"] for task in ("pos", "sc")}
 CODES = ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"]
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def mini_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("mini")
-    snakemake(workdir, "--cores", "2", overlays=[MINI])
-    return workdir
 
 
 def lines(path):

@@ -101,9 +101,8 @@ rule align:
         ENV
     threads: config["training_threads"]
     resources:
+        **requested("align"),
         gpu=1,
-        mem_mb=32000,
-        runtime=24 * 60,
     params:
         alignment=config["alignment"],
         steps=CHECKPOINT_STEPS,

@@ -165,6 +165,11 @@ FINETUNED_VARIANTS = [f"{task}_seed{seed}" for task in FINETUNE["tasks"] for see
 RECALL_TABLES = {k: {5: "table7", 10: "table8"}.get(k, f"recall_at_{k}") for k in ANALYSIS["recall_at"]}
 
 
+def requested(rule):
+    """Memory (MB) and runtime (minutes) of a heavy rule's jobs, from the config's compute.resources."""
+    return config["compute"]["resources"][rule]
+
+
 def finetuned_runs(wildcards):
     """The kept full fine-tuning runs of an aligned encoder: Figure 1's fine-tuned condition and Table 3."""
     return {

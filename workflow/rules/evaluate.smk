@@ -18,9 +18,8 @@ rule embed:
         ENV
     threads: config["training_threads"]
     resources:
+        **requested("embed"),
         gpu=1,
-        mem_mb=16000,
-        runtime=30,
     params:
         flores=RETRIEVAL_FLORES,
         lexicons=LEXICON_FILES,
@@ -46,9 +45,8 @@ rule embed_finetuned:
         ENV
     threads: config["training_threads"]
     resources:
+        **requested("embed_finetuned"),
         gpu=1,
-        mem_mb=16000,
-        runtime=60,
     params:
         flores=RETRIEVAL_FLORES,
         lexicons=LEXICON_FILES,
@@ -105,9 +103,8 @@ rule gradients:
         ENV
     threads: config["training_threads"]
     resources:
+        **requested("gradients"),
         gpu=1,
-        mem_mb=32000,
-        runtime=60,
     params:
         variants=FINETUNED_VARIANTS,
         flores=GRADIENT_FLORES,

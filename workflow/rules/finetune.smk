@@ -43,9 +43,8 @@ rule linear_probe:
         ENV
     threads: config["training_threads"]
     resources:
+        **requested("linear_probe"),
         gpu=1,
-        mem_mb=16000,
-        runtime=60,
     params:
         finetune=FINETUNE,
         languages=list(EVAL_LANGS),
@@ -72,9 +71,8 @@ rule finetune_full:
         ENV
     threads: config["training_threads"]
     resources:
+        **requested("finetune_full"),
         gpu=1,
-        mem_mb=16000,
-        runtime=len(FINETUNE["seeds"]) * 4 * 60,
     params:
         finetune=FINETUNE,
         seeds=FINETUNE["seeds"],

@@ -1,9 +1,17 @@
 # The paper's tables and figures.
 
 
+# Light jobs that read small files: they run where snakemake runs, never on the cluster.
 localrules:
     hyperparameter_tables,
     disk_plan,
+    table1,
+    table2,
+    retrieval_tables,
+    table3,
+    gradient_languages,
+    figure1,
+    report,
 
 
 rule table1:

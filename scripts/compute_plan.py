@@ -1,0 +1,42 @@
+"""The compute plan of a config: every job of its dry run priced with the config's cost model.
+
+    python scripts/compute_plan.py                                # the paper's grid
+    python scripts/compute_plan.py --configfile config/mini.yaml  # the mini world
+
+Prints, per rule, the jobs, GPU-hours, CPU-hours, the peak memory a job requests and the disk its
+outputs keep, and the totals; writes the same to results/plan/compute.tsv.
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from align_transfer.io import atomic_open
+from align_transfer.plan import compute_plan, format_plan, load_config, model_sizes, parse_dry_run
+from align_transfer.storage import encoder_architecture, parameter_counts
+
+REPO = Path(__file__).resolve().parents[1]
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("--configfile", nargs="*", default=[], help="overlays on config/config.yaml")
+parser.add_argument("--out", default="results/plan/compute.tsv")
+args = parser.parse_args()
+
+config = load_config([REPO / "config/config.yaml", *args.configfile])
+snakemake = Path(sys.executable).parent / "snakemake"
+command = [str(snakemake), "-s", str(REPO / "workflow/Snakefile"), "-n", "--forceall"]
+if args.configfile:
+    command += ["--configfile", *map(str, map(Path.absolute, map(Path, args.configfile)))]
+with tempfile.TemporaryDirectory() as workdir:  # a fresh directory: the whole grid, whatever exists here
+    result = subprocess.run(command + ["-d", workdir], capture_output=True, text=True)
+if result.returncode:
+    sys.exit(f"the dry run failed:\n{result.stderr[-3000:]}")
+jobs = parse_dry_run(result.stdout)
+architecture, tokenizer_bytes = encoder_architecture(config["encoder"], base_dir="/nonexistent")
+sizes = model_sizes(config, parameter_counts(architecture), architecture.hidden_size, tokenizer_bytes)
+plan = compute_plan(jobs, config, sizes)
+print(format_plan(plan, config["compute"]["device"]))
+Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+with atomic_open(args.out, newline="") as out:
+    plan.round(3).to_csv(out, sep="\t", index=False)

@@ -1,0 +1,45 @@
+"""Measure the cost model's per-unit seconds on this machine, for a config's encoder size.
+
+    python scripts/measure_costs.py                               # the paper: XLM-R base shapes
+    python scripts/measure_costs.py --configfile config/mini.yaml # the mini encoder
+    python scripts/measure_costs.py --device cuda --bf16          # on a GPU node
+
+Prints the `compute.seconds` entries to paste into the config, with the device they were measured on.
+"""
+
+import argparse
+import platform
+import time
+
+import torch
+import yaml
+
+from align_transfer.costs import measure_costs
+from align_transfer.plan import load_config
+from align_transfer.storage import encoder_architecture
+
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("--configfile", nargs="*", default=[], help="overlays on config/config.yaml")
+parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+parser.add_argument("--bf16", action="store_true")
+parser.add_argument("--repeats", type=int, default=2)
+parser.add_argument("--tokenizer", help="a tokenizer folder to time tokenize_example with (default: the encoder's, once built)")
+args = parser.parse_args()
+
+config = load_config(["config/config.yaml", *args.configfile])
+architecture, _ = encoder_architecture(config["encoder"])
+costs = measure_costs(architecture, config["alignment"], device=args.device, bf16=args.bf16, repeats=args.repeats)
+if args.tokenizer:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
+    text = ["The committee adopted the report on the budget for the next financial year."] * 2000
+    start = time.perf_counter()
+    tokenizer(text, add_special_tokens=False)
+    tokenizer(text, add_special_tokens=False)
+    costs["tokenize_example"] = (time.perf_counter() - start) / len(text)
+device = args.device if args.device != "cpu" else f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+print(f"# measured on {device}, {'bf16' if args.bf16 else 'fp32'}, {architecture.num_hidden_layers} layers x {architecture.hidden_size}, "
+      f"batch 16, {costs.pop('tokens_per_example')} tokens per example; peak RSS {costs.pop('peak_rss_mb'):.0f} MB")  # fmt: skip
+print(yaml.safe_dump({"seconds": {k: (round(v, 6) if isinstance(v, float) else {t: round(s, 4) for t, s in v.items()})
+                                  for k, v in costs.items()}}, sort_keys=False))  # fmt: skip

@@ -1,0 +1,140 @@
+"""The compute plan: every job of a dry run, priced with the config's cost model (``compute``).
+
+Pure Python and pandas: it reads the jobs that ``snakemake -n --forceall`` lists (rule, wildcards,
+resources) and charges each job the seconds its units take on the cost model's device.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+
+def merged(base: dict, overlay: dict) -> dict:
+    """Snakemake's --configfile merge: mappings key by key, everything else (lists too) replaced."""
+    out = dict(base)
+    for key, value in overlay.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def load_config(paths) -> dict:
+    config = {}
+    for path in paths:
+        config = merged(config, yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+    return config
+
+
+def parse_dry_run(output: str) -> list[dict]:
+    """Every job a dry run lists: its rule, resources (dict), wildcards (dict) and outputs."""
+    jobs = []
+    for block in re.split(r"^(?=(?:local)?rule \w+:$)", output, flags=re.M)[1:]:
+        job = {"rule": re.match(r"(?:local)?rule (\w+):", block)[1], "local": block.startswith("localrule")}
+        for key in ("resources", "wildcards", "output"):
+            found = re.search(rf"^    {key}: (.*)$", block, re.M)
+            job[key] = found[1].split(", ") if found else []
+        job["wildcards"] = dict(w.split("=", 1) for w in job["wildcards"])
+        job["resources"] = dict(r.split("=", 1) for r in job["resources"] if "=" in r)
+        threads = re.search(r"^    threads: (\d+)$", block, re.M)
+        job["threads"] = int(threads[1]) if threads else 1
+        jobs.append(job)
+    return jobs
+
+
+def job_seconds(job: dict, config: dict) -> float:
+    """Seconds one job takes on the cost model's device."""
+    cost, rule, wildcards = config["compute"], job["rule"], job["wildcards"]
+    seconds, items = cost["seconds"], cost["items"]
+    finetune, analysis = config["finetune"], config["analysis"]
+    if rule == "align":
+        terms = dict(zip(("sentence", "word", "mlm"), wildcards["losses"][1::2]))
+        active = sum(seconds["align_step"][t] for t, on in terms.items() if on == "1")
+        return config["alignment"]["steps"] * (active + seconds["align_step"]["optimizer"])
+    if rule in ("finetune_full", "linear_probe"):
+        task = items[wildcards["task"]]
+        evaluated = task["dev"] + task["test"]
+        if rule == "linear_probe":  # the backbone runs once over every split; heads train on features
+            return (task["train"] + evaluated) * seconds["forward_example"]
+        epochs = finetune[wildcards["task"]]["epochs"]
+        per_seed = epochs * (task["train"] * seconds["train_example"] + task["dev"] * seconds["forward_example"])
+        return len(finetune["seeds"]) * (per_seed + task["test"] * seconds["forward_example"])
+    if rule in ("embed", "embed_finetuned"):
+        encoders = 1 if rule == "embed" else len(finetune["tasks"]) * len(analysis["finetuned_seeds"])
+        return encoders * (items["flores_languages"] * items["flores"] + items["words"]) * seconds["forward_example"]
+    if rule == "gradients":
+        runs = len(finetune["tasks"]) * len(analysis["finetuned_seeds"])
+        languages = len(config["evaluation"]["languages"]) + 1
+        # per batch: the task gradient, the alignment gradient, then each language's task and MLM gradients
+        batches = analysis["gradient_batches"] * (2 + 2 * languages)
+        return runs * batches * config["alignment"]["batch_size"] * seconds["gradient_example"]
+    if rule == "tokenize_parallel":
+        pair = next(p for p in config["alignment"]["pairs"] if p["pair"] == wildcards["pair"])
+        return pair["cap"] * seconds["tokenize_example"]
+    return seconds["other_job"]
+
+
+def model_sizes(config: dict, params: dict[str, int], hidden_size: int, tokenizer_bytes: int) -> dict[str, float]:
+    """Bytes of what jobs keep (fp32 safetensors): a checkpoint, a fine-tuned backbone, a head, one
+    encoder's embeddings file."""
+    analysis, items = config["analysis"], config["compute"]["items"]
+    layers = len(set(analysis["layers"]) | {analysis["retrieval_layer"]})
+    return {
+        "checkpoint": params["masked_lm"] * 4 + tokenizer_bytes,
+        "backbone": params["backbone"] * 4 + tokenizer_bytes,
+        "head": 18 * (hidden_size + 1) * 4,
+        "embeddings": (items["flores_languages"] * items["flores"] + items["words"]) * layers * hidden_size * 4,
+    }
+
+
+def job_bytes(job: dict, config: dict, sizes: dict[str, float]) -> float:
+    """Bytes one job's outputs keep."""
+    finetune, analysis, rule = config["finetune"], config["analysis"], job["rule"]
+    if rule == "align":
+        return len(config["alignment"]["checkpoint_steps"]) * sizes["checkpoint"]
+    if rule == "linear_probe":
+        return len(finetune["seeds"]) * sizes["head"]
+    if rule == "finetune_full":
+        table_step = f"_{config['evaluation']['table_step']}"
+        kept = len(analysis["finetuned_seeds"]) if job["wildcards"]["model"].endswith(table_step) else 0
+        return len(finetune["seeds"]) * sizes["head"] + kept * sizes["backbone"]
+    if rule == "embed":
+        return sizes["embeddings"]
+    if rule == "embed_finetuned":
+        return len(finetune["tasks"]) * len(analysis["finetuned_seeds"]) * sizes["embeddings"]
+    return 0.0
+
+
+def compute_plan(jobs: list[dict], config: dict, sizes: dict[str, float]) -> pd.DataFrame:
+    """Per rule: jobs, GPU-hours (jobs with gpu=1), CPU-hours (core-hours of the others), the memory
+    a job requests (its peak, GB), and the disk its outputs keep (GB); plus a total row."""
+    rows = {}
+    for job in jobs:
+        if job["rule"] == "all":
+            continue
+        row = rows.setdefault(job["rule"], {"rule": job["rule"], "jobs": 0, "gpu_hours": 0.0, "cpu_hours": 0.0,
+                                            "peak_mem_gb": 0.0, "disk_gb": 0.0})  # fmt: skip
+        hours = job_seconds(job, config) / 3600
+        row["jobs"] += 1
+        if job["resources"].get("gpu", "0") != "0":
+            row["gpu_hours"] += hours
+        else:
+            row["cpu_hours"] += hours * job["threads"]
+        row["peak_mem_gb"] = max(row["peak_mem_gb"], int(job["resources"].get("mem_mb", 0)) / 1000)
+        row["disk_gb"] += job_bytes(job, config, sizes) / 1e9
+    frame = pd.DataFrame(list(rows.values()))
+    total = {"rule": "total", "jobs": frame["jobs"].sum(), "gpu_hours": frame["gpu_hours"].sum(),
+             "cpu_hours": frame["cpu_hours"].sum(), "peak_mem_gb": frame["peak_mem_gb"].max(),
+             "disk_gb": frame["disk_gb"].sum()}  # fmt: skip
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+
+def format_plan(plan: pd.DataFrame, device: str) -> str:
+    lines = [f"compute plan (hours on: {device})",
+             f"{'rule':24} {'jobs':>6} {'GPU-h':>10} {'CPU-h':>10} {'peak GB':>8} {'disk GB':>9}"]  # fmt: skip
+    for row in plan.itertuples():
+        lines.append(f"{row.rule:24} {row.jobs:6d} {row.gpu_hours:10.2f} {row.cpu_hours:10.2f} "
+                     f"{row.peak_mem_gb:8.1f} {row.disk_gb:9.2f}")  # fmt: skip
+    return "\n".join(lines)

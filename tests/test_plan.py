@@ -1,0 +1,79 @@
+"""The compute plan: each rule's cost by hand on a small grid, and the plan printed for both configs."""
+
+import subprocess
+import sys
+
+import pytest
+
+from align_transfer.plan import compute_plan, job_seconds, merged, parse_dry_run
+from conftest import REPO
+
+CONFIG = {
+    "alignment": {"steps": 100, "batch_size": 4, "checkpoint_steps": [50, 100], "pairs": [{"pair": "de-en", "cap": 1000}]},
+    "finetune": {"tasks": ["pos", "sc"], "seeds": [1, 2], "pos": {"epochs": 3}, "sc": {"epochs": 2}},
+    "evaluation": {"languages": [{"lang": "de"}, {"lang": "fr"}], "table_step": 100},
+    "analysis": {"finetuned_seeds": [1], "gradient_batches": 2, "layers": [4, 8], "retrieval_layer": 8},
+    "compute": {
+        "device": "test",
+        "seconds": {"align_step": {"sentence": 1.0, "word": 2.0, "mlm": 4.0, "optimizer": 0.5}, "train_example": 0.5, "forward_example": 0.1,
+                    "gradient_example": 0.2, "tokenize_example": 0.01, "other_job": 3.0},
+        "items": {"pos": {"train": 10, "dev": 4, "test": 6}, "sc": {"train": 20, "dev": 2, "test": 8},
+                  "flores": 5, "flores_languages": 3, "words": 7},
+    },
+}  # fmt: skip
+
+
+def job(rule, gpu=True, threads=1, **wildcards):
+    return {"rule": rule, "wildcards": wildcards, "resources": {"gpu": "1" if gpu else "0", "mem_mb": "2000"}, "threads": threads}
+
+
+@pytest.mark.parametrize(
+    "rule, wildcards, seconds",
+    [
+        ("align", {"losses": "S1W0M1", "pair": "de-en"}, 100 * (1.0 + 4.0 + 0.5)),  # steps x (active terms + AdamW)
+        ("finetune_full", {"task": "pos", "model": "base"}, 2 * (3 * (10 * 0.5 + 4 * 0.1) + 6 * 0.1)),  # seeds x (epochs + test)
+        ("linear_probe", {"task": "sc", "model": "base"}, (20 + 2 + 8) * 0.1),  # every split encoded once
+        ("embed", {"model": "base"}, (3 * 5 + 7) * 0.1),
+        ("embed_finetuned", {"model": "de-en_S1W0M1_100"}, 2 * 1 * (3 * 5 + 7) * 0.1),  # tasks x kept seeds
+        ("gradients", {"model": "de-en_S1W0M1_100"}, 2 * 1 * 2 * (2 + 2 * 3) * 4 * 0.2),  # runs x batches x gradients x batch
+        ("tokenize_parallel", {"pair": "de-en"}, 1000 * 0.01),
+        ("prepare_ud", {}, 3.0),
+    ],
+)
+def test_job_seconds_by_hand(rule, wildcards, seconds):
+    assert job_seconds(job(rule, **wildcards), CONFIG) == pytest.approx(seconds)
+
+
+def test_plan_sums_gpu_and_cpu_hours_and_disk_per_rule():
+    jobs = [job("align", losses="S1W1M1", pair="de-en")] * 2 + [job("prepare_ud", gpu=False, threads=2)] * 3
+    sizes = {"checkpoint": 1e9, "backbone": 0, "head": 0, "embeddings": 0}
+    plan = compute_plan(jobs + [job("all", gpu=False)], CONFIG, sizes).set_index("rule")
+    assert plan.loc["align", "jobs"] == 2 and plan.loc["align", "gpu_hours"] == pytest.approx(2 * 750 / 3600)
+    assert plan.loc["align", "disk_gb"] == pytest.approx(2 * 2 * 1.0)  # two checkpoints per run
+    assert plan.loc["prepare_ud", "cpu_hours"] == pytest.approx(3 * 3.0 * 2 / 3600)  # core-hours
+    assert plan.loc["total", "jobs"] == 5 and "all" not in plan.index
+
+
+def test_overlays_merge_like_snakemake():
+    assert merged({"a": {"b": 1, "c": [1, 2]}, "d": 1}, {"a": {"c": [3]}}) == {"a": {"b": 1, "c": [3]}, "d": 1}
+
+
+def test_dry_run_parser_reads_rules_wildcards_resources_and_threads():
+    text = "rule align:\n    output: x\n    wildcards: pair=de-en, losses=S1W1M1\n    threads: 4\n    resources: tmpdir=/tmp, mem_mb=32000, gpu=1\n\nlocalrule table1:\n    output: y\n"
+    first, second = parse_dry_run(text)
+    assert first == {"rule": "align", "local": False, "wildcards": {"pair": "de-en", "losses": "S1W1M1"},
+                     "resources": {"tmpdir": "/tmp", "mem_mb": "32000", "gpu": "1"}, "output": ["x"], "threads": 4}  # fmt: skip
+    assert second["rule"] == "table1" and second["local"] and second["threads"] == 1
+
+
+@pytest.mark.parametrize("overlays", [[], ["config/mini.yaml"]])
+def test_the_plan_prints_for_both_configs(tmp_path, overlays):
+    command = [sys.executable, str(REPO / "scripts/compute_plan.py"), "--out", str(tmp_path / "plan.tsv")]
+    if overlays:
+        command += ["--configfile", *[str(REPO / o) for o in overlays]]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[2:]}
+    assert {"align", "finetune_full", "gradients", "embed", "total"} <= set(lines)
+    assert int(lines["align"][0]) == (28 if not overlays else 14)
+    assert float(lines["total"][1]) > 0 and float(lines["total"][4]) > 0  # GPU-hours and disk
