@@ -89,7 +89,9 @@ def local_slurm():
         yield None
         return
     try:
-        started = subprocess.run(["bash", str(TOOLS / "start-local-slurm.sh")], capture_output=True, text=True, timeout=900)
+        # two fake GPUs, so that two of the mini world's GPU jobs run side by side on the two cores
+        env = os.environ | {"SLURM_FAKE_GPUS": "2"}
+        started = subprocess.run(["bash", str(TOOLS / "start-local-slurm.sh")], capture_output=True, text=True, timeout=900, env=env)
         assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
         yield TOOLS
     finally:
@@ -115,7 +117,7 @@ def mini_run(tmp_path_factory, local_slurm):
     if local_slurm:
         profile = slurm_profile(tmp_path_factory.mktemp("profile"))
         result = snakemake(workdir, "--profile", str(profile), "--slurm-keep-successful-logs",
-                           "--slurm-init-seconds-before-status-checks", "5", overlays=[MINI], timeout=3000)  # fmt: skip
+                           "--slurm-init-seconds-before-status-checks", "3", overlays=[MINI], timeout=3000)  # fmt: skip
         (workdir / "slurm_run.log").write_text(result.stdout + result.stderr)
     else:
         snakemake(workdir, "--cores", "2", overlays=[MINI])

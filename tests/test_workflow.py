@@ -6,6 +6,7 @@ import tomllib
 
 import yaml
 
+from align_transfer.plan import parse_dry_run as dry_run_jobs
 from conftest import REPO, SNAKEMAKE, job_counts, snakemake
 
 # Every job of the paper's grid that exists so far, per rule: one place that says what a
@@ -70,30 +71,13 @@ def test_paper_dry_run_lists_every_data_job_offline(tmp_path):
     assert "note: lexicon en-kk skipped" in result.stderr
 
 
-def dry_run_jobs(output: str) -> list[dict]:
-    """Every job a dry run lists: its rule, resources, wildcards and outputs."""
-    jobs = []
-    for block in re.split(r"^(?=(?:local)?rule \w+:$)", output, flags=re.M)[1:]:
-        job = {"rule": re.match(r"(?:local)?rule (\w+):", block)[1]}
-        for key in ("resources", "wildcards", "output"):
-            found = re.search(rf"^    {key}: (.*)$", block, re.M)
-            job[key] = found[1].split(", ") if found else []
-        job["wildcards"] = dict(w.split("=", 1) for w in job["wildcards"])
-        jobs.append(job)
-    return jobs
-
-
-def job_resources(output: str) -> list[tuple[str, str]]:
-    return [(job["rule"], ", ".join(job["resources"])) for job in dry_run_jobs(output)]
-
-
 def test_paper_dry_run_tags_exactly_the_gpu_rules(tmp_path):
-    jobs = job_resources(snakemake(tmp_path, "-n").stdout)
+    jobs = dry_run_jobs(snakemake(tmp_path, "-n").stdout)
     assert len(jobs) == sum(PAPER_JOBS.values())
-    for rule, resources in jobs:
-        assert ("gpu=1" in resources.split(", ")) == (rule in GPU_RULES), (rule, resources)
-    assert sum(rule == "align" for rule, _ in jobs) == 28
-    assert sum(rule == "finetune_full" for rule, _ in jobs) == 114
+    for job in jobs:
+        assert (job["resources"].get("gpu") == "1") == (job["rule"] in GPU_RULES), job
+    assert sum(job["rule"] == "align" for job in jobs) == 28
+    assert sum(job["rule"] == "finetune_full" for job in jobs) == 114
 
 
 def test_mini_dry_run(tmp_path):

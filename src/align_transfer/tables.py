@@ -58,6 +58,15 @@ def table1(results: pd.DataFrame, step: int) -> pd.DataFrame:
     return pd.concat([base_rows[columns], rows[columns]], ignore_index=True)
 
 
+def loss_code_cells(block: pd.DataFrame, column: str, value, losses: list[str], render) -> list[str]:
+    """One rendered cell per loss code for the row of ``block`` where ``column`` is ``value`` ('' where absent)."""
+    cells = []
+    for code in losses:
+        row = block[(block[column] == value) & (block["losses"] == code)]
+        cells.append("" if row.empty else render(row.iloc[0]))
+    return cells
+
+
 def table1_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> str:
     """Table 1 in the paper's layout: a block per task and mode, rows of encoders, columns of loss codes."""
     lines = []
@@ -71,14 +80,8 @@ def table1_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-
             if len(base):
                 lines.append(f"| {encoder}_base | " + " | ".join([f"{base['mean'].iloc[0]:.3f}"] * len(losses)) + " |")
             for pair in sorted(set(block["pair"]) - {"base"}):
-                cells = []
-                for code in losses:
-                    row = block[(block["pair"] == pair) & (block["losses"] == code)]
-                    if row.empty:
-                        cells.append("")
-                        continue
-                    row = row.iloc[0]
-                    cells.append(f"{row['mean']:.3f} ± {row['std']:.3f}{MARKERS[row['colour']]}")
+                cells = loss_code_cells(block, "pair", pair, losses,
+                                        lambda r: f"{r['mean']:.3f} ± {r['std']:.3f}{MARKERS[r['colour']]}")  # fmt: skip
                 lines.append(f"| {encoder}_{pair} | " + " | ".join(cells) + " |")
             lines.append("")
     lines.append(
@@ -210,15 +213,8 @@ def delta_markdown(table: pd.DataFrame, losses: list[str], caption: str) -> str:
         lines.append(f"| **Group {number}: {group}** |" + " |" * len(losses))
         block = table[table["group"] == group]
         for pair in dict.fromkeys(block["pair"]):
-            cells = []
-            for code in losses:
-                row = block[(block["pair"] == pair) & (block["losses"] == code)]
-                if row.empty:
-                    cells.append("")
-                    continue
-                row = row.iloc[0]
-                std = "" if pd.isna(row["std"]) else f" ± {row['std']:.4f}"
-                cells.append(f"{row['mean']:.4f}{std}{GAIN_MARKERS[row['colour']]}")
+            cells = loss_code_cells(block, "pair", pair, losses, lambda r: f"{r['mean']:.4f}" + (
+                "" if pd.isna(r["std"]) else f" ± {r['std']:.4f}") + GAIN_MARKERS[r["colour"]])  # fmt: skip
             lines.append(f"| {pair} | " + " | ".join(cells) + " |")
     legend = (
         "Mean ± sample std over the aligned models. ▼ red: mean + std < 0; no marker: blue, up to +0.005; "
@@ -248,10 +244,7 @@ def table3_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-
         lines.append(f"| **{TASK_TITLES[task]}** |" + " |" * len(losses))
         block = table[table["task"] == task]
         for pair in sorted(set(block["aligned_pair"])):
-            cells = []
-            for code in losses:
-                row = block[(block["aligned_pair"] == pair) & (block["losses"] == code)]
-                cells.append("" if row.empty else f"{row['mean'].iloc[0]:.4f}")
+            cells = loss_code_cells(block, "aligned_pair", pair, losses, lambda r: f"{r['mean']:.4f}")
             lines.append(f"| {encoder}_{pair} | " + " | ".join(cells) + " |")
     caption = (
         "Cosine similarity between the task-loss gradient (English training batches) and the gradient of "
