@@ -164,7 +164,9 @@ def test_each_encoder_is_embedded_once_per_language_and_layer(mini_run):
     codes = {"deu_Latn", "eng_Latn", "fra_Latn", "hin_Deva", "jpn_Jpan", "kaz_Cyrl", "kor_Hang", "pes_Arab", "rus_Cyrl", "spa_Latn"}
     assert flores == sorted(f"flores/{c}/layer{k}" for c in codes for k in (1, 2, 4))
     assert all(embeddings[k].shape == (150, 128) for k in flores)
-    assert embeddings["words/en/layer2"].shape[0] >= 200  # English words of 9 lexicons, each encoded once
+    english = {line.split("\t")[0] for path in (mini_run / "results/data/lexicon").glob("en-*.tsv")
+               for line in path.read_text(encoding="utf-8").splitlines()[1:201]}  # analysis.lexicon_size: 200
+    assert embeddings["words/en/layer2"].shape[0] == len(english)  # 9 lexicons' English words, each encoded once
     finetuned = sorted(p.name for p in (mini_run / "results/embeddings/ja-kk_S1W0M1_40").iterdir())
     assert finetuned == ["encoder.safetensors", "pos_seed15.safetensors", "sc_seed15.safetensors"]
 

@@ -34,11 +34,14 @@ def test_gpu_rules_ran_on_the_gpu_partition_with_one_gpu_and_the_rest_did_not(sl
     for job, name in slurm_jobs.items():
         partition, tres, state = accounted[job]
         assert state == "COMPLETED", (job, name, state)
-        on_gpu = name in GPU_RULES or name == "embeddings"  # the group of an embedding job and its comparison
+        # a group's log folder names the group and its rules: an embedding job and its comparison
+        on_gpu = name in GPU_RULES or name.startswith("embeddings_")
         assert (partition == "gpu") == on_gpu, (job, name, partition)
         assert ("gres/gpu=1" in tres.split(",")) == on_gpu, (job, name, tres)
     ran = set(slurm_jobs.values())
-    assert ran >= {"align", "linear_probe", "finetune_full", "gradients", "embeddings", "prepare_ud", "tokenize_task"}
+    assert ran >= {"align", "linear_probe", "finetune_full", "gradients", "prepare_ud", "tokenize_task"}
+    assert {"embeddings_compare_embeddings_embed", "embeddings_compare_embeddings_embed_finetuned"} <= ran
+    assert "compare_embeddings" not in ran  # never a SLURM job of its own
     # downloads and the tables are local rules: they never reach the cluster
     assert not any(name.startswith("download_") or name.startswith("table") for name in ran)
 
