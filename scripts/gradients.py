@@ -21,16 +21,15 @@ with logged(snakemake) as log:
     tokens = load_from_disk(snakemake.input.tokens)
     flores = read_flores(params.flores)
     alignment, languages = [], []
-    for variant in params.variants:
-        task, seed = variant.split("_seed")
+    for variant, (task, seed) in params.variants.items():
         data = load_from_disk(next(path for path in snakemake.input.tasks if Path(path).name == task))
-        log.info("%s, seed %s", task, seed)
+        log.info("%s, seed %d", task, seed)
         table3_rows, language_rows = analyse_run(
             Path(snakemake.input[variant]), snakemake.input.aligned, data, tokens, flores,
-            FinetuneSettings.from_config(params.finetune, task), align_settings, int(seed), params.batches,
+            FinetuneSettings.from_config(params.finetune, task), align_settings, seed, params.batches,
             params.languages, params.source_lang,
         )  # fmt: skip
-        alignment += [{"task": task, "seed": int(seed)} | row for row in table3_rows]
-        languages += [{"task": task, "seed": int(seed)} | row for row in language_rows]
+        alignment += [{"task": task, "seed": seed} | row for row in table3_rows]
+        languages += [{"task": task, "seed": seed} | row for row in language_rows]
     write_frame(snakemake.output.alignment, pd.DataFrame(alignment))
     write_frame(snakemake.output.languages, pd.DataFrame(languages))

@@ -148,19 +148,22 @@ def finetune_targets():
 
 ANALYSIS = config["analysis"]
 EMBEDDING_LAYERS = sorted(set(ANALYSIS["layers"]) | {ANALYSIS["retrieval_layer"]})
-# the FLORES text of every language of Table 2's pairs, and of English and each evaluation language
-# (per-language MLM gradients, §4.5)
+# the FLORES text of every language of Table 2's pairs (retrieval, similarity, Figure 1)
 RETRIEVAL_FLORES = {
     flores_code(code): f"results/data/flores/{ANALYSIS['flores_split']}/{flores_code(code)}.txt"
     for pair in retrieval_pairs()
     for code in pair.split("-")
 }
+# ... and of English and each evaluation language (per-language MLM gradients, §4.5)
 GRADIENT_FLORES = {
     lang: f"results/data/flores/{ANALYSIS['flores_split']}/{info['sib']}.txt" for lang, info in LANGS.items()
 }
 LEXICON_FILES = {pair: f"results/data/lexicon/{pair}.tsv" for pair in LEXICONS}
 ALIGNED_TABLE_MODELS = TABLE_MODELS[1:]
-FINETUNED_VARIANTS = [f"{task}_seed{seed}" for task in FINETUNE["tasks"] for seed in ANALYSIS["finetuned_seeds"]]
+# the kept full fine-tuning runs of each aligned encoder, by name: {task}_seed{seed} -> (task, seed)
+FINETUNED_VARIANTS = {
+    f"{task}_seed{seed}": (task, seed) for task in FINETUNE["tasks"] for seed in ANALYSIS["finetuned_seeds"]
+}
 # Table 7 is R@5 and Table 8 R@10 (Appendix C); any other k gets a table of its own
 RECALL_TABLES = {k: {5: "table7", 10: "table8"}.get(k, f"recall_at_{k}") for k in ANALYSIS["recall_at"]}
 
@@ -173,8 +176,8 @@ def requested(rule):
 def finetuned_runs(wildcards):
     """The kept full fine-tuning runs of an aligned encoder: Figure 1's fine-tuned condition and Table 3."""
     return {
-        variant: f"results/finetune/{variant.split('_')[0]}/full/{wildcards.model}/seed{variant.split('_seed')[1]}"
-        for variant in FINETUNED_VARIANTS
+        name: f"results/finetune/{task}/full/{wildcards.model}/seed{seed}"
+        for name, (task, seed) in FINETUNED_VARIANTS.items()
     }
 
 
