@@ -2,10 +2,11 @@
 fine-tuned run of an aligned encoder."""
 
 import torch
+from transformers import AutoTokenizer
 
 from align_transfer.flores import read_flores
 from align_transfer.lexicon import read_lexicon
-from align_transfer.representations import embed_encoder
+from align_transfer.representations import embed_encoder, tokenize_inputs
 from align_transfer.runner import logged
 
 with logged(snakemake):
@@ -17,5 +18,7 @@ with logged(snakemake):
         encoders = {snakemake.output[0]: snakemake.input.encoder}
     else:
         encoders = {out: f"{snakemake.input[variant]}/model" for variant, out in zip(params.variants, snakemake.output)}
+    # every encoder shares the base tokenizer: the text is tokenized once for all of them
+    inputs = tokenize_inputs(AutoTokenizer.from_pretrained(next(iter(encoders.values()))), flores, lexicons)
     for out, encoder in encoders.items():
-        embed_encoder(encoder, flores, lexicons, params.layers, out)
+        embed_encoder(encoder, inputs, params.layers, out)

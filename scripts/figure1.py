@@ -1,14 +1,11 @@
 """Figure 1: Δ cosine distance from the base encoder, token and sentence level, per layer and loss code."""
 
-import pandas as pd
-
 from align_transfer.figures import figure1
 from align_transfer.runner import logged
-from align_transfer.tables import figure1_data, write_frame
+from align_transfer.tables import figure1_data, read_per_model, write_frame
 
 with logged(snakemake) as log:
-    frames = [pd.read_csv(path).assign(model=path.split("/")[-2]) for path in snakemake.input]
-    points = figure1_data(pd.concat(frames, ignore_index=True))
+    points = figure1_data(read_per_model(snakemake.input))
     write_frame(snakemake.output.csv, points)
     figure1(points, snakemake.params.losses, snakemake.params.layers, snakemake.output.png, snakemake.output.pdf)
     log.info("Figure 1: %d points", len(points))

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 from datasets import load_from_disk
+from transformers import AutoTokenizer
 
 from align_transfer.align import AlignmentSettings
 from align_transfer.finetune import FinetuneSettings
@@ -19,7 +20,10 @@ with logged(snakemake) as log:
     params, losses = snakemake.params, snakemake.wildcards.model.split("_")[1]
     align_settings = AlignmentSettings.from_config(params.alignment, losses)
     tokens = load_from_disk(snakemake.input.tokens)
-    flores = read_flores(params.flores)
+    # FLORES tokenized once for every run (all encoders share the base tokenizer)
+    tokenizer = AutoTokenizer.from_pretrained(snakemake.input.aligned)
+    flores = {lang: tokenizer(lines, truncation=True, max_length=align_settings.max_length)["input_ids"]
+              for lang, lines in read_flores(params.flores).items()}  # fmt: skip
     alignment, languages = [], []
     for variant, (task, seed) in params.variants.items():
         data = load_from_disk(next(path for path in snakemake.input.tasks if Path(path).name == task))

@@ -2,16 +2,13 @@
 
 from pathlib import Path
 
-import pandas as pd
-
 from align_transfer.runner import logged
-from align_transfer.tables import delta_markdown, retrieval_table, write_table
+from align_transfer.tables import delta_markdown, read_per_model, retrieval_table, write_table
 
 CAPTIONS = {"table7": "Table 7: R@5", "table8": "Table 8: R@10"}
 
 with logged(snakemake) as log:
-    frames = [pd.read_csv(path).assign(model=path.split("/")[-2]) for path in snakemake.input]
-    retrieval = pd.concat(frames, ignore_index=True)
+    retrieval = read_per_model(snakemake.input)
     outputs = {Path(path).name: path for path in snakemake.output}
     for k, name in snakemake.params.tables.items():
         table = retrieval_table(retrieval, k)

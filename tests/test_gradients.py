@@ -87,7 +87,10 @@ def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
         losses="S1W0M1", learning_rate=1e-3, batch_size=4, max_length=32, word_negatives=16, temperature=0.1,
         steps=2, checkpoint_steps=[2], seed=42, sentence_layer=1,
     )  # fmt: skip
-    flores = {"en": ["a b c", "d e f g"], "de": ["x y z", "u v"]}
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny / "encoder")
+    flores = {lang: tokenizer(lines)["input_ids"] for lang, lines in {"en": ["a b c", "d e f g"], "de": ["x y z", "u v"]}.items()}
     tokens = load_from_disk(str(tmp_path / "tokens"))
     args = (tmp_path / "run", tiny / "encoder", data, tokens, flores, task_settings, align_settings, 15, 2, ["de", "ja"], "en")
     table3_rows, language_rows = analyse_run(*args, device="cpu")

@@ -12,6 +12,7 @@ from align_transfer.representations import (
     recall_at,
     retrieval_rows,
     similarity_rows,
+    tokenize_inputs,
     translation_cosine,
     word_tables,
 )
@@ -80,7 +81,8 @@ def test_layer_k_is_hidden_states_k_mean_pooled_over_non_special_tokens(tiny):
     model = AutoModel.from_pretrained(tiny / "encoder", add_pooling_layer=False).eval()
     tokenizer = AutoTokenizer.from_pretrained(tiny / "encoder")
     texts = (tiny / "world/mono/en.txt").read_text(encoding="utf-8").splitlines()[:7]
-    vectors = encode(model, tokenizer, texts, [0, 1, 2], batch_size=3)  # batches of unequal lengths
+    ids = tokenizer(texts)["input_ids"]
+    vectors = encode(model, tokenizer, ids, [0, 1, 2], batch_size=3)  # batches of unequal lengths
     for i, text in enumerate(texts):
         ids = torch.tensor([tokenizer(text)["input_ids"]])
         with torch.no_grad():
@@ -94,12 +96,15 @@ def test_layer_k_is_hidden_states_k_mean_pooled_over_non_special_tokens(tiny):
 def test_embeddings_file_holds_every_language_and_layer_once(tiny, tmp_path):
     flores = {"eng_Latn": ["a b c", "d e"], "deu_Latn": ["x y", "z"]}
     lexicons = {"en-de": [("a", "x"), ("b", "y")]}
-    embed_encoder(tiny / "encoder", flores, lexicons, [1, 2], tmp_path / "e.safetensors", device="cpu")
+    from transformers import AutoTokenizer
+
+    inputs = tokenize_inputs(AutoTokenizer.from_pretrained(tiny / "encoder"), flores, lexicons)
+    embed_encoder(tiny / "encoder", inputs, [1, 2], tmp_path / "e.safetensors", device="cpu")
     embeddings = load_embeddings(tmp_path / "e.safetensors")
     assert embeddings["flores/deu_Latn/layer2"].shape == (2, 32)
     assert embeddings["words/de/layer1"].shape == (2, 32) and "lexicon/en-de/src" in embeddings
     with pytest.raises(ValueError, match="analysis.layers"):
-        embed_encoder(tiny / "encoder", flores, lexicons, [3], tmp_path / "f.safetensors", device="cpu")
+        embed_encoder(tiny / "encoder", inputs, [3], tmp_path / "f.safetensors", device="cpu")
     assert not (tmp_path / "f.safetensors").exists()
 
 
@@ -114,7 +119,7 @@ def test_stand_in_retrieves_german_english_better_than_kazakh_english(stand_in):
     flores = read_flores({c: SHARED_DATA / f"flores200_dataset/devtest/{c}.devtest" for c in codes})
     model = AutoModel.from_pretrained(stand_in, add_pooling_layer=False).eval()
     tokenizer = AutoTokenizer.from_pretrained(stand_in)
-    embeddings = {f"flores/{c}/layer8": encode(model, tokenizer, flores[c], [8])[8] for c in codes}
+    embeddings = {f"flores/{c}/layer8": encode(model, tokenizer, tokenizer(flores[c])["input_ids"], [8])[8] for c in codes}
     groups = [{"group": "G", "pairs": ["deu-eng", "kaz-eng"]}]
     rows = retrieval_rows(embeddings, groups, {"deu": "deu_Latn", "eng": "eng_Latn", "kaz": "kaz_Cyrl"}, 8, [1])
     recall = {pair: np.mean([r["recall"] for r in rows if r["pair"] == pair]) for pair in ("deu-eng", "kaz-eng")}

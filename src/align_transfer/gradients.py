@@ -63,10 +63,11 @@ def task_batches(data, batch_size: int, count: int, generator: torch.Generator |
     return [order[s : s + batch_size] for s in islice(starts, count)]
 
 
-def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[str]], task_settings, align_settings,
+def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[int]]], task_settings, align_settings,
                 seed: int, batches: int, languages: list[str], source_lang: str, device=None) -> tuple[list, list]:  # fmt: skip
     """Gradient cosines of one fine-tuning run (``run_dir``) of the encoder aligned in ``aligned_dir``.
 
+    ``flores`` holds each language's FLORES token ids (with specials, tokenized once per job).
     Returns the Table 3 rows (batch, cosine) and the §4.5 rows (kind, lang_a, lang_b, cosine).
     """
     from safetensors.torch import load_file
@@ -121,16 +122,14 @@ def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[str]]
     masker.generator = generator
     special = torch.tensor(sorted(set(tokenizer.all_special_ids)))
 
-    def mlm_losses(lines):
-        for start in range(0, min(len(lines), batches * align_settings.batch_size), align_settings.batch_size):
-            encoded = tokenizer(lines[start : start + align_settings.batch_size], truncation=True,
-                                max_length=align_settings.max_length)["input_ids"]  # fmt: skip
-            ids, mask = pad(encoded, tokenizer.pad_token_id)
+    def mlm_losses(sequences):
+        for start in range(0, min(len(sequences), batches * align_settings.batch_size), align_settings.batch_size):
+            ids, mask = pad(sequences[start : start + align_settings.batch_size], tokenizer.pad_token_id)
             inputs, labels = masker.torch_mask_tokens(ids.clone(), torch.isin(ids, special))
             hidden = backbone(inputs.to(device), attention_mask=mask.to(device)).last_hidden_state
             yield masked_positions_loss(head, hidden, labels)
 
-    per_language = {lang: mean_gradient(mlm_losses(lines), params) for lang, lines in flores.items()}
+    per_language = {lang: mean_gradient(mlm_losses(sequences), params) for lang, sequences in flores.items()}
     language_rows += [{"kind": "mlm"} | row for row in pairwise_cosines(per_language)]
     log.info("per-language MLM gradients on FLORES: %d languages in %.1f s", len(flores), time.perf_counter() - clock)
     return table3_rows, language_rows

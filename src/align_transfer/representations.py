@@ -93,8 +93,19 @@ def word_tables(lexicons: dict[str, list[tuple[str, str]]]) -> tuple[dict, dict]
     return {lang: list(table) for lang, table in words.items()}, index
 
 
-def encode(model, tokenizer, texts: list[str], layers, batch_size: int = 64) -> dict[int, np.ndarray]:
-    """Mean-pooled states of ``hidden_states[k]`` for each layer k, over each text's non-special tokens."""
+def tokenize_inputs(tokenizer, flores: dict[str, list[str]], lexicons: dict) -> tuple[dict, dict]:
+    """Token ids of every text an embeddings file holds, tokenized once for every encoder of a job
+    (they all share the base tokenizer): ``flores/{code}`` and ``words/{lang}`` -> ids, and the
+    lexicons' row indices."""
+    words, index = word_tables(lexicons)
+    texts = {f"flores/{code}": lines for code, lines in flores.items()}
+    texts |= {f"words/{lang}": entries for lang, entries in words.items()}
+    ids = {key: tokenizer(lines, truncation=True, max_length=512)["input_ids"] for key, lines in texts.items()}
+    return ids, index
+
+
+def encode(model, tokenizer, ids: list[list[int]], layers, batch_size: int = 64) -> dict[int, np.ndarray]:
+    """Mean-pooled states of ``hidden_states[k]`` for each layer k, over each sequence's non-special tokens."""
     import torch
 
     from .align import pad
@@ -103,14 +114,12 @@ def encode(model, tokenizer, texts: list[str], layers, batch_size: int = 64) -> 
     special = torch.tensor(sorted(set(tokenizer.all_special_ids)))
     out = {layer: [] for layer in layers}
     # longest first: batches of similar length pad little
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
     with torch.no_grad():
         for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            encoded = tokenizer([texts[i] for i in rows], truncation=True, max_length=512)["input_ids"]
-            ids, mask = pad(encoded, tokenizer.pad_token_id)
-            keep = (mask.bool() & ~torch.isin(ids, special)).to(model.device)
-            hidden = model(ids.to(model.device), attention_mask=mask.to(model.device), output_hidden_states=True)
+            batch, mask = pad([ids[i] for i in order[start : start + batch_size]], tokenizer.pad_token_id)
+            keep = (mask.bool() & ~torch.isin(batch, special)).to(model.device)
+            hidden = model(batch.to(model.device), attention_mask=mask.to(model.device), output_hidden_states=True)
             for layer in layers:
                 out[layer].append(mean_pool(hidden.hidden_states[layer].float(), keep).cpu())
     inverse = torch.empty(len(order), dtype=torch.long)
@@ -118,8 +127,8 @@ def encode(model, tokenizer, texts: list[str], layers, batch_size: int = 64) -> 
     return {layer: torch.cat(parts)[inverse].numpy() for layer, parts in out.items()}
 
 
-def embed_encoder(encoder_dir, flores: dict[str, list[str]], lexicons: dict, layers, out_path, device=None) -> None:
-    """Encode every FLORES language and every lexicon word once, at each layer, into one safetensors file."""
+def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, device=None) -> None:
+    """Encode the token ids of ``tokenize_inputs`` at each layer into one safetensors file."""
     import time
 
     import torch
@@ -134,20 +143,16 @@ def embed_encoder(encoder_dir, flores: dict[str, list[str]], lexicons: dict, lay
     depth = model.config.num_hidden_layers
     if max(layers) > depth:
         raise ValueError(f"config analysis.layers / retrieval_layer: layer {max(layers)} beyond the {depth} layers of {encoder_dir}")
-    tensors, clock = {}, time.perf_counter()
-    for code, lines in flores.items():
-        for layer, vectors in encode(model, tokenizer, lines, layers).items():
-            tensors[f"flores/{code}/layer{layer}"] = vectors
-    words, index = word_tables(lexicons)
-    for lang, entries in words.items():
-        for layer, vectors in encode(model, tokenizer, entries, layers).items():
-            tensors[f"words/{lang}/layer{layer}"] = vectors
-    tensors |= index
+    ids, index = inputs
+    tensors, clock = dict(index), time.perf_counter()
+    for key, sequences in ids.items():
+        for layer, vectors in encode(model, tokenizer, sequences, layers).items():
+            tensors[f"{key}/layer{layer}"] = vectors
     metadata = {"encoder": str(encoder_dir), "layers": json.dumps(sorted(layers))}
     with atomic_path(out_path) as tmp:
         save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata=metadata)
-    log.info("%s: %d FLORES languages x %d sentences, %d words, layers %s in %.1f s", encoder_dir, len(flores),
-             len(next(iter(flores.values()), [])), sum(map(len, words.values())), sorted(layers), time.perf_counter() - clock)  # fmt: skip
+    log.info("%s: %d texts in %d sets, layers %s in %.1f s", encoder_dir, sum(map(len, ids.values())), len(ids),
+             sorted(layers), time.perf_counter() - clock)  # fmt: skip
 
 
 def load_embeddings(path) -> dict[str, np.ndarray]:

@@ -136,6 +136,11 @@ TITLES = {
 }
 
 
+def read_per_model(paths) -> pd.DataFrame:
+    """Concatenate ``results/eval/{kind}/{model}/{file}.csv`` files, each row tagged with its ``model``."""
+    return pd.concat([pd.read_csv(path).assign(model=str(path).split("/")[-2]) for path in paths], ignore_index=True)
+
+
 def write_frame(path, frame: pd.DataFrame) -> None:
     with atomic_open(path, newline="") as out:
         frame.to_csv(out, index=False)
