@@ -7,7 +7,9 @@ from align_transfer.runner import logged
 
 with logged(snakemake):
     torch.set_num_threads(snakemake.threads)
-    settings = AlignmentSettings.from_config(snakemake.params.alignment, snakemake.wildcards.losses)
+    # the params determine the weights; logging and state cadence come from the config
+    settings = AlignmentSettings.from_config(snakemake.params.alignment, snakemake.wildcards.losses,
+                                             operational=snakemake.config["alignment"])  # fmt: skip
     train_alignment(
         snakemake.input.encoder,
         snakemake.input.tokens,

@@ -4,7 +4,7 @@
     python scripts/compute_plan.py --configfile config/mini.yaml  # the mini world
 
 Prints, per rule, the jobs, GPU-hours, CPU-hours, the peak memory a job requests and the disk its
-outputs keep, and the totals; writes the same to results/plan/compute.tsv.
+outputs keep, and the totals; writes the same to results/plan/compute.tsv (under demo/ for the mini world).
 """
 
 import argparse
@@ -13,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from align_transfer.config import workdir_of
 from align_transfer.io import atomic_open
 from align_transfer.plan import compute_plan, format_plan, load_config, model_sizes, parse_dry_run
 from align_transfer.storage import encoder_architecture, parameter_counts
@@ -20,7 +21,7 @@ from align_transfer.storage import encoder_architecture, parameter_counts
 REPO = Path(__file__).resolve().parents[1]
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--configfile", nargs="*", default=[], help="overlays on config/config.yaml")
-parser.add_argument("--out", default="results/plan/compute.tsv")
+parser.add_argument("--out", help="default: results/plan/compute.tsv in the config's working directory")
 args = parser.parse_args()
 
 config = load_config([REPO / "config/config.yaml", *args.configfile])
@@ -37,6 +38,6 @@ architecture, tokenizer_bytes = encoder_architecture(config["encoder"], base_dir
 sizes = model_sizes(config, parameter_counts(architecture), architecture.hidden_size, tokenizer_bytes)
 plan = compute_plan(jobs, config, sizes)
 print(format_plan(plan, config["compute"]["device"]))
-Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-with atomic_open(args.out, newline="") as out:
+out_path = Path(args.out or workdir_of(config, REPO) / "results/plan/compute.tsv")
+with atomic_open(out_path, newline="") as out:
     plan.round(3).to_csv(out, sep="\t", index=False)

@@ -1,7 +1,9 @@
-"""Fetch the base encoder: a pinned hub snapshot (safetensors only) or a local model folder."""
+"""Fetch the base encoder: a hub snapshot at its pinned revision (safetensors only) or a local model
+folder, checked against the lock file of inputs."""
 
+from align_transfer.lock import lock_path
 from align_transfer.runner import logged
 from align_transfer.sources import fetch_encoder
 
 with logged(snakemake):
-    fetch_encoder(snakemake.params.encoder, snakemake.output[0])
+    fetch_encoder(snakemake.config["encoder"], snakemake.output[0], lock_path(snakemake.config))

@@ -1,10 +1,14 @@
-"""Fetch the FLORES-200 files of the configured languages (the tarball, or a mirror of its tree)."""
+"""Fetch the FLORES-200 files of the configured languages (the tarball, or a mirror of its tree),
+checked against the lock file of inputs."""
 
 from pathlib import Path
 
+from align_transfer.lock import lock_path
 from align_transfer.runner import logged
 from align_transfer.sources import fetch_flores
 
 with logged(snakemake):
+    config, params = snakemake.config, snakemake.params
     root = Path(snakemake.output[0]).parents[2]  # resources/flores/flores200_dataset/{split}/{file}
-    fetch_flores(snakemake.params.source, snakemake.params.codes, snakemake.params.splits, root, snakemake.params.download)
+    fetch_flores(config["sources"]["flores"], params.codes, params.splits, root, config["sources"]["download"],
+                 lock_path(config))  # fmt: skip

@@ -9,7 +9,7 @@ from align_transfer.runner import logged
 with logged(snakemake) as log:
     torch.set_num_threads(snakemake.threads)
     params = snakemake.params
-    settings = FinetuneSettings.from_config(params.finetune, snakemake.wildcards.task)
+    settings = FinetuneSettings(task=snakemake.wildcards.task, **params.settings)
     data = load_from_disk(snakemake.input.data)
     for seed, run_dir, zeroshot in zip(params.seeds, snakemake.output.runs, snakemake.output.zeroshot):
         model, dev_log, rows = finetune_full(snakemake.input.encoder, data, settings, seed, params.languages)

@@ -30,7 +30,7 @@ with logged(snakemake) as log:
         log.info("%s, seed %d", task, seed)
         table3_rows, language_rows = analyse_run(
             Path(snakemake.input[variant]), snakemake.input.aligned, data, tokens, flores,
-            FinetuneSettings.from_config(params.finetune, task), align_settings, seed, params.batches,
+            FinetuneSettings(task=task, **params.finetune[task]), align_settings, seed, params.batches,
             params.languages, params.source_lang,
         )  # fmt: skip
         alignment += [{"task": task, "seed": seed} | row for row in table3_rows]

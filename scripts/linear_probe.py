@@ -8,9 +8,9 @@ from align_transfer.runner import logged
 
 with logged(snakemake) as log:
     torch.set_num_threads(snakemake.threads)
-    settings = FinetuneSettings.from_config(snakemake.params.finetune, snakemake.wildcards.task)
+    settings = FinetuneSettings(task=snakemake.wildcards.task, **snakemake.params.settings)
     data = load_from_disk(snakemake.input.data)
-    outputs = dict(zip(snakemake.params.finetune["seeds"], zip(snakemake.output.runs, snakemake.output.zeroshot)))
+    outputs = dict(zip(snakemake.params.seeds, zip(snakemake.output.runs, snakemake.output.zeroshot)))
     for seed, head, dev_log, rows in linear_probes(
         snakemake.input.encoder, data, settings, list(outputs), snakemake.params.languages
     ):

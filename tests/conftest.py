@@ -113,6 +113,8 @@ def slurm_profile(directory, partitions=(("FILL_IN_CPU_PARTITION", "cpu"), ("FIL
 def mini_run(tmp_path_factory, local_slurm):
     """The whole mini workflow: through SLURM (`--profile slurm`) on the local cluster where it runs,
     otherwise locally on 2 cores."""
+    if os.getenv("ALIGN_TRANSFER_MINI_RUN"):  # a finished mini run to reuse while developing
+        return Path(os.environ["ALIGN_TRANSFER_MINI_RUN"])
     workdir = tmp_path_factory.mktemp("mini")
     if local_slurm:
         profile = slurm_profile(tmp_path_factory.mktemp("profile"))

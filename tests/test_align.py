@@ -89,10 +89,21 @@ def test_batches_are_seeded_permutations_that_wrap_around():
         ParallelBatches([1, 2], [1, 2], batch_size=4, seed=0)
 
 
-def run(tiny, out, **kwargs):
+def run(tiny, out, tokens="tokens", **kwargs):
     checkpoints = {3: out / "step3", 6: out / "step6"}
-    train_alignment(tiny / "encoder", tiny / "tokens", checkpoints, out / "train_log.csv", out / "work", settings(), **kwargs)
+    overrides = {key: kwargs.pop(key) for key in list(kwargs) if key not in ("interrupt_after", "device")}
+    train_alignment(tiny / "encoder", tiny / tokens, checkpoints, out / "train_log.csv", out / "work",
+                    settings(**overrides), **kwargs)  # fmt: skip
     return {step: load_file(path / "model.safetensors") for step, path in checkpoints.items()}
+
+
+def rows(out):
+    with open(out / "train_log.csv") as handle:
+        return [{k: v for k, v in r.items() if k != "tokens_per_second"} for r in csv.DictReader(handle)]
+
+
+def same(a, b):
+    return all(torch.equal(a[step][k], b[step][k]) for step in a for k in a[step])
 
 
 def test_same_seed_same_checkpoints_and_a_log_of_every_term(tiny, tmp_path):
@@ -111,17 +122,48 @@ def test_same_seed_same_checkpoints_and_a_log_of_every_term(tiny, tmp_path):
     assert mlm_head(model) is not None
 
 
-def test_an_interrupted_run_resumes_to_the_same_weights(tiny, tmp_path):
-    straight = run(tiny, tmp_path / "straight")
+def test_an_interrupted_run_resumes_to_the_same_weights_and_log(tiny, tmp_path):
+    # a log row every 3 steps, a state every 2: the state at step 4 holds half of the row at 6
+    straight = run(tiny, tmp_path / "straight", log_every=3)
     with pytest.raises(TrainingInterrupted):
-        run(tiny, tmp_path / "resumed", interrupt_after=5)  # state saved at 4, step 5 is lost
+        run(tiny, tmp_path / "resumed", log_every=3, interrupt_after=5)  # state saved at 4, step 5 is lost
     assert (tmp_path / "resumed/work/state/trainer.pt").exists()
     assert not (tmp_path / "resumed/step6").exists()
-    resumed = run(tiny, tmp_path / "resumed")
-    for step in (3, 6):
-        assert all(torch.equal(straight[step][k], resumed[step][k]) for k in straight[step]), step
-    with open(tmp_path / "resumed/train_log.csv") as handle:
-        assert [int(r["step"]) for r in csv.DictReader(handle)] == [2, 4, 6]
+    resumed = run(tiny, tmp_path / "resumed", log_every=3)
+    assert same(straight, resumed)
+    assert [int(r["step"]) for r in rows(tmp_path / "resumed")] == [3, 6]
+    assert rows(tmp_path / "resumed") == rows(tmp_path / "straight")  # the row at 6 covers steps 4-6 in both
+
+
+@pytest.mark.parametrize("change", [{"learning_rate": 5e-4}, {"seed": 7}, {"tokens": "tokens_other"}])
+def test_a_state_of_another_run_is_not_resumed(tiny, tmp_path, caplog, change):
+    if "tokens" in change and not (tiny / "tokens_other").exists():
+        prepare_parallel(tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip", tiny / "other.tsv",
+                         pair="de-en", max_chars=1000, cap=90, seed=1)  # fmt: skip
+        tokenize_parallel(tiny / "other.tsv", tiny / "encoder", tiny / "tokens_other", max_length=32)
+    with pytest.raises(TrainingInterrupted):
+        run(tiny, tmp_path / "run", interrupt_after=5)
+    fresh = run(tiny, tmp_path / "fresh", **change)
+    with caplog.at_level("INFO", logger="align_transfer.align"):
+        changed = run(tiny, tmp_path / "run", **change)
+    assert "belongs to another run" in caplog.text and "resuming" not in caplog.text
+    what = "the tokenized corpus" if "tokens" in change else next(iter(change))
+    assert what in caplog.text
+    assert same(fresh, changed)  # what an uninterrupted run with the new setting gives
+
+
+def test_a_changed_log_cadence_still_resumes(tiny, tmp_path, caplog):
+    with pytest.raises(TrainingInterrupted):
+        run(tiny, tmp_path / "run", interrupt_after=5)
+    with caplog.at_level("INFO", logger="align_transfer.align"):
+        run(tiny, tmp_path / "run", log_every=3)
+    assert "resuming S1W1M1 from step 4" in caplog.text
+
+
+def test_a_run_that_fails_before_its_first_state_leaves_no_work_folder(tiny, tmp_path):
+    with pytest.raises(TrainingInterrupted):
+        run(tiny, tmp_path / "run", interrupt_after=1)
+    assert not (tmp_path / "run/work").exists()
 
 
 def test_the_benchmark_prints_its_ratio():

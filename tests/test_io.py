@@ -36,3 +36,52 @@ def test_all_or_nothing_removes_the_outputs_already_written(tmp_path):
 
 def test_input_error_names_file_and_line():
     assert str(InputError("x.conllu", "bad column", line=7)) == "x.conllu:7: bad column"
+
+
+def test_a_full_disk_names_the_output_and_keeps_nothing(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from align_transfer.io import WriteError
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    target = tmp_path / "results" / "table.csv"
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(WriteError, match=r"cannot write .*results/table\.csv: No space left on device") as error:
+        with atomic_open(target) as out:
+            out.write("x")
+    assert error.value.__cause__ is None and list(target.parent.iterdir()) == []
+
+
+def test_an_input_error_names_the_mirror_file_the_user_gave():
+    from align_transfer.runner import describe, user_path
+
+    config = {"sources": {"sib200": {"mirror": "/data/sib"}, "opus": {"mirror": None}},
+              "data": {"lexicons": [{"pair": "en-kk", "source": "/mine/en-kk.txt"}]}}  # fmt: skip
+    error = InputError("resources/sib200/data/annotated/kaz_Cyrl/test.tsv", "label 'weather'", line=3)
+    assert describe(error, config) == (
+        "/data/sib/data/annotated/kaz_Cyrl/test.tsv (copied to resources/sib200/data/annotated/kaz_Cyrl/test.tsv):3: label 'weather'"
+    )
+    assert user_path("resources/muse/dictionaries/en-kk.txt", config).startswith("/mine/en-kk.txt (copied to")
+    opus = "resources/opus/OPUS-X/v1/moses/de-en.txt.zip!X.de-en.de"
+    assert user_path(opus, config) == opus  # fetched from its URL: the copy is the user's file
+    assert user_path("results/data/x.tsv", config) == "results/data/x.tsv"
+
+
+def test_logged_writes_an_unexpected_error_with_its_traceback_into_the_rule_log(tmp_path):
+    from types import SimpleNamespace
+
+    from align_transfer.runner import logged
+
+    job = SimpleNamespace(log=[str(tmp_path / "rule.log")], rule="demo", config={})
+    with pytest.raises(ZeroDivisionError):
+        with logged(job):
+            1 / 0
+    text = (tmp_path / "rule.log").read_text()
+    assert "rule demo failed" in text and "ZeroDivisionError" in text and "Traceback" in text
+    with pytest.raises(SystemExit, match=r"error: x\.tsv:2: bad"):
+        with logged(job):
+            raise InputError("x.tsv", "bad", line=2)
+    assert (tmp_path / "rule.log").read_text().strip().endswith("ERROR align_transfer: x.tsv:2: bad")

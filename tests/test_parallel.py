@@ -65,3 +65,22 @@ def test_prepare_parallel_round_trip(tmp_path):
     src, tgt = read_parallel_tsv(out)
     assert len(src) == 2 == report.capped
     assert {dict(zip(["one", "two", "three"], ["бір", "екі", "үш"]))[s] for s in src} == set(tgt)
+
+
+def test_an_archive_that_is_not_a_zip_or_holds_links_is_refused(tmp_path):
+    import os
+    import stat
+    import zipfile
+
+    fake = tmp_path / "fake.txt.zip"
+    fake.write_text("<html>Not found</html>")
+    with pytest.raises(InputError, match=r"fake\.txt\.zip: is not a zip archive"):
+        read_moses_zip(fake, "de-en")
+    linked = tmp_path / "linked.txt.zip"
+    with zipfile.ZipFile(linked, "w") as archive:
+        for lang in ("de", "en"):
+            info = zipfile.ZipInfo(f"X.de-en.{lang}")
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16  # a symbolic link member, as `zip -y` stores it
+            archive.writestr(info, os.fspath(tmp_path / "elsewhere"))
+    with pytest.raises(InputError, match=r"member X\.de-en\.de is not a regular file"):
+        read_moses_zip(linked, "de-en")

@@ -27,6 +27,31 @@ def test_sib_label_outside_the_set_names_file_and_line(tmp_path):
     assert len(LABELS) == 7
 
 
+def test_sib_an_unclosed_quote_fails_on_its_line_instead_of_swallowing_the_rest(tmp_path):
+    path = tmp_path / "test.tsv"
+    rows = [f"{i}\ttravel\ttext {i}" for i in range(100)]
+    rows[1] = '1\ttravel\t"text 1 with an open quote'
+    path.write_text("index_id\tcategory\ttext\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"test\.tsv:3: unbalanced quote in a field"):
+        read_sib_tsv(path)
+    rows[1] = '1\ttravel\t"a field that goes on\nover two lines"'  # a newline inside a quoted field
+    path.write_text("index_id\tcategory\ttext\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"test\.tsv:3: unbalanced quote"):
+        read_sib_tsv(path)
+
+
+def test_sib_ids_are_unique_and_every_line_is_one_record(tmp_path):
+    path = tmp_path / "dev.tsv"
+    path.write_text("index_id\tcategory\ttext\n5\ttravel\ta\n6\thealth\tb\n5\tsports\tc\n")
+    with pytest.raises(InputError, match=r"dev\.tsv:4: index_id 5 repeats line 2"):
+        read_sib_tsv(path)
+    path.write_text("index_id\tcategory\ttext\n5\ttravel\ta\n\n6\thealth\tb\r\n")
+    assert [row["index_id"] for row in read_sib_tsv(path)] == ["5", "6"]
+    path.write_text("id\tcategory\ttext\n5\ttravel\ta\n")
+    with pytest.raises(InputError, match=r"dev\.tsv:1: expected the header"):
+        read_sib_tsv(path)
+
+
 def test_muse_malformed_line(tmp_path):
     path = tmp_path / "en-de.txt"
     path.write_text("dog hund\ncat katze\nthree words here\n")

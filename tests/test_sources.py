@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from align_transfer.sources import SourceError, fetch_encoder, fetch_file, fetch_flores, fetch_location
+from align_transfer.lock import LockMismatch, check_or_record, read_lock
+from align_transfer.sources import SourceError, fetch_encoder, fetch_file, fetch_flores, fetch_location, file_url
 
 NO_RETRY = {"retries": 2, "backoff": 0.0, "timeout": 2.0}
 
@@ -32,18 +33,42 @@ def test_a_file_missing_from_the_mirror_says_which_and_where(tmp_path):
         fetch_file("muse", {"url": "x", "mirror": str(mirror)}, {"pair": "en-fr"}, tmp_path / "o.txt", NO_RETRY)
 
 
-def test_checksums_are_checked_and_a_wrong_one_keeps_nothing(tmp_path):
+def test_a_fetched_file_is_recorded_in_the_lock_then_checked_against_it(tmp_path):
     mirror = mirror_with(tmp_path, "dictionaries/en-de.txt", "a b\n")
     good = hashlib.sha256(b"a b\n").hexdigest()
-    dest = tmp_path / "out" / "en-de.txt"
-    source = {"url": "x", "mirror": str(mirror), "sha256": {"dictionaries/en-de.txt": good}}
-    fetch_file("muse", source, {"pair": "en-de"}, dest, NO_RETRY)
-    assert dest.read_text() == "a b\n"
+    dest, lock = tmp_path / "out" / "en-de.txt", tmp_path / "config/inputs.lock"
+    source = {"url": "x", "mirror": str(mirror)}
+    fetch_file("muse", source, {"pair": "en-de"}, dest, NO_RETRY, lock=lock)
+    assert dest.read_text() == "a b\n" and read_lock(lock) == {"muse/dictionaries/en-de.txt": good}
+    assert f"{good}  muse/dictionaries/en-de.txt\n" in lock.read_text()  # sha256sum's format
     dest.unlink()
-    source["sha256"]["dictionaries/en-de.txt"] = "0" * 64
-    with pytest.raises(SourceError, match=rf"checksum mismatch for muse file .*dictionaries/en-de\.txt: expected sha256 0{{64}}, got {good}"):
-        fetch_file("muse", source, {"pair": "en-de"}, dest, NO_RETRY)
-    assert not dest.exists() and list(dest.parent.iterdir()) == []
+    (mirror / "dictionaries/en-de.txt").write_text("a c\n")  # the source changed under the same name
+    bad = hashlib.sha256(b"a c\n").hexdigest()
+    with pytest.raises(LockMismatch) as error:
+        fetch_file("muse", source, {"pair": "en-de"}, dest, NO_RETRY, lock=lock)
+    message = str(error.value)
+    assert str(mirror / "dictionaries/en-de.txt") in message and good in message and bad in message
+    assert "delete that line" in message
+    assert not dest.exists() and list(dest.parent.iterdir()) == [] and read_lock(lock)["muse/dictionaries/en-de.txt"] == good
+
+
+def test_the_lock_keeps_every_entry_and_refuses_a_malformed_line(tmp_path):
+    lock = tmp_path / "inputs.lock"
+    assert check_or_record(lock, {"b/x": "1" * 64, "a/y": "2" * 64}, {}) == ["a/y", "b/x"]
+    assert check_or_record(lock, {"a/y": "2" * 64, "c/z": "3" * 64}, {}) == ["c/z"]
+    assert list(read_lock(lock)) == ["a/y", "b/x", "c/z"]  # sorted, nothing lost
+    lock.write_text(lock.read_text() + "not a digest\n")
+    with pytest.raises(LockMismatch, match=r"inputs.lock:7: expected '<sha256>  <path>'"):
+        read_lock(lock)
+
+
+def test_a_url_is_filled_with_the_files_pinned_revision():
+    ud = {"url": "https://h/{treebank}/{revision}/{file}", "revision": {"UD_English-EWT": "c0ffee"}}
+    assert file_url("ud", ud, {"treebank": "UD_English-EWT", "file": "a.conllu"}) == "https://h/UD_English-EWT/c0ffee/a.conllu"
+    with pytest.raises(SourceError, match="names no revision for"):
+        file_url("ud", ud, {"treebank": "UD_German-GSD", "file": "b.conllu"})
+    sib = {"url": "https://h/{revision}/{code}.tsv", "revision": "abc"}
+    assert file_url("sib200", sib, {"code": "eng_Latn"}) == "https://h/abc/eng_Latn.tsv"
 
 
 def test_an_offline_download_names_the_source_and_the_mirror_setting(tmp_path):
@@ -61,7 +86,7 @@ def test_an_offline_download_names_the_source_and_the_mirror_setting(tmp_path):
 def test_fetch_location_downloads_urls(tmp_path):
     origin = tmp_path / "alt.txt"
     origin.write_text("en kk\n")
-    fetch_location("muse", origin.as_uri(), tmp_path / "got.txt", NO_RETRY)
+    fetch_location("muse", origin.as_uri(), tmp_path / "got.txt", NO_RETRY, key="muse/dictionaries/en-kk.txt")
     assert (tmp_path / "got.txt").read_text() == "en kk\n"
 
 
@@ -76,15 +101,17 @@ def test_flores_tarball_is_extracted_for_the_wanted_languages(tmp_path):
     with tarfile.open(tarball, "w:gz") as archive:
         archive.add(tree / "flores200_dataset", arcname="flores200_dataset")
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
-    source = {"url": tarball.as_uri(), "sha256": {"flores200_dataset.tar.gz": digest}}
-    dest = tmp_path / "resources" / "flores"
-    fetch_flores(source, ["eng_Latn", "deu_Latn"], ["dev", "devtest"], dest, NO_RETRY)
+    source = {"url": tarball.as_uri()}
+    dest, lock = tmp_path / "resources" / "flores", tmp_path / "inputs.lock"
+    fetch_flores(source, ["eng_Latn", "deu_Latn"], ["dev", "devtest"], dest, NO_RETRY, lock=lock)
+    assert read_lock(lock) == {"flores/flores200_dataset.tar.gz": digest}
     got = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
     assert got == [f"flores200_dataset/{s}/{c}.{s}" for s in ("dev", "devtest") for c in ("deu_Latn", "eng_Latn")]
     # the same tree read as a mirror gives the same files
     mirrored = tmp_path / "mirrored"
-    fetch_flores({"url": "x", "mirror": str(tree)}, ["eng_Latn", "deu_Latn"], ["dev", "devtest"], mirrored, NO_RETRY)
+    fetch_flores({"url": "x", "mirror": str(tree)}, ["eng_Latn", "deu_Latn"], ["dev", "devtest"], mirrored, NO_RETRY, lock=lock)
     assert (mirrored / "flores200_dataset/dev/deu_Latn.dev").read_text() == "deu_Latn dev\n"
+    assert read_lock(lock)["flores/flores200_dataset/dev/deu_Latn.dev"] == hashlib.sha256(b"deu_Latn dev\n").hexdigest()
 
 
 def test_encoder_mirror_is_copied_without_pickles(tmp_path):
@@ -93,9 +120,10 @@ def test_encoder_mirror_is_copied_without_pickles(tmp_path):
     (model / "config.json").write_text(json.dumps({"model_type": "bert"}))
     save_file({"w": np.zeros(2, dtype=np.float32)}, model / "model.safetensors")
     (model / "pytorch_model.bin").write_bytes(b"pickle")
-    dest = tmp_path / "resources" / "encoder"
-    fetch_encoder({"mirror": str(model)}, dest)
+    dest, lock = tmp_path / "resources" / "encoder", tmp_path / "inputs.lock"
+    fetch_encoder({"mirror": str(model)}, dest, lock=lock)
     assert sorted(p.name for p in dest.iterdir()) == ["config.json", "model.safetensors"]
+    assert set(read_lock(lock)) == {"encoder/config.json", "encoder/model.safetensors"}
     with pytest.raises(SourceError, match="not a Hugging Face model folder"):
         fetch_encoder({"mirror": str(tmp_path / "nothing")}, tmp_path / "other")
 
@@ -112,4 +140,19 @@ def test_every_configured_url_fills_from_its_layouts_fields():
     for name, layout in LAYOUTS.items():
         fields = {f for _, f, _, _ in string.Formatter().parse(layout) if f}
         used = {f for _, f, _, _ in string.Formatter().parse(sources[name]["url"]) if f}
-        assert used <= fields, (name, used - fields)
+        assert used <= fields | {"revision"}, (name, used - fields)
+        assert ("revision" in used) == ("revision" in sources[name]), name  # every GitHub source is pinned
+
+
+def test_the_committed_lock_pins_the_papers_ud_and_sib_files_at_their_commits():
+    import yaml
+
+    from conftest import REPO
+
+    paper = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    treebanks = [paper["finetune"]["source"]] + paper["evaluation"]["languages"]
+    locked = read_lock(REPO / "config/inputs.lock")
+    assert all(len(commit) == 40 for commit in paper["sources"]["ud"]["revision"].values())
+    assert set(paper["sources"]["ud"]["revision"]) == {t["treebank"] for t in treebanks}
+    assert {f"sib200/data/annotated/{t['sib']}/test.tsv" for t in paper["evaluation"]["languages"]} <= set(locked)
+    assert sum(name.startswith("ud/") for name in locked) == 9  # the repositories read offline lacked EWT train and HDTB test

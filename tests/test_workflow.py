@@ -152,3 +152,12 @@ def test_a_dry_run_for_table3_lists_only_what_table3_needs(tmp_path):
     # no linear probes, no base or 3000-step fine-tuning, no embeddings, no other table
     assert not counts.keys() & {"linear_probe", "embed", "embed_finetuned", "compare_embeddings", "table1", "table2", "report", "all"}
     assert counts["download_sib200"] == 11 and "download_lexicon" not in counts  # lexicons serve Figure 1 only
+
+
+def test_the_mini_world_lands_in_its_own_folder_and_the_paper_where_it_runs(tmp_path):
+    command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-n", "--quiet", "rules"]
+    mini = subprocess.run(command + ["--configfile", str(REPO / "config/mini.yaml")], cwd=tmp_path, capture_output=True, text=True)
+    assert mini.returncode == 0 and f"working directory {REPO / 'demo'}" in mini.stdout + mini.stderr
+    paper = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert paper.returncode == 0 and "working directory" not in paper.stdout + paper.stderr
+    assert (tmp_path / ".snakemake").is_dir()

@@ -10,28 +10,21 @@ killed run resumes and ends with the weights an uninterrupted run would have.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import logging
 import os
 import shutil
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, fields
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_model, save_model
 
 from .io import atomic_path
-from .losses import (
-    LossWeights,
-    bags_of_words,
-    masked_lm,
-    mean_pool,
-    parse_loss_code,
-    sample_negatives,
-    sentence_infonce,
-    word_contrastive,
-)
+from .losses import bags_of_words, masked_lm, mean_pool, sample_negatives, sentence_infonce, word_contrastive
+from .settings import AlignmentSettings
 
 log = logging.getLogger(__name__)
 TERMS = ("sentence", "word", "mlm")
@@ -39,35 +32,6 @@ TERMS = ("sentence", "word", "mlm")
 
 class TrainingInterrupted(RuntimeError):
     """Raised by ``interrupt_after``: stands in for a kill or a preemption in tests."""
-
-
-@dataclass
-class AlignmentSettings:
-    losses: str
-    learning_rate: float
-    batch_size: int
-    max_length: int
-    word_negatives: int
-    temperature: float
-    steps: int
-    checkpoint_steps: list
-    seed: int
-    sentence_layer: int
-    sentence_pooling: str = "mean"
-    mlm_probability: float = 0.15
-    weight_decay: float = 0.01
-    log_every: int = 50
-    state_every: int = 500
-    bf16: bool = True
-
-    @classmethod
-    def from_config(cls, alignment: dict, losses: str) -> "AlignmentSettings":
-        names = {f.name for f in fields(cls)} - {"losses"}
-        return cls(losses=losses, **{k: v for k, v in alignment.items() if k in names})
-
-    @property
-    def weights(self) -> LossWeights:
-        return parse_loss_code(self.losses)
 
 
 def load_masked_lm(path, device="cpu"):
@@ -238,15 +202,18 @@ def _rng_state(generator: torch.Generator) -> dict:
     return state
 
 
-def save_state(path, model, optimizer, scheduler, generator, step: int) -> None:
+def save_state(path, model, optimizer, scheduler, generator, step: int, window: dict, fingerprint: dict) -> None:
+    """The resumable state: weights, optimizer, scheduler, random generators, the step, the log window
+    so far, and the fingerprint of the run it belongs to."""
     with atomic_path(path) as tmp:
         tmp.mkdir()
         save_model(model, str(tmp / "model.safetensors"))
         trainer = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step}
-        torch.save(trainer | {"rng": _rng_state(generator)}, tmp / "trainer.pt")
+        torch.save(trainer | {"rng": _rng_state(generator), "window": window}, tmp / "trainer.pt")
+        (tmp / "fingerprint.json").write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
 
 
-def load_state(path, model, optimizer, scheduler, generator) -> int:
+def load_state(path, model, optimizer, scheduler, generator) -> tuple[int, dict]:
     load_model(model, str(path / "model.safetensors"), device=str(model.device))
     trainer = torch.load(path / "trainer.pt", weights_only=True)
     optimizer.load_state_dict(trainer["optimizer"])
@@ -255,7 +222,69 @@ def load_state(path, model, optimizer, scheduler, generator) -> int:
     generator.set_state(trainer["rng"]["generator"])
     if "cuda" in trainer["rng"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(trainer["rng"]["cuda"])
-    return trainer["step"]
+    return trainer["step"], trainer["window"]
+
+
+def corpus_digest(tokens) -> str:
+    """sha256 of a tokenized corpus's token ids (both sides), independent of how it was saved."""
+    import pyarrow.compute as pc
+
+    digest = hashlib.sha256()
+    for column in ("src", "tgt"):
+        for chunk in tokens.data.column(column).chunks:
+            digest.update(pc.list_value_length(chunk).to_numpy(zero_copy_only=False).tobytes())
+            digest.update(pc.list_flatten(chunk).to_numpy(zero_copy_only=False).tobytes())
+    return digest.hexdigest()
+
+
+def folder_digest(folder) -> str:
+    """sha256 of a folder's files: their names and their bytes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint_difference(saved: dict, current: dict) -> list[str]:
+    """What differs between the fingerprint a state was saved with and this run's."""
+    names = {"corpus": "the tokenized corpus", "encoder": "the base encoder"}
+    differences = [names[key] for key in names if saved.get(key) != current[key]]
+    old, new = saved.get("settings", {}), current["settings"]
+    differences += [f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    return differences
+
+
+class Window:
+    """Loss sums, tokens, steps and seconds since the last log row. Saved with the state, so that
+    the row after a resume covers the same steps as in an uninterrupted run."""
+
+    def __init__(self, device):
+        self.device = device
+        self.reset()
+
+    def reset(self) -> None:
+        self.sums = {term: torch.zeros((), device=self.device) for term in (*TERMS, "total")}
+        self.tokens, self.steps, self.seconds, self.clock = 0, 0, 0.0, time.perf_counter()
+
+    def add(self, losses: dict, total: torch.Tensor, tokens: int) -> None:
+        for term, value in losses.items():
+            self.sums[term] += value.detach()
+        self.sums["total"] += total.detach()
+        self.tokens, self.steps = self.tokens + tokens, self.steps + 1
+
+    def elapsed(self) -> float:
+        return self.seconds + time.perf_counter() - self.clock
+
+    def state(self) -> dict:
+        return {"sums": {t: float(v) for t, v in self.sums.items()}, "tokens": self.tokens, "steps": self.steps,
+                "seconds": self.elapsed()}  # fmt: skip
+
+    def load(self, state: dict) -> None:
+        self.sums = {t: torch.tensor(v, device=self.device) for t, v in state["sums"].items()}
+        self.tokens, self.steps, self.seconds, self.clock = state["tokens"], state["steps"], state["seconds"], time.perf_counter()
 
 
 class TrainingLog:
@@ -293,8 +322,10 @@ def train_alignment(
     """Train and write a checkpoint (``save_pretrained``, MLM head included) at each configured step.
 
     ``checkpoints`` maps each step of ``settings.checkpoint_steps`` to its output folder. Every
-    ``settings.state_every`` steps the resumable state is saved under ``work_dir``; a rerun resumes
-    from it. Outputs appear only when training has finished; the work folder is then removed.
+    ``settings.state_every`` steps the resumable state is saved under ``work_dir`` with the run's
+    fingerprint (its settings, the tokenized corpus, the base encoder); a rerun resumes from a
+    state with the same fingerprint and starts fresh otherwise. Outputs appear only when training
+    has finished; the work folder is then removed.
     """
     from datasets import load_from_disk
 
@@ -303,7 +334,14 @@ def train_alignment(
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     work_dir = Path(work_dir)
     state_dir, staged = work_dir / "state", work_dir / "checkpoints"
-    staged.mkdir(parents=True, exist_ok=True)
+    tokens = load_from_disk(str(tokens_dir))
+    fingerprint = {"settings": settings.fingerprint(), "corpus": corpus_digest(tokens), "encoder": folder_digest(encoder_dir)}
+    if (state_dir / "trainer.pt").exists():
+        saved_file = state_dir / "fingerprint.json"
+        saved = json.loads(saved_file.read_text()) if saved_file.exists() else {}
+        if differences := fingerprint_difference(saved, fingerprint):
+            log.warning("the state in %s belongs to another run (%s): starting fresh", work_dir, "; ".join(differences))
+            shutil.rmtree(work_dir)
 
     torch.manual_seed(settings.seed)
     model, tokenizer = load_masked_lm(encoder_dir, device)
@@ -311,60 +349,55 @@ def train_alignment(
     generator = torch.Generator().manual_seed(settings.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)  # Table 4: a constant learning rate
-    start = load_state(state_dir, model, optimizer, scheduler, generator) if (state_dir / "trainer.pt").exists() else 0
-    if start:
-        log.info("resuming %s from step %d", settings.losses, start)
+    window = Window(device)
+    start = 0
+    if (state_dir / "trainer.pt").exists():
+        start, window_state = load_state(state_dir, model, optimizer, scheduler, generator)
+        window.load(window_state)
+        log.info("resuming %s from step %d (its state matches this run)", settings.losses, start)
+    staged.mkdir(parents=True, exist_ok=True)
 
-    tokens = load_from_disk(str(tokens_dir))
     batches = ParallelBatches(list(tokens["src"]), list(tokens["tgt"]), settings.batch_size, settings.seed)
     objective = AlignmentObjective(model, tokenizer, settings, generator)
     training_log = TrainingLog(work_dir / "train_log.csv", start)
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16) if settings.bf16 and device.type == "cuda" else nullcontext()
     )
-    sums = {term: torch.zeros((), device=device) for term in (*TERMS, "total")}
-    window_tokens, window_steps, clock = 0, 0, time.perf_counter()
+    try:
+        for step in range(start, settings.steps):
+            src, tgt = batches[step]
+            with autocast:
+                losses, n_tokens = objective(src, tgt)
+                total = sum(losses.values())
+            optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            optimizer.step()
+            scheduler.step()
+            window.add(losses, total, n_tokens)
+            done = step + 1
 
-    for step in range(start, settings.steps):
-        src, tgt = batches[step]
-        with autocast:
-            losses, n_tokens = objective(src, tgt)
-            total = sum(losses.values())
-        optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        optimizer.step()
-        scheduler.step()
-        for term, value in losses.items():
-            sums[term] += value.detach()
-        sums["total"] += total.detach()
-        window_tokens, window_steps = window_tokens + n_tokens, window_steps + 1
-        done = step + 1
-
-        if done % settings.log_every == 0 or done == settings.steps:
-            elapsed = time.perf_counter() - clock
-            means = {term: (value / window_steps).item() for term, value in sums.items()}  # the one host sync
-            row = {f"loss_{t}": (f"{means[t]:.6f}" if t in losses or t == "total" else "") for t in (*TERMS, "total")}
-            row |= {"step": done, "tokens_per_second": f"{window_tokens / elapsed:.1f}"}
-            row["learning_rate"] = f"{scheduler.get_last_lr()[0]:.3g}"
-            training_log.write(row)
-            terms = " ".join(f"L_{t[0].upper()} {means[t]:.4f}" for t in TERMS if t in losses)
-            log.info(
-                "step %d/%d | %s | total %.4f | %.0f tokens/s",
-                done,
-                settings.steps,
-                terms,
-                means["total"],
-                window_tokens / elapsed,
-            )
-            sums = {term: torch.zeros((), device=device) for term in sums}
-            window_tokens, window_steps, clock = 0, 0, time.perf_counter()
-        if done in checkpoints:
-            save_checkpoint(model, tokenizer, staged / f"step{done}")
-            log.info("checkpoint at step %d", done)
-        if done % settings.state_every == 0 and done < settings.steps:
-            save_state(state_dir, model, optimizer, scheduler, generator, done)
-        if interrupt_after == done:
-            raise TrainingInterrupted(f"interrupted after step {done}")
+            if done % settings.log_every == 0 or done == settings.steps:
+                elapsed = window.elapsed()
+                means = {term: (value / window.steps).item() for term, value in window.sums.items()}  # the one host sync
+                row = {f"loss_{t}": (f"{means[t]:.6f}" if t in losses or t == "total" else "") for t in (*TERMS, "total")}
+                row |= {"step": done, "tokens_per_second": f"{window.tokens / elapsed:.1f}"}
+                row["learning_rate"] = f"{scheduler.get_last_lr()[0]:.3g}"
+                training_log.write(row)
+                terms = " ".join(f"L_{t[0].upper()} {means[t]:.4f}" for t in TERMS if t in losses)
+                log.info("step %d/%d | %s | total %.4f | %.0f tokens/s", done, settings.steps, terms, means["total"],
+                         window.tokens / elapsed)  # fmt: skip
+                window.reset()
+            if done in checkpoints:
+                save_checkpoint(model, tokenizer, staged / f"step{done}")
+                log.info("checkpoint at step %d", done)
+            if done % settings.state_every == 0 and done < settings.steps:
+                save_state(state_dir, model, optimizer, scheduler, generator, done, window.state(), fingerprint)
+            if interrupt_after == done:
+                raise TrainingInterrupted(f"interrupted after step {done}")
+    except BaseException:
+        if not (state_dir / "trainer.pt").exists():  # nothing to resume from: leave no stray work folder
+            shutil.rmtree(work_dir, ignore_errors=True)
+        raise
 
     for step, out in checkpoints.items():
         out = Path(out)

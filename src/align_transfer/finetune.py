@@ -13,7 +13,6 @@ import csv
 import logging
 import math
 from contextlib import nullcontext
-from dataclasses import dataclass, fields
 
 import torch
 import torch.nn.functional as F
@@ -21,34 +20,10 @@ from torch import nn
 
 from .align import pad
 from .losses import mean_pool
-from .tasks import LABEL_SETS, correct_and_total
+from .settings import FinetuneSettings
+from .tasks import correct_and_total
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class FinetuneSettings:
-    task: str
-    batch_size: int
-    backbone_lr: float
-    head_lr: float
-    linear_lr: float
-    epochs: int
-    max_length: int
-    weight_decay: float = 0.0
-    pooling: str = "first"
-    model_selection: str = "last"
-    bf16: bool = True
-
-    @classmethod
-    def from_config(cls, finetune: dict, task: str) -> "FinetuneSettings":
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in finetune[task].items() if k in names}
-        return cls(task=task, model_selection=finetune["model_selection"], bf16=finetune["bf16"], **values)
-
-    @property
-    def num_labels(self) -> int:
-        return len(LABEL_SETS[self.task])
 
 
 def load_backbone(encoder_dir, device):

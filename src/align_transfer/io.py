@@ -7,6 +7,7 @@ rename it into place only when they finish.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -19,8 +20,11 @@ class InputError(ValueError):
     def __init__(self, path, message: str, line: int | None = None):
         where = f"{path}:{line}" if line is not None else f"{path}"
         super().__init__(f"{where}: {message}")
-        self.path = str(path)
-        self.line = line
+        self.path, self.line, self.reason = str(path), line, message
+
+
+class WriteError(OSError):
+    """An output could not be written (a full disk, say); the message names the output."""
 
 
 @contextlib.contextmanager
@@ -31,15 +35,20 @@ def atomic_path(target):
     ``target`` is left as it was.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)) / target.name
     try:
-        yield tmp
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp.parent, ignore_errors=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)) / target.name
+        try:
+            yield tmp
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        finally:
+            shutil.rmtree(tmp.parent, ignore_errors=True)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT) and not isinstance(error, WriteError):
+            raise WriteError(error.errno, f"cannot write {target}: {os.strerror(error.errno)}") from None
+        raise
 
 
 @contextlib.contextmanager

@@ -6,27 +6,10 @@ DESIGN §4 fixes what the paper leaves open; each function says which choice it 
 
 from __future__ import annotations
 
-import re
-from typing import NamedTuple
-
 import torch
 import torch.nn.functional as F
 
-LOSS_CODE = re.compile(r"S([01])W([01])M([01])")
-
-
-class LossWeights(NamedTuple):
-    sentence: int
-    word: int
-    mlm: int
-
-
-def parse_loss_code(code: str) -> LossWeights:
-    """``"S1W0M1"`` -> ``LossWeights(1, 0, 1)``; at least one λ must be 1 (§4.2)."""
-    match = LOSS_CODE.fullmatch(code)
-    if not match or code == "S0W0M0":
-        raise ValueError(f"loss code '{code}' is not of the form S?W?M? with at least one 1")
-    return LossWeights(*map(int, match.groups()))
+from .settings import LossWeights, parse_loss_code  # noqa: F401  (the loss codes of §4.2)
 
 
 def mean_pool(hidden: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import stat
 import zipfile
 from dataclasses import dataclass, field
 
@@ -14,10 +15,15 @@ log = logging.getLogger(__name__)
 
 def _member(archive: zipfile.ZipFile, zip_path, pair: str, lang: str) -> str:
     suffix = f".{pair}.{lang}"
-    names = [n for n in archive.namelist() if n.endswith(suffix)]
-    if len(names) != 1:
-        raise InputError(zip_path, f"expected one member ending in '{suffix}', found {names or 'none'}")
-    return names[0]
+    members = [m for m in archive.infolist() if m.filename.endswith(suffix)]
+    if len(members) != 1:
+        raise InputError(zip_path, f"expected one member ending in '{suffix}', found {[m.filename for m in members] or 'none'}")
+    # a zip made on Unix keeps the file type in the high bits; 0 means "no type recorded" (a plain file)
+    kind = stat.S_IFMT(members[0].external_attr >> 16)
+    if members[0].is_dir() or kind not in (0, stat.S_IFREG):
+        raise InputError(zip_path, f"member {members[0].filename} is not a regular file (a link or a folder); "
+                                   "archive members must be regular files")  # fmt: skip
+    return members[0].filename
 
 
 def _lines(data: bytes, label: str) -> list[str]:
@@ -35,9 +41,16 @@ def _lines(data: bytes, label: str) -> list[str]:
 def read_moses_zip(zip_path, pair: str) -> tuple[list[str], list[str]]:
     """Return the line-aligned source and target sides of an OPUS Moses zip for ``pair`` (``src-tgt``)."""
     src, tgt = pair.split("-")
-    with zipfile.ZipFile(zip_path) as archive:
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except zipfile.BadZipFile as error:
+        raise InputError(zip_path, f"is not a zip archive ({error}); OPUS Moses downloads are zips") from None
+    with archive:
         names = [_member(archive, zip_path, pair, lang) for lang in (src, tgt)]
-        sides = [_lines(archive.read(n), f"{zip_path}!{n}") for n in names]
+        try:
+            sides = [_lines(archive.read(n), f"{zip_path}!{n}") for n in names]
+        except (zipfile.BadZipFile, EOFError) as error:
+            raise InputError(zip_path, f"is a damaged zip archive ({error})") from None
     if len(sides[0]) != len(sides[1]):
         raise InputError(
             f"{zip_path}!{names[0]}",

@@ -1,26 +1,71 @@
-"""What every workflow script shares: logging into the rule's log, and clean errors for bad input."""
+"""What every workflow script shares: logging into the rule's log, and errors a person can act on."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import sys
+from pathlib import Path
 
-from .io import InputError
-from .sources import SourceError
+from .config import ConfigError
+from .io import InputError, WriteError
+from .lock import LockMismatch
+from .sources import LAYOUTS, SourceError
+
+#: Errors whose message says all a person needs: one line, no traceback on the console.
+CLEAN_ERRORS = (InputError, SourceError, LockMismatch, ConfigError, WriteError)
+
+
+def user_path(path: str, config: dict) -> str:
+    """The file a person gave for ``path``: its mirror copy's origin for a file under ``resources/``
+    (``archive.zip!member`` keeps its member), else ``path`` itself."""
+    file, bang, member = str(path).partition("!")
+    parts = Path(file).parts
+    if len(parts) < 3 or parts[0] != "resources":
+        return path
+    name, relpath = parts[1], Path(*parts[2:])
+    sources = config.get("sources", {})
+    origin = None
+    if name == "muse":
+        lexicons = {entry["pair"]: entry.get("source", "muse") for entry in config.get("data", {}).get("lexicons", [])}
+        explicit = lexicons.get(relpath.stem)
+        if explicit not in (None, "muse", "skip"):
+            origin = explicit
+    if origin is None and name in LAYOUTS and sources.get(name, {}).get("mirror"):
+        origin = str(Path(sources[name]["mirror"]) / relpath)
+    if origin is None and name == "encoder" and config.get("encoder", {}).get("mirror"):
+        origin = str(Path(config["encoder"]["mirror"]) / relpath)
+    if origin is None:
+        return path
+    return f"{origin}{bang}{member} (copied to {file})"
+
+
+def describe(error: BaseException, config: dict) -> str:
+    """One line for the console and the log: an input error names the user's own file."""
+    if isinstance(error, InputError):
+        where = user_path(error.path, config)
+        return f"{where}:{error.line}: {error.reason}" if error.line is not None else f"{where}: {error.reason}"
+    return str(error)
 
 
 @contextlib.contextmanager
 def logged(snakemake):
-    """Log to the rule's ``log:`` file and to stderr; report bad input as one line, not a traceback."""
+    """Log to the rule's ``log:`` file and to stderr. Bad input, a failed download, a lock mismatch or
+    a full disk end the job with one line naming the file; anything else with its traceback, which
+    the log keeps too."""
     handlers = [logging.StreamHandler(sys.stderr)]
     if snakemake.log:
         handlers.append(logging.FileHandler(snakemake.log[0], mode="w", encoding="utf-8"))
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
     )
+    root = logging.getLogger("align_transfer")
     try:
         yield logging.getLogger(f"align_transfer.rule.{snakemake.rule}")
-    except (InputError, SourceError) as error:
-        logging.getLogger("align_transfer").error("%s", error)
-        raise SystemExit(f"error: {error}") from None
+    except CLEAN_ERRORS as error:
+        message = describe(error, snakemake.config)
+        root.error("%s", message)
+        raise SystemExit(f"error: {message}") from None
+    except Exception:
+        root.exception("rule %s failed", snakemake.rule)
+        raise

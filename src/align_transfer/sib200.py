@@ -11,29 +11,50 @@ LABELS = ("science/technology", "travel", "politics", "sports", "health", "enter
 HEADER = ["index_id", "category", "text"]
 
 
+def _fields(line: str, path, number: int) -> list[str]:
+    """The tab-separated fields of one physical line. A field may be quoted, with its own quotes
+    doubled (as pandas writes a text with quotes), but a quote left open would swallow the lines
+    after it, so it is an error."""
+    try:
+        return next(csv.reader([line], delimiter="\t", strict=True))
+    except csv.Error as error:
+        raise InputError(path, f"unbalanced quote in a field ({error}); a record is one line", number) from None
+
+
 def read_sib_tsv(path, labels=LABELS) -> list[dict]:
-    """Return ``[{"index_id", "label", "text"}]``; a label outside ``labels`` raises with file:line."""
+    """Return ``[{"index_id", "label", "text"}]``, one record per physical line.
+
+    A label outside ``labels``, a repeated ``index_id``, a field count other than 3, an empty text
+    or an unbalanced quote raises InputError with the file and line.
+    """
     allowed = set(labels)
-    rows = []
     with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter="\t")
-        header = next(reader, None)
-        if header != HEADER:
-            raise InputError(path, f"expected the header {HEADER}, found {header}", 1)
-        for row in reader:
-            if not row:
-                continue
-            if len(row) != 3:
-                raise InputError(path, f"expected 3 tab-separated fields, found {len(row)}", reader.line_num)
-            index_id, label, text = row
-            if label not in allowed:
-                raise InputError(
-                    path, f"label '{label}' is not one of the {len(labels)} labels {sorted(allowed)}", reader.line_num
-                )
-            text = " ".join(text.split())
-            if not text:
-                raise InputError(path, "empty text", reader.line_num)
-            rows.append({"index_id": index_id, "label": label, "text": text})
+        lines = handle.read().split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines or _fields(lines[0].rstrip("\r"), path, 1) != HEADER:
+        raise InputError(path, f"expected the header {HEADER}, found {lines[0] if lines else 'an empty file'!r}", 1)
+    rows, seen = [], {}
+    for number, line in enumerate(lines[1:], 2):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        row = _fields(line, path, number)
+        if len(row) != 3:
+            raise InputError(path, f"expected 3 tab-separated fields, found {len(row)}", number)
+        index_id, label, text = row
+        if label not in allowed:
+            raise InputError(path, f"label '{label}' is not one of the {len(labels)} labels {sorted(allowed)}", number)
+        if index_id in seen:
+            raise InputError(path, f"index_id {index_id} repeats line {seen[index_id]}", number)
+        seen[index_id] = number
+        text = " ".join(text.split())
+        if not text:
+            raise InputError(path, "empty text", number)
+        rows.append({"index_id": index_id, "label": label, "text": text})
+    records = sum(1 for line in lines[1:] if line.strip())
+    if len(rows) != records:  # every non-empty line is one record
+        raise InputError(path, f"{records} lines but {len(rows)} records")
     if not rows:
         raise InputError(path, "holds no examples")
     return rows

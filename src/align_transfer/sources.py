@@ -4,6 +4,8 @@ A mirror is a base path under which every file sits at the same relative path as
 own layout (``LAYOUTS``). The same code path serves the paper (URLs), clusters without internet
 (a mirror) and the tests (``../shared/data`` or the generated mini world). What lands under
 ``resources/<source>/`` keeps that layout, so a finished ``resources/`` folder is itself a mirror.
+Every fetched file is checked against the lock file of inputs (``lock.check_or_record``), under
+its path in ``resources/``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from .io import atomic_path
+from .lock import check_or_record
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +48,31 @@ def sha256sum(path) -> str:
     return digest.hexdigest()
 
 
-def verify_sha256(path, expected: str | None, label: str) -> None:
-    """Raise if ``path`` does not have the ``expected`` digest (no check when it is None)."""
-    if not expected:
-        return
-    actual = sha256sum(path)
-    if actual != expected.lower():
-        raise SourceError(
-            f"checksum mismatch for {label}: expected sha256 {expected}, got {actual}. "
-            "The file was not kept; fix the `sha256` entry in the config or the source."
-        )
-
-
 def mirror_hint(name: str) -> str:
     layout = LAYOUTS.get(name, "a Hugging Face model folder")
     return (
         f"Without internet, set `sources.{name}.mirror` in the config to a local base path laid "
         f"out like the source ({layout}); see README, section 'Mirrors'."
     )
+
+
+def revision(name: str, source: dict, fields: dict) -> str | None:
+    """The pinned revision of one file: ``source["revision"]``, or its entry for one of the file's
+    fields (UD: a commit per treebank); None where the source names none."""
+    pinned = source.get("revision")
+    if isinstance(pinned, dict):
+        return next((pinned[value] for value in fields.values() if value in pinned), None)
+    return pinned
+
+
+def file_url(name: str, source: dict, fields: dict) -> str:
+    """The URL of one file: the source's template filled with the file's fields and revision."""
+    if "{revision}" in source["url"] and not (pinned := revision(name, source, fields)):
+        raise SourceError(
+            f"source '{name}': `sources.{name}.revision` names no revision for {fields}; the URL "
+            f"{source['url']} needs one (a commit)"
+        )
+    return source["url"].format(**fields, revision=revision(name, source, fields))
 
 
 def _copy_with_progress(response, out, url: str, total: str | None, every: int = 64 << 20) -> None:
@@ -93,8 +103,19 @@ def download_url(url: str, dest, *, retries: int, backoff: float, timeout: float
             time.sleep(backoff * 2 ** (attempt - 1))
 
 
-def fetch_location(name: str, location: str, dest, download: dict, sha256: str | None = None) -> None:
-    """Fetch one file from a URL (``scheme://...``) or a local path into ``dest``, atomically."""
+def lock_files(lock, files: dict[str, Path], origins: dict[str, str]) -> None:
+    """Check ``{name under resources/: fetched file}`` against the lock file (when there is one)."""
+    if lock:
+        recorded = check_or_record(lock, {name: sha256sum(path) for name, path in files.items()}, origins)
+        if recorded:
+            log.info("recorded in %s: %s", lock, ", ".join(recorded))
+
+
+def fetch_location(name: str, location: str, dest, download: dict, *, key: str, lock=None) -> None:
+    """Fetch one file from a URL (``scheme://...``) or a local path into ``dest``, atomically.
+
+    ``key`` is the file's path under ``resources/``, by which the lock file knows it.
+    """
     with atomic_path(dest) as tmp:
         if "://" in location:
             download_url(location, tmp, name=name, **download)
@@ -104,10 +125,10 @@ def fetch_location(name: str, location: str, dest, download: dict, sha256: str |
                 raise SourceError(f"source '{name}': {location} does not exist")
             shutil.copyfile(location, tmp)
             log.info("copied %s", location)
-        verify_sha256(tmp, sha256, f"{name} file {location}")
+        lock_files(lock, {key: tmp}, {key: location})
 
 
-def fetch_file(name: str, source: dict, fields: dict, dest, download: dict) -> None:
+def fetch_file(name: str, source: dict, fields: dict, dest, download: dict, lock=None) -> None:
     """Fetch one file of source ``name`` (its layout filled with ``fields``) into ``dest``."""
     relpath = LAYOUTS[name].format(**fields)
     if source.get("mirror"):
@@ -118,16 +139,17 @@ def fetch_file(name: str, source: dict, fields: dict, dest, download: dict) -> N
                 f"(a mirror holds the source's layout: {LAYOUTS[name]})"
             )
     else:
-        location = source["url"].format(**fields)
-    fetch_location(name, location, dest, download, source.get("sha256", {}).get(relpath))
+        location = file_url(name, source, fields)
+    fetch_location(name, location, dest, download, key=f"{name}/{relpath}", lock=lock)
 
 
-def fetch_flores(source: dict, codes, splits, dest_root, download: dict) -> None:
+def fetch_flores(source: dict, codes, splits, dest_root, download: dict, lock=None) -> None:
     """Fetch FLORES-200 files ``{split}/{code}.{split}`` into ``dest_root`` (the tarball's tree)."""
     relpaths = [LAYOUTS["flores"].format(split=s, code=code) for s in splits for code in codes]
     dest_root = Path(dest_root)
     with atomic_path(dest_root) as tmp_root:
         if source.get("mirror"):
+            origins = {}
             for relpath in relpaths:
                 origin = Path(source["mirror"]) / relpath
                 if not origin.is_file():
@@ -137,18 +159,19 @@ def fetch_flores(source: dict, codes, splits, dest_root, download: dict) -> None
                     )
                 (tmp_root / relpath).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(origin, tmp_root / relpath)
-                verify_sha256(tmp_root / relpath, source.get("sha256", {}).get(relpath), f"flores file {relpath}")
+                origins[f"flores/{relpath}"] = str(origin)
+            lock_files(lock, {key: tmp_root / key.removeprefix("flores/") for key in origins}, origins)
         else:
             tmp_root.mkdir(parents=True)
             tarball = tmp_root / FLORES_TARBALL
             download_url(source["url"], tarball, name="flores", **download)
-            verify_sha256(tarball, source.get("sha256", {}).get(FLORES_TARBALL), f"flores {FLORES_TARBALL}")
+            lock_files(lock, {f"flores/{FLORES_TARBALL}": tarball}, {f"flores/{FLORES_TARBALL}": source["url"]})
             with tarfile.open(tarball) as archive:
                 wanted = set(relpaths)
                 members = [m for m in archive.getmembers() if m.name in wanted and m.isfile()]
                 missing = wanted - {m.name for m in members}
                 if missing:
-                    raise SourceError(f"source 'flores': {source['url']} lacks {sorted(missing)}")
+                    raise SourceError(f"source 'flores': {source['url']} lacks {sorted(missing)} as regular files")
                 archive.extractall(tmp_root, members=members, filter="data")
             tarball.unlink()
         log.info("fetched %d FLORES-200 files", len(relpaths))
@@ -157,10 +180,11 @@ def fetch_flores(source: dict, codes, splits, dest_root, download: dict) -> None
 ENCODER_FILES = ["*.json", "*.safetensors", "*.model", "vocab.txt"]
 
 
-def fetch_encoder(encoder: dict, dest) -> None:
-    """Fetch a Hugging Face encoder folder: a pinned hub snapshot, or a local mirror folder.
+def fetch_encoder(encoder: dict, dest, lock=None, key: str = "encoder") -> None:
+    """Fetch a Hugging Face encoder folder: a hub snapshot at a pinned revision, or a local mirror folder.
 
-    Only safetensors weights, configs and tokenizer files are taken: no pickled weights.
+    Only safetensors weights, configs and tokenizer files are taken: no pickled weights. The lock
+    file knows each file as ``{key}/{file}``.
     """
     with atomic_path(dest) as tmp:
         if encoder.get("mirror"):
@@ -168,19 +192,22 @@ def fetch_encoder(encoder: dict, dest) -> None:
             if not (origin / "config.json").is_file():
                 raise SourceError(f"encoder mirror {origin} is not a Hugging Face model folder (no config.json)")
             shutil.copytree(origin, tmp, ignore=shutil.ignore_patterns("*.bin", "*.pt", "*.h5", "*.msgpack"))
-            return
-        from huggingface_hub import snapshot_download
+            where = str(origin)
+        else:
+            from huggingface_hub import snapshot_download
 
-        try:
-            snapshot_download(
-                encoder["hub_id"], revision=encoder["revision"], local_dir=tmp, allow_patterns=ENCODER_FILES
-            )
-        except Exception as error:  # the hub client raises many types for "offline"
-            raise SourceError(
-                f"source 'encoder' failed: could not download {encoder['hub_id']}@{encoder['revision']} "
-                f"from the hub ({error}). Without internet, set `encoder.mirror` to a local Hugging Face "
-                "model folder; see README, section 'Mirrors'."
-            ) from error
-        shutil.rmtree(tmp / ".cache", ignore_errors=True)
-        if not list(tmp.glob("*.safetensors")):
-            raise SourceError(f"encoder {encoder['hub_id']}@{encoder['revision']} has no safetensors weights")
+            where = f"{encoder['hub_id']}@{encoder['revision']}"
+            try:
+                snapshot_download(
+                    encoder["hub_id"], revision=encoder["revision"], local_dir=tmp, allow_patterns=ENCODER_FILES
+                )
+            except Exception as error:  # the hub client raises many types for "offline"
+                raise SourceError(
+                    f"source 'encoder' failed: could not download {where} from the hub ({error}). Without "
+                    "internet, set `encoder.mirror` to a local Hugging Face model folder; see README, 'Mirrors'."
+                ) from error
+            shutil.rmtree(tmp / ".cache", ignore_errors=True)
+            if not list(tmp.glob("*.safetensors")):
+                raise SourceError(f"encoder {where} has no safetensors weights")
+        files = {f"{key}/{p.relative_to(tmp)}": p for p in sorted(tmp.rglob("*")) if p.is_file()}
+        lock_files(lock, files, {name: f"{where}/{name.split('/', 1)[1]}" for name in files})

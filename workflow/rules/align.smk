@@ -36,7 +36,7 @@ if config["encoder"]["source"] == "mini":
             mem_mb=4000,
             runtime=30,
         params:
-            mini=config["encoder"]["mini"],
+            mini=canonical(config["encoder"]["mini"]),
         script:
             "../../scripts/pretrain_mini_encoder.py"
 
@@ -104,7 +104,7 @@ rule align:
         **requested("align"),
         gpu=1,
     params:
-        alignment=config["alignment"],
+        alignment=ALIGNMENT,
         steps=CHECKPOINT_STEPS,
         # resumable state: outside the outputs, so a killed job's rerun resumes from it
         work=lambda wc: f"results/align/{wc.pair}/{wc.losses}/work",

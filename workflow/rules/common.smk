@@ -1,10 +1,15 @@
 # Target lists from the config, wildcard constraints and small helpers. No heavy imports.
+# A rule's params are exactly the values that determine its output (DESIGN §6): canonical slices of
+# the config (keys sorted, so key order never reruns a job), never cadence, threads or resources.
 import sys
+
+from align_transfer.config import canonical, pick, without_operational, digest
+from align_transfer.settings import AlignmentSettings, FinetuneSettings
+from align_transfer.sources import revision
 
 ENV = "../envs/align_transfer.yaml"
 
 SOURCES = config["sources"]
-DOWNLOAD = SOURCES["download"]
 PAIRS = {p["pair"]: p for p in config["alignment"]["pairs"]}
 SOURCE_LANG = config["finetune"]["source"]
 EVAL_LANGS = {lang["lang"]: lang for lang in config["evaluation"]["languages"]}
@@ -154,6 +159,9 @@ RETRIEVAL_FLORES = {
     for pair in retrieval_pairs()
     for code in pair.split("-")
 }
+# the FLORES code of every short code that Table 2's pairs use
+RETRIEVAL_CODES = {code: flores_code(code) for pair in retrieval_pairs() for code in sorted(pair.split("-"))}
+RETRIEVAL_CODES = canonical(RETRIEVAL_CODES)
 # ... and of English and each evaluation language (per-language MLM gradients, §4.5)
 GRADIENT_FLORES = {
     lang: f"results/data/flores/{ANALYSIS['flores_split']}/{info['sib']}.txt" for lang, info in LANGS.items()
@@ -166,6 +174,28 @@ FINETUNED_VARIANTS = {
 }
 # Table 7 is R@5 and Table 8 R@10 (Appendix C); any other k gets a table of its own
 RECALL_TABLES = {k: {5: "table7", 10: "table8"}.get(k, f"recall_at_{k}") for k in ANALYSIS["recall_at"]}
+
+
+def source_identity(name):
+    """What names a file of source ``name`` whatever its location: the URL template and the file's pinned
+    revision (a mirror is a copy of the same layout; the lock file pins the content)."""
+    return lambda wc: {"url": SOURCES[name]["url"], "revision": revision(name, SOURCES[name], dict(wc.items()))}
+
+
+ALIGNMENT = AlignmentSettings.determining(config["alignment"])
+
+
+def finetune_settings(mode):
+    return lambda wc: FinetuneSettings.determining(FINETUNE, wc.task, mode)
+
+
+def hyperparameter_values():
+    """The values Tables 4, 5 and 6 print, and nothing else."""
+    shown = ["batch_size", "backbone_lr", "head_lr", "linear_lr", "epochs", "weight_decay", "max_length"]
+    alignment = pick(config["alignment"], ["learning_rate", "batch_size", "max_length", "word_negatives",
+                                           "temperature", "epochs", "steps", "seed"])  # fmt: skip
+    finetune = {"seeds": FINETUNE["seeds"], **{task: pick(FINETUNE[task], shown) for task in ("pos", "sc")}}
+    return {"alignment": alignment, "finetune": finetune}
 
 
 def requested(rule):

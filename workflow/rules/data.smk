@@ -23,7 +23,7 @@ rule generate_mini_world:
     conda:
         ENV
     params:
-        world=config["mini_world"],
+        world=canonical(config["mini_world"]),
         pairs=list(PAIRS),
     script:
         "../../scripts/generate_mini_world.py"
@@ -40,8 +40,7 @@ rule download_parallel:
         ENV
     params:
         name="opus",
-        source=SOURCES["opus"],
-        download=DOWNLOAD,
+        identity=source_identity("opus"),
     script:
         "../../scripts/download_file.py"
 
@@ -57,9 +56,8 @@ rule download_lexicon:
         ENV
     params:
         name="muse",
-        source=SOURCES["muse"],
+        identity=source_identity("muse"),
         location=lambda wc: None if LEXICONS[wc.pair] == "muse" else LEXICONS[wc.pair],
-        download=DOWNLOAD,
     script:
         "../../scripts/download_file.py"
 
@@ -78,8 +76,7 @@ rule download_ud:
         ENV
     params:
         name="ud",
-        source=SOURCES["ud"],
-        download=DOWNLOAD,
+        identity=source_identity("ud"),
     script:
         "../../scripts/download_file.py"
 
@@ -95,8 +92,7 @@ rule download_sib200:
         ENV
     params:
         name="sib200",
-        source=SOURCES["sib200"],
-        download=DOWNLOAD,
+        identity=source_identity("sib200"),
     script:
         "../../scripts/download_file.py"
 
@@ -115,10 +111,9 @@ rule download_flores:
     conda:
         ENV
     params:
-        source=SOURCES["flores"],
+        url=SOURCES["flores"]["url"],
         codes=FLORES_LANGS,
         splits=FLORES_SPLITS,
-        download=DOWNLOAD,
     script:
         "../../scripts/download_flores.py"
 
@@ -131,7 +126,7 @@ rule download_encoder:
     conda:
         ENV
     params:
-        encoder=config["encoder"],
+        identity=pick(config["encoder"], ["hub_id", "revision"]),
     script:
         "../../scripts/download_encoder.py"
 

@@ -21,8 +21,8 @@ rule embed:
         **requested("embed"),
         gpu=1,
     params:
-        flores=RETRIEVAL_FLORES,
-        lexicons=LEXICON_FILES,
+        flores=canonical(RETRIEVAL_FLORES),
+        lexicons=canonical(LEXICON_FILES),
         lexicon_size=ANALYSIS["lexicon_size"],
         layers=EMBEDDING_LAYERS,
     script:
@@ -48,11 +48,11 @@ rule embed_finetuned:
         **requested("embed_finetuned"),
         gpu=1,
     params:
-        flores=RETRIEVAL_FLORES,
-        lexicons=LEXICON_FILES,
+        flores=canonical(RETRIEVAL_FLORES),
+        lexicons=canonical(LEXICON_FILES),
         lexicon_size=ANALYSIS["lexicon_size"],
         layers=EMBEDDING_LAYERS,
-        variants=FINETUNED_VARIANTS,
+        variants=canonical(FINETUNED_VARIANTS),
     script:
         "../../scripts/embed.py"
 
@@ -74,8 +74,8 @@ rule compare_embeddings:
         mem_mb=8000,
         runtime=20,
     params:
-        groups=ANALYSIS["retrieval_groups"],
-        codes=ANALYSIS["flores_codes"],
+        groups=canonical(ANALYSIS["retrieval_groups"]),
+        codes=RETRIEVAL_CODES,
         lexicons=list(LEXICON_FILES),
         layers=ANALYSIS["layers"],
         retrieval_layer=ANALYSIS["retrieval_layer"],
@@ -106,10 +106,10 @@ rule gradients:
         **requested("gradients"),
         gpu=1,
     params:
-        variants=FINETUNED_VARIANTS,
-        flores=GRADIENT_FLORES,
-        finetune=FINETUNE,
-        alignment=config["alignment"],
+        variants=canonical(FINETUNED_VARIANTS),
+        flores=canonical(GRADIENT_FLORES),
+        finetune={task: FinetuneSettings.determining(FINETUNE, task, "full") for task in FINETUNE["tasks"]},
+        alignment=ALIGNMENT,
         batches=ANALYSIS["gradient_batches"],
         languages=list(EVAL_LANGS),
         source_lang=SOURCE_LANG["lang"],

@@ -46,7 +46,8 @@ rule linear_probe:
         **requested("linear_probe"),
         gpu=1,
     params:
-        finetune=FINETUNE,
+        settings=finetune_settings("linear"),
+        seeds=FINETUNE["seeds"],
         languages=list(EVAL_LANGS),
     script:
         "../../scripts/linear_probe.py"
@@ -74,7 +75,7 @@ rule finetune_full:
         **requested("finetune_full"),
         gpu=1,
     params:
-        finetune=FINETUNE,
+        settings=finetune_settings("full"),
         seeds=FINETUNE["seeds"],
         languages=list(EVAL_LANGS),
         kept_seeds=lambda wc: [seed for seed in FINETUNE["seeds"] if keeps_weights(wc.model, seed)],

@@ -39,7 +39,7 @@ rule hyperparameter_tables:
     conda:
         ENV
     params:
-        config={key: config[key] for key in ("alignment", "finetune")},
+        config=hyperparameter_values(),
     script:
         "../../scripts/hyperparameter_tables.py"
 
@@ -53,8 +53,8 @@ rule disk_plan:
     conda:
         ENV
     params:
-        counts=storage_counts(),
-        encoder=config["encoder"],
+        counts=canonical(storage_counts()),
+        encoder=canonical(config["encoder"]),
     script:
         "../../scripts/disk_plan.py"
 
@@ -169,6 +169,7 @@ rule report:
     conda:
         ENV
     params:
-        config=config,
+        config=without_operational(config),
+        digest=digest(config),
     script:
         "../../scripts/report.py"

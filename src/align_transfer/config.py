@@ -1,0 +1,167 @@
+"""The workflow's configuration: validation with errors a person can act on, the slices that rules
+take as params, and the digest of everything that determines a result.
+
+Pure Python (yaml, jsonschema): the Snakefile imports it at parse time, so it must stay light.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+
+#: Keys that never determine an output: logging and state cadence, threads, the cost model and the
+#: resources jobs ask for, download retries, where the run happens and where its lock lives. They
+#: never reach a rule's params, and the results digest leaves them out.
+OPERATIONAL = (
+    ("alignment", "log_every"),
+    ("alignment", "state_every"),
+    ("training_threads",),
+    ("compute",),
+    ("sources", "download"),
+    ("workdir",),
+    ("inputs_lock",),
+)
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message names the file, the key path and what is wrong."""
+
+
+def canonical(value):
+    """``value`` with every mapping's keys sorted, recursively: its ``repr`` no longer depends on key
+    order, so Snakemake compares params by what they say, not by how the YAML was written."""
+    if isinstance(value, dict):
+        return {key: canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [canonical(item) for item in value]
+    return value
+
+
+def pick(section: dict, keys) -> dict:
+    """The canonical slice of ``section`` with only ``keys`` (those it has)."""
+    return canonical({key: section[key] for key in keys if key in section})
+
+
+def without_operational(config: dict) -> dict:
+    """The config without its operational keys: everything that determines a result."""
+    out = json.loads(json.dumps(config))
+    for path in OPERATIONAL:
+        parent = out
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict):
+            parent.pop(path[-1], None)
+    return canonical(out)
+
+
+def digest(config: dict) -> str:
+    """The sha256 of the config's result-determining part, written canonically (first 12 hex digits)."""
+    text = json.dumps(without_operational(config), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def workdir_of(config: dict, repo) -> Path:
+    """Where a config's outputs land: its ``workdir`` under the repository (the mini world's demo/), or here."""
+    return Path(repo) / config["workdir"] if config.get("workdir") else Path.cwd()
+
+
+def load_yaml(path) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def origin(path: tuple, sources: list[tuple[str, dict]]) -> str:
+    """Which of ``sources`` (label, mapping), merged in order, set the value at key ``path`` last."""
+    found = sources[0][0] if sources else "the config"
+    for label, mapping in sources:
+        node = mapping
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                break
+            node = node[key]
+        else:
+            found = label
+    return found
+
+
+def _validator_class():
+    from jsonschema import Draft202012Validator, validators
+
+    # YAML's 40.0 is a float: where the schema asks for an integer, it is refused (jsonschema
+    # alone accepts any number without a fractional part)
+    checker = Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {
+            "integer": lambda _, value: isinstance(value, int) and not isinstance(value, bool),
+            "number": lambda _, value: isinstance(value, (int, float)) and not isinstance(value, bool),
+        }
+    )
+    base = validators.extend(Draft202012Validator, type_checker=checker)
+    set_properties = base.VALIDATORS["properties"]
+
+    def properties_with_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema and name not in instance:
+                    instance[name] = json.loads(json.dumps(subschema["default"]))
+        yield from set_properties(validator, properties, instance, schema)
+
+    return validators.extend(base, {"properties": properties_with_defaults})
+
+
+def _describe(error) -> tuple[tuple, str]:
+    """The key path at fault and what is wrong with it, for one jsonschema error."""
+    path = tuple(error.path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        key = extra[0] if extra else "?"
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(allowed)}"
+        return path + (key,), f"unknown key ('{key}' was unexpected{hint})"
+    if error.validator == "required":
+        return path, f"missing key: {error.message}"
+    if error.validator == "type":
+        value, wanted = error.instance, error.validator_value
+        message = f"{value!r} is not of type {wanted!r}"
+        if value is None:
+            message = f"is not set (null); it must be of type {wanted!r}"
+        elif isinstance(value, float) and value.is_integer() and "integer" in str(wanted):
+            message = f"{value!r} is not an integer (write {int(value)}, without the decimal point)"
+        elif isinstance(value, str) and "number" in str(wanted):
+            message += " (YAML reads a number such as 1e-5 as text: write 1.0e-5)"
+        return path, message
+    return path, error.message
+
+
+def validate(config: dict, schema_path, sources: list[tuple[str, dict]]) -> dict:
+    """Validate ``config`` in place against the schema and fill in the schema's defaults.
+
+    ``sources`` are the (label, mapping) pairs merged into ``config``, in order (the base config,
+    each ``--configfile``, ``--config``); an error names the one that set the key at fault.
+    """
+    schema = load_yaml(schema_path)
+    validator = _validator_class()(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
+    if errors:
+        lines = []
+        for error in errors[:3]:
+            path, message = _describe(error)
+            where = ".".join(map(str, path)) or "(top level)"
+            lines.append(f"config error at {where} (in {origin(path, sources)}): {message}")
+        if len(errors) > 3:
+            lines.append(f"... and {len(errors) - 3} more")
+        raise ConfigError("\n".join(lines))
+    return config
+
+
+def config_sources(base_path, configfiles, cli_config) -> list[tuple[str, dict]]:
+    """The mappings merged into the config, in order, each with the label an error names it by."""
+    sources = [(str(base_path), load_yaml(base_path))]
+    sources += [(str(path), load_yaml(path)) for path in configfiles if Path(path).resolve() != Path(base_path).resolve()]
+    if cli_config:
+        sources.append(("--config", dict(cli_config)))
+    return sources

@@ -1,0 +1,95 @@
+"""The config's validation, its canonical slices and its digest, without running the workflow."""
+
+import copy
+
+import pytest
+import yaml
+
+from align_transfer.config import ConfigError, canonical, digest, origin, pick, validate, without_operational
+from align_transfer.settings import AlignmentSettings, FinetuneSettings
+from conftest import REPO
+
+SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+PAPER = yaml.safe_load((REPO / "config/config.yaml").read_text())
+
+
+def merged(*overlays):
+    from align_transfer.plan import merged as merge
+
+    config = copy.deepcopy(PAPER)
+    for overlay in overlays:
+        config = merge(config, overlay)
+    return config
+
+
+def errors(*overlays):
+    sources = [("config/config.yaml", PAPER)] + [(f"overlay{i}.yaml", o) for i, o in enumerate(overlays)]
+    with pytest.raises(ConfigError) as error:
+        validate(merged(*overlays), SCHEMA, sources)
+    return str(error.value)
+
+
+def test_the_paper_config_is_valid_and_gets_its_defaults():
+    config = validate(merged(), SCHEMA, [("config/config.yaml", PAPER)])
+    assert config["sources"]["download"]["retries"] == 3 and config["alignment"]["sentence_pooling"] == "mean"
+
+
+def test_a_float_where_an_integer_belongs_names_key_and_file():
+    message = errors({"alignment": {"steps": 40.0}})
+    assert message == "config error at alignment.steps (in overlay0.yaml): 40.0 is not an integer (write 40, without the decimal point)"
+    assert "1.5 is not of type 'integer'" in errors({"training_threads": 1.5})
+
+
+def test_a_typo_names_the_key_the_file_and_the_likely_key():
+    message = errors({"finetune": {"sc": {"epoch": 3}}})
+    assert message.startswith("config error at finetune.sc.epoch (in overlay0.yaml): unknown key ('epoch' was unexpected")
+    assert "did you mean 'epochs'?" in message and len(message.splitlines()) == 1
+
+
+def test_a_number_written_as_text_says_how_to_write_it():
+    assert "write 1.0e-5" in errors({"alignment": {"learning_rate": "1e-5"}})
+
+
+def test_a_hub_encoder_needs_a_commit_and_a_revisioned_url_needs_its_revision():
+    assert "config error at encoder.revision (in overlay0.yaml): is not set (null)" in errors({"encoder": {"revision": None}})
+    assert "does not match '^[0-9a-f]{40}$'" in errors({"encoder": {"revision": "main"}})
+    unpinned = {"sources": {"sib200": {"url": "https://x/{revision}/{code}/{split}.tsv"}}}
+    config = merged(unpinned)
+    del config["sources"]["sib200"]["revision"]
+    with pytest.raises(ConfigError, match=r"sources.sib200 .*'revision' is a required property"):
+        validate(config, SCHEMA, [("config/config.yaml", PAPER)])
+
+
+def test_the_origin_of_a_key_is_the_last_source_that_sets_it():
+    sources = [("base", {"a": {"b": 1}}), ("over", {"a": {"c": 2}}), ("--config", {"a": {"b": 3}})]
+    assert origin(("a", "b"), sources) == "--config" and origin(("a", "c"), sources) == "over"
+    assert origin(("a", "d"), sources) == "base"
+
+
+def test_canonical_values_compare_equal_whatever_the_key_order():
+    a = {"x": 1, "y": {"b": [1, {"d": 2, "c": 3}], "a": None}}
+    b = {"y": {"a": None, "b": [1, {"c": 3, "d": 2}]}, "x": 1}
+    assert repr(a) != repr(b) and repr(canonical(a)) == repr(canonical(b))
+    assert pick({"b": 2, "a": 1, "c": 3}, ["c", "a", "z"]) == {"a": 1, "c": 3}
+
+
+def test_the_digest_ignores_key_order_and_operational_keys_but_not_a_hyperparameter():
+    config = merged()
+    reordered = yaml.safe_load(yaml.safe_dump(config, sort_keys=True))
+    cadence = merged({"alignment": {"log_every": 7, "state_every": 9}, "training_threads": 1})
+    assert digest(config) == digest(reordered) == digest(cadence) == digest(merged({"compute": {"device": "x"}}))
+    assert digest(config) != digest(merged({"finetune": {"sc": {"epochs": 3}}}))
+    assert "log_every" not in without_operational(config)["alignment"] and "compute" not in without_operational(config)
+
+
+def test_run_settings_take_only_what_determines_a_run():
+    alignment = AlignmentSettings.determining(PAPER["alignment"])
+    assert not {"log_every", "state_every", "pairs", "losses", "epochs"} & set(alignment)
+    assert {"learning_rate", "seed", "batch_size", "steps", "checkpoint_steps"} <= set(alignment)
+    settings = AlignmentSettings.from_config(alignment, "S1W0M1", operational={"log_every": 5, "state_every": 7})
+    assert settings.log_every == 5 and settings.learning_rate == 1e-5
+    assert "log_every" not in settings.fingerprint() and settings.fingerprint()["losses"] == "S1W0M1"
+    finetune = validate(merged(), SCHEMA, [("c", PAPER)])["finetune"]
+    full, linear = (FinetuneSettings.determining(finetune, "sc", mode) for mode in ("full", "linear"))
+    assert "linear_lr" not in full and {"backbone_lr", "head_lr"}.isdisjoint(linear) and "train_split" not in full
+    assert FinetuneSettings(task="sc", **linear).linear_lr == 3e-3

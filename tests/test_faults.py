@@ -1,0 +1,109 @@
+"""Bad input through the real data rules, on a small generated mini world: each error names the file
+the user gave (the mirror file, not its copy under resources/) and its line, lands in the rule's log,
+and leaves no output behind. The lock file of inputs records every fetched file and refuses a changed one."""
+
+import zipfile
+
+import pytest
+
+from conftest import MINI, TINY_SIZES, snakemake
+
+SMALL = {"mini_world": {"sizes": TINY_SIZES}}
+SIB = "results/data/sib200/kk/test.tsv"
+SIB_MIRROR = "resources/mini_world/sib200/data/annotated/kaz_Cyrl/test.tsv"
+
+
+@pytest.fixture
+def world(tmp_path):
+    """A working directory with a small mini world generated (and nothing else built)."""
+    snakemake(tmp_path, "--cores", "1", "resources/mini_world", overlays=[MINI, SMALL])
+    return tmp_path
+
+
+def fails(workdir, target, *expected, overlays=(), args=()):
+    result = snakemake(workdir, "--cores", "1", target, *args, overlays=[MINI, SMALL, *overlays], check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    for text in expected:
+        assert text in output, output[-3000:]
+    assert not (workdir / target).exists()
+    return output
+
+
+def rule_log(workdir, name):
+    return (workdir / "logs/data" / name).read_text()
+
+
+def test_an_unclosed_quote_fails_on_its_line_in_the_mirror_file(world):
+    mirror = world / SIB_MIRROR
+    lines = mirror.read_text().split("\n")
+    index, label, text = lines[4].split("\t")
+    lines[4] = "\t".join([index, label, '"' + text])  # swallows every later row in a lenient CSV reader
+    mirror.write_text("\n".join(lines))
+    expected = f"{SIB_MIRROR} (copied to resources/sib200/data/annotated/kaz_Cyrl/test.tsv):5: unbalanced quote"
+    fails(world, SIB, expected)
+    assert expected in rule_log(world, "prepare_sib200/kk_test.log")
+
+
+def test_malformed_conllu_fails_with_the_mirror_file_and_line(world):
+    mirror = world / "resources/mini_world/ud/UD_German-Mini/de_mini-ud-test.conllu"
+    lines = mirror.read_text().split("\n")
+    lines[3] = lines[3].rsplit("\t", 1)[0]  # drop the MISC column
+    mirror.write_text("\n".join(lines))
+    fails(world, "results/data/ud/de/test.jsonl", f"{mirror.relative_to(world)} (copied to resources/ud/UD_German-Mini/"
+          "de_mini-ud-test.conllu):4: expected 10 tab-separated columns")  # fmt: skip
+
+
+def test_a_label_outside_the_set_fails_with_the_mirror_file_and_line(world):
+    mirror = world / SIB_MIRROR
+    lines = mirror.read_text().split("\n")
+    index, _, text = lines[2].split("\t")
+    lines[2] = "\t".join([index, "weather", text])
+    mirror.write_text("\n".join(lines))
+    fails(world, SIB, "kaz_Cyrl/test.tsv):3: label 'weather'")
+
+
+def test_a_mirror_file_that_is_not_a_zip_is_named_with_its_place(world):
+    mirror = world / "resources/mini_world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip"
+    mirror.write_text("<html>404</html>")
+    expected = f"{mirror.relative_to(world)} (copied to resources/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip): is not a zip archive"
+    fails(world, "results/data/parallel/de-en.tsv", expected)
+    assert expected in rule_log(world, "prepare_parallel/de-en.log")
+
+
+def test_archive_members_that_are_links_are_refused(world):
+    import stat
+
+    mirror = world / "resources/mini_world/opus/OPUS-MiniWorld/v1/moses/ja-kk.txt.zip"
+    mirror.unlink()
+    with zipfile.ZipFile(mirror, "w") as archive:
+        for lang in ("ja", "kk"):
+            info = zipfile.ZipInfo(f"MiniWorld.ja-kk.{lang}")
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, "/etc/hostname")
+    fails(world, "results/data/parallel/ja-kk.tsv", "member MiniWorld.ja-kk.ja is not a regular file")
+
+
+def test_the_lock_records_each_fetched_file_and_refuses_a_changed_one(world):
+    lock = {"inputs_lock": "config/inputs.lock"}
+    snakemake(world, "--cores", "1", SIB, overlays=[MINI, SMALL, lock])
+    recorded = (world / "config/inputs.lock").read_text()
+    assert "  sib200/data/annotated/kaz_Cyrl/test.tsv\n" in recorded
+    from align_transfer.lock import read_lock
+    from align_transfer.sources import sha256sum
+
+    good = read_lock(world / "config/inputs.lock")["sib200/data/annotated/kaz_Cyrl/test.tsv"]
+    assert good == sha256sum(world / SIB_MIRROR)
+    mirror = world / SIB_MIRROR
+    mirror.write_text(mirror.read_text() + "999\ttravel\tone more row\n")  # the source changed
+    output = fails(world, "resources/sib200/data/annotated/kaz_Cyrl/test.tsv", SIB_MIRROR, good, sha256sum(mirror),
+                   "does not match the lock file", overlays=[lock], args=["--forcerun", "download_sib200"])  # fmt: skip
+    assert "delete that line" in output
+    assert rule_log(world, "download_sib200/kaz_Cyrl_test.log").count(good) == 1
+
+
+def test_a_float_step_count_is_refused_before_anything_runs(tmp_path):
+    result = snakemake(tmp_path, "-n", overlays=[MINI, {"alignment": {"steps": 40.0}}], check=False)
+    assert result.returncode == 1
+    assert "config error at alignment.steps (in " in result.stderr and "40.0 is not an integer" in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3 and not (tmp_path / "results").exists()
