@@ -1,15 +1,15 @@
-# The two commands of the README: `make demo` runs the workflow on the mini world, `make test`
-# runs the test suite. Both create the environment first.
+# The README's commands: `make demo` runs the workflow on the mini world, `make test` runs the unit and
+# integration tests; the other tiers have targets of their own. Each creates the environment first.
 VENV ?= .venv
 PYTHON ?= python3
-CORES ?= 2
+CORES ?= all
 # torch is installed before the package so that pip keeps this build; see README, "GPU machines".
 TORCH ?= torch==2.13.0
 TORCH_PIP_ARGS ?=
 
 BIN := $(VENV)/bin
 
-.PHONY: demo test env
+.PHONY: demo test test-e2e test-slurm test-real test-all env
 
 env: $(VENV)/.installed
 
@@ -21,7 +21,22 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: env
-	$(BIN)/snakemake --configfile config/mini.yaml --cores $(CORES)
+	$(BIN)/python scripts/demo.py --cores $(CORES)
 
+# unit and integration tests (minutes)
 test: env
 	$(BIN)/python -m pytest
+
+# the whole mini DAG, as `make demo` runs it, and the checks on its results
+test-e2e: env
+	$(BIN)/python -m pytest -m e2e
+
+# a narrowed mini DAG through the SLURM profile on a local cluster (../shared/tools, root)
+test-slurm: env
+	$(BIN)/python -m pytest -m slurm
+
+# a narrowed DAG on ../shared/data with the real stand-in encoder
+test-real: env
+	$(BIN)/python -m pytest -m realdata
+
+test-all: test test-e2e test-slurm test-real

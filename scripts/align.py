@@ -1,12 +1,14 @@
 """One alignment run: one pair, one loss code, checkpoints at the configured steps."""
 
-import torch
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 
 from align_transfer.align import AlignmentSettings, train_alignment
 from align_transfer.runner import logged
 
 with logged(snakemake):
-    torch.set_num_threads(snakemake.threads)
     # the params determine the weights; logging and state cadence come from the config
     settings = AlignmentSettings.from_config(snakemake.params.alignment, snakemake.wildcards.losses,
                                              operational=snakemake.config["alignment"])  # fmt: skip

@@ -1,6 +1,10 @@
 """Print and write the disk the grid's model files need (sizes: the encoder's architecture at 4 bytes
 a parameter, plus the tokenizer files saved beside each model)."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 import pandas as pd
 
 from align_transfer.io import atomic_open

@@ -1,6 +1,10 @@
 """Fetch the base encoder: a hub snapshot at its pinned revision (safetensors only) or a local model
 folder, checked against the lock file of inputs."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from align_transfer.lock import lock_path
 from align_transfer.runner import logged
 from align_transfer.sources import fetch_encoder

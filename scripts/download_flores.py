@@ -1,6 +1,10 @@
 """Fetch the FLORES-200 files of the configured languages (the tarball, or a mirror of its tree),
 checked against the lock file of inputs."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from pathlib import Path
 
 from align_transfer.lock import lock_path

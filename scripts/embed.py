@@ -1,24 +1,45 @@
-"""Encode FLORES and the lexicon words once per encoder: an aligned (or base) encoder, or each kept
-fine-tuned run of an aligned encoder."""
+"""Encode FLORES and the lexicon words once per encoder (an aligned or the base encoder, or each kept
+fine-tuned run of an aligned encoder), then compare the embeddings: retrieval and translation similarity;
+for an aligned or the base encoder also the SIB-200 test items' retrieval (the instance level)."""
 
-import torch
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
+from pathlib import Path
+
+import pandas as pd
 from transformers import AutoTokenizer
 
 from align_transfer.flores import read_flores
 from align_transfer.lexicon import read_lexicon
-from align_transfer.representations import embed_encoder, tokenize_inputs
+from align_transfer.representations import compare, embed_encoder, load_embeddings, sib_retrieval_rows, tokenize_inputs
 from align_transfer.runner import logged
+from align_transfer.sib200 import read_prepared_sib
+from align_transfer.tables import write_frame
 
 with logged(snakemake):
-    torch.set_num_threads(snakemake.threads)
-    params = snakemake.params
-    flores = read_flores(params.flores)
+    params, output = snakemake.params, snakemake.output
+    flores = read_flores(params.flores, params.flores_examples)
     lexicons = {pair: read_lexicon(path, params.lexicon_size) for pair, path in params.lexicons.items()}
+    sib = {}
     if snakemake.rule == "embed":
-        encoders = {snakemake.output[0]: snakemake.input.encoder}
+        encoders = {output.embeddings: snakemake.input.encoder}
+        # the zero-shot SC items (evaluation.test_examples keeps the first ones), for the instance level
+        sib = {lang: read_prepared_sib(path)[: params.test_examples] for lang, path in params.sib.items()}
     else:
-        encoders = {out: f"{snakemake.input[variant]}/model" for variant, out in zip(params.variants, snakemake.output)}
+        encoders = {out: f"{snakemake.input[variant]}/model" for variant, out in zip(params.variants, output.embeddings)}
     # every encoder shares the base tokenizer: the text is tokenized once for all of them
-    inputs = tokenize_inputs(AutoTokenizer.from_pretrained(next(iter(encoders.values()))), flores, lexicons)
+    tokenizer = AutoTokenizer.from_pretrained(next(iter(encoders.values())))
+    inputs = tokenize_inputs(tokenizer, flores, lexicons, {lang: [r["text"] for r in rows] for lang, rows in sib.items()})
     for out, encoder in encoders.items():
         embed_encoder(encoder, inputs, params.layers, out)
+    files = {Path(out).name.removesuffix(".safetensors"): out for out in encoders}
+    retrieval, similarity = compare(files, params.groups, params.codes, list(params.lexicons), params.compared_layers,
+                                    params.retrieval_layer, params.recall_at)  # fmt: skip
+    write_frame(output.retrieval, pd.DataFrame(retrieval))
+    write_frame(output.similarity, pd.DataFrame(similarity))
+    if snakemake.rule == "embed":
+        index_ids = {lang: [r["index_id"] for r in rows] for lang, rows in sib.items()}
+        found = sib_retrieval_rows(load_embeddings(output.embeddings), index_ids, params.source, params.retrieval_layer)
+        write_frame(output.sib_items, pd.DataFrame(found, columns=["language", "item", "index_id", "retrieved"]))

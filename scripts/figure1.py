@@ -1,5 +1,9 @@
 """Figure 1: Δ cosine distance from the base encoder, token and sentence level, per layer and loss code."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from align_transfer.figures import figure1
 from align_transfer.runner import logged
 from align_transfer.tables import figure1_data, read_per_model, write_frame

@@ -1,19 +1,23 @@
 """Full fine-tuning of one encoder on one task, each seed in turn, each followed by zero-shot evaluation."""
 
-import torch
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from datasets import load_from_disk
 
 from align_transfer.finetune import FinetuneSettings, finetune_full, save_run, write_csv
 from align_transfer.runner import logged
 
 with logged(snakemake) as log:
-    torch.set_num_threads(snakemake.threads)
     params = snakemake.params
     settings = FinetuneSettings(task=snakemake.wildcards.task, **params.settings)
     data = load_from_disk(snakemake.input.data)
-    for seed, run_dir, zeroshot in zip(params.seeds, snakemake.output.runs, snakemake.output.zeroshot):
-        model, dev_log, rows = finetune_full(snakemake.input.encoder, data, settings, seed, params.languages)
+    outputs = zip(params.seeds, snakemake.output.runs, snakemake.output.zeroshot, snakemake.output.item_scores)
+    for seed, run_dir, zeroshot, items_csv in outputs:
+        model, dev_log, (rows, items) = finetune_full(snakemake.input.encoder, data, settings, seed, params.languages)
         backbone = model.backbone if seed in params.kept_seeds else None
         save_run(run_dir, model.head, dev_log, backbone=backbone, tokenizer_dir=snakemake.input.encoder)
         write_csv(zeroshot, rows)
+        write_csv(items_csv, items)
         log.info("seed %d done", seed)

@@ -1,5 +1,9 @@
 """Generate the mini world into a local mirror of every source (DESIGN §5)."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from align_transfer.mini_world import generate
 from align_transfer.runner import logged
 

@@ -1,5 +1,9 @@
 """§4.5: pairwise cosines of per-language gradients, as a table and heatmaps."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from align_transfer.figures import gradient_heatmaps
 from align_transfer.runner import logged
 from align_transfer.tables import gradient_languages, gradient_languages_markdown, read_per_model, write_table

@@ -1,10 +1,13 @@
 """Table 3's gradient cosines and §4.5's per-language gradients for every kept full fine-tuning run
 of one aligned encoder."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from pathlib import Path
 
 import pandas as pd
-import torch
 from datasets import load_from_disk
 from transformers import AutoTokenizer
 
@@ -16,14 +19,13 @@ from align_transfer.runner import logged
 from align_transfer.tables import write_frame
 
 with logged(snakemake) as log:
-    torch.set_num_threads(snakemake.threads)
     params, losses = snakemake.params, snakemake.wildcards.model.split("_")[1]
     align_settings = AlignmentSettings.from_config(params.alignment, losses)
     tokens = load_from_disk(snakemake.input.tokens)
     # FLORES tokenized once for every run (all encoders share the base tokenizer)
     tokenizer = AutoTokenizer.from_pretrained(snakemake.input.aligned)
     flores = {lang: tokenizer(lines, truncation=True, max_length=align_settings.max_length)["input_ids"]
-              for lang, lines in read_flores(params.flores).items()}  # fmt: skip
+              for lang, lines in read_flores(params.flores, params.flores_examples).items()}  # fmt: skip
     alignment, languages = [], []
     for variant, (task, seed) in params.variants.items():
         data = load_from_disk(next(path for path in snakemake.input.tasks if Path(path).name == task))

@@ -1,5 +1,9 @@
 """Tables 4, 5 and 6 (Appendix B.1), rendered from the config."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from pathlib import Path
 
 from align_transfer.runner import logged

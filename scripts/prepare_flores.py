@@ -1,5 +1,9 @@
 """Write FLORES-200 dev and devtest for each language, checked to be line-parallel."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from align_transfer.flores import read_flores, write_flores
 from align_transfer.runner import logged
 

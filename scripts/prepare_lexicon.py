@@ -1,9 +1,17 @@
-"""Normalise one MUSE-format bilingual lexicon."""
+"""Normalise each MUSE-format bilingual lexicon."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
+from pathlib import Path
+
+from align_transfer.io import all_or_nothing
 from align_transfer.lexicon import read_muse, write_lexicon
 from align_transfer.runner import logged
 
-with logged(snakemake) as log:
-    pairs = read_muse(snakemake.input[0])
-    write_lexicon(snakemake.output[0], pairs, snakemake.wildcards.pair)
-    log.info("%s: %d word pairs", snakemake.wildcards.pair, len(pairs))
+with logged(snakemake) as log, all_or_nothing(snakemake.output):
+    for raw, out in zip(snakemake.input, snakemake.output):
+        pairs = read_muse(raw)
+        write_lexicon(out, pairs, Path(out).stem)
+        log.info("%s: %d word pairs", Path(out).stem, len(pairs))

@@ -1,5 +1,9 @@
 """Clean, deduplicate, shuffle and cap one parallel corpus (paper §4.2)."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from align_transfer.parallel import prepare_parallel
 from align_transfer.runner import logged
 

@@ -1,9 +1,15 @@
-"""Read one UD treebank file into words and UPOS per sentence (JSON lines)."""
+"""Read each UD treebank file into words and UPOS per sentence (JSON lines)."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
+from align_transfer.io import all_or_nothing
 from align_transfer.runner import logged
 from align_transfer.ud import read_conllu, write_jsonl
 
-with logged(snakemake) as log:
-    sentences = read_conllu(snakemake.input[0])
-    write_jsonl(snakemake.output[0], sentences)
-    log.info("%s: %d sentences, %d words", snakemake.input[0], len(sentences), sum(len(s["words"]) for s in sentences))
+with logged(snakemake) as log, all_or_nothing(snakemake.output):
+    for raw, out in zip(snakemake.input, snakemake.output):
+        sentences = read_conllu(raw)
+        write_jsonl(out, sentences)
+        log.info("%s: %d sentences, %d words", raw, len(sentences), sum(len(s["words"]) for s in sentences))

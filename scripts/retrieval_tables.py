@@ -1,5 +1,9 @@
 """Tables 7 and 8 (and R@1): Δ FLORES retrieval recall from the base encoder."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from pathlib import Path
 
 from align_transfer.runner import logged

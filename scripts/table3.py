@@ -1,9 +1,18 @@
-"""Table 3: cosine between task and alignment gradients on the aligned-then-fine-tuned encoders."""
+"""Table 3: cosine between task and alignment gradients on the aligned-then-fine-tuned encoders, and
+its companion: each cosine beside the task-vs-task baseline and the gradients' norms."""
+
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
 from align_transfer.runner import logged
-from align_transfer.tables import read_per_model, table3, table3_markdown, write_table
+from align_transfer.tables import read_per_model, table3, table3_baseline, table3_baseline_markdown, table3_markdown, write_table
 
 with logged(snakemake) as log:
-    table = table3(read_per_model(snakemake.input))
-    write_table(snakemake.output.csv, snakemake.output.md, table, table3_markdown(table, snakemake.params.losses))
-    log.info("Table 3: %d rows from %d encoders", len(table), len(snakemake.input))
+    params, output = snakemake.params, snakemake.output
+    cosines = read_per_model(snakemake.input)
+    table = table3(cosines)
+    write_table(output.csv, output.md, table, table3_markdown(table, params.losses, params.encoder))
+    baseline = table3_baseline(cosines)
+    write_table(output.baseline_csv, output.baseline_md, baseline, table3_baseline_markdown(baseline, params.losses, params.encoder))
+    log.info("Table 3: %d rows from %d encoders, with its baseline companion", len(table), len(snakemake.input))

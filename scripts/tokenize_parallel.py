@@ -1,5 +1,9 @@
 """Tokenize one parallel corpus once for the base encoder; all loss codes share it."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from align_transfer.encoders import tokenize_parallel
 from align_transfer.runner import logged
 

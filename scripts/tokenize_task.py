@@ -1,5 +1,9 @@
 """Tokenize a task's splits once; every encoder shares the base tokenizer."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from align_transfer.runner import logged
 from align_transfer.tasks import tokenize_task
 
@@ -10,4 +14,5 @@ with logged(snakemake):
         snakemake.input.tokenizer,
         snakemake.output[0],
         snakemake.params.max_length,
+        snakemake.params.limits,
     )

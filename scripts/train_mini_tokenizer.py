@@ -1,5 +1,9 @@
 """Train the mini world's sentencepiece unigram tokenizer on its monolingual text."""
 
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
 from pathlib import Path
 
 from align_transfer.encoders import train_mini_tokenizer

@@ -164,17 +164,3 @@ def test_a_run_that_fails_before_its_first_state_leaves_no_work_folder(tiny, tmp
     with pytest.raises(TrainingInterrupted):
         run(tiny, tmp_path / "run", interrupt_after=1)
     assert not (tmp_path / "run/work").exists()
-
-
-def test_the_benchmark_prints_its_ratio():
-    import subprocess
-    import sys
-
-    from conftest import REPO
-
-    script = REPO / "scripts/benchmark_alignment.py"
-    result = subprocess.run([sys.executable, str(script), "--tiny", "--steps", "2"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert "naive" in result.stdout and "optimized" in result.stdout
-    ratio = float(result.stdout.split("ratio (optimized / naive steps per second):")[1].split("x")[0])
-    assert ratio > 0

@@ -65,10 +65,19 @@ def test_same_seed_same_metrics(tiny, task_data, task):
     first = finetune_full(tiny / "encoder", task_data[task], settings(task), 15, ["de", "ja"], device="cpu")
     second = finetune_full(tiny / "encoder", task_data[task], settings(task), 15, ["de", "ja"], device="cpu")
     assert first[1] == second[1] and first[2] == second[2]
-    assert [row["language"] for row in first[2]] == ["de", "ja"] and all(row["n"] > 0 for row in first[2])
+    rows, items = first[2]
+    assert [row["language"] for row in rows] == ["de", "ja"] and all(row["n"] > 0 for row in rows)
+    for row in rows:  # one item per test example; their counts add up to the language's accuracy
+        mine = [item for item in items if item["language"] == row["language"]]
+        assert [item["item"] for item in mine] == list(range(len(task_data[task][f"test_{row['language']}"])))
+        assert sum(item["total"] for item in mine) == row["n"]
+        assert sum(item["correct"] for item in mine) / row["n"] == pytest.approx(row["accuracy"])
     probes = [list(linear_probes(tiny / "encoder", task_data[task], settings(task), [15, 42], ["de"], "cpu")) for _ in range(2)]
     assert [(s, log, rows) for s, _, log, rows in probes[0]] == [(s, log, rows) for s, _, log, rows in probes[1]]
     assert probes[0][0][2] != probes[0][1][2]  # another seed, another run
+    (_, _, _, (probe_rows, probe_items)), _ = probes[0]
+    assert sum(i["correct"] for i in probe_items) / sum(i["total"] for i in probe_items) == pytest.approx(probe_rows[0]["accuracy"])
+    assert {i["total"] for i in probe_items} != {1} if task == "pos" else {i["total"] for i in probe_items} == {1}
     logs = [first[1]] + [log for _, _, log, _ in probes[0]]
     assert all(math.isfinite(row["train_loss"]) for log in logs for row in log)
 
@@ -91,6 +100,14 @@ def test_linear_probes_leave_the_backbone_untouched(tiny, task_data):
         pass
     after = load_file(tiny / "encoder/model.safetensors")
     assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_a_split_with_the_same_examples_as_an_earlier_one_is_encoded_once():
+    from align_transfer.finetune import same_splits
+
+    pos_dev = {"input_ids": [[0, 5, 2], [0, 7, 2]], "labels": [[-100, 3, -100], [-100, 1, -100]]}
+    data = {"train": pos_dev, "dev": dict(pos_dev), "test_de": {"input_ids": [[0, 5, 2]], "labels": [[-100, 3, -100]]}}
+    assert same_splits(data) == {"train": "train", "dev": "train", "test_de": "test_de"}
 
 
 @needs_shared
@@ -127,7 +144,7 @@ def read_conllu_block(block: str) -> dict:
 
 
 @needs_shared
-@pytest.mark.slow
+@pytest.mark.realdata
 def test_stand_in_pos_probe_on_ewt_dev_beats_the_majority_tag(stand_in, tmp_path):
     from collections import Counter
 
@@ -149,7 +166,7 @@ def test_stand_in_pos_probe_on_ewt_dev_beats_the_majority_tag(stand_in, tmp_path
     tokenize_task("pos", files, stand_in, tmp_path / "task", max_length=128)
     data = load_from_disk(str(tmp_path / "task"))
     probe = settings("pos", epochs=3, batch_size=16, linear_lr=5e-3)
-    (_, _, _, rows), = linear_probes(stand_in, data, probe, [42], ["en", "de", "fr"], "cpu")
+    (_, _, _, (rows, _)), = linear_probes(stand_in, data, probe, [42], ["en", "de", "fr"], "cpu")
     scores = {row["language"]: row["accuracy"] for row in rows}
     gold = [tag for line in files["test_en"].read_text().splitlines() for tag in json.loads(line)["upos"]]
     majority = Counter(gold).most_common(1)[0][1] / len(gold)

@@ -1,5 +1,7 @@
 """Gradient cosines against gradients derived by hand, and one fine-tuned run analysed end to end."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -95,6 +97,9 @@ def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
     args = (tmp_path / "run", tiny / "encoder", data, tokens, flores, task_settings, align_settings, 15, 2, ["de", "ja"], "en")
     table3_rows, language_rows = analyse_run(*args, device="cpu")
     assert [r["batch"] for r in table3_rows] == [0, 1]
+    assert all(r["task_norm"] > 0 and r["alignment_norm"] > 0 for r in table3_rows)
+    # the null baseline: batch 1's task gradient against batch 0's (none before batch 0)
+    assert math.isnan(table3_rows[0]["baseline_cosine"]) and abs(table3_rows[1]["baseline_cosine"]) <= 1 + 1e-6
     assert all(abs(r["cosine"]) <= 1 + 1e-6 for r in table3_rows + language_rows)
     task = {(r["lang_a"], r["lang_b"]): r["cosine"] for r in language_rows if r["kind"] == "task"}
     mlm = {(r["lang_a"], r["lang_b"]): r["cosine"] for r in language_rows if r["kind"] == "mlm"}

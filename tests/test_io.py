@@ -75,7 +75,7 @@ def test_logged_writes_an_unexpected_error_with_its_traceback_into_the_rule_log(
 
     from align_transfer.runner import logged
 
-    job = SimpleNamespace(log=[str(tmp_path / "rule.log")], rule="demo", config={})
+    job = SimpleNamespace(log=[str(tmp_path / "rule.log")], rule="demo", config={}, threads=1)
     with pytest.raises(ZeroDivisionError):
         with logged(job):
             1 / 0

@@ -11,7 +11,7 @@ from conftest import MINI, REPO, snakemake
 
 EPOCHS = {task: yaml.safe_load(MINI.read_text())["finetune"][task]["epochs"] for task in ("pos", "sc")}
 CODES = ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"]
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 
 def lines(path):
@@ -21,7 +21,6 @@ def lines(path):
 def test_every_prepared_input_exists_with_the_configured_sizes(mini_run):
     data = mini_run / "results/data"
     assert len(lines(data / "parallel/de-en.tsv")) == 1 + 1500  # header + cap
-    assert len(lines(data / "parallel/ja-kk.tsv")) == 1 + 1200
     assert len(lines(data / "ud/en/train.jsonl")) == 500
     assert len(lines(data / "ud/kk/test.jsonl")) == 100
     assert len(lines(data / "sib200/en/train.tsv")) == 1 + 350
@@ -37,6 +36,33 @@ def test_a_second_run_has_nothing_to_do(mini_run):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+def test_the_console_has_a_line_per_job_start_and_end_and_ends_with_what_to_open(mini_run):
+    console = lines(mini_run / "console.log")
+    starts = [line for line in console if line.startswith("  start ")]
+    ends = [line for line in console if line.startswith("  done ")]
+    jobs = next(int(line.split()[0]) for line in console if line.endswith(" jobs to run"))
+    assert len(starts) == len(ends) == jobs - 1  # every job but `all`, one line each way
+    assert len(console) <= 2 * jobs + 8  # and little else
+    text = "\n".join(console)
+    for noise in ("LOAD REPORT", "Loading weights", "UNEXPECTED", "\x1b[", "INFO"):
+        assert noise not in text, noise
+    assert console[-3].startswith(f"Open the report: {mini_run / 'results/report.html'}")
+    assert console[-2].startswith("Tables (CSV and Markdown):") and console[-1].startswith("demo: ")
+    assert "% of the wall time)" in console[-1]
+
+
+def test_long_jobs_log_their_rate_and_the_time_left(mini_run):
+    logs = mini_run / "logs"
+    for log, what in [("models/pretrain_mini_encoder.log", "pretraining: 400/400 steps (100%)"),
+                      ("align/de-en/S1W1M1.log", "alignment S1W1M1: 40/40 steps (100%)"),
+                      ("finetune/pos/linear/base.log", "features of train: 500/500 examples (100%)"),
+                      ("evaluate/embed/base.log", "texts (100%)"),
+                      ("evaluate/gradients/de-en_S1W1M1_40.log", "MLM gradients per language: 10/10 languages")]:  # fmt: skip
+        text = (logs / log).read_text()
+        assert what in text and "/s, " in text, log
+    assert " left" in (logs / "align/de-en/S1W1M1.log").read_text()
+
+
 def test_the_mini_encoder_learned_its_world(mini_run):
     report = json.loads((mini_run / "results/models/base/pretraining.json").read_text())
     assert report["mlm_accuracy"] > 2 * report["most_frequent_token_accuracy"]
@@ -47,7 +73,7 @@ def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run):
     from transformers import AutoModelForMaskedLM
 
     base = load_file(mini_run / "results/models/base/model.safetensors")
-    for pair in ("de-en", "ja-kk"):
+    for pair in ("de-en",):
         for code in CODES:
             run = mini_run / f"results/align/{pair}/{code}"
             assert sorted(p.name for p in run.iterdir()) == ["step20", "step40", "train_log.csv"], run
@@ -59,12 +85,12 @@ def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run):
                 assert float(rows[-1]["loss_word"]) < float(rows[0]["loss_word"])
             weights = load_file(run / "step40/model.safetensors")
             assert not torch.equal(weights["roberta.encoder.layer.0.attention.self.query.weight"], base["roberta.encoder.layer.0.attention.self.query.weight"])
-    model = AutoModelForMaskedLM.from_pretrained(mini_run / "results/align/ja-kk/S1W0M1/step20")
+    model = AutoModelForMaskedLM.from_pretrained(mini_run / "results/align/de-en/S1W0M1/step20")
     assert model.config.num_hidden_layers == 4
 
 
 def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run):
-    models = ["base"] + [f"{pair}_{code}_40" for pair in ("de-en", "ja-kk") for code in CODES]
+    models = ["base"] + [f"{pair}_{code}_{step}" for pair in ("de-en",) for code in CODES for step in (20, 40)]
     for task in ("pos", "sc"):
         for mode in ("full", "linear"):
             for model in models:
@@ -77,7 +103,8 @@ def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run):
                     dev_log = list(csv.DictReader((run / "dev_log.csv").open()))
                     assert [int(r["epoch"]) for r in dev_log] == list(range(1, EPOCHS[task] + 1))
                     # only the aligned encoders' full runs keep their weights (Table 3, Figure 1), for analysis.finetuned_seeds
-                    assert (run / "model").exists() == (mode == "full" and model != "base" and seed == 15)
+                    keeps = mode == "full" and model != "base" and model.endswith("_40") and seed == 15
+                    assert (run / "model").exists() == keeps
 
 
 def test_the_mini_encoder_transfers_pos_tags_above_chance(mini_run):
@@ -88,26 +115,13 @@ def test_the_mini_encoder_transfers_pos_tags_above_chance(mini_run):
 
 def test_table1_has_every_pair_loss_code_task_and_mode(mini_run):
     table = list(csv.DictReader((mini_run / "results/tables/table1.csv").open()))
-    assert len(table) == 2 * 2 + 2 * 7 * 2 * 2  # base rows per task and mode, then pair x code x task x mode
+    assert len(table) == 2 * 2 + 7 * 2 * 2  # base rows per task and mode, then (one pair) x code x task x mode
     aligned = [r for r in table if r["pair"] != "base"]
     assert all(int(r["n"]) == 2 and r["colour"] in ("red", "green", "black") for r in aligned)
     markdown = (mini_run / "results/tables/table1.md").read_text()
     assert "### POS Tagging" in markdown and "### Sentence Classification" in markdown
     for n in (4, 5, 6):
         assert (mini_run / f"results/tables/table{n}.md").read_text().startswith("| Parameter | Value |")
-
-
-def test_the_linear_probe_benchmark_prints_its_ratio(mini_run):
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, str(REPO / "scripts/benchmark_linear_probe.py"), "--epochs", "3", "--seeds", "15",
-         "--config", str(REPO / "config/config.yaml")],
-        cwd=mini_run, capture_output=True, text=True,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert float(result.stdout.split("ratio (uncached / cached):")[1].split("x")[0]) > 1
 
 
 def test_each_encoder_is_embedded_once_per_language_and_layer(mini_run):
@@ -117,11 +131,11 @@ def test_each_encoder_is_embedded_once_per_language_and_layer(mini_run):
     flores = sorted(k for k in embeddings if k.startswith("flores/"))
     codes = {"deu_Latn", "eng_Latn", "fra_Latn", "hin_Deva", "jpn_Jpan", "kaz_Cyrl", "kor_Hang", "pes_Arab", "rus_Cyrl", "spa_Latn"}
     assert flores == sorted(f"flores/{c}/layer{k}" for c in codes for k in (1, 2, 4))
-    assert all(embeddings[k].shape == (150, 128) for k in flores)
+    assert all(embeddings[k].shape == (150, 64) for k in flores)
     english = {line.split("\t")[0] for path in (mini_run / "results/data/lexicon").glob("en-*.tsv")
                for line in path.read_text(encoding="utf-8").splitlines()[1:201]}  # analysis.lexicon_size: 200
     assert embeddings["words/en/layer2"].shape[0] == len(english)  # 9 lexicons' English words, each encoded once
-    finetuned = sorted(p.name for p in (mini_run / "results/embeddings/ja-kk_S1W0M1_40").iterdir())
+    finetuned = sorted(p.name for p in (mini_run / "results/embeddings/de-en_S1W0M1_40").iterdir())
     assert finetuned == ["encoder.safetensors", "pos_seed15.safetensors", "sc_seed15.safetensors"]
 
 
@@ -132,7 +146,7 @@ def test_retrieval_and_similarity_tables_cover_every_pair_and_loss_code(mini_run
     for name in ("table2", "table7", "table8", "recall_at_1"):
         table = pd.read_csv(mini_run / f"results/tables/{name}.csv")
         assert len(table) == pairs * 7 and set(table["losses"]) == set(CODES), name
-        assert (table["n"] == 2).all() and table["colour"].isin(["red", "blue", "green", "dark green"]).all()
+        assert (table["n"] == 1).all() and table["colour"].isin(["red", "blue", "green", "dark green"]).all()
         markdown = (mini_run / f"results/tables/{name}.md").read_text()
         assert markdown.startswith("| Lang Pair | S0W0M1 |") and "| **Group 7: Languages of Different Scripts, Aligned** |" in markdown
     recall = pd.read_csv(mini_run / "results/eval/retrieval/base/encoder.csv")
@@ -144,7 +158,7 @@ def test_table3_and_the_per_language_gradients(mini_run):
     import pandas as pd
 
     table = pd.read_csv(mini_run / "results/tables/table3.csv")
-    assert len(table) == 2 * 2 * 7  # tasks x pairs x loss codes
+    assert len(table) == 2 * 7  # tasks x (one pair) x loss codes
     assert (table["seeds"] == 1).all() and (table["batches"] == 2).all() and table["mean"].between(-1, 1).all()
     assert "| **Sentence Classification** |" in (mini_run / "results/tables/table3.md").read_text()
     languages = pd.read_csv(mini_run / "results/tables/gradient_languages.csv")
@@ -167,4 +181,47 @@ def test_figure1_has_its_six_panels_and_the_report_shows_everything(mini_run):
     report = (mini_run / "results/report.html").read_text(encoding="utf-8")
     for heading in ("Table 1", "Table 2", "Table 3", "Table 7", "Table 8", "Figure 1", "Configuration"):
         assert heading in report
-    assert report.count("data:image/png;base64,") == 2 and "retrieval_groups:" in report
+    assert report.count("data:image/png;base64,") == 3 and "retrieval_groups:" in report
+
+
+def test_the_report_says_what_it_is_made_of(mini_run):
+    from align_transfer.config import digest, load_yaml, validate
+    from align_transfer.plan import merged
+
+    report = (mini_run / "results/report.html").read_text(encoding="utf-8")
+    assert '<p class="banner">These results come from the synthetic mini world' in report
+    assert "<b>encoder</b>: MiniXLM-R (the mini world&#x27;s own: 4 layers of width 64)" in report
+    config = validate(merged(load_yaml(REPO / "config/config.yaml"), load_yaml(MINI)), REPO / "workflow/schemas/config.schema.yaml", [])
+    assert f"<b>config digest</b>: {digest(config)}" in report
+    assert "<b>code version</b>: " in report and "<b>code version</b>: unknown" not in report
+    assert "| MiniXLM-R_base |" in (mini_run / "results/tables/table1.md").read_text()
+    assert "XLM-R_base" not in report.replace("MiniXLM-R_base", "")
+
+
+def test_the_claims_layer_tests_every_claim_from_the_results(mini_run):
+    import pandas as pd
+
+    results = mini_run / "results"
+    join = pd.read_csv(results / "claims/join.csv")
+    # 14 aligned encoders (7 codes x 2 steps) x 2 tasks x 2 modes x 2 seeds x 9 languages
+    assert len(join) == 14 * 2 * 2 * 2 * 9 and set(join["step"]) == {20, 40}
+    assert join.dropna(subset=["delta_r1"])["language"].nunique() == 9  # with the source, English
+    assert join["gradient_cosine"].notna().sum() == 7 * 2 * 9  # full runs kept at step 40: 7 encoders x 2 tasks, seed 15
+    claims = pd.read_csv(results / "claims/claims.csv")
+    assert set(claims["claim"]) == {"similarity", "transfer", "predicts", "orthogonal"}
+    assert claims["verdict"].isin(["supported", "contradicted", "inconclusive"]).all()
+    assert (claims["low"] <= claims["value"]).all() and (claims["value"] <= claims["high"]).all()
+    correlations = pd.read_csv(results / "claims/correlations.csv")
+    assert correlations["value"].between(-1, 1).all() and correlations["p"].between(0, 1).all()
+    significance = pd.read_csv(results / "tables/table1_significance.csv")
+    assert len(significance) == 7 * 2 * 2 and (significance["p_holm"] >= significance["p"]).all()
+    assert ((significance["low"] <= significance["delta"]) & (significance["delta"] <= significance["high"])).all()
+    instances = pd.read_csv(results / "claims/instances.csv")
+    assert len(instances) == 15 * 2 * 9 and instances["items"].eq(100).all()
+    for table in ("table1", "table2", "table7", "table8"):  # dose-response: the 20-step checkpoints
+        assert (results / f"tables/step20/{table}.csv").exists()
+    gap = pd.read_csv(results / "tables/table2_gap.csv")
+    assert set(gap["layer"]) == {1, 2, 4} and gap["delta_gap"].notna().all()
+    report = (results / "report.html").read_text(encoding="utf-8")
+    assert report.index("Claims: the paper") < report.index("Table 1: Δ zero-shot accuracy")
+    assert "at alignment step 20" in report

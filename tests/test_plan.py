@@ -33,7 +33,7 @@ def job(rule, gpu=True, threads=1, **wildcards):
         ("align", {"losses": "S1W0M1", "pair": "de-en"}, 100 * (1.0 + 4.0 + 0.5)),  # steps x (active terms + AdamW)
         ("finetune_full", {"task": "pos", "model": "base"}, 2 * (3 * (10 * 0.5 + 4 * 0.1) + 6 * 0.1)),  # seeds x (epochs + test)
         ("linear_probe", {"task": "sc", "model": "base"}, (20 + 2 + 8) * 0.1),  # every split encoded once
-        ("embed", {"model": "base"}, (3 * 5 + 7) * 0.1),
+        ("embed", {"model": "base"}, (3 * 5 + 7 + 8 * (1 + 1 / 2)) * 0.1),  # and SIB-200 test: 2 languages' and English's
         ("embed_finetuned", {"model": "de-en_S1W0M1_100"}, 2 * 1 * (3 * 5 + 7) * 0.1),  # tasks x kept seeds
         ("gradients", {"model": "de-en_S1W0M1_100"}, 2 * 1 * 2 * (2 + 2 * 3) * 4 * 0.2),  # runs x batches x gradients x batch
         ("tokenize_parallel", {"pair": "de-en"}, 1000 * 0.01),
@@ -75,5 +75,5 @@ def test_the_plan_prints_for_both_configs(tmp_path, overlays):
     assert result.returncode == 0, result.stderr
     lines = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[2:]}
     assert {"align", "finetune_full", "gradients", "embed", "total"} <= set(lines)
-    assert int(lines["align"][0]) == (28 if not overlays else 14)
+    assert int(lines["align"][0]) == (28 if not overlays else 7)
     assert float(lines["total"][1]) > 0 and float(lines["total"][4]) > 0  # GPU-hours and disk

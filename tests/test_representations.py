@@ -5,12 +5,14 @@ import pytest
 import torch
 
 from align_transfer.representations import (
+    cosine_gap,
     cosine_matrix,
     embed_encoder,
     encode,
     load_embeddings,
     recall_at,
     retrieval_rows,
+    sib_retrieval_rows,
     similarity_rows,
     tokenize_inputs,
     translation_cosine,
@@ -51,6 +53,29 @@ def test_cosine_and_translation_similarity_against_numpy_by_hand():
     # distance = 1 - cosine: a vector and its scaled copy are at distance 0, opposite ones at 2
     assert 1 - translation_cosine(a, 3 * a) == pytest.approx(0.0)
     assert 1 - translation_cosine(a, -a) == pytest.approx(2.0)
+
+
+def test_the_cosine_gap_subtracts_the_non_translation_pairs():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    by_hand = [[np.dot(x, y) / (np.linalg.norm(x) * np.linalg.norm(y)) for y in b] for x in a]
+    matched = np.mean([by_hand[i][i] for i in range(4)])
+    others = np.mean([by_hand[i][j] for i in range(4) for j in range(4) if i != j])
+    assert cosine_gap(a, b) == pytest.approx(matched - others)
+    # a collapsed space (every vector alike) has translations no closer than strangers: gap 0, cosine 1
+    same = np.ones((3, 2)) + 1e-9 * rng.normal(size=(3, 2))
+    assert cosine_gap(same, same) == pytest.approx(0.0, abs=1e-6) and translation_cosine(same, same) == pytest.approx(1.0)
+
+
+def test_a_sib_item_is_retrieved_when_its_translation_ranks_first():
+    embeddings = {
+        "sib/en/layer2": np.array([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]]),  # items 7, 8, 9
+        "sib/de/layer2": np.array([[0.1, 1.0], [1.0, 0.05], [0.0, 1.0]]),  # items 8, 7, 9
+    }
+    rows = sib_retrieval_rows(embeddings, {"en": ["7", "8", "9"], "de": ["8", "7", "9"]}, "en", 2)
+    # de 8 -> en 8 (cos 0.995 beats en 9's 0.77); de 7 -> en 7; de 9 = (0, 1) -> en 8, not its translation en 9
+    assert [(r["index_id"], r["retrieved"]) for r in rows] == [("8", 1), ("7", 1), ("9", 0)]
+    assert {r["language"] for r in rows} == {"de"} and [r["item"] for r in rows] == [0, 1, 2]
 
 
 def test_word_tables_encode_each_word_once_and_index_the_pairs():
@@ -109,7 +134,7 @@ def test_embeddings_file_holds_every_language_and_layer_once(tiny, tmp_path):
 
 
 @needs_shared
-@pytest.mark.slow
+@pytest.mark.realdata
 def test_stand_in_retrieves_german_english_better_than_kazakh_english(stand_in):
     from transformers import AutoModel, AutoTokenizer
 

@@ -10,35 +10,16 @@ from safetensors.numpy import save_file
 
 from conftest import REPO, SHARED_DATA, needs_shared, snakemake
 
-pytestmark = [needs_shared, pytest.mark.slow]
+pytestmark = needs_shared
 EVAL = ["de", "es", "fa", "fr", "hi", "ja", "kk", "ko", "ru"]
 
 
 def shared_overlay(encoder_dir):
-    paper = yaml.safe_load((REPO / "config/config.yaml").read_text())
-    languages = paper["evaluation"]["languages"]
-    for lang in languages:
-        if lang["lang"] == "hi":  # the shared subset carries Hindi PUD, not HDTB
-            lang.update(treebank="UD_Hindi-PUD", ud_prefix="hi_pud")
-    return {
-        "encoder": {"mirror": str(encoder_dir)},
-        "sources": {
-            "opus": {"mirror": str(SHARED_DATA / "opus")},
-            "muse": {"mirror": str(SHARED_DATA / "muse")},
-            "flores": {"mirror": str(SHARED_DATA)},
-            "ud": {"mirror": str(SHARED_DATA / "ud")},
-            "sib200": {"mirror": str(SHARED_DATA / "sib200")},
-        },
-        "data": {"lexicons": [{"pair": f"en-{lang}"} for lang in EVAL]},  # the shared lexicons include Kazakh
-        "alignment": {
-            "pairs": [
-                {"pair": pair, "corpus": "DebianLibreOffice", "version": "v7.4.7", "cap": 100000}
-                for pair in ("de-en", "en-kk", "ja-kk", "kk-ko")
-            ]
-        },
-        "finetune": {"pos": {"train_split": "dev"}},  # EWT train is not in the shared subset
-        "evaluation": {"languages": languages},
-    }
+    """config/mirror-example.yaml (README, "Mirrors") with its paths made absolute, and ``encoder_dir`` as encoder."""
+    text = (REPO / "config/mirror-example.yaml").read_text().replace("../shared/data", str(SHARED_DATA))
+    overlay = yaml.safe_load(text)
+    overlay["encoder"]["mirror"] = str(encoder_dir)
+    return overlay
 
 
 @pytest.fixture(scope="module")

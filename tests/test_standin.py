@@ -9,7 +9,7 @@ from align_transfer.encoders import tokenize_parallel
 from align_transfer.parallel import prepare_parallel
 from conftest import SHARED_DATA, needs_shared
 
-pytestmark = [needs_shared, pytest.mark.slow]
+pytestmark = [needs_shared, pytest.mark.realdata]
 
 
 def test_an_encoder_without_mlm_head_gets_one_tied_to_its_embeddings(stand_in):

@@ -133,6 +133,35 @@ def test_table2_reads_sentence_cosines_at_its_layer_and_renders_groups():
     assert "| deu-eng | -0.0300 ± 0.0141 ▼ |  |" in markdown
 
 
+def test_table2_gap_sits_beside_the_cosine_and_the_join_group_stays_out_of_the_paper_tables():
+    from align_transfer.tables import JOIN_GROUP, table2_gap, table2_gap_markdown
+
+    rows = []
+    for model, cosine, gap in (("base", 0.5, 0.20), ("de-en_S1W0M0_6000", 0.3, 0.25), ("ja-kk_S1W0M0_6000", 0.4, 0.27)):
+        rows.append({"model": model, "level": "sentence", "group": "G", "pair": "deu-eng", "layer": 8, "cosine": cosine, "gap": gap})
+        rows.append({"model": model, "level": "sentence", "group": JOIN_GROUP, "pair": "de-en", "layer": 8, "cosine": 0.0, "gap": 0.0})
+    similarity = pd.DataFrame(rows)
+    table = table2_gap(similarity, [8])
+    assert len(table) == 1 and table.iloc[0]["pair"] == "deu-eng"
+    # the space spread (cosine fell by 0.15 on average) while translations drew apart from strangers (+0.06)
+    assert table.iloc[0]["delta_cosine"] == pytest.approx(-0.15) and table.iloc[0]["delta_gap"] == pytest.approx(0.06)
+    assert "| deu-eng | -0.1500 / 0.0600 |" in table2_gap_markdown(table, ["S1W0M0"])
+    assert len(table2(similarity, 8)) == 1  # the join group is not a Table 2 row
+
+
+def test_table3_baseline_puts_the_null_cosine_beside_each_cell():
+    from align_transfer.tables import table3_baseline, table3_baseline_markdown
+
+    rows = [{"task": "pos", "model": "de-en_S1W0M1_6000", "seed": seed, "batch": batch, "cosine": cosine,
+             "baseline_cosine": baseline, "task_norm": 1.0 + seed, "alignment_norm": 3.0}
+            for seed, batch, cosine, baseline in [(1, 0, 0.1, float("nan")), (1, 1, 0.3, 0.6), (2, 0, 0.0, float("nan")),
+                                                   (2, 1, 0.2, 0.4)]]  # fmt: skip
+    row = table3_baseline(pd.DataFrame(rows)).iloc[0]
+    assert row["cosine"] == pytest.approx(0.15) and row["baseline_cosine"] == pytest.approx(0.5)
+    assert row["task_norm"] == pytest.approx(2.5) and row["seeds"] == 2
+    assert "| XLM-R_de-en | 0.1500 (0.5000) |" in table3_baseline_markdown(table3_baseline(pd.DataFrame(rows)), ["S1W0M1"])
+
+
 def test_table3_averages_batches_then_seeds():
     rows = [
         {"task": "pos", "model": "de-en_S1W0M1_6000", "seed": 1, "batch": 0, "cosine": 0.1},
@@ -171,6 +200,27 @@ def test_report_renders_markdown_tables_with_colours(tmp_path):
     page = markdown_to_html("### Title\n\n| Model | A |\n|---|---|\n| x | 0.1 ± 0.01 ▲ |\n| y | -0.2 ± 0.01 ▼ |\n\nA note.")
     assert "<h4>Title</h4>" in page and '<td class="green">0.1 ± 0.01 ▲</td>' in page and 'class="red"' in page
     (tmp_path / "t.md").write_text("| a | b |\n|---|---|\n| 1 | 2 |\n")
-    write_report(tmp_path / "r.html", {"T": tmp_path / "t.md"}, {}, "alignment:\n  steps: 1\n", "Report")
+    provenance = {"encoder": "MiniXLM-R", "config digest": "abc123", "code version": "deadbee"}
+    write_report(tmp_path / "r.html", {"T": tmp_path / "t.md"}, {}, "alignment:\n  steps: 1\n", "Report", provenance, "Not XLM-R.")
     html = (tmp_path / "r.html").read_text()
     assert "<td>1</td>" in html and "steps: 1" in html
+    assert '<p class="banner">Not XLM-R.</p>' in html and "<b>config digest</b>: abc123" in html
+
+
+def test_tables_print_no_negative_zero_no_nan_spread_and_integers_as_integers(tmp_path):
+    from align_transfer.tables import number, spread, write_frame, write_hyperparameter_tables
+
+    assert number(-0.00004, 4) == "0.0000" and number(-0.00006, 4) == "-0.0001" and number(0.5, 3) == "0.500"
+    assert spread(0.1234, float("nan"), 1, 3) == "0.123 (n=1)" and spread(-0.00001, 0.02, 2, 3) == "0.000 ± 0.020"
+    write_frame(tmp_path / "t.csv", pd.DataFrame({"mean": [-0.0, 0.25], "n": [1, 2]}))
+    assert (tmp_path / "t.csv").read_text() == "mean,n\n0.0,1\n0.25,2\n"
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    write_hyperparameter_tables(config, tmp_path)
+    rows = dict(line.split(",", 1) for line in (tmp_path / "table4.csv").read_text().splitlines()[1:])
+    assert rows["Batch size"] == "16" and rows["Number of steps"] == "6000" and rows["Learning rate"] == "1e-05"
+
+
+def test_table1_with_one_seed_shows_n_instead_of_a_nan_spread(frame):
+    one_seed = frame[frame["seed"] == 1]
+    markdown = table1_markdown(table1(one_seed, step=6000), ["S0W1M0", "S1W0M0"], "MiniXLM-R")
+    assert "nan" not in markdown and "(n=1)" in markdown and "| MiniXLM-R_de-en |" in markdown

@@ -14,24 +14,23 @@ from conftest import REPO, SNAKEMAKE, job_counts, snakemake
 PAPER_JOBS = {
     "download_encoder": 1,
     "download_flores": 1,
-    "download_lexicon": 8,  # 9 English pairs, en-kk skipped: MUSE has no Kazakh
-    "download_parallel": 4,
-    "download_sib200": 11,  # English train + dev, the 9 evaluation languages' test
-    "download_ud": 11,  # the same, for UD
+    "download_lexicon": 1,  # one job a source: 8 lexicons (en-kk skipped: MUSE has no Kazakh)
+    "download_parallel": 4,  # one a corpus: they are large
+    "download_sib200": 1,  # English train + dev, the 9 evaluation languages' test
+    "download_ud": 1,  # the same, for UD
     "prepare_flores": 1,
-    "prepare_lexicon": 8,
-    "prepare_parallel": 4,
-    "prepare_sib200": 11,
-    "prepare_ud": 11,
+    "prepare_lexicon": 1,
+    "prepare_parallel": 4,  # one a pair: its cap is its own
+    "prepare_sib200": 1,
+    "prepare_ud": 1,
     "prepare_base_encoder": 1,
     "tokenize_parallel": 4,  # once per corpus, shared by the 7 loss codes
     "align": 28,  # 4 pairs x 7 loss codes, each writing the 3000 and 6000 step checkpoints
     "tokenize_task": 2,
     "linear_probe": 114,  # 57 encoders (base + 28 x 2 steps) x 2 tasks, all 3 seeds in one job
     "finetune_full": 114,  # 57 encoders x 2 tasks, all 3 seeds in one job
-    "embed": 29,  # base + the 28 aligned encoders at the tables' step
+    "embed": 57,  # base + the 28 aligned encoders at both steps (the claims layer's join), each compared in the same job
     "embed_finetuned": 28,  # each aligned encoder's kept full runs: 2 tasks x 3 seeds in one job
-    "compare_embeddings": 57,  # 29 encoders + 28 sets of fine-tuned runs
     "gradients": 28,  # each aligned encoder's kept full runs: 2 tasks x 3 seeds in one job
     "table1": 1,
     "hyperparameter_tables": 1,
@@ -40,6 +39,11 @@ PAPER_JOBS = {
     "table3": 1,
     "gradient_languages": 1,
     "figure1": 1,
+    "transfer_join": 1,  # the claims layer (DESIGN §7)
+    "table1_significance": 1,
+    "instance_level": 1,
+    "claims": 1,
+    "tables_at_step": 1,  # the 3000-step tables (dose-response)
     "report": 1,
     "all": 1,
 }
@@ -49,18 +53,15 @@ MINI_JOBS = PAPER_JOBS | {
     "prepare_base_encoder": 0,
     "train_mini_tokenizer": 1,
     "pretrain_mini_encoder": 1,
-    "download_lexicon": 9,
-    "download_parallel": 2,
-    "prepare_lexicon": 9,
-    "prepare_parallel": 2,
-    "tokenize_parallel": 2,
-    "align": 14,
-    "linear_probe": 30,  # 15 encoders (base + 2 x 7 at step 40) x 2 tasks
+    "download_parallel": 1,
+    "prepare_parallel": 1,
+    "tokenize_parallel": 1,
+    "align": 7,
+    "linear_probe": 30,  # 15 encoders (base + 7 at steps 20 and 40) x 2 tasks
     "finetune_full": 30,  # 15 encoders x 2 tasks
     "embed": 15,
-    "embed_finetuned": 14,
-    "compare_embeddings": 29,
-    "gradients": 14,
+    "embed_finetuned": 7,
+    "gradients": 7,
 }
 GPU_RULES = {"align", "linear_probe", "finetune_full", "embed", "embed_finetuned", "gradients"}
 
@@ -101,7 +102,7 @@ def test_a_retrieval_language_without_flores_code_names_the_key(tmp_path):
     overlay = {"analysis": {"retrieval_groups": [{"group": "g", "pairs": ["deu-xyz"]}]}}
     result = snakemake(tmp_path, "-n", overlays=[overlay], check=False)
     assert result.returncode != 0
-    assert "config analysis.flores_codes: 'xyz'" in result.stdout + result.stderr
+    assert "config error at analysis.flores_codes: 'xyz'" in result.stderr
 
 
 def test_lint_and_format_are_clean():
@@ -132,7 +133,7 @@ def test_the_disk_plan_matches_the_jobs_of_the_paper_grid(tmp_path):
     full = [job for job in jobs if job["rule"] == "finetune_full"]
     # aligned, at Table 1's step: every seed keeps its backbone
     kept = [out for job in full if job["wildcards"]["model"].endswith("_6000") for out in job["output"] if "/seed" in out and not out.endswith(".csv")]
-    heads = sum(len(job["output"]) // 2 for job in jobs if job["rule"] in ("finetune_full", "linear_probe"))
+    heads = sum(not out.endswith(".csv") for job in jobs if job["rule"] in ("finetune_full", "linear_probe") for out in job["output"])
     assert int(plan["alignment checkpoints"]["count"]) == len(checkpoints) == 56
     assert int(plan["fully fine-tuned backbones kept for Table 3 and Figure 1"]["count"]) == len(kept) == 168
     assert int(plan["fine-tuning heads"]["count"]) == heads == 684
@@ -150,14 +151,31 @@ def test_a_dry_run_for_table3_lists_only_what_table3_needs(tmp_path):
     assert counts["finetune_full"] == 28 * 2
     assert all(job["wildcards"]["model"].endswith("_6000") for job in jobs if job["rule"] == "finetune_full")
     # no linear probes, no base or 3000-step fine-tuning, no embeddings, no other table
-    assert not counts.keys() & {"linear_probe", "embed", "embed_finetuned", "compare_embeddings", "table1", "table2", "report", "all"}
-    assert counts["download_sib200"] == 11 and "download_lexicon" not in counts  # lexicons serve Figure 1 only
+    assert not counts.keys() & {"linear_probe", "embed", "embed_finetuned", "table1", "table2", "report", "all"}
+    assert counts["download_sib200"] == 1 and "download_lexicon" not in counts  # lexicons serve Figure 1 only
 
 
 def test_the_mini_world_lands_in_its_own_folder_and_the_paper_where_it_runs(tmp_path):
     command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-n", "--quiet", "rules"]
     mini = subprocess.run(command + ["--configfile", str(REPO / "config/mini.yaml")], cwd=tmp_path, capture_output=True, text=True)
-    assert mini.returncode == 0 and f"working directory {REPO / 'demo'}" in mini.stdout + mini.stderr
+    assert mini.returncode == 0 and not (tmp_path / ".snakemake").exists()  # it ran in demo/, not here
+    assert (REPO / "demo/.snakemake").is_dir()
     paper = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
-    assert paper.returncode == 0 and "working directory" not in paper.stdout + paper.stderr
-    assert (tmp_path / ".snakemake").is_dir()
+    assert paper.returncode == 0 and (tmp_path / ".snakemake").is_dir()
+
+
+def test_the_slurm_profile_refuses_to_start_while_a_placeholder_remains(tmp_path):
+    result = snakemake(tmp_path, "-n", "--profile", str(REPO / "slurm"), check=False)
+    assert result.returncode == 1
+    assert "set-resources: align: slurm_partition: FILL_IN_GPU_PARTITION" in result.stderr
+    assert "default-resources: slurm_partition: FILL_IN_CPU_PARTITION" in result.stderr
+
+
+def test_a_filled_in_profile_sends_cpu_jobs_to_the_cpu_partition_and_gpu_jobs_to_the_gpu_one(tmp_path):
+    from conftest import slurm_profile
+
+    profile = slurm_profile(tmp_path)
+    jobs = dry_run_jobs(snakemake(tmp_path, "-n", "--profile", str(profile)).stdout)
+    partition = {job["rule"]: job["resources"].get("slurm_partition") for job in jobs if not job["local"]}
+    assert partition["prepare_ud"] == partition["tokenize_task"] == "cpu"  # not dropped by the workflow profile
+    assert partition["align"] == partition["gradients"] == "gpu"

@@ -23,6 +23,7 @@ import torch
 from safetensors.torch import load_model, save_model
 
 from .io import atomic_path
+from .progress import Progress
 from .losses import bags_of_words, masked_lm, mean_pool, sample_negatives, sentence_infonce, word_contrastive
 from .settings import AlignmentSettings
 
@@ -363,6 +364,7 @@ def train_alignment(
     autocast = (
         torch.autocast("cuda", dtype=torch.bfloat16) if settings.bf16 and device.type == "cuda" else nullcontext()
     )
+    progress = Progress(log, f"alignment {settings.losses}", settings.steps, every=0.0, first=start)
     try:
         for step in range(start, settings.steps):
             src, tgt = batches[step]
@@ -384,8 +386,7 @@ def train_alignment(
                 row["learning_rate"] = f"{scheduler.get_last_lr()[0]:.3g}"
                 training_log.write(row)
                 terms = " ".join(f"L_{t[0].upper()} {means[t]:.4f}" for t in TERMS if t in losses)
-                log.info("step %d/%d | %s | total %.4f | %.0f tokens/s", done, settings.steps, terms, means["total"],
-                         window.tokens / elapsed)  # fmt: skip
+                progress(done, f"{terms} | total {means['total']:.4f} | {window.tokens / elapsed:.0f} tokens/s")
                 window.reset()
             if done in checkpoints:
                 save_checkpoint(model, tokenizer, staged / f"step{done}")

@@ -127,6 +127,13 @@ class UncachedFeatures:
             return (hidden[scored],), labels[scored]
         return (sentence_states(hidden, mask, self.settings.pooling),), labels
 
+    def per_item(self, rows, values):
+        from .finetune import sum_per_item
+
+        if self.settings.task != "pos":
+            return values.long()
+        return sum_per_item(values, [sum(label != -100 for label in self.data.labels[r]) for r in rows])
+
 
 def run_linear_probe_benchmark(encoder_dir, data, settings, seeds, device="cpu") -> dict:
     """Seconds to train every seed's linear head, with features computed once against per batch."""

@@ -12,6 +12,7 @@ import torch
 
 from .io import atomic_path
 from .parallel import read_parallel_tsv
+from .progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def train_mini_tokenizer(text_files, out_dir, vocab_size: int) -> None:
 
 def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, hidden_size: int, layers: int, heads: int,
                           intermediate_size: int, steps: int, batch_size: int, learning_rate: float, seed: int,
-                          max_length: int = 64, log_every: int = 100) -> dict:  # fmt: skip
+                          max_length: int = 64, dropout: float = 0.1) -> dict:  # fmt: skip
     """Pretrain a small XLM-R-architecture masked LM on the mini world.
 
     Returns (and writes to ``pretraining.json`` beside the weights) the held-out MLM accuracy and
@@ -110,6 +111,7 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, hidden_size: in
         vocab_size=len(tokenizer), hidden_size=hidden_size, num_hidden_layers=layers, num_attention_heads=heads,
         intermediate_size=intermediate_size, max_position_embeddings=514, type_vocab_size=1,
         pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout,
     )  # fmt: skip
     model = XLMRobertaForMaskedLM(config)
     model.train()
@@ -133,6 +135,7 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, hidden_size: in
         inputs, labels = masker.torch_mask_tokens(batch.clone(), torch.isin(batch, special))
         return inputs, attention, labels
 
+    progress = Progress(log, "pretraining", steps)
     for step in range(steps):
         rows = torch.randint(len(train), (batch_size,), generator=generator).tolist()
         inputs, attention, labels = masked_batch([train[r] for r in rows])
@@ -142,8 +145,7 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, hidden_size: in
         loss.backward()
         optimizer.step()
         scheduler.step()
-        if (step + 1) % log_every == 0:
-            log.info("pretraining step %d/%d: MLM loss %.3f", step + 1, steps, loss.item())
+        progress(step + 1, f"MLM loss {loss.item():.3f}")
 
     model.eval()
     predicted, gold = [], []

@@ -10,6 +10,8 @@ seed and epoch reuses them.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import logging
 import math
 from contextlib import nullcontext
@@ -20,8 +22,8 @@ from torch import nn
 
 from .align import pad
 from .losses import mean_pool
+from .progress import Progress
 from .settings import FinetuneSettings
-from .tasks import correct_and_total
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,10 @@ class TaskData:
             labels = torch.tensor([self.labels[r] for r in rows])
         return (ids.to(device), mask.to(device)), labels.to(device)
 
+    def per_item(self, rows, values: torch.Tensor) -> torch.Tensor:
+        """Per-label values of a batch summed per example."""
+        return values.sum(1) if values.dim() == 2 else values.long()
+
 
 class FullModel(nn.Module):
     """Backbone and linear head, trained together."""
@@ -81,12 +87,22 @@ class Features:
         states = torch.cat([self.states[s] for s in spans]).to(device)
         return (states,), torch.cat([self.labels[s] for s in spans]).to(device)
 
+    def per_item(self, rows, values: torch.Tensor) -> torch.Tensor:
+        return sum_per_item(values, [self.offsets[r + 1] - self.offsets[r] for r in rows])
+
+
+def sum_per_item(values: torch.Tensor, sizes: list[int]) -> torch.Tensor:
+    """Per-label values of a batch whose examples' labels are concatenated (``sizes`` each), summed per example."""
+    owner = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes)).to(values.device)
+    return torch.zeros(len(sizes), dtype=torch.long, device=values.device).index_add_(0, owner, values.long())
+
 
 @torch.no_grad()
-def extract_features(backbone, data: TaskData, settings: FinetuneSettings, batch_size: int = 64) -> Features:
+def extract_features(backbone, data: TaskData, settings: FinetuneSettings, batch_size: int = 64, name: str = "") -> Features:
     """Run the frozen backbone (eval mode) over a split once."""
     backbone.eval()
     states, labels, offsets = [], [], [0]
+    progress = Progress(log, f"features of {name or 'a split'}", len(data), unit="examples")
     for start in range(0, len(data), batch_size):
         rows = list(range(start, min(start + batch_size, len(data))))
         (ids, mask), gold = data.batch(rows, backbone.device)
@@ -102,6 +118,7 @@ def extract_features(backbone, data: TaskData, settings: FinetuneSettings, batch
             labels.append(gold.cpu())
             end = offsets[-1]
             offsets.extend(range(end + 1, end + len(rows) + 1))
+        progress(rows[-1] + 1)
     return Features(torch.cat(states), torch.cat(labels), offsets)
 
 
@@ -118,18 +135,28 @@ def decayed_groups(module: nn.Module, lr: float, weight_decay: float) -> list[di
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data, batch_size: int = 64) -> tuple[int, int]:
-    """Correct and scored items of ``model`` on a split (TaskData or Features)."""
+def item_scores(model: nn.Module, data, batch_size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Correct and scored labels of ``model`` per item of a split (TaskData or Features) in split order:
+    a sentence's tokens for POS, one label for SC. The bootstrap of the claims layer resamples items."""
     was_training = model.training
     model.eval()
-    correct = total = 0
+    correct, total = [], []
     device = next(model.parameters()).device
     for start in range(0, len(data), batch_size):
-        inputs, labels = data.batch(range(start, min(start + batch_size, len(data))), device)
-        c, t = correct_and_total(model(*inputs).argmax(-1), labels)
-        correct, total = correct + c, total + t
+        rows = range(start, min(start + batch_size, len(data)))
+        inputs, labels = data.batch(rows, device)
+        scored = labels != -100
+        hits = (model(*inputs).argmax(-1) == labels) & scored
+        correct.append(data.per_item(rows, hits).cpu())
+        total.append(data.per_item(rows, scored).cpu())
     model.train(was_training)
-    return correct, total
+    return torch.cat(correct), torch.cat(total)
+
+
+def evaluate(model: nn.Module, data, batch_size: int = 64) -> tuple[int, int]:
+    """Correct and scored labels of ``model`` on a split (TaskData or Features)."""
+    correct, total = item_scores(model, data, batch_size)
+    return int(correct.sum()), int(total.sum())
 
 
 def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSettings, seed: int) -> list[dict]:
@@ -148,6 +175,7 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
         torch.autocast("cuda", dtype=torch.bfloat16) if settings.bf16 and device.type == "cuda" else nullcontext()
     )
     dev_log, best = [], (-1.0, None)
+    progress, done = Progress(log, f"{settings.task} training (seed {seed})", total), 0
     model.train()
     for epoch in range(1, settings.epochs + 1):
         order = torch.randperm(len(train), generator=generator).tolist()
@@ -162,6 +190,8 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
             optimizer.step()
             scheduler.step()
             loss_sum += loss.detach()
+            done += 1
+            progress(done) if done < total else None  # the epoch line below reports the last step
         correct, scored = evaluate(model, dev)
         dev_log.append({"epoch": epoch, "train_loss": (loss_sum / steps_per_epoch).item(), "dev_accuracy": correct / scored})
         log.info("epoch %d/%d: train loss %.4f, English dev accuracy %.4f", epoch, settings.epochs,
@@ -173,14 +203,18 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
     return dev_log
 
 
-def zero_shot(model: nn.Module, test_sets: dict) -> list[dict]:
-    """Accuracy on each evaluation language's test split: rows of language, n, accuracy."""
-    rows = []
+def zero_shot(model: nn.Module, test_sets: dict) -> tuple[list[dict], list[dict]]:
+    """Each evaluation language's test split: rows of language, n (scored labels), accuracy; and the
+    per-item rows of language, item (its row in the split), correct, total."""
+    rows, items = [], []
     for language, data in test_sets.items():
-        correct, total = evaluate(model, data)
-        rows.append({"language": language, "n": total, "accuracy": correct / total})
-        log.info("zero-shot %s: %.4f on %d items", language, correct / total, total)
-    return rows
+        correct, total = item_scores(model, data)
+        accuracy = int(correct.sum()) / int(total.sum())
+        rows.append({"language": language, "n": int(total.sum()), "accuracy": accuracy})
+        items += [{"language": language, "item": item, "correct": c, "total": t}
+                  for item, (c, t) in enumerate(zip(correct.tolist(), total.tolist()))]  # fmt: skip
+        log.info("zero-shot %s: %.4f on %d labels", language, accuracy, int(total.sum()))
+    return rows, items
 
 
 def finetune_full(encoder_dir, data, settings: FinetuneSettings, seed: int, languages, device=None):
@@ -198,6 +232,16 @@ def finetune_full(encoder_dir, data, settings: FinetuneSettings, seed: int, lang
     return model, dev_log, zero_shot(model, {lang: split[f"test_{lang}"] for lang in languages})
 
 
+def same_splits(data) -> dict[str, str]:
+    """Each split's name -> the first split with the same examples, so that features are extracted once
+    per distinct text (a mirror may train and tune POS on one file: `pos.train_split: dev`)."""
+    first_with, same = {}, {}
+    for name in data:
+        content = hashlib.sha256(json.dumps([list(data[name]["input_ids"]), list(data[name]["labels"])]).encode()).digest()
+        same[name] = first_with.setdefault(content, name)
+    return same
+
+
 def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, languages, device=None):
     """Linear-only fine-tuning for every seed on features computed once; yields (seed, head, dev log, rows)."""
     from transformers import AutoTokenizer
@@ -205,7 +249,10 @@ def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, language
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     pad_id = AutoTokenizer.from_pretrained(encoder_dir).pad_token_id
     backbone = load_backbone(encoder_dir, device)
-    features = {name: extract_features(backbone, TaskData(data[name], settings.task, pad_id), settings) for name in data}
+    features = {}
+    for name, same_as in same_splits(data).items():
+        features[name] = features[same_as] if same_as in features else \
+            extract_features(backbone, TaskData(data[name], settings.task, pad_id), settings, name=name)  # fmt: skip
     hidden_size = backbone.config.hidden_size
     del backbone
     for seed in seeds:

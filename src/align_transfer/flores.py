@@ -5,8 +5,9 @@ from __future__ import annotations
 from .io import InputError, all_or_nothing, atomic_open
 
 
-def read_flores(paths: dict) -> dict[str, list[str]]:
-    """Read ``{lang: path}`` files of one split; they must be line-parallel and have no empty line."""
+def read_flores(paths: dict, limit: int | None = None) -> dict[str, list[str]]:
+    """Read ``{lang: path}`` files of one split; they must be line-parallel and have no empty line.
+    ``limit`` keeps the first sentences of each (a smoke run)."""
     texts = {}
     for lang, path in paths.items():
         with open(path, encoding="utf-8") as handle:
@@ -25,7 +26,7 @@ def read_flores(paths: dict) -> dict[str, list[str]]:
                 raise InputError(
                     paths[lang], f"has {count} lines but {paths[first]} has {counts[first]}; FLORES files are line-parallel"
                 )
-    return texts
+    return {lang: lines[:limit] for lang, lines in texts.items()}
 
 
 def write_flores(texts: dict, out_paths: dict) -> None:

@@ -13,11 +13,14 @@ The model is in eval mode (no dropout), so a gradient is a function of the weigh
 from __future__ import annotations
 
 import logging
+import math
 import time
 from itertools import islice
 
 import torch
 import torch.nn.functional as F
+
+from .progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +31,18 @@ def flat_gradient(loss: torch.Tensor, params: list[torch.Tensor], retain_graph: 
     return torch.cat([(torch.zeros_like(p) if g is None else g).flatten() for p, g in zip(params, grads)]).float()
 
 
+def dot64(a: torch.Tensor, b: torch.Tensor, chunk: int = 1 << 24) -> float:
+    """a · b summed in float64 slice by slice: over hundreds of millions of entries float32 sums drift,
+    and a float64 copy of a whole gradient would take gigabytes."""
+    return sum(torch.dot(a[i : i + chunk].double(), b[i : i + chunk].double()).item() for i in range(0, a.numel(), chunk))
+
+
+def norm(a: torch.Tensor) -> float:
+    return math.sqrt(dot64(a, a))
+
+
 def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
-    """In float64: over hundreds of millions of entries float32 sums drift past 1."""
-    return F.cosine_similarity(a.double(), b.double(), dim=0, eps=1e-12).item()
+    return dot64(a, b) / max(norm(a) * norm(b), 1e-12)
 
 
 def gradient_cosine(loss_a: torch.Tensor, loss_b: torch.Tensor, params: list[torch.Tensor]) -> float:
@@ -50,10 +62,18 @@ def mean_gradient(losses, params: list[torch.Tensor]) -> torch.Tensor:
     return total / count
 
 
-def pairwise_cosines(gradients: dict[str, torch.Tensor]) -> list[dict]:
-    """Rows of lang_a, lang_b, cosine for every ordered pair of named gradients."""
+def pairwise_cosines(gradients: dict[str, torch.Tensor], chunk: int = 1 << 24) -> list[dict]:
+    """Rows of lang_a, lang_b, cosine for every ordered pair of named gradients: one float64 Gram matrix,
+    summed over slices of the parameters so that a float64 copy of all of them never has to fit."""
     names = list(gradients)
-    return [{"lang_a": a, "lang_b": b, "cosine": cosine(gradients[a], gradients[b])} for a in names for b in names]
+    vectors = [gradients[name] for name in names]
+    gram = torch.zeros(len(names), len(names), dtype=torch.float64, device=vectors[0].device)
+    for start in range(0, vectors[0].numel(), chunk):
+        block = torch.stack([v[start : start + chunk].double() for v in vectors])
+        gram += block @ block.T
+    norms = gram.diagonal().sqrt().clamp_min(1e-12)
+    matrix = (gram / (norms[:, None] * norms[None, :])).tolist()
+    return [{"lang_a": a, "lang_b": b, "cosine": matrix[i][j]} for i, a in enumerate(names) for j, b in enumerate(names)]
 
 
 def task_batches(data, batch_size: int, count: int, generator: torch.Generator | None = None):
@@ -68,7 +88,9 @@ def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[
     """Gradient cosines of one fine-tuning run (``run_dir``) of the encoder aligned in ``aligned_dir``.
 
     ``flores`` holds each language's FLORES token ids (with specials, tokenized once per job).
-    Returns the Table 3 rows (batch, cosine) and the §4.5 rows (kind, lang_a, lang_b, cosine).
+    Returns the Table 3 rows (batch, cosine, the two gradients' norms, and the cosine of this batch's
+    task gradient with the previous batch's, a null baseline for "orthogonal") and the §4.5 rows
+    (kind, lang_a, lang_b, cosine).
     """
     from safetensors.torch import load_file
     from transformers import AutoModel, DataCollatorForLanguageModeling
@@ -98,20 +120,31 @@ def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[
     train_batches = task_batches(splits["train"], task_settings.batch_size, batches, generator)
     objective = AlignmentObjective(model, tokenizer, align_settings, generator)
     parallel = ParallelBatches(list(tokens["src"]), list(tokens["tgt"]), align_settings.batch_size, seed)
-    table3_rows, train_sum = [], None
+    table3_rows, train_sum, previous = [], None, None
     for number, task_loss in enumerate(task_losses(splits["train"], train_batches)):
         task_grad = flat_gradient(task_loss, params)
         losses, _ = objective(*parallel[number])
-        table3_rows.append({"batch": number, "cosine": cosine(task_grad, flat_gradient(sum(losses.values()), params))})
+        align_grad = flat_gradient(sum(losses.values()), params)
+        table3_rows.append({
+            "batch": number,
+            "cosine": cosine(task_grad, align_grad),
+            "task_norm": norm(task_grad),
+            "alignment_norm": norm(align_grad),
+            # the null baseline: two disjoint task batches (this one and the one before) of the same model
+            "baseline_cosine": math.nan if previous is None else cosine(task_grad, previous),
+        })  # fmt: skip
+        previous = task_grad.clone()
         train_sum = task_grad if train_sum is None else train_sum.add_(task_grad)
     log.info("task vs alignment (%s) gradients: %d batches in %.1f s", align_settings.losses, len(table3_rows),
              time.perf_counter() - clock)  # fmt: skip
 
     clock = time.perf_counter()
     per_language = {source_lang: train_sum / len(table3_rows)}  # the English batches above
-    for lang in languages:
+    progress = Progress(log, f"{task_settings.task} task gradients per language", len(languages), unit="languages")
+    for number, lang in enumerate(languages, 1):
         split = splits[f"test_{lang}"]
         per_language[lang] = mean_gradient(task_losses(split, task_batches(split, task_settings.batch_size, batches)), params)
+        progress(number, lang)
     language_rows = [{"kind": "task"} | row for row in pairwise_cosines(per_language)]
     del per_language
     log.info("per-language task gradients: %d languages in %.1f s", len(languages) + 1, time.perf_counter() - clock)
@@ -129,7 +162,10 @@ def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[
             hidden = backbone(inputs.to(device), attention_mask=mask.to(device)).last_hidden_state
             yield masked_positions_loss(head, hidden, labels)
 
-    per_language = {lang: mean_gradient(mlm_losses(sequences), params) for lang, sequences in flores.items()}
+    progress, per_language = Progress(log, "MLM gradients per language", len(flores), unit="languages"), {}
+    for number, (lang, sequences) in enumerate(flores.items(), 1):
+        per_language[lang] = mean_gradient(mlm_losses(sequences), params)
+        progress(number, lang)
     language_rows += [{"kind": "mlm"} | row for row in pairwise_cosines(per_language)]
     log.info("per-language MLM gradients on FLORES: %d languages in %.1f s", len(flores), time.perf_counter() - clock)
     return table3_rows, language_rows

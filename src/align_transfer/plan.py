@@ -63,7 +63,10 @@ def job_seconds(job: dict, config: dict) -> float:
         return len(finetune["seeds"]) * (per_seed + task["test"] * seconds["forward_example"])
     if rule in ("embed", "embed_finetuned"):
         encoders = 1 if rule == "embed" else len(finetune["tasks"]) * len(analysis["finetuned_seeds"])
-        return encoders * (items["flores_languages"] * items["flores"] + items["words"]) * seconds["forward_example"]
+        texts = items["flores_languages"] * items["flores"] + items["words"]
+        if rule == "embed":  # and the SIB-200 test texts of every evaluation language and of the source
+            texts += items["sc"]["test"] * (1 + 1 / len(config["evaluation"]["languages"]))
+        return encoders * texts * seconds["forward_example"]
     if rule == "gradients":
         runs = len(finetune["tasks"]) * len(analysis["finetuned_seeds"])
         languages = len(config["evaluation"]["languages"]) + 1

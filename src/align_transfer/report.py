@@ -21,6 +21,8 @@ table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
 td:first-child { text-align: left; }
 .red { color: #c00; } .green { color: #080; } .darkgreen { color: #040; font-weight: bold; }
+.banner { background: #fff3cd; border: 1px solid #e0b000; padding: 0.8em; font-weight: bold; }
+.provenance { font-size: 0.85em; color: #555; }
 img { max-width: 100%; } pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }
 """
 
@@ -75,10 +77,49 @@ def _image(path: Path) -> str:
     return f'<img alt="{html.escape(path.name)}" src="data:image/png;base64,{data}">'
 
 
-def write_report(out_path, tables: dict[str, str], figures: dict[str, str], config_yaml: str, title: str) -> None:
-    """``tables`` and ``figures`` map a heading to a .md or .png path; the page is self-contained."""
+def run_summary(workdir, seconds: float) -> str:
+    """The closing lines of a run: how long it took and what to open."""
+    from .progress import duration
+
+    results = Path(workdir).resolve() / "results"
+    lines = [f"Finished in {duration(seconds)}."]
+    if (results / "report.html").exists():
+        lines.append(f"Open the report: {results / 'report.html'}")
+    if (results / "tables").is_dir():
+        lines.append(f"Tables (CSV and Markdown): {results / 'tables'}/")
+    return "\n".join(lines)
+
+
+MINI_BANNER = (
+    "These results come from the synthetic mini world (config/mini.yaml): generated languages and a small "
+    "encoder pretrained on them in minutes. They exercise every step of the workflow; they are not the "
+    "paper's results and say nothing about XLM-R."
+)
+
+
+def code_version(repo) -> str:
+    """The repository's commit (``git describe --always --dirty``), or ``unknown`` outside a checkout."""
+    import subprocess
+
+    try:
+        result = subprocess.run(["git", "-C", str(repo), "describe", "--always", "--dirty"], capture_output=True,
+                                text=True, timeout=10)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else "unknown"
+
+
+def write_report(out_path, tables: dict[str, str], figures: dict[str, str], config_yaml: str, title: str,
+                 provenance: dict[str, str], banner: str | None = None) -> None:  # fmt: skip
+    """``tables`` and ``figures`` map a heading to a .md or .png path; the page is self-contained.
+    ``provenance`` (encoder, config digest, code version, ...) is printed under the title, and
+    ``banner`` above everything when the results are not what their titles suggest."""
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
              f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"]  # fmt: skip
+    if banner:
+        parts.append(f'<p class="banner">{html.escape(banner)}</p>')
+    parts.append("<p class=\"provenance\">" + "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}"
+                                                         for k, v in provenance.items()) + "</p>")  # fmt: skip
     parts.append("<ul>" + "".join(f'<li><a href="#{i}">{html.escape(h)}</a></li>' for i, h in enumerate([*tables, *figures])) + "</ul>")
     for number, (heading, path) in enumerate(tables.items()):
         parts.append(f'<h2 id="{number}">{html.escape(heading)}</h2>' + markdown_to_html(Path(path).read_text(encoding="utf-8")))

@@ -6,7 +6,8 @@ non-special tokens' states; a lexicon word, encoded alone, is the mean of its su
 An embeddings file (safetensors) holds, per layer:
 - ``flores/{code}/layer{k}``: one row per FLORES sentence, rows line-parallel across languages;
 - ``words/{lang}/layer{k}``: one row per distinct lexicon word of a language;
-- ``lexicon/{pair}/{src,tgt}``: for each word pair, its row in the two languages' word matrices.
+- ``lexicon/{pair}/{src,tgt}``: for each word pair, its row in the two languages' word matrices;
+- ``sib/{lang}/layer{k}`` (base and aligned encoders): one row per SIB-200 test item.
 Every language's text is encoded once, whichever pairs use it.
 """
 
@@ -16,6 +17,8 @@ import json
 import logging
 
 import numpy as np
+
+from .progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,17 @@ def cosine_matrix(queries: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 def translation_cosine(src: np.ndarray, tgt: np.ndarray) -> float:
     """Table 2: the mean cosine of row i of ``src`` with its translation, row i of ``tgt``."""
     return float(np.mean(np.sum(normalise(src) * normalise(tgt), axis=1)))
+
+
+def cosine_gap(src: np.ndarray, tgt: np.ndarray) -> float:
+    """The anisotropy-aware similarity of DESIGN §7: the mean cosine of translation pairs (row i with
+    row i) minus the mean cosine of the non-translation pairs (row i with row j != i). A space that
+    spreads or collapses as a whole moves both means; the gap moves only with the translations."""
+    a, b = normalise(src), normalise(tgt)
+    n = len(a)
+    matched = float(np.sum(a * b))
+    everything = float(a.sum(axis=0) @ b.sum(axis=0))  # the sum of all n x n cosines, without the matrix
+    return matched / n - (everything - matched) / (n * n - n)
 
 
 def recall_at(similarity: np.ndarray, ks) -> dict[int, float]:
@@ -68,12 +82,13 @@ def similarity_rows(embeddings: dict, groups: list[dict], codes: dict, lexicons:
             for pair in group["pairs"]:
                 a, b = (embeddings[f"flores/{codes[x]}/layer{layer}"] for x in pair.split("-"))
                 rows.append({"level": "sentence", "group": group["group"], "pair": pair, "layer": layer,
-                             "cosine": translation_cosine(a, b)})  # fmt: skip
+                             "cosine": translation_cosine(a, b), "gap": cosine_gap(a, b)})  # fmt: skip
         for pair in lexicons:
             src, tgt = pair.split("-")
             a = embeddings[f"words/{src}/layer{layer}"][embeddings[f"lexicon/{pair}/src"]]
             b = embeddings[f"words/{tgt}/layer{layer}"][embeddings[f"lexicon/{pair}/tgt"]]
-            rows.append({"level": "token", "group": "", "pair": pair, "layer": layer, "cosine": translation_cosine(a, b)})
+            rows.append({"level": "token", "group": "", "pair": pair, "layer": layer, "cosine": translation_cosine(a, b),
+                         "gap": cosine_gap(a, b)})  # fmt: skip
     return rows
 
 
@@ -93,13 +108,34 @@ def word_tables(lexicons: dict[str, list[tuple[str, str]]]) -> tuple[dict, dict]
     return {lang: list(table) for lang, table in words.items()}, index
 
 
-def tokenize_inputs(tokenizer, flores: dict[str, list[str]], lexicons: dict) -> tuple[dict, dict]:
+def sib_retrieval_rows(embeddings: dict, index_ids: dict[str, list[str]], source: str, layer: int) -> list[dict]:
+    """The instance level of DESIGN §7: for each SIB-200 test item of every language but ``source``
+    (``index_ids``: each language's items in file order), whether the source item with the same
+    ``index_id`` (its translation: SIB-200 items are FLORES-200 sentences) ranks first among all source
+    items by cosine at ``layer``. A tie with a wrong candidate counts as a miss, as in ``recall_at``."""
+    candidates = embeddings[f"sib/{source}/layer{layer}"]
+    position = {index_id: row for row, index_id in enumerate(index_ids[source])}
+    rows = []
+    for lang, ids in index_ids.items():
+        if lang == source:
+            continue
+        similarity = cosine_matrix(embeddings[f"sib/{lang}/layer{layer}"], candidates)
+        for item, index_id in enumerate(ids):
+            if index_id in position:
+                gold = similarity[item, position[index_id]]
+                rows.append({"language": lang, "item": item, "index_id": index_id,
+                             "retrieved": int((similarity[item] >= gold).sum() == 1)})  # fmt: skip
+    return rows
+
+
+def tokenize_inputs(tokenizer, flores: dict[str, list[str]], lexicons: dict, sib: dict | None = None) -> tuple[dict, dict]:
     """Token ids of every text an embeddings file holds, tokenized once for every encoder of a job
-    (they all share the base tokenizer): ``flores/{code}`` and ``words/{lang}`` -> ids, and the
-    lexicons' row indices."""
+    (they all share the base tokenizer): ``flores/{code}``, ``words/{lang}`` and ``sib/{lang}`` (SIB-200
+    test texts, for the instance level) -> ids, and the lexicons' row indices."""
     words, index = word_tables(lexicons)
     texts = {f"flores/{code}": lines for code, lines in flores.items()}
     texts |= {f"words/{lang}": entries for lang, entries in words.items()}
+    texts |= {f"sib/{lang}": lines for lang, lines in (sib or {}).items()}
     ids = {key: tokenizer(lines, truncation=True, max_length=512)["input_ids"] for key, lines in texts.items()}
     return ids, index
 
@@ -145,9 +181,12 @@ def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, devi
         raise ValueError(f"config analysis.layers / retrieval_layer: layer {max(layers)} beyond the {depth} layers of {encoder_dir}")
     ids, index = inputs
     tensors, clock = dict(index), time.perf_counter()
+    progress, done = Progress(log, f"embedding with {encoder_dir}", sum(map(len, ids.values())), unit="texts"), 0
     for key, sequences in ids.items():
         for layer, vectors in encode(model, tokenizer, sequences, layers).items():
             tensors[f"{key}/layer{layer}"] = vectors
+        done += len(sequences)
+        progress(done, key)
     metadata = {"encoder": str(encoder_dir), "layers": json.dumps(sorted(layers))}
     with atomic_path(out_path) as tmp:
         save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata=metadata)
@@ -159,3 +198,15 @@ def load_embeddings(path) -> dict[str, np.ndarray]:
     from safetensors.numpy import load_file
 
     return load_file(str(path))
+
+
+def compare(embeddings_files: dict, groups: list[dict], codes: dict, lexicons: list[str], layers, retrieval_layer: int,
+            ks) -> tuple[list[dict], list[dict]]:  # fmt: skip
+    """Retrieval rows (R@k both ways at the retrieval layer) and similarity rows (mean translation
+    cosine per layer, sentences and words) of each ``{variant: embeddings file}``."""
+    retrieval, similarity = [], []
+    for variant, path in embeddings_files.items():
+        embeddings = load_embeddings(path)
+        retrieval += [{"variant": variant} | row for row in retrieval_rows(embeddings, groups, codes, retrieval_layer, ks)]
+        similarity += [{"variant": variant} | row for row in similarity_rows(embeddings, groups, codes, lexicons, layers)]
+    return retrieval, similarity

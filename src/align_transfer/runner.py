@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -48,14 +49,44 @@ def describe(error: BaseException, config: dict) -> str:
     return str(error)
 
 
+#: Environment of every job: third-party libraries print no progress bars or load reports (they would
+#: flood the console of a run of hundreds of jobs); what a job has to say goes into its log.
+QUIET_ENV = {
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+    "TQDM_DISABLE": "1",
+}
+
+
+def use_threads(threads: int) -> None:
+    """Run this job's math on its Snakemake ``threads`` only, so that jobs side by side never
+    oversubscribe the cores: torch, OpenMP, MKL and the tokenizers' Rust pool."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS"):
+        os.environ[name] = str(threads)
+    if "torch" in sys.modules:  # already imported (or inherited from the warm worker): tell it directly
+        sys.modules["torch"].set_num_threads(threads)
+
+
+def quiet_libraries() -> None:
+    os.environ.update(QUIET_ENV)
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    if "datasets" in sys.modules:
+        sys.modules["datasets"].disable_progress_bars()
+
+
 @contextlib.contextmanager
 def logged(snakemake):
-    """Log to the rule's ``log:`` file and to stderr. Bad input, a failed download, a lock mismatch or
-    a full disk end the job with one line naming the file; anything else with its traceback, which
-    the log keeps too."""
-    handlers = [logging.StreamHandler(sys.stderr)]
-    if snakemake.log:
-        handlers.append(logging.FileHandler(snakemake.log[0], mode="w", encoding="utf-8"))
+    """Log into the rule's ``log:`` file only, with the job's threads and quiet libraries. Bad input, a
+    failed download, a lock mismatch or a full disk end the job with one line on the console naming
+    the file; anything else with its traceback. The log keeps both."""
+    use_threads(snakemake.threads)
+    quiet_libraries()
+    handlers = [logging.FileHandler(snakemake.log[0], mode="w", encoding="utf-8")] if snakemake.log else []
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
     )

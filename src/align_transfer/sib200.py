@@ -65,3 +65,9 @@ def write_sib_tsv(path, rows) -> None:
         writer = csv.writer(out, delimiter="\t", lineterminator="\n")
         writer.writerow(["index_id", "label", "text"])
         writer.writerows([r["index_id"], r["label"], r["text"]] for r in rows)
+
+
+def read_prepared_sib(path) -> list[dict]:
+    """The rows (index_id, label, text) of a file that ``write_sib_tsv`` wrote."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))

@@ -24,6 +24,19 @@ def parse_model(model: str) -> dict:
     return {"pair": match["pair"], "losses": match["losses"], "step": int(match["step"])}
 
 
+def number(value: float, digits: int) -> str:
+    """``value`` to ``digits`` decimals, never as a negative zero (-0.0000 reads as a loss that is not there)."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def spread(mean: float, std: float, n: int, digits: int) -> str:
+    """``mean ± std``; with a single value (no std), ``mean (n=1)``."""
+    if pd.isna(std):
+        return f"{number(mean, digits)} (n={n})"
+    return f"{number(mean, digits)} ± {number(std, digits)}"
+
+
 def colour(mean: float, std: float) -> str:
     """Table 1's rule: red when mean + std < 0, green when mean - std > 0, black otherwise."""
     if mean + std < 0:
@@ -78,10 +91,10 @@ def table1_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-
             lines.append("|---" * (len(losses) + 1) + "|")
             base = block[block["pair"] == "base"]
             if len(base):
-                lines.append(f"| {encoder}_base | " + " | ".join([f"{base['mean'].iloc[0]:.3f}"] * len(losses)) + " |")
+                lines.append(f"| {encoder}_base | " + " | ".join([number(base["mean"].iloc[0], 3)] * len(losses)) + " |")
             for pair in sorted(set(block["pair"]) - {"base"}):
                 cells = loss_code_cells(block, "pair", pair, losses,
-                                        lambda r: f"{r['mean']:.3f} ± {r['std']:.3f}{MARKERS[r['colour']]}")  # fmt: skip
+                                        lambda r: spread(r["mean"], r["std"], r["n"], 3) + MARKERS[r["colour"]])  # fmt: skip
                 lines.append(f"| {encoder}_{pair} | " + " | ".join(cells) + " |")
             lines.append("")
     lines.append(
@@ -142,6 +155,9 @@ def read_per_model(paths) -> pd.DataFrame:
 
 
 def write_frame(path, frame: pd.DataFrame) -> None:
+    """A tidy CSV: floats without negative zeros (-0.0 + 0.0 is 0.0), integers as integers."""
+    floats = frame.select_dtypes("float").columns
+    frame = frame.assign(**{column: frame[column] + 0.0 for column in floats})
     with atomic_open(path, newline="") as out:
         frame.to_csv(out, index=False)
 
@@ -156,12 +172,20 @@ def write_hyperparameter_tables(config: dict, out_dir) -> None:
     from pathlib import Path
 
     for name, rows in hyperparameter_tables(config).items():
-        frame = pd.DataFrame(rows, columns=["parameter", "value"])
+        frame = pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)  # 16 stays 16 beside 1e-05
         markdown = "| Parameter | Value |\n|---|---|\n" + "".join(f"| {p} | {v} |\n" for p, v in rows)
         write_table(Path(out_dir) / f"{name}.csv", Path(out_dir) / f"{name}.md", frame, f"{markdown}\n{TITLES[name]}\n")
 
 
 # Tables 2, 7 and 8: Δ from the base encoder, averaged over the aligned models
+
+# The embedding jobs also score each evaluation language with the fine-tuning source for the claims
+# layer's join (DESIGN §7), in a group of their own; the paper's tables and Figure 1 leave it out.
+JOIN_GROUP = "evaluation languages with the source"
+
+
+def paper_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["group"] != JOIN_GROUP]
 
 
 def with_encoder_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -201,14 +225,47 @@ def delta_from_base(frame: pd.DataFrame, keys: list[str], value: str) -> pd.Data
 def retrieval_table(retrieval: pd.DataFrame, k: int) -> pd.DataFrame:
     """Tables 7 (k = 5), 8 (k = 10) and the R@1 table from per-model rows (model, group, pair,
     direction, k, recall): both directions averaged, then Δ from base over the aligned models."""
+    retrieval = paper_rows(retrieval)
     both = retrieval[retrieval["k"] == k].groupby(["model", "group", "pair"], as_index=False, sort=False)["recall"].mean()
     return delta_from_base(both, ["group", "pair"], "recall")
 
 
 def table2(similarity: pd.DataFrame, layer: int) -> pd.DataFrame:
     """Table 2 from per-model rows (model, level, group, pair, layer, cosine): sentences at ``layer``."""
-    rows = similarity[(similarity["level"] == "sentence") & (similarity["layer"] == layer)]
+    rows = paper_rows(similarity)
+    rows = rows[(rows["level"] == "sentence") & (rows["layer"] == layer)]
     return delta_from_base(rows[["model", "group", "pair", "cosine"]], ["group", "pair"], "cosine")
+
+
+def table2_gap(similarity: pd.DataFrame, layers: list[int]) -> pd.DataFrame:
+    """Table 2's companion (DESIGN §7): beside each Δ mean cosine of translations, the Δ of the cosine
+    gap (translations minus non-translation pairs), per pair, loss code and analysed layer. A Δ cosine
+    that the gap does not share is the whole space spreading or collapsing, not translations meeting."""
+    rows = paper_rows(similarity)
+    rows = rows[(rows["level"] == "sentence") & rows["layer"].isin(layers)]
+    keys = ["group", "pair", "layer"]
+    cosine = delta_from_base(rows[["model", *keys, "cosine"]], keys, "cosine")
+    gap = delta_from_base(rows[["model", *keys, "gap"]], keys, "gap")
+    table = cosine[keys + ["losses", "n", "mean", "base"]].rename(columns={"mean": "delta_cosine", "base": "base_cosine"})
+    gap = gap[keys + ["losses", "mean", "std", "base"]].rename(columns={"mean": "delta_gap", "std": "std_gap", "base": "base_gap"})
+    return table.merge(gap, on=keys + ["losses"])
+
+
+def table2_gap_markdown(table: pd.DataFrame, losses: list[str]) -> str:
+    lines = []
+    for layer, block in table.groupby("layer"):
+        lines += [f"### Layer {layer}\n", "| Lang Pair | " + " | ".join(losses) + " |", "|---" * (len(losses) + 1) + "|"]
+        for pair in dict.fromkeys(block["pair"]):
+            cells = loss_code_cells(block, "pair", pair, losses,
+                                    lambda r: f"{number(r['delta_cosine'], 4)} / {number(r['delta_gap'], 4)}")  # fmt: skip
+            lines.append(f"| {pair} | " + " | ".join(cells) + " |")
+        lines.append("")
+    caption = (
+        "Δ mean cosine of FLORES translations / Δ cosine gap (translations minus non-translation pairs of the "
+        "same two languages) from the base encoder, mean over the aligned models. Where the cosine moves and "
+        "the gap does not, the space moved as a whole."
+    )
+    return "\n".join(lines) + f"\n{caption}\n"
 
 
 def delta_markdown(table: pd.DataFrame, losses: list[str], caption: str) -> str:
@@ -218,8 +275,8 @@ def delta_markdown(table: pd.DataFrame, losses: list[str], caption: str) -> str:
         lines.append(f"| **Group {number}: {group}** |" + " |" * len(losses))
         block = table[table["group"] == group]
         for pair in dict.fromkeys(block["pair"]):
-            cells = loss_code_cells(block, "pair", pair, losses, lambda r: f"{r['mean']:.4f}" + (
-                "" if pd.isna(r["std"]) else f" ± {r['std']:.4f}") + GAIN_MARKERS[r["colour"]])  # fmt: skip
+            cells = loss_code_cells(block, "pair", pair, losses,
+                                    lambda r: spread(r["mean"], r["std"], r["n"], 4) + GAIN_MARKERS[r["colour"]])  # fmt: skip
             lines.append(f"| {pair} | " + " | ".join(cells) + " |")
     legend = (
         "Mean ± sample std over the aligned models. ▼ red: mean + std < 0; no marker: blue, up to +0.005; "
@@ -243,18 +300,43 @@ def table3(cosines: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def table3_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> str:
+def task_blocks(table: pd.DataFrame, losses: list[str], encoder: str, render) -> list[str]:
+    """Tables 3 and its companion: a block per task, a row per aligned pair, a column per loss code."""
     lines = ["| Model | " + " | ".join(losses) + " |", "|---" * (len(losses) + 1) + "|"]
     for task in [t for t in TASK_TITLES if t in set(table["task"])]:
         lines.append(f"| **{TASK_TITLES[task]}** |" + " |" * len(losses))
         block = table[table["task"] == task]
         for pair in sorted(set(block["aligned_pair"])):
-            cells = loss_code_cells(block, "aligned_pair", pair, losses, lambda r: f"{r['mean']:.4f}")
-            lines.append(f"| {encoder}_{pair} | " + " | ".join(cells) + " |")
+            lines.append(f"| {encoder}_{pair} | " + " | ".join(loss_code_cells(block, "aligned_pair", pair, losses, render)) + " |")
+    return lines
+
+
+def table3_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> str:
+    lines = task_blocks(table, losses, encoder, lambda r: number(r["mean"], 4))
     caption = (
         "Cosine similarity between the task-loss gradient (English training batches) and the gradient of "
         "the encoder's own alignment loss, on the aligned-then-fully-fine-tuned encoder, over the backbone's "
         "parameters; mean over batches, then over seeds (the CSV has the std over seeds)."
+    )
+    return "\n".join(lines) + f"\n\n{caption}\n"
+
+
+def table3_baseline(cosines: pd.DataFrame) -> pd.DataFrame:
+    """Table 3's companion: per task, pair and loss code, the task-vs-alignment cosine beside the null
+    baseline (task gradients of two disjoint batches), and the two gradients' norms; each the mean over
+    batches of a seed, then the mean over seeds."""
+    values = ["cosine", "baseline_cosine", "task_norm", "alignment_norm"]
+    per_seed = with_encoder_columns(cosines.groupby(["task", "model", "seed"], as_index=False, sort=False)[values].mean())
+    table = per_seed.groupby(["task", "aligned_pair", "losses"], as_index=False, sort=False)[values].mean()
+    return table.assign(seeds=per_seed.groupby(["task", "aligned_pair", "losses"], sort=False)["seed"].count().values)
+
+
+def table3_baseline_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> str:
+    lines = task_blocks(table, losses, encoder, lambda r: f"{number(r['cosine'], 4)} ({number(r['baseline_cosine'], 4)})")
+    caption = (
+        "Task-vs-alignment gradient cosine (Table 3) and, in brackets, the null baseline: the cosine between "
+        "the task gradients of two disjoint English batches of the same run. A cosine near 0 means "
+        "'orthogonal' only where the baseline is clearly above it; the CSV has both gradients' norms."
     )
     return "\n".join(lines) + f"\n\n{caption}\n"
 
@@ -275,7 +357,7 @@ def gradient_languages_markdown(table: pd.DataFrame) -> str:
         order = list(dict.fromkeys(block["lang_a"]))
         matrix = block.pivot(index="lang_a", columns="lang_b", values="mean").loc[order, order]
         lines = [f"### {TASK_TITLES[task]}: {kinds[kind]}\n", "| | " + " | ".join(order) + " |", "|---" * (len(order) + 1) + "|"]
-        lines += [f"| {a} | " + " | ".join(f"{v:.3f}" for v in matrix.loc[a]) + " |" for a in order]
+        lines += [f"| {a} | " + " | ".join(number(v, 3) for v in matrix.loc[a]) + " |" for a in order]
         blocks.append("\n".join(lines) + "\n")
     caption = "Pairwise cosine of per-language mean gradients, mean over the aligned encoders and seeds (§4.5)."
     return "\n".join(blocks) + f"\n{caption}\n"
@@ -288,7 +370,7 @@ def figure1_data(similarity: pd.DataFrame) -> pd.DataFrame:
     level, one point per aligned encoder (condition ``aligned``) or fine-tuned encoder (``fine-tuned``:
     one per task and seed of each aligned encoder).
     """
-    frame = with_encoder_columns(similarity)
+    frame = with_encoder_columns(paper_rows(similarity))
     base = frame[frame["model"] == "base"].set_index(["level", "pair", "layer"])["cosine"].rename("base_cosine")
     rows = frame[frame["model"] != "base"].join(base, on=["level", "pair", "layer"])
     rows["delta_distance"] = (1 - rows["cosine"]) - (1 - rows["base_cosine"])

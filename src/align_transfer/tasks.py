@@ -38,22 +38,29 @@ def tokenize_pos(jsonl, tokenizer, max_length: int) -> dict:
 
 
 def tokenize_sc(tsv, tokenizer, max_length: int) -> dict:
-    import csv
+    from .sib200 import read_prepared_sib
 
-    with open(tsv, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
+    rows = read_prepared_sib(tsv)
     encoded = tokenizer([r["text"] for r in rows], truncation=True, max_length=max_length)
     return {"input_ids": encoded["input_ids"], "labels": [LABELS.index(r["label"]) for r in rows]}
 
 
-def tokenize_task(task: str, files: dict, tokenizer_dir, out_dir, max_length: int) -> None:
-    """Tokenize every split of a task once: ``files`` maps a split name (train, dev, test_de, ...) to its file."""
+def tokenize_task(task: str, files: dict, tokenizer_dir, out_dir, max_length: int, limits: dict | None = None) -> None:
+    """Tokenize every split of a task once: ``files`` maps a split name (train, dev, test_de, ...) to its file.
+
+    ``limits`` keeps only the first examples of some splits (``{"train": 64, "test": 50}``: ``test``
+    limits every ``test_*`` split), for a quick smoke run; None everywhere in the paper.
+    """
     from datasets import Dataset, DatasetDict
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
     tokenize = tokenize_pos if task == "pos" else tokenize_sc
     splits = DatasetDict({name: Dataset.from_dict(tokenize(path, tokenizer, max_length)) for name, path in files.items()})
+    for name, split in splits.items():
+        limit = (limits or {}).get(name.split("_")[0])
+        if limit is not None and len(split) > limit:
+            splits[name] = split.select(range(limit))
     with atomic_path(out_dir) as tmp:
         splits.save_to_disk(str(tmp))
     log.info("%s: %s", task, {name: len(split) for name, split in splits.items()})

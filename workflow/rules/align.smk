@@ -29,9 +29,10 @@ if config["encoder"]["source"] == "mini":
             "logs/models/pretrain_mini_encoder.log",
         benchmark:
             "benchmarks/models/pretrain_mini_encoder.tsv"
+        priority: 20
         conda:
             ENV
-        threads: 2
+        threads: 2  # little else can run yet
         resources:
             mem_mb=4000,
             runtime=30,
@@ -70,6 +71,7 @@ rule tokenize_parallel:
         "logs/align/tokenize_parallel/{pair}.log",
     benchmark:
         "benchmarks/align/tokenize_parallel/{pair}.tsv"
+    priority: 10
     conda:
         ENV
     resources:
@@ -97,6 +99,7 @@ rule align:
         "logs/align/{pair}/{losses}.log",
     benchmark:
         "benchmarks/align/{pair}/{losses}.tsv"
+    priority: 10  # alignment is the critical path: it runs before the probes and fine-tunes of earlier runs
     conda:
         ENV
     threads: config["training_threads"]

@@ -6,20 +6,51 @@ import sys
 from align_transfer.config import canonical, pick, without_operational, digest
 from align_transfer.settings import AlignmentSettings, FinetuneSettings
 from align_transfer.sources import revision
+from align_transfer.tables import JOIN_GROUP
 
 ENV = "../envs/align_transfer.yaml"
 
+
+def profile_placeholders():
+    """Resources of the profile still set to a FILL_IN_... placeholder (slurm/config.yaml before it is filled in)."""
+    settings = workflow.resource_settings
+    scopes = [("default-resources", settings.default_resources)]
+    scopes += [(f"set-resources: {rule}", resources) for rule, resources in dict(settings.overwrite_resources).items()]
+    return [
+        f"{scope}: {name}: {resource.raw}"
+        for scope, resources in scopes
+        for name, resource in dict(resources or {}).items()
+        if "FILL_IN" in str(getattr(resource, "raw", ""))
+    ]
+
+
+if placeholders := profile_placeholders():  # refuse before anything is submitted, even in a dry run
+    print("profile error: fill in these values for your cluster (README, 'Running on SLURM'):", file=sys.stderr)
+    print("\n".join(f"  {line}" for line in placeholders), file=sys.stderr)
+    sys.exit(1)
+
+
 SOURCES = config["sources"]
 PAIRS = {p["pair"]: p for p in config["alignment"]["pairs"]}
-SOURCE_LANG = config["finetune"]["source"]
-EVAL_LANGS = {lang["lang"]: lang for lang in config["evaluation"]["languages"]}
-LANGS = {SOURCE_LANG["lang"]: SOURCE_LANG, **EVAL_LANGS}
-# A generated world is an input of every download, so it exists before they read their mirror.
-MINI_WORLD = ["resources/mini_world"] if config["mini_world"] else []
 
 
 def config_error(key, message):
-    raise ValueError(f"config {key}: {message}")
+    """A config value that the schema cannot check: a few lines naming the key, no traceback."""
+    print(f"config error at {key}: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def language(code, key):
+    if code not in config["languages"]:
+        config_error(key, f"'{code}' is not in `languages` (its UD treebank and SIB-200 code)")
+    return config["languages"][code]
+
+
+SOURCE = config["finetune"]["source"]
+EVAL_LANGS = {code: language(code, "evaluation.languages") for code in config["evaluation"]["languages"]}
+LANGS = {SOURCE: language(SOURCE, "finetune.source"), **EVAL_LANGS}
+# A generated world is an input of every download, so it exists before they read their mirror.
+MINI_WORLD = ["resources/mini_world"] if config["mini_world"] else []
 
 
 LEXICONS = {}
@@ -71,14 +102,15 @@ if config["encoder"]["source"] == "mini" and not (config["encoder"]["mini"] and 
 def ud_splits(lang):
     """The UD splits a language needs: training and dev for the source, the test split elsewhere."""
     splits = {config["evaluation"]["split"]} if lang in EVAL_LANGS else set()
-    if lang == SOURCE_LANG["lang"]:
+    if lang == SOURCE:
         splits |= {config["finetune"]["pos"]["train_split"], config["finetune"]["pos"]["dev_split"]}
     return sorted(splits)
 
 
 def sib_splits(lang):
-    splits = {config["evaluation"]["split"]} if lang in EVAL_LANGS else set()
-    if lang == SOURCE_LANG["lang"]:
+    # the source's test items too: the instance level retrieves each item's translation among them
+    splits = {config["evaluation"]["split"]}
+    if lang == SOURCE:
         splits |= {"train", "dev"}
     return sorted(splits)
 
@@ -86,6 +118,38 @@ def sib_splits(lang):
 def ud_raw(lang, split):
     info = LANGS[lang]
     return f"resources/ud/{info['treebank']}/{info['ud_prefix']}-ud-{split}.conllu"
+
+
+# Each source's files: one job fetches them all and one prepares them all (they are small, and a
+# job's start-up would dominate a single file's work). {path under resources/: its layout's fields}
+UD_FIELDS = {
+    ud_raw(lang, split): {"treebank": LANGS[lang]["treebank"], "file": f"{LANGS[lang]['ud_prefix']}-ud-{split}.conllu"}
+    for lang in LANGS
+    for split in ud_splits(lang)
+}
+SIB_FIELDS = {
+    f"resources/sib200/data/annotated/{LANGS[lang]['sib']}/{split}.tsv": {"code": LANGS[lang]["sib"], "split": split}
+    for lang in LANGS
+    for split in sib_splits(lang)
+}
+LEXICON_FIELDS = {f"resources/muse/dictionaries/{pair}.txt": {"pair": pair} for pair in LEXICONS}
+# {downloaded file: prepared file}
+UD_PREPARED = {
+    ud_raw(lang, split): f"results/data/ud/{lang}/{split}.jsonl" for lang in LANGS for split in ud_splits(lang)
+}
+SIB_PREPARED = {
+    f"resources/sib200/data/annotated/{LANGS[lang]['sib']}/{split}.tsv": f"results/data/sib200/{lang}/{split}.tsv"
+    for lang in LANGS
+    for split in sib_splits(lang)
+}
+LEXICON_PREPARED = {raw: f"results/data/lexicon/{fields['pair']}.tsv" for raw, fields in LEXICON_FIELDS.items()}
+
+
+def source_files(name, fields):
+    """A download job's params: which files (their layout fields) from which URL at which revisions.
+    Not the mirror: a mirror is a copy of the same layout, and the lock file pins the content."""
+    pinned = {path: revision(name, SOURCES[name], f) for path, f in fields.items()}
+    return canonical({"url": SOURCES[name]["url"], "files": fields, "revisions": pinned})
 
 
 def encoder_dir(model):
@@ -97,7 +161,7 @@ def encoder_dir(model):
 
 def task_files(task):
     """The prepared files of a task's splits: English train and dev, each evaluation language's test."""
-    source, split = SOURCE_LANG["lang"], config["evaluation"]["split"]
+    source, split = SOURCE, config["evaluation"]["split"]
     if task == "pos":
         files = {
             "train": f"results/data/ud/{source}/{FINETUNE['pos']['train_split']}.jsonl",
@@ -136,13 +200,15 @@ def storage_counts():
     }
 
 
-def zeroshot_csvs(models):
+def zeroshot_csvs(models, suffix="", tasks=None):
+    """Each run's zero-shot scores (``suffix="_items"``: its per-item scores)."""
     return expand(
-        "results/eval/zeroshot/{task}/{mode}/{model}/seed{seed}.csv",
-        task=FINETUNE["tasks"],
+        "results/eval/zeroshot/{task}/{mode}/{model}/seed{seed}{suffix}.csv",
+        task=tasks or FINETUNE["tasks"],
         mode=FINETUNE["modes"],
         model=models,
         seed=FINETUNE["seeds"],
+        suffix=suffix,
     )
 
 
@@ -166,6 +232,13 @@ RETRIEVAL_CODES = canonical(RETRIEVAL_CODES)
 GRADIENT_FLORES = {
     lang: f"results/data/flores/{ANALYSIS['flores_split']}/{info['sib']}.txt" for lang, info in LANGS.items()
 }
+# The claims layer's join (DESIGN §7) sets each evaluation language's transfer beside its alignment
+# with the source: the embedding jobs score those pairs too, in a group of their own.
+EMBEDDED_FLORES = canonical(RETRIEVAL_FLORES | {LANGS[lang]["sib"]: path for lang, path in GRADIENT_FLORES.items()})
+JOIN_PAIRS = [f"{lang}-{SOURCE}" for lang in EVAL_LANGS if lang != SOURCE]
+EMBEDDED_GROUPS = canonical(ANALYSIS["retrieval_groups"] + [{"group": JOIN_GROUP, "pairs": JOIN_PAIRS}])
+EMBEDDED_CODES = canonical(RETRIEVAL_CODES | {lang: info["sib"] for lang, info in LANGS.items()})
+SIB_TEST = {lang: f"results/data/sib200/{lang}/{config['evaluation']['split']}.tsv" for lang in LANGS}
 LEXICON_FILES = {pair: f"results/data/lexicon/{pair}.tsv" for pair in LEXICONS}
 ALIGNED_TABLE_MODELS = TABLE_MODELS[1:]
 # the kept full fine-tuning runs of each aligned encoder, by name: {task}_seed{seed} -> (task, seed)
@@ -174,12 +247,6 @@ FINETUNED_VARIANTS = {
 }
 # Table 7 is R@5 and Table 8 R@10 (Appendix C); any other k gets a table of its own
 RECALL_TABLES = {k: {5: "table7", 10: "table8"}.get(k, f"recall_at_{k}") for k in ANALYSIS["recall_at"]}
-
-
-def source_identity(name):
-    """What names a file of source ``name`` whatever its location: the URL template and the file's pinned
-    revision (a mirror is a copy of the same layout; the lock file pins the content)."""
-    return lambda wc: {"url": SOURCES[name]["url"], "revision": revision(name, SOURCES[name], dict(wc.items()))}
 
 
 ALIGNMENT = AlignmentSettings.determining(config["alignment"])
@@ -198,6 +265,32 @@ def hyperparameter_values():
     return {"alignment": alignment, "finetune": finetune}
 
 
+ENCODER = config["encoder"]
+if ENCODER["source"] == "mini":
+    mini = ENCODER["mini"]
+    ENCODER_LABEL = f"{ENCODER['name']} (the mini world's own: {mini['layers']} layers of width {mini['hidden_size']})"
+else:
+    where = (
+        f"the folder {ENCODER['mirror']}" if ENCODER.get("mirror") else f"{ENCODER['hub_id']} at {ENCODER['revision']}"
+    )
+    ENCODER_LABEL = f"{ENCODER['name']} ({where})"
+
+
+# what determines an embeddings file and the comparisons read from it
+EMBEDDING_PARAMS = dict(
+    flores=EMBEDDED_FLORES,
+    lexicons=canonical(LEXICON_FILES),
+    lexicon_size=ANALYSIS["lexicon_size"],
+    layers=EMBEDDING_LAYERS,
+    flores_examples=ANALYSIS["flores_examples"],
+    groups=EMBEDDED_GROUPS,
+    codes=EMBEDDED_CODES,
+    retrieval_layer=ANALYSIS["retrieval_layer"],
+    recall_at=ANALYSIS["recall_at"],
+    compared_layers=ANALYSIS["layers"],
+)
+
+
 def requested(rule):
     """Memory (MB) and runtime (minutes) of a heavy rule's jobs, from the config's compute.resources."""
     return config["compute"]["resources"][rule]
@@ -211,12 +304,6 @@ def finetuned_runs(wildcards):
     }
 
 
-def embedding_files(wildcards):
-    if wildcards.stage == "encoder":
-        return [f"results/embeddings/{wildcards.model}/encoder.safetensors"]
-    return expand("results/embeddings/{model}/{variant}.safetensors", model=wildcards.model, variant=FINETUNED_VARIANTS)
-
-
 def comparisons(kind, stage, models):
     return expand("results/eval/{kind}/{model}/{stage}.csv", kind=kind, model=models, stage=stage)
 
@@ -225,7 +312,26 @@ def analysis_targets():
     tables = ["table2", "table3", *RECALL_TABLES.values(), "gradient_languages"]
     targets = expand("results/tables/{table}.{ext}", table=tables, ext=["csv", "md"])
     targets += expand("results/figures/{figure}.{ext}", figure=["figure1", "gradient_languages"], ext=["png", "pdf"])
-    return targets + ["results/report.html"]
+    return targets + claims_targets() + ["results/report.html"]
+
+
+# the checkpoints fine-tuned besides Table 1's step: the dose-response tables (DESIGN §7)
+OTHER_STEPS = [step for step in FINETUNE["checkpoint_steps"] if step != config["evaluation"]["table_step"]]
+STEP_TABLES = ["table1", "table2", *RECALL_TABLES.values()]
+
+
+def models_at(step):
+    return ["base"] + [f"{pair}_{losses}_{step}" for pair in PAIRS for losses in LOSSES]
+
+
+def claims_targets():
+    targets = expand("results/claims/{name}.{ext}", name=["claims", "instances"], ext=["csv", "md"])
+    targets += ["results/claims/join.csv", "results/claims/correlations.csv"]
+    targets += expand("results/tables/{table}.{ext}", table=["table1_significance", "table2_gap", "table3_baseline"],
+                      ext=["csv", "md"])  # fmt: skip
+    targets += expand("results/figures/alignment_vs_transfer.{ext}", ext=["png", "pdf"])
+    steps = expand("results/tables/step{step}/{table}.{ext}", step=OTHER_STEPS, table=STEP_TABLES, ext=["csv", "md"])
+    return targets + steps
 
 
 def data_targets():
@@ -257,5 +363,5 @@ wildcard_constraints:
     model=r"base|[a-z]{2,3}-[a-z]{2,3}_S[01]W[01]M[01]_\d+",
     task=r"pos|sc",
     seed=r"\d+",
-    stage=r"encoder|finetuned",
     variant=r"encoder|(pos|sc)_seed\d+",
+    step=r"\d+",

@@ -1,5 +1,6 @@
 # Download every source (from its URL or a mirror) and prepare the normalised inputs (DESIGN §3).
-# Downloads run on the login node, where clusters have internet.
+# Downloads run on the login node, where clusters have internet. Every fetched file is checked
+# against the lock file of inputs (README, "Inputs lock").
 
 
 localrules:
@@ -40,61 +41,61 @@ rule download_parallel:
         ENV
     params:
         name="opus",
-        identity=source_identity("opus"),
+        url=SOURCES["opus"]["url"],
     script:
-        "../../scripts/download_file.py"
+        "../../scripts/download_files.py"
 
 
 rule download_lexicon:
     input:
         MINI_WORLD,
     output:
-        "resources/muse/dictionaries/{pair}.txt",
+        list(LEXICON_FIELDS),
     log:
-        "logs/data/download_lexicon/{pair}.log",
+        "logs/data/download_lexicon.log",
     conda:
         ENV
     params:
         name="muse",
-        identity=source_identity("muse"),
-        location=lambda wc: None if LEXICONS[wc.pair] == "muse" else LEXICONS[wc.pair],
+        source=source_files("muse", LEXICON_FIELDS),
+        # a lexicon given by its own URL or path (data.lexicons: source) instead of MUSE's
+        locations=canonical(
+            {path: LEXICONS[f["pair"]] for path, f in LEXICON_FIELDS.items() if LEXICONS[f["pair"]] != "muse"}
+        ),
     script:
-        "../../scripts/download_file.py"
+        "../../scripts/download_files.py"
 
 
 rule download_ud:
     input:
         MINI_WORLD,
     output:
-        "resources/ud/{treebank}/{file}",
+        list(UD_FIELDS),
     log:
-        "logs/data/download_ud/{treebank}/{file}.log",
-    wildcard_constraints:
-        treebank=r"UD_[^/]+",
-        file=r"[^/]+\.conllu",
+        "logs/data/download_ud.log",
     conda:
         ENV
     params:
         name="ud",
-        identity=source_identity("ud"),
+        source=source_files("ud", UD_FIELDS),
     script:
-        "../../scripts/download_file.py"
+        "../../scripts/download_files.py"
 
 
 rule download_sib200:
     input:
         MINI_WORLD,
     output:
-        "resources/sib200/data/annotated/{code}/{split}.tsv",
+        list(SIB_FIELDS),
     log:
-        "logs/data/download_sib200/{code}_{split}.log",
+        "logs/data/download_sib200.log",
     conda:
         ENV
     params:
         name="sib200",
-        identity=source_identity("sib200"),
+        source=source_files("sib200", SIB_FIELDS),
     script:
-        "../../scripts/download_file.py"
+        "../../scripts/download_files.py"
 
 
 rule download_flores:
@@ -155,13 +156,13 @@ rule prepare_parallel:
 
 rule prepare_lexicon:
     input:
-        "resources/muse/dictionaries/{pair}.txt",
+        list(LEXICON_PREPARED),
     output:
-        "results/data/lexicon/{pair}.tsv",
+        list(LEXICON_PREPARED.values()),
     log:
-        "logs/data/prepare_lexicon/{pair}.log",
+        "logs/data/prepare_lexicon.log",
     benchmark:
-        "benchmarks/data/prepare_lexicon/{pair}.tsv"
+        "benchmarks/data/prepare_lexicon.tsv"
     conda:
         ENV
     resources:
@@ -198,13 +199,13 @@ rule prepare_flores:
 
 rule prepare_ud:
     input:
-        lambda wc: ud_raw(wc.lang, wc.split),
+        list(UD_PREPARED),
     output:
-        "results/data/ud/{lang}/{split}.jsonl",
+        list(UD_PREPARED.values()),
     log:
-        "logs/data/prepare_ud/{lang}_{split}.log",
+        "logs/data/prepare_ud.log",
     benchmark:
-        "benchmarks/data/prepare_ud/{lang}_{split}.tsv"
+        "benchmarks/data/prepare_ud.tsv"
     conda:
         ENV
     resources:
@@ -216,13 +217,13 @@ rule prepare_ud:
 
 rule prepare_sib200:
     input:
-        lambda wc: f"resources/sib200/data/annotated/{LANGS[wc.lang]['sib']}/{wc.split}.tsv",
+        list(SIB_PREPARED),
     output:
-        "results/data/sib200/{lang}/{split}.tsv",
+        list(SIB_PREPARED.values()),
     log:
-        "logs/data/prepare_sib200/{lang}_{split}.log",
+        "logs/data/prepare_sib200.log",
     benchmark:
-        "benchmarks/data/prepare_sib200/{lang}_{split}.tsv"
+        "benchmarks/data/prepare_sib200.tsv"
     conda:
         ENV
     resources:

@@ -3,13 +3,20 @@
 # the aligned-then-fully-fine-tuned encoders. (Zero-shot evaluation runs inside the fine-tuning jobs.)
 
 
+# Each encoder's text is encoded once, and the same job compares the embeddings: R@k both ways
+# (Tables 7, 8) and the mean cosine of translations per layer (Table 2, Figure 1), and finds which
+# SIB-200 test items retrieve their English translation first (the claims layer's instance level).
 rule embed:
     input:
         encoder=lambda wc: encoder_dir(wc.model),
-        flores=RETRIEVAL_FLORES.values(),
+        flores=EMBEDDED_FLORES.values(),
         lexicons=LEXICON_FILES.values(),
+        sib=SIB_TEST.values(),
     output:
-        "results/embeddings/{model}/encoder.safetensors",
+        embeddings="results/embeddings/{model}/encoder.safetensors",
+        retrieval="results/eval/retrieval/{model}/encoder.csv",
+        similarity="results/eval/similarity/{model}/encoder.csv",
+        sib_items="results/eval/retrieval/{model}/sib_items.csv",
     log:
         "logs/evaluate/embed/{model}.log",
     benchmark:
@@ -21,10 +28,10 @@ rule embed:
         **requested("embed"),
         gpu=1,
     params:
-        flores=canonical(RETRIEVAL_FLORES),
-        lexicons=canonical(LEXICON_FILES),
-        lexicon_size=ANALYSIS["lexicon_size"],
-        layers=EMBEDDING_LAYERS,
+        **EMBEDDING_PARAMS,
+        sib=canonical(SIB_TEST),
+        test_examples=config["evaluation"]["test_examples"],
+        source=SOURCE,
     script:
         "../../scripts/embed.py"
 
@@ -33,10 +40,12 @@ rule embed:
 rule embed_finetuned:
     input:
         unpack(finetuned_runs),
-        flores=RETRIEVAL_FLORES.values(),
+        flores=EMBEDDED_FLORES.values(),
         lexicons=LEXICON_FILES.values(),
     output:
-        expand("results/embeddings/{{model}}/{variant}.safetensors", variant=FINETUNED_VARIANTS),
+        embeddings=expand("results/embeddings/{{model}}/{variant}.safetensors", variant=FINETUNED_VARIANTS),
+        retrieval="results/eval/retrieval/{model}/finetuned.csv",
+        similarity="results/eval/similarity/{model}/finetuned.csv",
     log:
         "logs/evaluate/embed_finetuned/{model}.log",
     benchmark:
@@ -48,40 +57,10 @@ rule embed_finetuned:
         **requested("embed_finetuned"),
         gpu=1,
     params:
-        flores=canonical(RETRIEVAL_FLORES),
-        lexicons=canonical(LEXICON_FILES),
-        lexicon_size=ANALYSIS["lexicon_size"],
-        layers=EMBEDDING_LAYERS,
+        **EMBEDDING_PARAMS,
         variants=canonical(FINETUNED_VARIANTS),
     script:
         "../../scripts/embed.py"
-
-
-# Retrieval (R@k both ways, Tables 7, 8) and the mean cosine of translations per layer (Table 2, Figure 1).
-rule compare_embeddings:
-    input:
-        embedding_files,
-    output:
-        retrieval="results/eval/retrieval/{model}/{stage}.csv",
-        similarity="results/eval/similarity/{model}/{stage}.csv",
-    log:
-        "logs/evaluate/compare_embeddings/{model}/{stage}.log",
-    benchmark:
-        "benchmarks/evaluate/compare_embeddings/{model}/{stage}.tsv"
-    conda:
-        ENV
-    resources:
-        mem_mb=8000,
-        runtime=20,
-    params:
-        groups=canonical(ANALYSIS["retrieval_groups"]),
-        codes=RETRIEVAL_CODES,
-        lexicons=list(LEXICON_FILES),
-        layers=ANALYSIS["layers"],
-        retrieval_layer=ANALYSIS["retrieval_layer"],
-        recall_at=ANALYSIS["recall_at"],
-    script:
-        "../../scripts/compare_embeddings.py"
 
 
 # Table 3 and §4.5's per-language gradients, for every kept full fine-tuning run of an aligned encoder.
@@ -108,10 +87,11 @@ rule gradients:
     params:
         variants=canonical(FINETUNED_VARIANTS),
         flores=canonical(GRADIENT_FLORES),
+        flores_examples=ANALYSIS["flores_examples"],
         finetune={task: FinetuneSettings.determining(FINETUNE, task, "full") for task in FINETUNE["tasks"]},
         alignment=ALIGNMENT,
         batches=ANALYSIS["gradient_batches"],
         languages=list(EVAL_LANGS),
-        source_lang=SOURCE_LANG["lang"],
+        source_lang=SOURCE,
     script:
         "../../scripts/gradients.py"

@@ -20,6 +20,11 @@ rule tokenize_task:
     params:
         files=lambda wc: task_files(wc.task),
         max_length=lambda wc: FINETUNE[wc.task]["max_length"],
+        limits={
+            "train": FINETUNE["train_examples"],
+            "dev": FINETUNE["train_examples"],
+            "test": config["evaluation"]["test_examples"],
+        },
     script:
         "../../scripts/tokenize_task.py"
 
@@ -33,6 +38,10 @@ rule linear_probe:
         runs=directory(expand("results/finetune/{{task}}/linear/{{model}}/seed{seed}", seed=FINETUNE["seeds"])),
         zeroshot=expand(
             "results/eval/zeroshot/{{task}}/linear/{{model}}/seed{seed}.csv",
+            seed=FINETUNE["seeds"],
+        ),
+        item_scores=expand(
+            "results/eval/zeroshot/{{task}}/linear/{{model}}/seed{seed}_items.csv",
             seed=FINETUNE["seeds"],
         ),
     log:
@@ -62,6 +71,10 @@ rule finetune_full:
         runs=directory(expand("results/finetune/{{task}}/full/{{model}}/seed{seed}", seed=FINETUNE["seeds"])),
         zeroshot=expand(
             "results/eval/zeroshot/{{task}}/full/{{model}}/seed{seed}.csv",
+            seed=FINETUNE["seeds"],
+        ),
+        item_scores=expand(
+            "results/eval/zeroshot/{{task}}/full/{{model}}/seed{seed}_items.csv",
             seed=FINETUNE["seeds"],
         ),
     log:

@@ -27,6 +27,7 @@ rule table1:
     params:
         step=config["evaluation"]["table_step"],
         losses=LOSSES,
+        encoder=ENCODER["name"],
     script:
         "../../scripts/table1.py"
 
@@ -65,12 +66,15 @@ rule table2:
     output:
         csv="results/tables/table2.csv",
         md="results/tables/table2.md",
+        gap_csv="results/tables/table2_gap.csv",
+        gap_md="results/tables/table2_gap.md",
     log:
         "logs/report/table2.log",
     conda:
         ENV
     params:
         layer=ANALYSIS["retrieval_layer"],
+        layers=ANALYSIS["layers"],
         losses=LOSSES,
     script:
         "../../scripts/table2.py"
@@ -99,12 +103,15 @@ rule table3:
     output:
         csv="results/tables/table3.csv",
         md="results/tables/table3.md",
+        baseline_csv="results/tables/table3_baseline.csv",
+        baseline_md="results/tables/table3_baseline.md",
     log:
         "logs/report/table3.log",
     conda:
         ENV
     params:
         losses=LOSSES,
+        encoder=ENCODER["name"],
     script:
         "../../scripts/table3.py"
 
@@ -148,12 +155,16 @@ rule figure1:
 # One static page with every table and figure and the configuration.
 rule report:
     input:
+        claims=expand("results/claims/{name}.md", name=["claims", "instances"]),
         tables=expand(
             "results/tables/{table}.md",
             table=[
                 "table1",
+                "table1_significance",
                 "table2",
+                "table2_gap",
                 "table3",
+                "table3_baseline",
                 *RECALL_TABLES.values(),
                 "gradient_languages",
                 "table4",
@@ -161,7 +172,11 @@ rule report:
                 "table6",
             ],
         ),
-        figures=expand("results/figures/{figure}.png", figure=["figure1", "gradient_languages"]),
+        steps=expand("results/tables/step{step}/{table}.md", step=OTHER_STEPS, table=STEP_TABLES),
+        figures=expand(
+            "results/figures/{figure}.png",
+            figure=["alignment_vs_transfer", "figure1", "gradient_languages"],
+        ),
     output:
         "results/report.html",
     log:
@@ -171,5 +186,7 @@ rule report:
     params:
         config=without_operational(config),
         digest=digest(config),
+        encoder=ENCODER_LABEL,
+        mini_world=bool(config["mini_world"]),
     script:
         "../../scripts/report.py"

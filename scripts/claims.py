@@ -1,0 +1,24 @@
+"""Does alignment predict transfer (correlations and their figure), and each claim's verdict."""
+
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
+import pandas as pd
+
+from align_transfer.claims import claims, claims_markdown, correlations, levels
+from align_transfer.figures import alignment_vs_transfer
+from align_transfer.runner import logged
+from align_transfer.tables import write_frame, write_table
+
+with logged(snakemake) as log:
+    params, settings, output = snakemake.params, snakemake.params.claims, snakemake.output
+    join = pd.read_csv(snakemake.input[0])
+    alpha = settings["alpha"]
+    table = correlations(join, settings["resamples"], settings["permutations"], settings["seed"], alpha)
+    write_frame(output.correlations, table)
+    verdicts = claims(join, table, params.step, settings["resamples"], settings["seed"], settings["predicts_threshold"],
+                      settings["orthogonal_band"], alpha)  # fmt: skip
+    write_table(output.csv, output.md, verdicts, claims_markdown(verdicts, alpha))
+    alignment_vs_transfer(levels(join)["language"], output.png, output.pdf)
+    log.info("claims: %s", ", ".join(f"{r.claim} ({r.scope}): {r.verdict}" for r in verdicts.itertuples()))

@@ -1,0 +1,91 @@
+"""The whole workflow on the mini world, with a quiet console (`make demo`; README, "Two commands").
+
+    python scripts/demo.py                    # every core; outputs in demo/
+    python scripts/demo.py --cores 2 -- results/tables/table1.csv
+    python scripts/demo.py --configfile my-overlay.yaml --directory run1   # any config, on this machine
+
+Starts a warm worker (src/align_transfer/worker.py) so that the short jobs do not each pay the
+seconds of importing torch and transformers, runs snakemake with one console line per job start
+and end, and ends with the wall time and the longest job's share of it (from this run's
+benchmarks/), then what to open.
+"""
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from align_transfer.config import workdir_of
+from align_transfer.plan import load_config
+from align_transfer.progress import duration
+from align_transfer.runner import QUIET_ENV
+from align_transfer.worker import SOCKET_ENV
+
+REPO = Path(__file__).resolve().parents[1]
+MINI = REPO / "config/mini.yaml"
+
+
+def longest_job(benchmarks: Path, since: float) -> tuple[str, float]:
+    """The job of this run (benchmark written after ``since``) that took longest, and its seconds."""
+    longest = ("none", 0.0)
+    for path in benchmarks.rglob("*.tsv"):
+        if path.stat().st_mtime >= since:
+            with path.open() as handle:
+                seconds = float(next(csv.DictReader(handle, delimiter="\t"))["s"])
+            longest = max(longest, (path.relative_to(benchmarks).with_suffix("").as_posix(), seconds), key=lambda x: x[1])
+    return longest
+
+
+def start_worker(socket: str, env: dict) -> subprocess.Popen:
+    worker = subprocess.Popen([sys.executable, "-m", "align_transfer.worker", socket], env=env)
+    deadline = time.monotonic() + 120
+    while not os.path.exists(socket):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            sys.exit("the warm worker did not start; run `snakemake --configfile config/mini.yaml` instead")
+        time.sleep(0.1)
+    return worker
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cores", default="all", help="cores for snakemake (default: every core)")
+    parser.add_argument("--configfile", nargs="*", default=[str(MINI)],
+                        help="overlays on config/config.yaml (default: config/mini.yaml)")  # fmt: skip
+    parser.add_argument("--directory", help="the working directory (default: the config's, demo/)")
+    parser.add_argument("targets", nargs="*", help="snakemake targets, after --")
+    args = parser.parse_args()
+
+    overlays = [Path(path).absolute() for path in args.configfile]
+    workdir = Path(args.directory) if args.directory else workdir_of(load_config([REPO / "config/config.yaml", *overlays]), REPO)
+    # SLURM_CONF: snakemake's SLURM plugin asks `scontrol` for the cluster's settings as it loads, which
+    # waits 9 s where a SLURM client has no controller to reach; the demo submits nothing to SLURM.
+    python_path = os.pathsep.join(filter(None, [str(REPO / "src"), os.getenv("PYTHONPATH")]))
+    env = os.environ | QUIET_ENV | {"SLURM_CONF": os.devnull, "PYTHONPATH": python_path}
+    with tempfile.TemporaryDirectory(prefix="align-transfer-") as folder:
+        socket = os.path.join(folder, "worker.sock")
+        worker = start_worker(socket, env)
+        command = [str(Path(sys.executable).parent / "snakemake"), "-s", str(REPO / "workflow/Snakefile"),
+                   "--cores", args.cores, "--logger", "brief", "--configfile", *map(str, overlays), "--", *args.targets]  # fmt: skip
+        if args.directory:
+            command[3:3] = ["-d", str(workdir)]
+        started, clock = time.time(), time.monotonic()
+        try:
+            result = subprocess.run(command, env=env | {SOCKET_ENV: socket}, cwd=REPO)
+        finally:
+            worker.terminate()
+            worker.wait()
+    wall = time.monotonic() - clock
+    if result.returncode:
+        return result.returncode
+    name, seconds = longest_job(workdir / "benchmarks", started)
+    print(f"demo: {duration(wall)} wall ({wall:.0f} s) on {args.cores} cores; the longest job, {name}, took "
+          f"{seconds:.0f} s ({seconds / wall:.0%} of the wall time)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""Fetch the files of one source from its URL or its mirror (or from a file's own location),
+each checked against the lock file of inputs."""
+
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
+from pathlib import Path
+
+from align_transfer.lock import lock_path
+from align_transfer.runner import logged
+from align_transfer.sources import LAYOUTS, fetch_file, fetch_location
+
+with logged(snakemake) as log:
+    config, params = snakemake.config, snakemake.params
+    name, download, lock = params.name, config["sources"]["download"], lock_path(config)
+    if name == "opus":  # one job per corpus: its fields are the job's wildcards
+        files = {snakemake.output[0]: dict(snakemake.wildcards.items())}
+    else:
+        files = params.source["files"]
+    locations = getattr(params, "locations", {})
+    for out, fields in files.items():
+        if out in locations:
+            fetch_location(name, locations[out], out, download, key=Path(out).relative_to("resources").as_posix(), lock=lock)
+        else:
+            fetch_file(name, config["sources"][name], fields, out, download, lock)
+    log.info("%s: %d files, layout %s", name, len(files), LAYOUTS[name])

@@ -1,0 +1,16 @@
+"""Table 1's companion: each cell's Δ with a paired two-level bootstrap interval, Holm-corrected."""
+
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
+from align_transfer.claims import read_runs, table1_significance, table1_significance_markdown
+from align_transfer.runner import logged
+from align_transfer.tables import write_table
+
+with logged(snakemake) as log:
+    params, claims = snakemake.params, snakemake.params.claims
+    table = table1_significance(read_runs(snakemake.input), params.step, claims["resamples"], claims["seed"], claims["alpha"])
+    markdown = table1_significance_markdown(table, params.losses, claims["alpha"], params.encoder)
+    write_table(snakemake.output.csv, snakemake.output.md, table, markdown)
+    log.info("Table 1 significance: %d cells, %d significant after Holm", len(table), int(table["significant"].sum()))

@@ -1,0 +1,105 @@
+"""The smoke test on real data: a narrowed DAG on ../shared/data (config/mirror-example.yaml) with the
+real stand-in encoder (multilingual E5-small with XLM-R's vocabulary), through every rule to the
+report, and the numbers in ranges a working pipeline gives."""
+
+import csv
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from align_transfer.lock import read_lock
+from conftest import REPO, SHARED_DATA, needs_shared
+
+pytestmark = [needs_shared, pytest.mark.realdata]
+
+NARROW = {
+    "alignment": {
+        "pairs": [{"pair": "en-kk", "corpus": "DebianLibreOffice", "version": "v7.4.7", "cap": 400}],
+        "losses": ["S1W1M1"], "steps": 2, "checkpoint_steps": [1, 2], "batch_size": 8, "max_length": 64,
+        "word_negatives": 64, "log_every": 1, "state_every": 1,
+    },
+    "finetune": {"seeds": [15], "checkpoint_steps": [1, 2], "train_examples": 48, "pos": {"epochs": 1}, "sc": {"epochs": 1}},
+    "evaluation": {"languages": ["de", "kk"], "table_step": 2, "test_examples": 32},
+    "data": {"lexicons": [{"pair": "en-de"}, {"pair": "en-kk"}]},
+    "analysis": {"finetuned_seeds": [15], "gradient_batches": 2, "lexicon_size": 30, "flores_examples": 40,
+                 "retrieval_groups": [{"group": "Aligned Languages With English", "pairs": ["deu-eng", "kaz-eng"]}]},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def real_run(stand_in, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("real")
+    mirror = yaml.safe_load((REPO / "config/mirror-example.yaml").read_text().replace("../shared/data", str(SHARED_DATA)))
+    mirror["encoder"]["mirror"] = str(stand_in.parent / "raw")
+    overlays = []
+    for name, overlay in (("mirror", mirror), ("narrow", NARROW)):
+        overlays.append(workdir / f"{name}.yaml")
+        overlays[-1].write_text(yaml.safe_dump(overlay))
+    result = subprocess.run([sys.executable, str(REPO / "scripts/demo.py"), "--cores", "2", "--directory", str(workdir),
+                             "--configfile", *map(str, overlays)], capture_output=True, text=True, timeout=2400)  # fmt: skip
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    return workdir / "results"
+
+
+def rows(path):
+    return list(csv.DictReader(open(path)))
+
+
+def test_every_fetched_file_is_locked(real_run):
+    locked = read_lock(real_run.parent / "config/mirror-example.lock")
+    assert "ud/UD_Hindi-PUD/hi_pud-ud-test.conllu" not in locked  # Hindi is not evaluated here
+    assert {"ud/UD_English-EWT/en_ewt-ud-dev.conllu", "sib200/data/annotated/kaz_Cyrl/test.tsv",
+            "opus/OPUS-DebianLibreOffice/v7.4.7/moses/en-kk.txt.zip", "encoder/config.json"} <= set(locked)  # fmt: skip
+
+
+def test_alignment_losses_are_finite_and_the_word_loss_is_in_its_range(real_run):
+    log = rows(real_run / "align/en-kk/S1W1M1/train_log.csv")
+    assert [int(r["step"]) for r in log] == [1, 2]
+    assert all(0 < float(r["loss_total"]) < 50 for r in log)
+    assert all(0 < float(r["loss_word"]) < 10 and 0 < float(r["loss_sentence"]) < 10 for r in log)
+    # L_M of a fresh head tied to the input embeddings: near log of the vocabulary (250k, about 12.4) or below
+    assert all(0 < float(r["loss_mlm"]) < 20 for r in log)
+
+
+def test_a_real_multilingual_encoder_retrieves_german_translations(real_run):
+    recall = pd.read_csv(real_run / "eval/retrieval/base/encoder.csv")
+    at1 = recall[recall["k"] == 1].set_index("direction")["recall"]
+    assert at1["deu->eng"] > 0.8 and at1["eng->deu"] > 0.8  # multilingual E5 on FLORES
+    assert 0.05 < at1["kaz->eng"] <= at1["deu->eng"]
+    similarity = pd.read_csv(real_run / "eval/similarity/base/encoder.csv")
+    assert similarity["cosine"].between(0.2, 1.0).all()
+
+
+def test_zero_shot_accuracies_beat_chance_on_german(real_run):
+    pos = {r["language"]: float(r["accuracy"]) for r in rows(real_run / "eval/zeroshot/pos/full/base/seed15.csv")}
+    assert pos["de"] > 0.2 and 0 <= pos["kk"] <= 1  # 17 tags; the most frequent, NOUN, is about 0.18 of German words
+    for mode in ("full", "linear"):
+        for model in ("base", "en-kk_S1W1M1_2"):
+            for task in ("pos", "sc"):
+                scores = rows(real_run / f"eval/zeroshot/{task}/{mode}/{model}/seed15.csv")
+                assert [r["language"] for r in scores] == ["de", "kk"] and all(int(r["n"]) > 0 for r in scores)
+
+
+def test_the_tables_gradients_and_report_exist_with_sane_values(real_run):
+    table3 = pd.read_csv(real_run / "tables/table3.csv")
+    assert len(table3) == 2 and table3["mean"].between(-1, 1).all()
+    table1 = pd.read_csv(real_run / "tables/table1.csv")
+    assert set(table1["losses"].dropna()) == {"S1W1M1"}
+    report = (real_run / "report.html").read_text(encoding="utf-8")
+    assert "StandIn" in report and "XLM-R_base" not in report and "synthetic mini world" not in report
+
+
+def test_the_claims_layer_runs_on_real_data(real_run):
+    join = pd.read_csv(real_run / "claims/join.csv")
+    assert len(join) == 2 * 2 * 2 * 2  # en-kk S1W1M1 at steps 1 and 2 x tasks x modes x languages (de, kk)
+    assert join["delta_r1"].notna().all() and join["delta_gap_l8"].notna().all()
+    claims = pd.read_csv(real_run / "claims/claims.csv")
+    assert claims["verdict"].isin(["supported", "contradicted", "inconclusive"]).all()
+    instances = pd.read_csv(real_run / "claims/instances.csv")
+    assert set(instances["language"]) == {"de", "kk"} and instances["items"].eq(32).all()
+    baseline = pd.read_csv(real_run / "tables/table3_baseline.csv")
+    assert (baseline["task_norm"] > 0).all() and baseline["baseline_cosine"].between(-1, 1).all()
+    assert (real_run / "tables/step1/table1.csv").exists() and (real_run / "tables/table1_significance.md").exists()
