@@ -3,8 +3,9 @@
     python scripts/compute_plan.py                                # the paper's grid
     python scripts/compute_plan.py --configfile config/mini.yaml  # the mini world
 
-Prints, per rule, the jobs, GPU-hours, CPU-hours, the peak memory a job requests and the disk its
-outputs keep, and the totals; writes the same to results/plan/compute.tsv (under demo/ for the mini world).
+Prints, per rule, the jobs, the PFLOPs they perform and the hours those take on a V100, an A100 and an
+H100 at the stated utilisation (`compute.flops`), the GPU- and CPU-hours measured on the cost model's
+device, the peak memory a job requests and the disk its outputs keep, and the totals; writes the same to results/plan/compute.tsv (under demo/ for the mini world).
 """
 
 import argparse
@@ -14,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from align_transfer.config import workdir_of
+from align_transfer.flops import EncoderShape
 from align_transfer.io import atomic_open
 from align_transfer.plan import compute_plan, format_plan, load_config, model_sizes, parse_dry_run
 from align_transfer.storage import encoder_architecture, parameter_counts
@@ -36,8 +38,8 @@ if result.returncode:
 jobs = parse_dry_run(result.stdout)
 architecture, tokenizer_bytes = encoder_architecture(config["encoder"], base_dir="/nonexistent")
 sizes = model_sizes(config, parameter_counts(architecture), architecture.hidden_size, tokenizer_bytes)
-plan = compute_plan(jobs, config, sizes)
-print(format_plan(plan, config["compute"]["device"]))
+plan = compute_plan(jobs, config, sizes, EncoderShape.of(architecture))
+print(format_plan(plan, config))
 out_path = Path(args.out or workdir_of(config, REPO) / "results/plan/compute.tsv")
 with atomic_open(out_path, newline="") as out:
     plan.round(3).to_csv(out, sep="\t", index=False)

@@ -33,7 +33,7 @@ with logged(snakemake):
     tokenizer = AutoTokenizer.from_pretrained(next(iter(encoders.values())))
     inputs = tokenize_inputs(tokenizer, flores, lexicons, {lang: [r["text"] for r in rows] for lang, rows in sib.items()})
     for out, encoder in encoders.items():
-        embed_encoder(encoder, inputs, params.layers, out)
+        embed_encoder(encoder, inputs, params.layers, out, bf16=params.bf16)
     files = {Path(out).name.removesuffix(".safetensors"): out for out in encoders}
     retrieval, similarity = compare(files, params.groups, params.codes, list(params.lexicons), params.compared_layers,
                                     params.retrieval_layer, params.recall_at)  # fmt: skip

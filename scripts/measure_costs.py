@@ -3,8 +3,10 @@
     python scripts/measure_costs.py                               # the paper: XLM-R base shapes
     python scripts/measure_costs.py --configfile config/mini.yaml # the mini encoder
     python scripts/measure_costs.py --device cuda --bf16          # on a GPU node
+    python scripts/measure_costs.py --tokens ../shared/data --tokenizer <XLM-R or the stand-in>
 
-Prints the `compute.seconds` entries to paste into the config, with the device they were measured on.
+Prints the `compute.seconds` entries to paste into the config, with the device they were measured on;
+with --tokens, the `compute.tokens` entries (mean tokens per example) measured on a data folder instead.
 """
 
 import argparse
@@ -24,7 +26,14 @@ parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else
 parser.add_argument("--bf16", action="store_true")
 parser.add_argument("--repeats", type=int, default=2)
 parser.add_argument("--tokenizer", help="a tokenizer folder to time tokenize_example with (default: the encoder's, once built)")
+parser.add_argument("--tokens", metavar="DATA", help="measure mean tokens per example on DATA (needs --tokenizer)")
 args = parser.parse_args()
+if args.tokens:
+    from align_transfer.costs import mean_tokens
+
+    print(f"# mean tokens per example without specials, {args.tokenizer} on {args.tokens}")
+    print(yaml.safe_dump({"tokens": {k: round(v, 1) for k, v in mean_tokens(args.tokens, args.tokenizer).items()}}))
+    raise SystemExit
 
 config = load_config(["config/config.yaml", *args.configfile])
 architecture, _ = encoder_architecture(config["encoder"])

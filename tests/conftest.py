@@ -141,3 +141,11 @@ def mini_run(tmp_path_factory):
     (workdir / "console.log").write_text(result.stdout)  # both streams, in order, as a terminal shows them
     assert result.returncode == 0, result.stdout[-5000:]
     return workdir
+
+
+@pytest.fixture
+def bf16_on_cpu(monkeypatch):
+    """The GPU precision path (bf16 autocast) on this CPU: autocast supports bf16 there."""
+    from align_transfer import precision
+
+    monkeypatch.setattr(precision, "AUTOCAST_DEVICES", {"cuda", "cpu"})

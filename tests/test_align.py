@@ -67,6 +67,30 @@ def test_each_code_computes_exactly_its_terms_and_only_they_get_gradients(tiny, 
     assert all(g is None for g in head_grads) == code.endswith("M0")
 
 
+def test_the_sentence_pass_stops_at_its_layer_with_the_loss_and_gradients_of_the_full_pass(tiny):
+    """L_S through layers 1..k only equals L_S read off a pass through every layer, and so do its gradients."""
+    from align_transfer.losses import mean_pool, sentence_infonce
+
+    model, tokenizer = load_masked_lm(tiny / "encoder")
+    model.eval()  # no dropout: both passes see the same function
+    objective = AlignmentObjective(model, tokenizer, settings(losses="S1W0M0"), torch.Generator().manual_seed(0))
+    src, tgt = batch(tiny)
+    params = list(model.base_model.parameters())
+    losses, _ = objective(src, tgt)
+    stopped = torch.autograd.grad(losses["sentence"], params, allow_unused=True)
+    ids, mask = objective.pad([objective.with_specials(x) for x in src + tgt])
+    seen = []
+    hook = model.base_model.encoder.layer[1].register_forward_hook(lambda *_: seen.append(1))
+    hidden = model.base_model(ids, attention_mask=mask, output_hidden_states=True).hidden_states[1]  # every layer
+    hook.remove()
+    z = mean_pool(hidden, mask.bool() & ~torch.isin(ids, objective.special))
+    full = sentence_infonce(z[: len(src)], z[len(src) :], 0.1)
+    assert seen and torch.allclose(losses["sentence"], full, atol=1e-6)
+    for a, b in zip(stopped, torch.autograd.grad(full, params, allow_unused=True)):
+        assert (a is None and b is None) or torch.allclose(a, b, atol=1e-6)  # layer 2 is reached by neither
+    assert len(model.base_model.encoder.layer) == 2  # the layers are back after the pass
+
+
 def test_special_tokens_wrap_like_the_tokenizer(tiny):
     from transformers import AutoTokenizer
 
@@ -164,3 +188,39 @@ def test_a_run_that_fails_before_its_first_state_leaves_no_work_folder(tiny, tmp
     with pytest.raises(TrainingInterrupted):
         run(tiny, tmp_path / "run", interrupt_after=1)
     assert not (tmp_path / "run/work").exists()
+
+
+def test_the_bf16_path_gives_the_fp32_losses_and_gradients_within_bf16_precision(tiny, bf16_on_cpu):
+    """One S1W1M1 step under the GPU path's bf16 autocast, against fp32 on the same batch, masks and
+    negatives: each loss within 2% and the gradient's direction within a cosine of 0.99; then a short
+    bf16 run trains and checkpoints fp32 weights near the fp32 run's."""
+    from align_transfer.precision import autocast
+
+    src, tgt = batch(tiny)
+    results = {}
+    for bf16 in (False, True):
+        model, tokenizer = load_masked_lm(tiny / "encoder")
+        model.eval()  # no dropout: both see the same function
+        objective = AlignmentObjective(model, tokenizer, settings(), torch.Generator().manual_seed(0))
+        with autocast("cpu", bf16):
+            losses, _ = objective(src, tgt)
+        sum(losses.values()).backward()
+        gradient = torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])
+        results[bf16] = {term: float(value.detach()) for term, value in losses.items()}, gradient
+    (fp32, g32), (bf16, g16) = results[False], results[True]
+    assert fp32.keys() == bf16.keys() == {"sentence", "word", "mlm"} and fp32 != bf16  # bf16 did run
+    assert all(bf16[t] == pytest.approx(fp32[t], rel=0.02) for t in fp32), (fp32, bf16)
+    assert torch.nn.functional.cosine_similarity(g32, g16, dim=0) > 0.99
+
+    runs = {}
+    for bf16 in (False, True):
+        out = tiny / f"bf16_{bf16}"
+        train_alignment(tiny / "encoder", tiny / "tokens", {2: out / "step2"}, out / "log.csv", out / "work",
+                        settings(steps=2, checkpoint_steps=[2], bf16=bf16))  # fmt: skip
+        runs[bf16] = load_file(out / "step2/model.safetensors")
+    assert all(tensor.dtype == torch.float32 for tensor in runs[True].values())
+    assert any(not torch.equal(runs[True][k], runs[False][k]) for k in runs[True])
+    weights = [torch.cat([runs[b][k].flatten() for k in sorted(runs[b])]) for b in (False, True)]
+    base = torch.cat([v.flatten() for _, v in sorted(load_file(tiny / "encoder/model.safetensors").items())])
+    steps = [w - base for w in weights]  # what two steps changed, with and without bf16
+    assert torch.nn.functional.cosine_similarity(*steps, dim=0) > 0.9

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from align_transfer.finetune import FinetuneSettings, finetune_full, linear_probes
+from align_transfer.finetune import FinetuneSettings, epoch_batches, finetune_full, linear_probes
 from align_transfer.sib200 import read_sib_tsv, write_sib_tsv
 from align_transfer.tasks import accuracy, correct_and_total, first_subtoken_labels, tokenize_task
 from align_transfer.ud import UPOS, read_conllu, write_jsonl
@@ -102,6 +102,28 @@ def test_linear_probes_leave_the_backbone_untouched(tiny, task_data):
     assert all(torch.equal(before[k], after[k]) for k in before)
 
 
+def test_length_grouped_batches_cover_every_row_once_from_shuffled_buckets_and_pad_less():
+    import random
+
+    rng = random.Random(0)
+    lengths = [rng.randint(1, 100) for _ in range(1000)]
+    generator = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    order = torch.randperm(1000, generator=generator()).tolist()
+    plain = epoch_batches(1000, 8, generator())
+    assert plain == [order[start : start + 8] for start in range(0, 1000, 8)]  # today's random batches
+    grouped = epoch_batches(1000, 8, generator(), lengths)
+    assert sorted(row for batch in grouped for row in batch) == list(range(1000)) and len(grouped) == 125
+    buckets = [set(order[start : start + 400]) for start in range(0, 1000, 400)]  # 50 batches of 8
+    assert all(any(set(batch) <= bucket for bucket in buckets) for batch in grouped)
+    assert all([lengths[r] for r in batch] == sorted((lengths[r] for r in batch), reverse=True) for batch in grouped)
+    assert grouped != sorted(grouped, key=lambda batch: -lengths[batch[0]])  # the batches are shuffled
+
+    def padded(batches):
+        return sum(len(batch) * max(lengths[r] for r in batch) for batch in batches)
+
+    assert padded(grouped) < 0.6 * padded(plain)
+
+
 def test_a_split_with_the_same_examples_as_an_earlier_one_is_encoded_once():
     from align_transfer.finetune import same_splits
 
@@ -158,7 +180,8 @@ def test_stand_in_pos_probe_on_ewt_dev_beats_the_majority_tag(stand_in, tmp_path
         "test_de": ud / "UD_German-GSD/de_gsd-ud-test.conllu",
         "test_fr": ud / "UD_French-GSD/fr_gsd-ud-test.conllu",
     }
-    limits = {"train": 600, "dev": 150, "test_en": 300, "test_de": 150, "test_fr": 150}
+    # dev and test_en are one text: its features are extracted once
+    limits = {"train": 300, "dev": 150, "test_en": 150, "test_de": 100, "test_fr": 100}
     files = {}
     for name, source in sources.items():
         files[name] = tmp_path / f"{name}.jsonl"
@@ -172,3 +195,20 @@ def test_stand_in_pos_probe_on_ewt_dev_beats_the_majority_tag(stand_in, tmp_path
     majority = Counter(gold).most_common(1)[0][1] / len(gold)
     assert scores["en"] > majority + 0.2, (scores, majority)
     assert scores["de"] > 0.3 and scores["fr"] > 0.3
+
+
+@pytest.mark.parametrize("task", ["pos", "sc"])
+def test_the_bf16_path_fine_tunes_and_evaluates_like_fp32(tiny, task_data, task, bf16_on_cpu):
+    """Full fine-tuning and its zero-shot evaluation under the GPU path's bf16 autocast, against fp32
+    from the same seed: the training loss within 5% per epoch, accuracies within 0.05."""
+    runs = [finetune_full(tiny / "encoder", task_data[task], settings(task, bf16=bf16), 15, ["de", "ja"], "cpu")
+            for bf16 in (False, True)]  # fmt: skip
+    (_, log32, (rows32, _)), (_, log16, (rows16, _)) = runs
+    assert log16 != log32  # bf16 did run
+    for epoch32, epoch16 in zip(log32, log16):
+        assert epoch16["train_loss"] == pytest.approx(epoch32["train_loss"], rel=0.05)
+        assert abs(epoch16["dev_accuracy"] - epoch32["dev_accuracy"]) <= 0.05
+    assert all(abs(a["accuracy"] - b["accuracy"]) <= 0.05 for a, b in zip(rows32, rows16))
+    probes = [next(linear_probes(tiny / "encoder", task_data[task], settings(task, bf16=bf16), [15], ["de"], "cpu"))
+              for bf16 in (False, True)]  # fmt: skip
+    assert abs(probes[0][3][0][0]["accuracy"] - probes[1][3][0][0]["accuracy"]) <= 0.05

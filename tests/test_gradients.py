@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from align_transfer.gradients import flat_gradient, gradient_cosine, mean_gradient, pairwise_cosines, task_batches
+from align_transfer.gradients import flat_gradient, gradient_cosine, gram, mean_gradient, pairwise_cosines, task_batches
 
 
 @pytest.fixture
@@ -56,6 +56,14 @@ def test_mean_gradient_and_pairwise_cosines(tiny_model):
     cosines = {(r["lang_a"], r["lang_b"]): r["cosine"] for r in rows}
     assert len(rows) == 9 and cosines[("a", "a")] == pytest.approx(1.0)
     assert cosines[("a", "b")] == pytest.approx(0.0) and cosines[("b", "c")] == pytest.approx(2 ** -0.5)
+
+
+def test_the_gram_matrix_summed_in_slices_is_the_float64_one():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(3, 10)).astype(np.float32)
+    by_hand = [[sum(float(a) * float(b) for a, b in zip(u, v)) for v in vectors] for u in vectors]
+    matrix = gram([torch.from_numpy(v) for v in vectors], chunk=3)  # slices of 3, 3, 3 and 1 entries
+    assert matrix.dtype == torch.float64 and matrix.numpy() == pytest.approx(np.array(by_hand), rel=1e-12)
 
 
 def test_task_batches_are_seeded_and_capped():

@@ -113,6 +113,28 @@ def test_the_mini_encoder_transfers_pos_tags_above_chance(mini_run):
     assert scores["de"] > 0.3 and scores["es"] > 0.3  # 17 tags: chance is far lower
 
 
+@pytest.mark.parametrize("task", ["pos", "sc"])
+def test_length_grouped_batches_pad_less_and_transfer_as_well_as_random_ones(mini_run, task):
+    """Full fine-tuning of the mini base encoder with 3 seeds each way (scripts/benchmark_finetune.py):
+    fewer padded tokens, and a mean zero-shot accuracy within the spread over seeds of random batches."""
+    import statistics
+
+    from datasets import load_from_disk
+
+    from align_transfer.benchmark import run_finetune_benchmark
+    from align_transfer.plan import load_config
+    from align_transfer.settings import FinetuneSettings
+
+    config = load_config([REPO / "config/config.yaml", MINI])
+    settings = FinetuneSettings.from_config(config["finetune"], task)
+    data = load_from_disk(str(mini_run / f"results/data/tasks/{task}"))
+    runs = run_finetune_benchmark(mini_run / "results/models/base", data, settings, [15, 33, 42], ["de", "es", "ru"])
+    assert all(g["padded_tokens"] < 0.8 * r["padded_tokens"] for g, r in zip(runs["grouped"], runs["random"]))
+    accuracy = {name: [run["zero_shot"] for run in seeds] for name, seeds in runs.items()}
+    spread = max(statistics.stdev(accuracy["random"]), statistics.stdev(accuracy["grouped"]))
+    assert abs(statistics.mean(accuracy["grouped"]) - statistics.mean(accuracy["random"])) <= 2 * spread, accuracy
+
+
 def test_table1_has_every_pair_loss_code_task_and_mode(mini_run):
     table = list(csv.DictReader((mini_run / "results/tables/table1.csv").open()))
     assert len(table) == 2 * 2 + 7 * 2 * 2  # base rows per task and mode, then (one pair) x code x task x mode

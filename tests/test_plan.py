@@ -5,8 +5,10 @@ import sys
 
 import pytest
 
+from align_transfer.flops import job_flops
 from align_transfer.plan import compute_plan, job_seconds, merged, parse_dry_run
 from conftest import REPO
+from test_flops import TINY
 
 CONFIG = {
     "alignment": {"steps": 100, "batch_size": 4, "checkpoint_steps": [50, 100], "pairs": [{"pair": "de-en", "cap": 1000}]},
@@ -19,6 +21,8 @@ CONFIG = {
                     "gradient_example": 0.2, "tokenize_example": 0.01, "other_job": 3.0},
         "items": {"pos": {"train": 10, "dev": 4, "test": 6}, "sc": {"train": 20, "dev": 2, "test": 8},
                   "flores": 5, "flores_languages": 3, "words": 7},
+        "tokens": {"parallel": 3, "pos": 4, "sc": 5, "flores": 6, "words": 2},
+        "flops": {"utilisation": 0.5, "peak_tflops": {"V100": 100, "H100": 1000}},
     },
 }  # fmt: skip
 
@@ -44,11 +48,16 @@ def test_job_seconds_by_hand(rule, wildcards, seconds):
     assert job_seconds(job(rule, **wildcards), CONFIG) == pytest.approx(seconds)
 
 
-def test_plan_sums_gpu_and_cpu_hours_and_disk_per_rule():
+def test_plan_sums_flops_gpu_and_cpu_hours_and_disk_per_rule():
     jobs = [job("align", losses="S1W1M1", pair="de-en")] * 2 + [job("prepare_ud", gpu=False, threads=2)] * 3
     sizes = {"checkpoint": 1e9, "backbone": 0, "head": 0, "embeddings": 0}
-    plan = compute_plan(jobs + [job("all", gpu=False)], CONFIG, sizes).set_index("rule")
+    config = merged(CONFIG, {"alignment": {"sentence_layer": 1, "word_negatives": 5, "mlm_probability": 0.5}})
+    plan = compute_plan(jobs + [job("all", gpu=False)], config, sizes, TINY).set_index("rule")
     assert plan.loc["align", "jobs"] == 2 and plan.loc["align", "gpu_hours"] == pytest.approx(2 * 750 / 3600)
+    one_run = job_flops(job("align", losses="S1W1M1"), config, TINY)
+    assert plan.loc["align", "pflops"] == pytest.approx(2 * one_run / 1e15) and one_run > 0
+    assert plan.loc["total", "V100_hours"] == pytest.approx(2 * one_run / (100e12 * 0.5) / 3600)
+    assert plan.loc["total", "H100_hours"] == pytest.approx(plan.loc["total", "V100_hours"] / 10)
     assert plan.loc["align", "disk_gb"] == pytest.approx(2 * 2 * 1.0)  # two checkpoints per run
     assert plan.loc["prepare_ud", "cpu_hours"] == pytest.approx(3 * 3.0 * 2 / 3600)  # core-hours
     assert plan.loc["total", "jobs"] == 5 and "all" not in plan.index
@@ -76,4 +85,7 @@ def test_the_plan_prints_for_both_configs(tmp_path, overlays):
     lines = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[2:]}
     assert {"align", "finetune_full", "gradients", "embed", "total"} <= set(lines)
     assert int(lines["align"][0]) == (28 if not overlays else 7)
-    assert float(lines["total"][1]) > 0 and float(lines["total"][4]) > 0  # GPU-hours and disk
+    # jobs, PFLOPs, V100-h, A100-h, H100-h, measured GPU-h and CPU-h, peak GB, disk GB
+    pflops, v100, a100, h100, measured, _, _, disk = map(float, lines["total"][1:])
+    assert pflops > 0 and v100 > a100 > h100 > 0 and measured > 0 and disk > 0
+    assert float(lines["prepare_ud"][1]) == 0  # a job without an encoder performs no FLOPs counted here

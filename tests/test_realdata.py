@@ -8,6 +8,7 @@ import sys
 
 import pandas as pd
 import pytest
+import torch
 import yaml
 
 from align_transfer.lock import read_lock
@@ -21,7 +22,7 @@ NARROW = {
         "losses": ["S1W1M1"], "steps": 2, "checkpoint_steps": [1, 2], "batch_size": 8, "max_length": 64,
         "word_negatives": 64, "log_every": 1, "state_every": 1,
     },
-    "finetune": {"seeds": [15], "checkpoint_steps": [1, 2], "train_examples": 48, "pos": {"epochs": 1}, "sc": {"epochs": 1}},
+    "finetune": {"seeds": [15], "checkpoint_steps": [2], "train_examples": 48, "pos": {"epochs": 1}, "sc": {"epochs": 1}},
     "evaluation": {"languages": ["de", "kk"], "table_step": 2, "test_examples": 32},
     "data": {"lexicons": [{"pair": "en-de"}, {"pair": "en-kk"}]},
     "analysis": {"finetuned_seeds": [15], "gradient_batches": 2, "lexicon_size": 30, "flores_examples": 40,
@@ -64,6 +65,17 @@ def test_alignment_losses_are_finite_and_the_word_loss_is_in_its_range(real_run)
     assert all(0 < float(r["loss_mlm"]) < 20 for r in log)
 
 
+def test_the_aligned_checkpoints_load_back_as_the_base_encoder_with_new_weights(real_run):
+    from transformers import AutoModelForMaskedLM
+
+    base = AutoModelForMaskedLM.from_pretrained(real_run / "models/base")
+    for step in (1, 2):
+        aligned = AutoModelForMaskedLM.from_pretrained(real_run / f"align/en-kk/S1W1M1/step{step}")
+        assert type(aligned) is type(base)
+        changed = [n for (n, a), (_, b) in zip(base.named_parameters(), aligned.named_parameters()) if not torch.equal(a, b)]
+        assert "embeddings.word_embeddings.weight" in "".join(changed) and len(changed) > 100
+
+
 def test_a_real_multilingual_encoder_retrieves_german_translations(real_run):
     recall = pd.read_csv(real_run / "eval/retrieval/base/encoder.csv")
     at1 = recall[recall["k"] == 1].set_index("direction")["recall"]
@@ -94,7 +106,7 @@ def test_the_tables_gradients_and_report_exist_with_sane_values(real_run):
 
 def test_the_claims_layer_runs_on_real_data(real_run):
     join = pd.read_csv(real_run / "claims/join.csv")
-    assert len(join) == 2 * 2 * 2 * 2  # en-kk S1W1M1 at steps 1 and 2 x tasks x modes x languages (de, kk)
+    assert len(join) == 2 * 2 * 2  # en-kk S1W1M1 at step 2: tasks x modes x languages (de, kk)
     assert join["delta_r1"].notna().all() and join["delta_gap_l8"].notna().all()
     claims = pd.read_csv(real_run / "claims/claims.csv")
     assert claims["verdict"].isin(["supported", "contradicted", "inconclusive"]).all()
@@ -102,4 +114,4 @@ def test_the_claims_layer_runs_on_real_data(real_run):
     assert set(instances["language"]) == {"de", "kk"} and instances["items"].eq(32).all()
     baseline = pd.read_csv(real_run / "tables/table3_baseline.csv")
     assert (baseline["task_norm"] > 0).all() and baseline["baseline_cosine"].between(-1, 1).all()
-    assert (real_run / "tables/step1/table1.csv").exists() and (real_run / "tables/table1_significance.md").exists()
+    assert (real_run / "tables/table1_significance.md").exists()

@@ -1,8 +1,10 @@
 """Alignment throughput: this implementation against the naive way, in the same run.
 
-The naive reference pads every sequence to the maximum length and computes MLM logits over the
-whole vocabulary at every position, as a plain ``*ForMaskedLM`` forward with labels would. Both
-run the same S1W1M1 steps (forward, backward, AdamW) on the same random batches.
+The naive reference pads every sequence to the maximum length, runs the sentence pass through every
+layer (L_S reads one), computes MLM logits over the whole vocabulary at every position, as a plain
+``*ForMaskedLM`` forward with labels would, and updates with torch's default AdamW (a loop over the
+parameters; this implementation fuses it). Both run the same S1W1M1 steps (forward, backward, AdamW)
+on the same batches: the token ids of a real parallel corpus, or random ids.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from .align import AlignmentObjective, AlignmentSettings, pad
+from .align import AlignmentObjective, AlignmentSettings, adamw, pad
 
 
 class NaiveAlignmentObjective(AlignmentObjective):
@@ -25,6 +27,14 @@ class NaiveAlignmentObjective(AlignmentObjective):
     def mlm_loss(self, hidden, labels):
         logits = self.head(hidden)  # (N, T, V): every position, every vocabulary entry
         return F.cross_entropy(logits.flatten(0, 1).float(), labels.to(hidden.device).flatten(), ignore_index=-100)
+
+    def sentence_states(self, embeds, mask):
+        out = self.model.base_model(inputs_embeds=embeds, attention_mask=mask, output_hidden_states=True)
+        return out.hidden_states[self.settings.sentence_layer]
+
+    def embedding_rows(self, id_tensors):
+        """Each pass and gather reads the whole matrix, as a model called with ids does."""
+        return self.model.get_input_embeddings().weight, [ids.to(self.model.device) for ids in id_tensors]
 
 
 def synthetic_tokenizer(vocab_size: int):
@@ -45,9 +55,23 @@ def random_pairs(count: int, vocab_size: int, lengths: tuple[int, int], seed: in
     return [(sentence(), sentence()) for _ in range(count)]
 
 
-def measure(objective, model, batches, warmup: int = 1) -> tuple[float, float]:
+def corpus_pairs(src: list[str], tgt: list[str], tokenizer_dir, max_length: int, count: int, seed: int = 0) -> list:
+    """``count`` pairs drawn from a parallel corpus, tokenized as the workflow does (no specials, each side
+    fitting ``max_length`` with its specials): real token ids with the corpus's length distribution."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    room = max_length - tokenizer.num_special_tokens_to_add(pair=False)
+    rows = random.Random(seed).sample(range(len(src)), min(count, len(src)))
+
+    def encode(texts):
+        return tokenizer([texts[r] for r in rows], add_special_tokens=False, truncation=True, max_length=room)["input_ids"]
+
+    return list(zip(encode(src), encode(tgt)))
+
+
+def measure(objective, model, optimizer, batches, warmup: int = 1) -> tuple[float, float]:
     """Steps and real tokens per second over ``batches`` (after ``warmup`` untimed steps)."""
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
 
     def step(src, tgt):
         losses, tokens = objective(src, tgt)
@@ -71,8 +95,9 @@ def measure(objective, model, batches, warmup: int = 1) -> tuple[float, float]:
 
 def run_benchmark(*, hidden_size=768, layers=12, heads=12, intermediate_size=3072, vocab_size=250002,
                   batch_size=16, max_length=128, steps=3, lengths=(10, 60), device="cpu", bf16=False,
-                  seed=0) -> dict:  # fmt: skip
-    """Run both objectives at the given shapes; returns steps/s, tokens/s and the ratio."""
+                  seed=0, pairs=None) -> dict:  # fmt: skip
+    """Run both objectives at the given shapes on ``pairs`` of token ids (``corpus_pairs``; random ids of
+    ``lengths`` tokens without them); returns steps/s, tokens/s and the ratio."""
     from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
 
     tokenizer = synthetic_tokenizer(vocab_size)
@@ -84,18 +109,22 @@ def run_benchmark(*, hidden_size=768, layers=12, heads=12, intermediate_size=307
         losses="S1W1M1", learning_rate=1e-5, batch_size=batch_size, max_length=max_length, word_negatives=512,
         temperature=0.1, steps=steps, checkpoint_steps=[steps], seed=seed, sentence_layer=min(8, layers),
     )  # fmt: skip
-    pairs = random_pairs(batch_size * (steps + 1), vocab_size, lengths, seed)
+    pairs = pairs[: batch_size * (steps + 1)] if pairs else random_pairs(batch_size * (steps + 1), vocab_size, lengths, seed)
+    if len(pairs) < batch_size * (steps + 1):
+        raise ValueError(f"{len(pairs)} pairs are fewer than {steps + 1} batches of {batch_size}")
     batches = [
         tuple(map(list, zip(*pairs[i : i + batch_size]))) for i in range(0, len(pairs), batch_size)
     ]
     results = {}
-    for name, objective_class in (("naive", NaiveAlignmentObjective), ("optimized", AlignmentObjective)):
+    # the naive way: the losses above and torch's default AdamW (a loop over the parameters)
+    ways = (("naive", NaiveAlignmentObjective, torch.optim.AdamW), ("optimized", AlignmentObjective, adamw))
+    for name, objective_class, optimizer_class in ways:
         torch.manual_seed(seed)
         model = XLMRobertaForMaskedLM._from_config(config, attn_implementation="sdpa").to(device).train()
         objective = objective_class(model, tokenizer, settings, torch.Generator().manual_seed(seed))
         autocast = torch.autocast(device, dtype=torch.bfloat16, enabled=bf16)
         with autocast:
-            results[name] = measure(objective, model, batches)
+            results[name] = measure(objective, model, optimizer_class(model.parameters(), lr=1e-5), batches)
         del model, objective
     naive, optimized = results["naive"], results["optimized"]
     return {
@@ -158,3 +187,32 @@ def run_linear_probe_benchmark(encoder_dir, data, settings, seeds, device="cpu")
     probe_all(UncachedFeatures(backbone, train, settings), UncachedFeatures(backbone, dev, settings))
     uncached = time.perf_counter() - start
     return {"cached_seconds": cached, "uncached_seconds": uncached, "ratio": uncached / cached}
+
+
+def run_finetune_benchmark(encoder_dir, data, settings, seeds, languages, device="cpu") -> dict:
+    """Full fine-tuning jobs (training, then zero-shot evaluation) with random and with length-grouped
+    batches, for every seed: seconds, padded tokens per epoch, English dev and mean zero-shot accuracy."""
+    from dataclasses import replace
+
+    from transformers import AutoTokenizer
+
+    from .finetune import TaskData, epoch_batches, finetune_full
+
+    train = TaskData(data["train"], settings.task, AutoTokenizer.from_pretrained(encoder_dir).pad_token_id)
+    warm_up = {name: split.select(range(min(settings.batch_size, len(split)))) for name, split in data.items()}
+    finetune_full(encoder_dir, warm_up, replace(settings, epochs=1), seeds[0], languages, device)  # not timed
+    results = {}
+    for name, grouped in (("random", False), ("grouped", True)):
+        runs = []
+        for seed in seeds:
+            batches = epoch_batches(len(train), settings.batch_size, torch.Generator().manual_seed(seed),
+                                    train.lengths if grouped else None)  # fmt: skip
+            start = time.perf_counter()
+            _, dev_log, (rows, _) = finetune_full(encoder_dir, data, replace(settings, length_grouped=grouped), seed,
+                                                  languages, device)  # fmt: skip
+            runs.append({"seconds": time.perf_counter() - start,
+                         "padded_tokens": sum(len(b) * max(train.lengths[r] for r in b) for b in batches),
+                         "dev_accuracy": dev_log[-1]["dev_accuracy"],
+                         "zero_shot": sum(row["accuracy"] for row in rows) / len(rows)})  # fmt: skip
+        results[name] = runs
+    return results

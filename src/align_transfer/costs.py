@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from .align import AlignmentObjective, AlignmentSettings, pad
 from .benchmark import random_pairs, synthetic_tokenizer
+from .precision import autocast
 
 
 def _timed(call, repeats: int, device) -> float:
@@ -39,7 +40,6 @@ def measure_costs(architecture, alignment: dict, *, device="cpu", bf16=False, re
     torch.manual_seed(0)
     model = AutoModelForMaskedLM.from_config(architecture, attn_implementation="sdpa").to(device)
     tokenizer = synthetic_tokenizer(architecture.vocab_size)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16 and device.type == "cuda")
     pairs = random_pairs(batch_size, architecture.vocab_size, lengths, seed=0)
     src, tgt = [p[0] for p in pairs], [p[1] for p in pairs]
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
@@ -50,7 +50,7 @@ def measure_costs(architecture, alignment: dict, *, device="cpu", bf16=False, re
         objective = AlignmentObjective(model, tokenizer, settings, torch.Generator().manual_seed(0))
 
         def step():
-            with autocast:
+            with autocast(device, bf16):
                 losses, _ = objective(src, tgt)
             optimizer.zero_grad(set_to_none=True)
             sum(losses.values()).backward()
@@ -68,7 +68,7 @@ def measure_costs(architecture, alignment: dict, *, device="cpu", bf16=False, re
     head = torch.nn.Linear(architecture.hidden_size, 17).to(device)
 
     def train_step():
-        with autocast:
+        with autocast(device, bf16):
             logits = head(backbone(ids, attention_mask=mask).last_hidden_state)
         loss = F.cross_entropy(logits.flatten(0, 1).float(), torch.zeros(logits.shape[:2], dtype=torch.long,
                                device=device).flatten())  # fmt: skip
@@ -77,13 +77,13 @@ def measure_costs(architecture, alignment: dict, *, device="cpu", bf16=False, re
         optimizer.step()
 
     def gradient():
-        with autocast:
+        with autocast(device, bf16):
             loss = backbone(ids, attention_mask=mask).last_hidden_state.float().pow(2).mean()
         torch.autograd.grad(loss, list(backbone.parameters()), allow_unused=True)
 
     @torch.no_grad()
     def forward():
-        with autocast:
+        with autocast(device, bf16):
             backbone(ids, attention_mask=mask, output_hidden_states=True)
 
     per_example = {
@@ -94,3 +94,42 @@ def measure_costs(architecture, alignment: dict, *, device="cpu", bf16=False, re
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"align_step": step_seconds, **per_example, "peak_rss_mb": peak_mb,
             "tokens_per_example": round(float(mask.sum()) / batch_size, 1)}  # fmt: skip
+
+
+def mean_tokens(data_dir, tokenizer_dir, max_length: int = 128) -> dict[str, float]:
+    """Mean tokens per example (no special tokens, truncated as the workflow truncates) of each kind of
+    text the FLOP model counts, in a data folder laid out as ../shared/data (the mirror layout).
+
+    ``parallel`` is measured on the FLORES sentences of the paper's pair languages: the alignment
+    corpora (Europarl, MultiCCAligned) are full sentences of that kind.
+    """
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    from .lexicon import read_muse
+    from .sib200 import read_sib_tsv
+    from .tasks import first_subtoken_labels
+    from .ud import read_conllu
+
+    data, tokenizer = Path(data_dir), AutoTokenizer.from_pretrained(tokenizer_dir)
+    room = max_length - tokenizer.num_special_tokens_to_add(pair=False)
+
+    def mean(texts):
+        ids = tokenizer(texts, add_special_tokens=False, truncation=True, max_length=room)["input_ids"]
+        return sum(map(len, ids)) / len(ids)
+
+    def lines(path):
+        return path.read_text(encoding="utf-8").splitlines()
+
+    flores = data / "flores200_dataset/devtest"
+    pos = [len(first_subtoken_labels(s["words"], s["upos"], tokenizer, max_length)[0]) - (max_length - room)
+           for path in sorted(data.glob("ud/UD_*/*.conllu")) for s in read_conllu(path)]  # fmt: skip
+    return {
+        "parallel": mean([t for code in ("deu_Latn", "eng_Latn", "kaz_Cyrl", "jpn_Jpan", "kor_Hang")
+                          for t in lines(flores / f"{code}.devtest")]),  # fmt: skip
+        "pos": sum(pos) / len(pos),
+        "sc": mean([row["text"] for path in sorted(data.glob("sib200/data/annotated/*/*.tsv")) for row in read_sib_tsv(path)]),
+        "flores": mean([t for path in sorted(flores.glob("*.devtest")) for t in lines(path)]),
+        "words": mean([w for path in sorted(data.glob("muse/dictionaries/*.txt")) for pair in read_muse(path) for w in pair]),
+    }

@@ -103,7 +103,7 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, hidden_size: in
     """
     from transformers import AutoTokenizer, DataCollatorForLanguageModeling, XLMRobertaConfig, XLMRobertaForMaskedLM
 
-    from .align import masked_positions_loss, mlm_head, pad
+    from .align import adamw, masked_positions_loss, mlm_head, pad
 
     torch.manual_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
@@ -124,7 +124,7 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, hidden_size: in
     masker.generator = generator
     special = torch.tensor(sorted(set(tokenizer.all_special_ids)))
     head = mlm_head(model)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    optimizer = adamw(model.parameters(), lr=learning_rate, weight_decay=0.01)
     warmup = max(1, steps // 20)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))

@@ -14,14 +14,14 @@ import hashlib
 import json
 import logging
 import math
-from contextlib import nullcontext
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .align import pad
+from .align import adamw, pad
 from .losses import mean_pool
+from .precision import autocast
 from .progress import Progress
 from .settings import FinetuneSettings
 
@@ -43,6 +43,7 @@ class TaskData:
 
     def __init__(self, split, task: str, pad_id: int):
         self.ids, self.labels, self.task, self.pad_id = list(split["input_ids"]), list(split["labels"]), task, pad_id
+        self.lengths = [len(ids) for ids in self.ids]
 
     def __len__(self):
         return len(self.ids)
@@ -106,7 +107,8 @@ def extract_features(backbone, data: TaskData, settings: FinetuneSettings, batch
     for start in range(0, len(data), batch_size):
         rows = list(range(start, min(start + batch_size, len(data))))
         (ids, mask), gold = data.batch(rows, backbone.device)
-        hidden = backbone(ids, attention_mask=mask).last_hidden_state.float()
+        with autocast(backbone.device, settings.bf16):
+            hidden = backbone(ids, attention_mask=mask).last_hidden_state.float()
         if settings.task == "pos":
             for row in range(len(rows)):
                 scored = gold[row] != -100
@@ -135,7 +137,7 @@ def decayed_groups(module: nn.Module, lr: float, weight_decay: float) -> list[di
 
 
 @torch.no_grad()
-def item_scores(model: nn.Module, data, batch_size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+def item_scores(model: nn.Module, data, batch_size: int = 64, bf16: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Correct and scored labels of ``model`` per item of a split (TaskData or Features) in split order:
     a sentence's tokens for POS, one label for SC. The bootstrap of the claims layer resamples items."""
     was_training = model.training
@@ -146,21 +148,43 @@ def item_scores(model: nn.Module, data, batch_size: int = 64) -> tuple[torch.Ten
         rows = range(start, min(start + batch_size, len(data)))
         inputs, labels = data.batch(rows, device)
         scored = labels != -100
-        hits = (model(*inputs).argmax(-1) == labels) & scored
+        with autocast(device, bf16):
+            predicted = model(*inputs).argmax(-1)
+        hits = (predicted == labels) & scored
         correct.append(data.per_item(rows, hits).cpu())
         total.append(data.per_item(rows, scored).cpu())
     model.train(was_training)
     return torch.cat(correct), torch.cat(total)
 
 
-def evaluate(model: nn.Module, data, batch_size: int = 64) -> tuple[int, int]:
+def evaluate(model: nn.Module, data, batch_size: int = 64, bf16: bool = False) -> tuple[int, int]:
     """Correct and scored labels of ``model`` on a split (TaskData or Features)."""
-    correct, total = item_scores(model, data, batch_size)
+    correct, total = item_scores(model, data, batch_size, bf16)
     return int(correct.sum()), int(total.sum())
 
 
+#: batches per bucket of length-grouped sampling (as in the Hugging Face Trainer's LengthGroupedSampler)
+BUCKET_BATCHES = 50
+
+
+def epoch_batches(size: int, batch_size: int, generator: torch.Generator, lengths: list[int] | None = None) -> list[list]:
+    """One epoch's batches of row indices: a seeded shuffle cut into batches. With ``lengths``, grouped by
+    length: the shuffle is cut into buckets of ``BUCKET_BATCHES`` batches, each bucket sorted by length
+    (longest first) and cut into batches, and the batches are shuffled, so that a batch pads little and
+    the order of batches stays random."""
+    order = torch.randperm(size, generator=generator).tolist()
+    if lengths is None:
+        return [order[start : start + batch_size] for start in range(0, size, batch_size)]
+    batches, bucket = [], batch_size * BUCKET_BATCHES
+    for start in range(0, size, bucket):
+        rows = sorted(order[start : start + bucket], key=lambda row: -lengths[row])
+        batches += [rows[first : first + batch_size] for first in range(0, len(rows), batch_size)]
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+
 def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSettings, seed: int) -> list[dict]:
-    """Train with AdamW and a linear decay to zero (the Hugging Face Trainer's default schedule).
+    """Train with AdamW and a linear decay to zero (the Hugging Face Trainer's default schedule), on
+    batches grouped by length where ``settings.length_grouped`` and the data pads (``epoch_batches``).
 
     Logs the English dev accuracy every epoch and returns that log; with model selection
     ``best_dev`` the model ends with its best epoch's weights, otherwise with the last.
@@ -168,21 +192,18 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
     device = next(model.parameters()).device
     generator = torch.Generator().manual_seed(seed)
     steps_per_epoch = math.ceil(len(train) / settings.batch_size)
-    optimizer = torch.optim.AdamW(groups)
+    optimizer = adamw(groups)
     total = settings.epochs * steps_per_epoch
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total))
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if settings.bf16 and device.type == "cuda" else nullcontext()
-    )
     dev_log, best = [], (-1.0, None)
     progress, done = Progress(log, f"{settings.task} training (seed {seed})", total), 0
     model.train()
+    lengths = getattr(train, "lengths", None) if settings.length_grouped else None  # frozen features do not pad
     for epoch in range(1, settings.epochs + 1):
-        order = torch.randperm(len(train), generator=generator).tolist()
         loss_sum = torch.zeros((), device=device)
-        for start in range(0, len(order), settings.batch_size):
-            inputs, labels = train.batch(order[start : start + settings.batch_size], device)
-            with autocast:
+        for rows in epoch_batches(len(train), settings.batch_size, generator, lengths):
+            inputs, labels = train.batch(rows, device)
+            with autocast(device, settings.bf16):
                 logits = model(*inputs)
             loss = F.cross_entropy(logits.flatten(0, -2).float(), labels.flatten(), ignore_index=-100)
             optimizer.zero_grad(set_to_none=True)
@@ -192,7 +213,7 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
             loss_sum += loss.detach()
             done += 1
             progress(done) if done < total else None  # the epoch line below reports the last step
-        correct, scored = evaluate(model, dev)
+        correct, scored = evaluate(model, dev, bf16=settings.bf16)
         dev_log.append({"epoch": epoch, "train_loss": (loss_sum / steps_per_epoch).item(), "dev_accuracy": correct / scored})
         log.info("epoch %d/%d: train loss %.4f, English dev accuracy %.4f", epoch, settings.epochs,
                  dev_log[-1]["train_loss"], dev_log[-1]["dev_accuracy"])  # fmt: skip
@@ -203,12 +224,12 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
     return dev_log
 
 
-def zero_shot(model: nn.Module, test_sets: dict) -> tuple[list[dict], list[dict]]:
+def zero_shot(model: nn.Module, test_sets: dict, bf16: bool = False) -> tuple[list[dict], list[dict]]:
     """Each evaluation language's test split: rows of language, n (scored labels), accuracy; and the
     per-item rows of language, item (its row in the split), correct, total."""
     rows, items = [], []
     for language, data in test_sets.items():
-        correct, total = item_scores(model, data)
+        correct, total = item_scores(model, data, bf16=bf16)
         accuracy = int(correct.sum()) / int(total.sum())
         rows.append({"language": language, "n": int(total.sum()), "accuracy": accuracy})
         items += [{"language": language, "item": item, "correct": c, "total": t}
@@ -229,7 +250,7 @@ def finetune_full(encoder_dir, data, settings: FinetuneSettings, seed: int, lang
     groups += decayed_groups(model.head, settings.head_lr, settings.weight_decay)
     split = {name: TaskData(data[name], settings.task, pad_id) for name in data}
     dev_log = fit(model, groups, split["train"], split["dev"], settings, seed)
-    return model, dev_log, zero_shot(model, {lang: split[f"test_{lang}"] for lang in languages})
+    return model, dev_log, zero_shot(model, {lang: split[f"test_{lang}"] for lang in languages}, settings.bf16)
 
 
 def same_splits(data) -> dict[str, str]:

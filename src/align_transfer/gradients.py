@@ -31,23 +31,27 @@ def flat_gradient(loss: torch.Tensor, params: list[torch.Tensor], retain_graph: 
     return torch.cat([(torch.zeros_like(p) if g is None else g).flatten() for p, g in zip(params, grads)]).float()
 
 
-def dot64(a: torch.Tensor, b: torch.Tensor, chunk: int = 1 << 24) -> float:
-    """a · b summed in float64 slice by slice: over hundreds of millions of entries float32 sums drift,
-    and a float64 copy of a whole gradient would take gigabytes."""
-    return sum(torch.dot(a[i : i + chunk].double(), b[i : i + chunk].double()).item() for i in range(0, a.numel(), chunk))
+def gram(vectors: list[torch.Tensor], chunk: int = 1 << 24) -> torch.Tensor:
+    """The float64 Gram matrix of flat vectors: over hundreds of millions of entries float32 sums drift,
+    and a float64 copy of a whole gradient would take gigabytes, so it is summed slice by slice, each
+    vector's slice converted once for all its dot products."""
+    matrix = torch.zeros(len(vectors), len(vectors), dtype=torch.float64, device=vectors[0].device)
+    for start in range(0, vectors[0].numel(), chunk):
+        block = torch.stack([v[start : start + chunk].double() for v in vectors])
+        matrix += block @ block.T
+    return matrix
 
 
-def norm(a: torch.Tensor) -> float:
-    return math.sqrt(dot64(a, a))
-
-
-def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
-    return dot64(a, b) / max(norm(a) * norm(b), 1e-12)
+def cosines(matrix: torch.Tensor) -> torch.Tensor:
+    """Cosines from a Gram matrix."""
+    norms = matrix.diagonal().sqrt().clamp_min(1e-12)
+    return matrix / (norms[:, None] * norms[None, :])
 
 
 def gradient_cosine(loss_a: torch.Tensor, loss_b: torch.Tensor, params: list[torch.Tensor]) -> float:
     """Cosine between the gradients of two losses (which may share a graph) with respect to ``params`` only."""
-    return cosine(flat_gradient(loss_a, params, retain_graph=True), flat_gradient(loss_b, params))
+    vectors = [flat_gradient(loss_a, params, retain_graph=True), flat_gradient(loss_b, params)]
+    return cosines(gram(vectors))[0, 1].item()
 
 
 def mean_gradient(losses, params: list[torch.Tensor]) -> torch.Tensor:
@@ -62,17 +66,10 @@ def mean_gradient(losses, params: list[torch.Tensor]) -> torch.Tensor:
     return total / count
 
 
-def pairwise_cosines(gradients: dict[str, torch.Tensor], chunk: int = 1 << 24) -> list[dict]:
-    """Rows of lang_a, lang_b, cosine for every ordered pair of named gradients: one float64 Gram matrix,
-    summed over slices of the parameters so that a float64 copy of all of them never has to fit."""
+def pairwise_cosines(gradients: dict[str, torch.Tensor]) -> list[dict]:
+    """Rows of lang_a, lang_b, cosine for every ordered pair of named gradients."""
     names = list(gradients)
-    vectors = [gradients[name] for name in names]
-    gram = torch.zeros(len(names), len(names), dtype=torch.float64, device=vectors[0].device)
-    for start in range(0, vectors[0].numel(), chunk):
-        block = torch.stack([v[start : start + chunk].double() for v in vectors])
-        gram += block @ block.T
-    norms = gram.diagonal().sqrt().clamp_min(1e-12)
-    matrix = (gram / (norms[:, None] * norms[None, :])).tolist()
+    matrix = cosines(gram([gradients[name] for name in names])).tolist()
     return [{"lang_a": a, "lang_b": b, "cosine": matrix[i][j]} for i, a in enumerate(names) for j, b in enumerate(names)]
 
 
@@ -125,13 +122,15 @@ def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[
         task_grad = flat_gradient(task_loss, params)
         losses, _ = objective(*parallel[number])
         align_grad = flat_gradient(sum(losses.values()), params)
+        # the previous batch's task gradient is the null baseline: two disjoint task batches of one model
+        matrix = gram([task_grad, align_grad] + ([] if previous is None else [previous]))
+        cosine = cosines(matrix)
         table3_rows.append({
             "batch": number,
-            "cosine": cosine(task_grad, align_grad),
-            "task_norm": norm(task_grad),
-            "alignment_norm": norm(align_grad),
-            # the null baseline: two disjoint task batches (this one and the one before) of the same model
-            "baseline_cosine": math.nan if previous is None else cosine(task_grad, previous),
+            "cosine": cosine[0, 1].item(),
+            "task_norm": matrix[0, 0].sqrt().item(),
+            "alignment_norm": matrix[1, 1].sqrt().item(),
+            "baseline_cosine": math.nan if previous is None else cosine[0, 2].item(),
         })  # fmt: skip
         previous = task_grad.clone()
         train_sum = task_grad if train_sum is None else train_sum.add_(task_grad)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .flops import EncoderShape, gpu_hours, job_flops
+
 
 def merged(base: dict, overlay: dict) -> dict:
     """Snakemake's --configfile merge: mappings key by key, everything else (lists too) replaced."""
@@ -110,15 +112,23 @@ def job_bytes(job: dict, config: dict, sizes: dict[str, float]) -> float:
     return 0.0
 
 
-def compute_plan(jobs: list[dict], config: dict, sizes: dict[str, float]) -> pd.DataFrame:
-    """Per rule: jobs, GPU-hours (jobs with gpu=1), CPU-hours (core-hours of the others), the memory
-    a job requests (its peak, GB), and the disk its outputs keep (GB); plus a total row."""
+def compute_plan(jobs: list[dict], config: dict, sizes: dict[str, float], shape: EncoderShape) -> pd.DataFrame:
+    """Per rule: jobs, PFLOPs and the hours they take on each GPU of ``compute.flops`` at its stated
+    utilisation; GPU-hours measured on the cost model's device (jobs with gpu=1), CPU-hours (core-hours
+    of the others), the memory a job requests (its peak, GB), and the disk its outputs keep (GB); plus
+    a total row."""
+    flops_config = config["compute"]["flops"]
     rows = {}
     for job in jobs:
         if job["rule"] == "all":
             continue
-        row = rows.setdefault(job["rule"], {"rule": job["rule"], "jobs": 0, "gpu_hours": 0.0, "cpu_hours": 0.0,
-                                            "peak_mem_gb": 0.0, "disk_gb": 0.0})  # fmt: skip
+        row = rows.setdefault(job["rule"], {"rule": job["rule"], "jobs": 0, "pflops": 0.0} |
+                              {f"{gpu}_hours": 0.0 for gpu in flops_config["peak_tflops"]} |
+                              {"gpu_hours": 0.0, "cpu_hours": 0.0, "peak_mem_gb": 0.0, "disk_gb": 0.0})  # fmt: skip
+        flops = job_flops(job, config, shape)
+        row["pflops"] += flops / 1e15
+        for gpu, peak in flops_config["peak_tflops"].items():
+            row[f"{gpu}_hours"] += gpu_hours(flops, peak, flops_config["utilisation"])
         hours = job_seconds(job, config) / 3600
         row["jobs"] += 1
         if job["resources"].get("gpu", "0") != "0":
@@ -128,16 +138,21 @@ def compute_plan(jobs: list[dict], config: dict, sizes: dict[str, float]) -> pd.
         row["peak_mem_gb"] = max(row["peak_mem_gb"], int(job["resources"].get("mem_mb", 0)) / 1000)
         row["disk_gb"] += job_bytes(job, config, sizes) / 1e9
     frame = pd.DataFrame(list(rows.values()))
-    total = {"rule": "total", "jobs": frame["jobs"].sum(), "gpu_hours": frame["gpu_hours"].sum(),
-             "cpu_hours": frame["cpu_hours"].sum(), "peak_mem_gb": frame["peak_mem_gb"].max(),
-             "disk_gb": frame["disk_gb"].sum()}  # fmt: skip
+    total = {column: frame[column].sum() for column in frame.columns if column != "rule"}
+    total |= {"rule": "total", "peak_mem_gb": frame["peak_mem_gb"].max()}
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
-def format_plan(plan: pd.DataFrame, device: str) -> str:
-    lines = [f"compute plan (hours on: {device})",
-             f"{'rule':24} {'jobs':>6} {'GPU-h':>10} {'CPU-h':>10} {'peak GB':>8} {'disk GB':>9}"]  # fmt: skip
-    for row in plan.itertuples():
-        lines.append(f"{row.rule:24} {row.jobs:6d} {row.gpu_hours:10.2f} {row.cpu_hours:10.2f} "
-                     f"{row.peak_mem_gb:8.1f} {row.disk_gb:9.2f}")  # fmt: skip
+def format_plan(plan: pd.DataFrame, config: dict) -> str:
+    compute = config["compute"]
+    gpus = list(compute["flops"]["peak_tflops"])
+    lines = [f"compute plan: FLOPs and GPU-hours at {compute['flops']['utilisation']:.0%} of each GPU's peak "
+             f"(bf16; V100 fp16); measured hours on {compute['device']}",
+             f"{'rule':24} {'jobs':>6} {'PFLOPs':>9} " + " ".join(f"{gpu + '-h':>8}" for gpu in gpus) +
+             f" {'GPU-h*':>10} {'CPU-h*':>9} {'peak GB':>8} {'disk GB':>9}"]  # fmt: skip
+    for row in plan.to_dict("records"):
+        lines.append(f"{row['rule']:24} {row['jobs']:6d} {row['pflops']:9.3g} " +
+                     " ".join(f"{row[gpu + '_hours']:8.3g}" for gpu in gpus) +
+                     f" {row['gpu_hours']:10.2f} {row['cpu_hours']:9.2f} {row['peak_mem_gb']:8.1f} {row['disk_gb']:9.2f}")  # fmt: skip
+    lines.append("* measured: the cost model's seconds per unit on the device above")
     return "\n".join(lines)

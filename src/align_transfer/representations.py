@@ -140,12 +140,14 @@ def tokenize_inputs(tokenizer, flores: dict[str, list[str]], lexicons: dict, sib
     return ids, index
 
 
-def encode(model, tokenizer, ids: list[list[int]], layers, batch_size: int = 64) -> dict[int, np.ndarray]:
-    """Mean-pooled states of ``hidden_states[k]`` for each layer k, over each sequence's non-special tokens."""
+def encode(model, tokenizer, ids: list[list[int]], layers, batch_size: int = 64, bf16: bool = False) -> dict[int, np.ndarray]:
+    """Mean-pooled states of ``hidden_states[k]`` for each layer k, over each sequence's non-special tokens
+    (the encoder under bf16 autocast where ``bf16`` applies; the pooling in fp32)."""
     import torch
 
     from .align import pad
     from .losses import mean_pool
+    from .precision import autocast
 
     special = torch.tensor(sorted(set(tokenizer.all_special_ids)))
     out = {layer: [] for layer in layers}
@@ -155,7 +157,8 @@ def encode(model, tokenizer, ids: list[list[int]], layers, batch_size: int = 64)
         for start in range(0, len(order), batch_size):
             batch, mask = pad([ids[i] for i in order[start : start + batch_size]], tokenizer.pad_token_id)
             keep = (mask.bool() & ~torch.isin(batch, special)).to(model.device)
-            hidden = model(batch.to(model.device), attention_mask=mask.to(model.device), output_hidden_states=True)
+            with autocast(model.device, bf16):
+                hidden = model(batch.to(model.device), attention_mask=mask.to(model.device), output_hidden_states=True)
             for layer in layers:
                 out[layer].append(mean_pool(hidden.hidden_states[layer].float(), keep).cpu())
     inverse = torch.empty(len(order), dtype=torch.long)
@@ -163,7 +166,7 @@ def encode(model, tokenizer, ids: list[list[int]], layers, batch_size: int = 64)
     return {layer: torch.cat(parts)[inverse].numpy() for layer, parts in out.items()}
 
 
-def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, device=None) -> None:
+def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, device=None, bf16: bool = False) -> None:
     """Encode the token ids of ``tokenize_inputs`` at each layer into one safetensors file."""
     import time
 
@@ -183,7 +186,7 @@ def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, devi
     tensors, clock = dict(index), time.perf_counter()
     progress, done = Progress(log, f"embedding with {encoder_dir}", sum(map(len, ids.values())), unit="texts"), 0
     for key, sequences in ids.items():
-        for layer, vectors in encode(model, tokenizer, sequences, layers).items():
+        for layer, vectors in encode(model, tokenizer, sequences, layers, bf16=bf16).items():
             tensors[f"{key}/layer{layer}"] = vectors
         done += len(sequences)
         progress(done, key)

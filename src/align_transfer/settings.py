@@ -73,7 +73,7 @@ class AlignmentSettings:
 
 
 #: Learning rates that a mode does not use: changing them must not rerun it.
-UNUSED_BY_MODE = {"full": {"linear_lr"}, "linear": {"backbone_lr", "head_lr"}}
+UNUSED_BY_MODE = {"full": {"linear_lr"}, "linear": {"backbone_lr", "head_lr", "length_grouped"}}
 
 
 @dataclass
@@ -89,11 +89,15 @@ class FinetuneSettings:
     pooling: str = "first"
     model_selection: str = "last"
     bf16: bool = True
+    length_grouped: bool = False
+
+    #: the values of the ``finetune`` section that hold for every task
+    SHARED = ("model_selection", "bf16", "length_grouped")
 
     @classmethod
     def determining(cls, finetune: dict, task: str, mode: str) -> dict:
         """The values of the config's ``finetune`` section that determine a ``mode`` run of ``task``."""
-        values = finetune[task] | {"model_selection": finetune["model_selection"], "bf16": finetune["bf16"]}
+        values = finetune[task] | {name: finetune[name] for name in cls.SHARED}
         names = {f.name for f in fields(cls)} - {"task"} - UNUSED_BY_MODE[mode]
         return pick(values, sorted(names))
 
@@ -102,7 +106,7 @@ class FinetuneSettings:
         """Settings from the config's whole ``finetune`` section."""
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in finetune[task].items() if k in names}
-        return cls(task=task, model_selection=finetune["model_selection"], bf16=finetune["bf16"], **values)
+        return cls(task=task, **{name: finetune[name] for name in cls.SHARED}, **values)
 
     @property
     def num_labels(self) -> int:

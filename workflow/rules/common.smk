@@ -288,6 +288,7 @@ EMBEDDING_PARAMS = dict(
     retrieval_layer=ANALYSIS["retrieval_layer"],
     recall_at=ANALYSIS["recall_at"],
     compared_layers=ANALYSIS["layers"],
+    bf16=ANALYSIS["bf16"],
 )
 
 
