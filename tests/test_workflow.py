@@ -86,6 +86,12 @@ def test_mini_dry_run(tmp_path):
     assert job_counts(result.stdout) == {rule: n for rule, n in MINI_JOBS.items() if n}
 
 
+def test_without_the_sc_task_there_is_no_sc_run_and_no_instance_level(tmp_path):
+    counts = job_counts(snakemake(tmp_path, "-n", overlays=[REPO / "config/mini.yaml", {"finetune": {"tasks": ["pos"]}}]).stdout)
+    assert "instance_level" not in counts and counts["tokenize_task"] == 1
+    assert counts["finetune_full"] == counts["linear_probe"] == 15  # POS only: base and 14 checkpoints
+
+
 def test_a_config_typo_names_the_key(tmp_path):
     result = snakemake(tmp_path, "-n", overlays=[{"alignment": {"learnin_rate": 1e-5}}], check=False)
     assert result.returncode != 0

@@ -325,8 +325,12 @@ def models_at(step):
     return ["base"] + [f"{pair}_{losses}_{step}" for pair in PAIRS for losses in LOSSES]
 
 
+# the instance level reads the SC runs' items: without the SC task there is none
+CLAIM_PAGES = ["claims"] + (["instances"] if "sc" in FINETUNE["tasks"] else [])
+
+
 def claims_targets():
-    targets = expand("results/claims/{name}.{ext}", name=["claims", "instances"], ext=["csv", "md"])
+    targets = expand("results/claims/{name}.{ext}", name=CLAIM_PAGES, ext=["csv", "md"])
     targets += ["results/claims/join.csv", "results/claims/correlations.csv"]
     targets += expand("results/tables/{table}.{ext}", table=["table1_significance", "table2_gap", "table3_baseline"],
                       ext=["csv", "md"])  # fmt: skip

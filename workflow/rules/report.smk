@@ -155,7 +155,7 @@ rule figure1:
 # One static page with every table and figure and the configuration.
 rule report:
     input:
-        claims=expand("results/claims/{name}.md", name=["claims", "instances"]),
+        claims=expand("results/claims/{name}.md", name=CLAIM_PAGES),
         tables=expand(
             "results/tables/{table}.md",
             table=[
