@@ -47,8 +47,9 @@ def word_contrastive(
 
     ``queries`` (B, H) are the sentence-pair queries q; ``bag_ids`` (B, K) hold each pair's bag of
     distinct non-special token ids, padded, with ``bag_mask`` (B, K) true on real entries;
-    ``negative_ids`` (B, N) are the negatives S drawn for each pair; ``embeddings`` (V, H) is the
-    input embedding matrix e. With s = cosine / temperature, each bag word w_t contributes
+    ``negative_ids`` (B, N) are the negatives S drawn for each pair; ``embeddings`` holds the input
+    embedding vectors e, indexed by those ids (the matrix itself, or the rows of it a step gathered
+    once, with the ids mapped to those rows). With s = cosine / temperature, each bag word w_t contributes
     -log(exp(s(q, e(w_t))) / (exp(s(q, e(w_t))) + sum_j exp(s(q, e(w_j))))). The loss is the mean
     over each pair's bag, then over the batch.
     """
