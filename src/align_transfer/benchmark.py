@@ -60,14 +60,12 @@ def corpus_pairs(src: list[str], tgt: list[str], tokenizer_dir, max_length: int,
     fitting ``max_length`` with its specials): real token ids with the corpus's length distribution."""
     from transformers import AutoTokenizer
 
+    from .encoders import encode_sentences
+
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    room = max_length - tokenizer.num_special_tokens_to_add(pair=False)
     rows = random.Random(seed).sample(range(len(src)), min(count, len(src)))
-
-    def encode(texts):
-        return tokenizer([texts[r] for r in rows], add_special_tokens=False, truncation=True, max_length=room)["input_ids"]
-
-    return list(zip(encode(src), encode(tgt)))
+    sides = [encode_sentences(tokenizer, [texts[r] for r in rows], max_length) for texts in (src, tgt)]
+    return list(zip(*sides))
 
 
 def measure(objective, model, optimizer, batches, warmup: int = 1) -> tuple[float, float]:

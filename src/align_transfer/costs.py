@@ -107,23 +107,24 @@ def mean_tokens(data_dir, tokenizer_dir, max_length: int = 128) -> dict[str, flo
 
     from transformers import AutoTokenizer
 
+    from .encoders import encode_sentences
     from .lexicon import read_muse
     from .sib200 import read_sib_tsv
     from .tasks import first_subtoken_labels
     from .ud import read_conllu
 
     data, tokenizer = Path(data_dir), AutoTokenizer.from_pretrained(tokenizer_dir)
-    room = max_length - tokenizer.num_special_tokens_to_add(pair=False)
+    specials = tokenizer.num_special_tokens_to_add(pair=False)
 
     def mean(texts):
-        ids = tokenizer(texts, add_special_tokens=False, truncation=True, max_length=room)["input_ids"]
+        ids = encode_sentences(tokenizer, texts, max_length)
         return sum(map(len, ids)) / len(ids)
 
     def lines(path):
         return path.read_text(encoding="utf-8").splitlines()
 
     flores = data / "flores200_dataset/devtest"
-    pos = [len(first_subtoken_labels(s["words"], s["upos"], tokenizer, max_length)[0]) - (max_length - room)
+    pos = [len(first_subtoken_labels(s["words"], s["upos"], tokenizer, max_length)[0]) - specials
            for path in sorted(data.glob("ud/UD_*/*.conllu")) for s in read_conllu(path)]  # fmt: skip
     return {
         "parallel": mean([t for code in ("deu_Latn", "eng_Latn", "kaz_Cyrl", "jpn_Jpan", "kor_Hang")

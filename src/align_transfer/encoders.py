@@ -37,19 +37,21 @@ def prepare_base_encoder(source_dir, out_dir) -> None:
     log.info("%s: %.1fM parameters, vocabulary %d", source_dir, model.num_parameters() / 1e6, len(tokenizer))
 
 
+def encode_sentences(tokenizer, texts: list[str], max_length: int) -> list[list[int]]:
+    """Token ids without special tokens, each text cut to fit ``max_length`` once its specials are added."""
+    room = max_length - tokenizer.num_special_tokens_to_add(pair=False)
+    return tokenizer(texts, add_special_tokens=False, truncation=True, max_length=room)["input_ids"]
+
+
 def tokenize_parallel(tsv, encoder_dir, out_dir, max_length: int) -> None:
     """Tokenize both sides once (no special tokens; each side fits ``max_length`` with its specials)."""
     from datasets import Dataset
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
-    room = max_length - tokenizer.num_special_tokens_to_add(pair=False)
     src, tgt = read_parallel_tsv(tsv)
-
-    def encode(texts):
-        return tokenizer(texts, add_special_tokens=False, truncation=True, max_length=room)["input_ids"]
-
-    dataset = Dataset.from_dict({"src": encode(src), "tgt": encode(tgt)})
+    dataset = Dataset.from_dict({"src": encode_sentences(tokenizer, src, max_length),
+                                 "tgt": encode_sentences(tokenizer, tgt, max_length)})  # fmt: skip
     with atomic_path(out_dir) as tmp:
         dataset.save_to_disk(str(tmp))
     lengths = [len(s) + len(t) for s, t in zip(dataset["src"], dataset["tgt"])]
