@@ -28,9 +28,10 @@ $(VENV)/.installed: pyproject.toml
 demo: env
 	$(BIN)/python scripts/demo.py --cores $(CORES)
 
-# unit and integration tests (minutes)
+# unit and integration tests (minutes), on every core: most of them wait on a snakemake subprocess
+TEST_WORKERS ?= auto
 test: env
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # the whole mini DAG, as `make demo` runs it, and the checks on its results
 test-e2e: env

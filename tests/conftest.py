@@ -92,7 +92,7 @@ NARROW = {
     "encoder": {"mini": {"steps": 30, "vocab_size": 400}},
     "alignment": {"pairs": [{"pair": "de-en", "corpus": "MiniWorld", "version": "v1", "cap": 100}], "losses": ["S1W0M1"],
                   "steps": 4, "checkpoint_steps": [2, 4], "log_every": 2, "state_every": 2},
-    "finetune": {"seeds": [15], "checkpoint_steps": [4]},
+    "finetune": {"tasks": ["sc"], "seeds": [15], "checkpoint_steps": [4]},  # SC alone: it has the instance level
     "evaluation": {"languages": ["de"], "table_step": 4},
     "data": {"lexicons": [{"pair": "en-de"}]},
     "analysis": {"finetuned_seeds": [15], "gradient_batches": 1, "retrieval_groups": [{"group": "With English", "pairs": ["deu-eng"]}]},

@@ -24,7 +24,7 @@ def slurm_run(local_slurm, tmp_path_factory):
     planned = parse_dry_run(snakemake(workdir, "-n", "--profile", str(profile), overlays=[MINI, NARROW]).stdout)
     # a small local cluster: ask for job states every 2 s (a real cluster's scheduler wants the default)
     result = snakemake(workdir, "--profile", str(profile), "--slurm-keep-successful-logs", "--seconds-between-status-checks",
-                       "2", "--slurm-init-seconds-before-status-checks", "3", overlays=[MINI, NARROW], timeout=1800)  # fmt: skip
+                       "2", "--slurm-init-seconds-before-status-checks", "1", overlays=[MINI, NARROW], timeout=1800)  # fmt: skip
     log = result.stdout + result.stderr
     found = re.findall(r"SLURM jobid (\d+) \(log: \S*/slurm_logs/rule_(\w+)/", log)
     assert found, log[-3000:]

@@ -5,7 +5,9 @@ CLAIMS = config["claims"]
 RESAMPLING = ["resamples", "seed", "alpha"]  # alpha: the intervals are 1 - alpha
 
 
+# The join and the dose-response tables read small CSVs, as the tables do: they run where snakemake runs.
 localrules:
+    transfer_join,
     tables_at_step,
 
 
@@ -24,9 +26,6 @@ rule transfer_join:
         "benchmarks/claims/transfer_join.tsv"
     conda:
         ENV
-    resources:
-        mem_mb=4000,
-        runtime=30,
     params:
         layers=ANALYSIS["layers"],
     script:
