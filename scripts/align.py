@@ -1,4 +1,4 @@
-"""One alignment run: one pair, one loss code, checkpoints at the configured steps."""
+"""One alignment run: one encoder, one pair, one loss code, checkpoints at the configured steps."""
 
 from align_transfer.worker import delegate
 
@@ -19,4 +19,5 @@ with logged(snakemake):
         snakemake.output.train_log,
         snakemake.params.work,
         settings,
+        mlm_head=snakemake.params.mlm_head,
     )

@@ -31,7 +31,7 @@ parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else
 args = parser.parse_args()
 quiet_libraries()
 
-config = load_config(["config/config.yaml", *args.configfile])
+config = load_config(["config/config.yaml", *args.configfile], schema="workflow/schemas/config.schema.yaml")
 settings = FinetuneSettings.from_config(config["finetune"], args.task)
 settings.epochs = args.epochs or settings.epochs
 data = load_from_disk(args.data)

@@ -26,7 +26,7 @@ parser.add_argument("--configfile", nargs="*", default=[], help="overlays on con
 parser.add_argument("--out", help="default: results/plan/compute.tsv in the config's working directory")
 args = parser.parse_args()
 
-config = load_config([REPO / "config/config.yaml", *args.configfile])
+config = load_config([REPO / "config/config.yaml", *args.configfile], schema=REPO / "workflow/schemas/config.schema.yaml")
 snakemake = Path(sys.executable).parent / "snakemake"
 command = [str(snakemake), "-s", str(REPO / "workflow/Snakefile"), "-n", "--forceall"]
 if args.configfile:
@@ -36,9 +36,13 @@ with tempfile.TemporaryDirectory() as workdir:  # a fresh directory: the whole g
 if result.returncode:
     sys.exit(f"the dry run failed:\n{result.stderr[-3000:]}")
 jobs = parse_dry_run(result.stdout)
-architecture, tokenizer_bytes = encoder_architecture(config["encoder"], base_dir="/nonexistent")
-sizes = model_sizes(config, parameter_counts(architecture), architecture.hidden_size, tokenizer_bytes)
-plan = compute_plan(jobs, config, sizes, EncoderShape.of(architecture))
+encoders = {}
+for entry in config["encoders"]:
+    # the architecture before anything is downloaded: the mini settings, or the shape the config gives
+    architecture, tokenizer_bytes = encoder_architecture(entry, workdir="/nonexistent")
+    sizes = model_sizes(config, entry, parameter_counts(architecture), architecture.hidden_size, tokenizer_bytes)
+    encoders[entry["name"]] = {"entry": entry, "shape": EncoderShape.of(architecture), "sizes": sizes}
+plan = compute_plan(jobs, config, encoders)
 print(format_plan(plan, config))
 out_path = Path(args.out or workdir_of(config, REPO) / "results/plan/compute.tsv")
 with atomic_open(out_path, newline="") as out:

@@ -23,7 +23,7 @@ from align_transfer.config import workdir_of
 from align_transfer.plan import load_config
 from align_transfer.progress import duration
 from align_transfer.runner import QUIET_ENV
-from align_transfer.worker import SOCKET_ENV
+from align_transfer.worker import SOCKET_ENV, starting
 
 REPO = Path(__file__).resolve().parents[1]
 MINI = REPO / "config/mini.yaml"
@@ -41,13 +41,10 @@ def longest_job(benchmarks: Path, since: float) -> tuple[str, float]:
 
 
 def start_worker(socket: str, env: dict) -> subprocess.Popen:
-    worker = subprocess.Popen([sys.executable, "-m", "align_transfer.worker", socket], env=env)
-    deadline = time.monotonic() + 120
-    while not os.path.exists(socket):
-        if worker.poll() is not None or time.monotonic() > deadline:
-            sys.exit("the warm worker did not start; run `snakemake --configfile config/mini.yaml` instead")
-        time.sleep(0.1)
-    return worker
+    """The warm worker, warming up while snakemake builds its DAG; a job that starts before it is ready
+    waits for it (``worker.starting``)."""
+    Path(starting(socket)).touch()
+    return subprocess.Popen([sys.executable, "-m", "align_transfer.worker", socket], env=env)
 
 
 def main() -> int:
@@ -65,14 +62,15 @@ def main() -> int:
     # waits 9 s where a SLURM client has no controller to reach; the demo submits nothing to SLURM.
     python_path = os.pathsep.join(filter(None, [str(REPO / "src"), os.getenv("PYTHONPATH")]))
     env = os.environ | QUIET_ENV | {"SLURM_CONF": os.devnull, "PYTHONPATH": python_path}
+    # the greedy scheduler: the ILP one solves a program at every step, seconds of a 2-core demo's CPU
+    command = [str(Path(sys.executable).parent / "snakemake"), "-s", str(REPO / "workflow/Snakefile"), "--cores", args.cores,
+               "--scheduler", "greedy", "--logger", "brief", "--configfile", *map(str, overlays), "--", *args.targets]  # fmt: skip
+    if args.directory:
+        command[3:3] = ["-d", str(workdir)]
+    started, clock = time.time(), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="align-transfer-") as folder:
         socket = os.path.join(folder, "worker.sock")
         worker = start_worker(socket, env)
-        command = [str(Path(sys.executable).parent / "snakemake"), "-s", str(REPO / "workflow/Snakefile"),
-                   "--cores", args.cores, "--logger", "brief", "--configfile", *map(str, overlays), "--", *args.targets]  # fmt: skip
-        if args.directory:
-            command[3:3] = ["-d", str(workdir)]
-        started, clock = time.time(), time.monotonic()
         try:
             result = subprocess.run(command, env=env | {SOCKET_ENV: socket}, cwd=REPO)
         finally:

@@ -1,5 +1,5 @@
-"""Print and write the disk the grid's model files need (sizes: the encoder's architecture at 4 bytes
-a parameter, plus the tokenizer files saved beside each model)."""
+"""Print and write the disk each encoder's model files need (sizes: its architecture at 4 bytes a parameter,
+plus the tokenizer files saved beside each model)."""
 
 from align_transfer.worker import delegate
 
@@ -13,14 +13,17 @@ from align_transfer.storage import disk_plan, encoder_architecture
 from align_transfer.tasks import LABEL_SETS
 
 with logged(snakemake) as log:
-    config, tokenizer_bytes = encoder_architecture(snakemake.params.encoder)
-    rows = disk_plan(snakemake.params.counts, config, tokenizer_bytes, {k: len(v) for k, v in LABEL_SETS.items()})
-    frame = pd.DataFrame(rows)
+    frames = []
+    for entry in snakemake.params.encoders:
+        config, tokenizer_bytes = encoder_architecture(entry)
+        rows = disk_plan(snakemake.params.counts[entry["name"]], config, tokenizer_bytes,
+                         {k: len(v) for k, v in LABEL_SETS.items()}, entry["mlm_head"])  # fmt: skip
+        frames.append(pd.DataFrame(rows).assign(encoder=entry["name"]))
+    frame = pd.concat(frames, ignore_index=True)[["encoder", "what", "count", "bytes_each", "bytes"]]
     frame["GB"] = (frame["bytes"] / 1e9).round(2)
     with atomic_open(snakemake.output[0], newline="") as out:
         frame.to_csv(out, sep="\t", index=False)
-    kept = frame[~frame["what"].str.startswith("alignment resumable")]
-    peak = frame[frame["what"].str.startswith("alignment resumable")]["bytes_each"].iloc[0] / 1e9
-    lines = [f"{r.count:6d} x {r.bytes_each / 1e9:8.3f} GB = {r.GB:9.2f} GB  {r.what}" for r in frame.itertuples()]
-    log.info("disk for this grid's model files:\n%s\nkept in results/: %.1f GB (plus %.1f GB per alignment run while it trains)",
-             "\n".join(lines), kept["bytes"].sum() / 1e9, peak)  # fmt: skip
+    training = frame["what"].str.startswith("alignment resumable")
+    lines = [f"{r.encoder:12} {r.count:6d} x {r.bytes_each / 1e9:8.3f} GB = {r.GB:9.2f} GB  {r.what}" for r in frame.itertuples()]
+    log.info("disk for this grid's model files:\n%s\nkept in results/: %.1f GB (plus up to %.1f GB per alignment run while "
+             "it trains)", "\n".join(lines), frame[~training]["bytes"].sum() / 1e9, frame[training]["bytes_each"].max() / 1e9)  # fmt: skip

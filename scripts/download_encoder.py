@@ -10,4 +10,6 @@ from align_transfer.runner import logged
 from align_transfer.sources import fetch_encoder
 
 with logged(snakemake):
-    fetch_encoder(snakemake.config["encoder"], snakemake.output[0], lock_path(snakemake.config))
+    name = snakemake.wildcards.encoder
+    encoder = next(entry for entry in snakemake.config["encoders"] if entry["name"] == name)
+    fetch_encoder(encoder, snakemake.output[0], lock_path(snakemake.config), key=f"encoders/{name}")

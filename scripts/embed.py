@@ -29,17 +29,19 @@ with logged(snakemake):
         sib = {lang: read_prepared_sib(path)[: params.test_examples] for lang, path in params.sib.items()}
     else:
         encoders = {out: f"{snakemake.input[variant]}/model" for variant, out in zip(params.variants, output.embeddings)}
-    # every encoder shares the base tokenizer: the text is tokenized once for all of them
+    # every checkpoint of an encoder shares its base tokenizer: the text is tokenized once for all of them
+    facts = params.encoder  # the encoder's layers and its longest input
     tokenizer = AutoTokenizer.from_pretrained(next(iter(encoders.values())))
-    inputs = tokenize_inputs(tokenizer, flores, lexicons, {lang: [r["text"] for r in rows] for lang, rows in sib.items()})
+    texts = {lang: [r["text"] for r in rows] for lang, rows in sib.items()}
+    inputs = tokenize_inputs(tokenizer, flores, lexicons, texts, max_length=facts["max_length"])
     for out, encoder in encoders.items():
-        embed_encoder(encoder, inputs, params.layers, out, bf16=params.bf16)
+        embed_encoder(encoder, inputs, facts["layers"], out, bf16=params.bf16)
     files = {Path(out).name.removesuffix(".safetensors"): out for out in encoders}
-    retrieval, similarity = compare(files, params.groups, params.codes, list(params.lexicons), params.compared_layers,
-                                    params.retrieval_layer, params.recall_at)  # fmt: skip
+    retrieval, similarity = compare(files, params.groups, params.codes, list(params.lexicons), facts["compared_layers"],
+                                    facts["retrieval_layer"], params.recall_at)  # fmt: skip
     write_frame(output.retrieval, pd.DataFrame(retrieval))
     write_frame(output.similarity, pd.DataFrame(similarity))
     if snakemake.rule == "embed":
         index_ids = {lang: [r["index_id"] for r in rows] for lang, rows in sib.items()}
-        found = sib_retrieval_rows(load_embeddings(output.embeddings), index_ids, params.source, params.retrieval_layer)
+        found = sib_retrieval_rows(load_embeddings(output.embeddings), index_ids, params.source, facts["retrieval_layer"])
         write_frame(output.sib_items, pd.DataFrame(found, columns=["language", "item", "index_id", "retrieved"]))

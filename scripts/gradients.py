@@ -22,10 +22,10 @@ with logged(snakemake) as log:
     params, losses = snakemake.params, snakemake.wildcards.model.split("_")[1]
     align_settings = AlignmentSettings.from_config(params.alignment, losses)
     tokens = load_from_disk(snakemake.input.tokens)
-    # FLORES tokenized once for every run (all encoders share the base tokenizer)
+    # FLORES (the MLM gradients' text) tokenized once for every run: they share the encoder's tokenizer
     tokenizer = AutoTokenizer.from_pretrained(snakemake.input.aligned)
     flores = {lang: tokenizer(lines, truncation=True, max_length=align_settings.max_length)["input_ids"]
-              for lang, lines in read_flores(params.flores, params.flores_examples).items()}  # fmt: skip
+              for lang, lines in read_flores(params.flores, params.flores_examples).items()} if params.mlm_head else {}  # fmt: skip
     alignment, languages = [], []
     for variant, (task, seed) in params.variants.items():
         data = load_from_disk(next(path for path in snakemake.input.tasks if Path(path).name == task))
@@ -33,7 +33,7 @@ with logged(snakemake) as log:
         table3_rows, language_rows = analyse_run(
             Path(snakemake.input[variant]), snakemake.input.aligned, data, tokens, flores,
             FinetuneSettings(task=task, **params.finetune[task]), align_settings, seed, params.batches,
-            params.languages, params.source_lang,
+            params.languages, params.source_lang, params.mlm_head,
         )  # fmt: skip
         alignment += [{"task": task, "seed": seed} | row for row in table3_rows]
         languages += [{"task": task, "seed": seed} | row for row in language_rows]

@@ -1,6 +1,6 @@
 """Measure the cost model's per-unit seconds on this machine, for a config's encoder size.
 
-    python scripts/measure_costs.py                               # the paper: XLM-R base shapes
+    python scripts/measure_costs.py                               # the paper: XLM-R base shapes (compute.encoder)
     python scripts/measure_costs.py --configfile config/mini.yaml # the mini encoder
     python scripts/measure_costs.py --device cuda --bf16          # on a GPU node
     python scripts/measure_costs.py --tokens ../shared/data --tokenizer <XLM-R or the stand-in>
@@ -17,7 +17,7 @@ import torch
 import yaml
 
 from align_transfer.costs import measure_costs
-from align_transfer.plan import load_config
+from align_transfer.plan import load_config, reference_encoder
 from align_transfer.storage import encoder_architecture
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -35,9 +35,11 @@ if args.tokens:
     print(yaml.safe_dump({"tokens": {k: round(v, 1) for k, v in mean_tokens(args.tokens, args.tokenizer).items()}}))
     raise SystemExit
 
-config = load_config(["config/config.yaml", *args.configfile])
-architecture, _ = encoder_architecture(config["encoder"])
-costs = measure_costs(architecture, config["alignment"], device=args.device, bf16=args.bf16, repeats=args.repeats)
+config = load_config(["config/config.yaml", *args.configfile], schema="workflow/schemas/config.schema.yaml")
+encoder = next(entry for entry in config["encoders"] if entry["name"] == reference_encoder(config))
+architecture, _ = encoder_architecture(encoder)
+alignment = config["alignment"] | {"sentence_layer": encoder["sentence_layer"]}
+costs = measure_costs(architecture, alignment, device=args.device, bf16=args.bf16, repeats=args.repeats)
 if args.tokenizer:
     from transformers import AutoTokenizer
 

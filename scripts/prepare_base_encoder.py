@@ -1,11 +1,16 @@
-"""Save the downloaded encoder as a masked-LM model (a new tied head where it has none)."""
+"""Check a downloaded encoder against the facts the config states about it, and save it for training
+(with its MLM head, or as a bare backbone where it has none)."""
 
 from align_transfer.worker import delegate
 
 delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
-from align_transfer.encoders import prepare_base_encoder
+from align_transfer.encoders import FACTS, prepare_base_encoder
 from align_transfer.runner import logged
 
 with logged(snakemake):
-    prepare_base_encoder(snakemake.input[0], snakemake.output[0])
+    name = snakemake.wildcards.encoder
+    # the facts come from the config at run time: only mlm_head shapes the output (a param); the rest are checked
+    entry = next(entry for entry in snakemake.config["encoders"] if entry["name"] == name)
+    facts = {fact: entry[fact] for fact in FACTS} | {"mlm_head": snakemake.params.mlm_head}
+    prepare_base_encoder(snakemake.input[0], snakemake.output[0], name, facts)

@@ -1,4 +1,4 @@
-"""Pretrain the mini world's small XLM-R-architecture encoder with MLM."""
+"""Pretrain a mini encoder (XLM-R or BERT type) with MLM on the mini world."""
 
 from align_transfer.worker import delegate
 
@@ -6,11 +6,10 @@ delegate()  # in the warm worker, where one runs (README, "Speed of the mini wor
 
 from pathlib import Path
 
-
 from align_transfer.encoders import pretrain_mini_encoder
 from align_transfer.runner import logged
 
 with logged(snakemake):
-    mini = {k: v for k, v in snakemake.params.mini.items() if k != "vocab_size"}  # the tokenizer's size rules
     texts = sorted(Path(snakemake.input.world, "mono").glob("*.txt"))
-    pretrain_mini_encoder(snakemake.input.tokenizer, texts, snakemake.output[0], **mini)
+    pretrain_mini_encoder(snakemake.input.tokenizer, texts, snakemake.output[0], **snakemake.params.mini,
+                          max_length=snakemake.params.max_length)  # fmt: skip

@@ -1,4 +1,4 @@
-"""The HTML report: every table and figure, and the configuration they came from."""
+"""An encoder's HTML report: every table and figure of its study, and the configuration they came from."""
 
 from align_transfer.worker import delegate
 
@@ -50,6 +50,7 @@ with logged(snakemake) as log:
         "config digest": f"{params.digest} (sha256 of every setting that determines a result)",
         "code version": code_version(Path(snakemake.scriptdir).parent),
     }
-    write_report(snakemake.output[0], tables, figures, config_yaml, "Why Better Cross-Lingual Alignment Fails: results",
-                 provenance, MINI_BANNER if params.mini_world else None)  # fmt: skip
+    title = f"Why Better Cross-Lingual Alignment Fails: results of {snakemake.wildcards.encoder}"
+    write_report(snakemake.output[0], tables, figures, config_yaml, title, provenance, MINI_BANNER if params.mini_world else None,
+                 links={"the study: every encoder, and the claims across them": "../report.html"})  # fmt: skip
     log.info("report: %d tables, %d figures", len(tables), len(figures))

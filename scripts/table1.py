@@ -10,5 +10,6 @@ from align_transfer.tables import table1, table1_markdown, write_table
 
 with logged(snakemake) as log:
     table = table1(read_runs(snakemake.input), snakemake.params.step)
-    write_table(snakemake.output.csv, snakemake.output.md, table, table1_markdown(table, snakemake.params.losses, snakemake.params.encoder))
+    markdown = table1_markdown(table, snakemake.params.losses, snakemake.wildcards.encoder)
+    write_table(snakemake.output.csv, snakemake.output.md, table, markdown)
     log.info("Table 1: %d rows from %d runs", len(table), len(snakemake.input))

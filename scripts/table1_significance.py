@@ -11,6 +11,6 @@ from align_transfer.tables import write_table
 with logged(snakemake) as log:
     params, claims = snakemake.params, snakemake.params.claims
     table = table1_significance(read_runs(snakemake.input), params.step, claims["resamples"], claims["seed"], claims["alpha"])
-    markdown = table1_significance_markdown(table, params.losses, claims["alpha"], params.encoder)
+    markdown = table1_significance_markdown(table, params.losses, claims["alpha"], snakemake.wildcards.encoder)
     write_table(snakemake.output.csv, snakemake.output.md, table, markdown)
     log.info("Table 1 significance: %d cells, %d significant after Holm", len(table), int(table["significant"].sum()))

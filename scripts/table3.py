@@ -9,10 +9,10 @@ from align_transfer.runner import logged
 from align_transfer.tables import read_per_model, table3, table3_baseline, table3_baseline_markdown, table3_markdown, write_table
 
 with logged(snakemake) as log:
-    params, output = snakemake.params, snakemake.output
+    params, output, encoder = snakemake.params, snakemake.output, snakemake.wildcards.encoder
     cosines = read_per_model(snakemake.input)
     table = table3(cosines)
-    write_table(output.csv, output.md, table, table3_markdown(table, params.losses, params.encoder))
+    write_table(output.csv, output.md, table, table3_markdown(table, params.losses, encoder))
     baseline = table3_baseline(cosines)
-    write_table(output.baseline_csv, output.baseline_md, baseline, table3_baseline_markdown(baseline, params.losses, params.encoder))
+    write_table(output.baseline_csv, output.baseline_md, baseline, table3_baseline_markdown(baseline, params.losses, encoder))
     log.info("Table 3: %d rows from %d encoders, with its baseline companion", len(table), len(snakemake.input))

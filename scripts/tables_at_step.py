@@ -14,7 +14,7 @@ with logged(snakemake) as log:
     params, inputs, step = snakemake.params, snakemake.input, int(snakemake.wildcards.step)
     out = {Path(path).name: path for path in snakemake.output}
     tables = {"table1": table1(read_runs(inputs.zeroshot), step), "table2": table2(read_per_model(inputs.similarity), params.layer)}
-    markdown = {"table1": table1_markdown(tables["table1"], params.losses, params.encoder),
+    markdown = {"table1": table1_markdown(tables["table1"], params.losses, snakemake.wildcards.encoder),
                 "table2": delta_markdown(tables["table2"], params.losses, f"Table 2 at step {step}: Δ mean cosine of translations.")}  # fmt: skip
     retrieval = read_per_model(inputs.retrieval)
     for k, name in params.recall_tables.items():

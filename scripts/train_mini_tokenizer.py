@@ -1,4 +1,5 @@
-"""Train the mini world's sentencepiece unigram tokenizer on its monolingual text."""
+"""Train a mini encoder's tokenizer on the mini world's monolingual text: sentencepiece unigram (XLM-R type)
+or WordPiece (BERT type)."""
 
 from align_transfer.worker import delegate
 
@@ -11,4 +12,6 @@ from align_transfer.runner import logged
 
 with logged(snakemake):
     texts = sorted(Path(snakemake.input[0], "mono").glob("*.txt"))
-    train_mini_tokenizer(texts, snakemake.output[0], snakemake.params.vocab_size)
+    tokenizer = snakemake.params.tokenizer
+    train_mini_tokenizer(texts, snakemake.output[0], tokenizer["vocab_size"], tokenizer["architecture"],
+                         snakemake.params.max_length)  # fmt: skip

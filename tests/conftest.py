@@ -20,8 +20,9 @@ os.environ.setdefault("SLURM_CONF", NO_SLURM)
 needs_shared = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent")
 
 
-def snakemake(workdir, *args, overlays=(), check=True, timeout=1800):
-    """Run the workflow in ``workdir`` with the mini/paper config plus ``overlays`` (paths or dicts)."""
+def snakemake(workdir, *args, overlays=(), check=True, timeout=1800, runner=(str(SNAKEMAKE),)):
+    """Run the workflow in ``workdir`` with the mini/paper config plus ``overlays`` (paths or dicts), with
+    snakemake or another ``runner`` of its command line."""
     configfiles = []
     for number, overlay in enumerate(overlays):
         if isinstance(overlay, dict):
@@ -29,7 +30,7 @@ def snakemake(workdir, *args, overlays=(), check=True, timeout=1800):
             path.write_text(yaml.safe_dump(overlay))
             overlay = path
         configfiles.append(str(overlay))
-    command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-d", str(workdir), *args]
+    command = [*runner, "-s", str(REPO / "workflow/Snakefile"), "-d", str(workdir), *args]
     if configfiles:
         command += ["--configfile", *configfiles]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
@@ -44,9 +45,14 @@ def job_counts(output: str) -> dict[str, int]:
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
 
 
+#: The offline stand-in's facts, as config/mirror-example.yaml states them: 12 layers, no MLM head.
+STAND_IN_FACTS = {"mlm_head": False, "max_length": 512, "sentence_layer": 8, "layers": [4, 8, 12], "retrieval_layer": 8}
+
+
 @pytest.fixture(scope="session")
 def stand_in(tmp_path_factory):
-    """The offline stand-in for XLM-R (../shared/tools), made a masked LM: a real multilingual encoder."""
+    """The offline stand-in for XLM-R (../shared/tools), prepared as the workflow prepares it: a real
+    multilingual encoder (BERT type, XLM-R's vocabulary) without an MLM head; the download is beside it (``raw``)."""
     from align_transfer.encoders import prepare_base_encoder
 
     if not SHARED_DATA.is_dir():
@@ -54,7 +60,7 @@ def stand_in(tmp_path_factory):
     root = tmp_path_factory.mktemp("stand_in")
     builder = SHARED_DATA.parent / "tools/make_stand_in_encoder.py"
     subprocess.run([sys.executable, str(builder), str(root / "raw")], check=True, capture_output=True, timeout=600)
-    prepare_base_encoder(root / "raw", root / "base")
+    prepare_base_encoder(root / "raw", root / "base", "StandIn", STAND_IN_FACTS)
     return root / "base"
 
 
@@ -83,13 +89,34 @@ def tiny(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="module")
+def tiny_bert(tiny):
+    """A tiny random BERT with a WordPiece tokenizer trained on the tiny world (``tiny``/bert): the other
+    architecture, and the other kind of tokenizer."""
+    import torch
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    from align_transfer.encoders import mini_config, train_mini_tokenizer
+
+    folder = tiny / "bert"
+    if not folder.exists():
+        train_mini_tokenizer(sorted((tiny / "world/mono").glob("*.txt")), folder, vocab_size=400, architecture="bert",
+                             max_length=64)  # fmt: skip
+        torch.manual_seed(0)
+        config = mini_config("bert", len(AutoTokenizer.from_pretrained(folder)), hidden_size=32, layers=2, heads=2,
+                             intermediate_size=64, dropout=0.1, max_length=64)  # fmt: skip
+        AutoModelForMaskedLM.from_config(config).save_pretrained(folder)
+    return folder
+
+
 TOOLS = SHARED_DATA.parent / "tools"
 MINI = REPO / "config/mini.yaml"
 # The mini world narrowed to one job (or a few) of every rule: one pair and loss code, one seed,
 # one evaluation language, a tiny world. The SLURM test runs it.
+MINI_ENCODER = yaml.safe_load(MINI.read_text())["encoders"][0]  # MiniXLM-R
 NARROW = {
     "mini_world": {"sizes": TINY_SIZES},
-    "encoder": {"mini": {"steps": 30, "vocab_size": 400}},
+    "encoders": [MINI_ENCODER | {"mini": MINI_ENCODER["mini"] | {"steps": 30, "vocab_size": 400}}],
     "alignment": {"pairs": [{"pair": "de-en", "corpus": "MiniWorld", "version": "v1", "cap": 100}], "losses": ["S1W0M1"],
                   "steps": 4, "checkpoint_steps": [2, 4], "log_every": 2, "state_every": 2},
     "finetune": {"tasks": ["sc"], "seeds": [15], "checkpoint_steps": [4]},  # SC alone: it has the instance level

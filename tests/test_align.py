@@ -1,4 +1,5 @@
-"""Alignment training on a tiny random XLM-R: what each loss code computes, determinism, resume."""
+"""Alignment training on tiny random encoders (XLM-R and BERT type, with and without an MLM head): what each
+loss code computes, determinism, resume."""
 
 import csv
 
@@ -13,7 +14,7 @@ from align_transfer.align import (
     ParallelBatches,
     SpecialTokens,
     TrainingInterrupted,
-    load_masked_lm,
+    load_encoder,
     mlm_head,
     train_alignment,
 )
@@ -54,7 +55,7 @@ class NoMasking:
 
 @pytest.mark.parametrize("code", ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"])
 def test_each_code_computes_exactly_its_terms_and_only_they_get_gradients(tiny, code):
-    model, tokenizer = load_masked_lm(tiny / "encoder")
+    model, tokenizer = load_encoder(tiny / "encoder")
     objective = AlignmentObjective(model, tokenizer, settings(losses=code), torch.Generator().manual_seed(0))
     if code.endswith("M0"):
         objective.masker = NoMasking()
@@ -71,7 +72,7 @@ def test_the_sentence_pass_stops_at_its_layer_with_the_loss_and_gradients_of_the
     """L_S through layers 1..k only equals L_S read off a pass through every layer, and so do its gradients."""
     from align_transfer.losses import mean_pool, sentence_infonce
 
-    model, tokenizer = load_masked_lm(tiny / "encoder")
+    model, tokenizer = load_encoder(tiny / "encoder")
     model.eval()  # no dropout: both passes see the same function
     objective = AlignmentObjective(model, tokenizer, settings(losses="S1W0M0"), torch.Generator().manual_seed(0))
     src, tgt = batch(tiny)
@@ -91,6 +92,60 @@ def test_the_sentence_pass_stops_at_its_layer_with_the_loss_and_gradients_of_the
     assert len(model.base_model.encoder.layer) == 2  # the layers are back after the pass
 
 
+def bert_batch(tiny, tiny_bert):
+    from datasets import load_from_disk
+
+    if not (tiny / "bert_tokens").exists():
+        tokenize_parallel(tiny / "de-en.tsv", tiny_bert, tiny / "bert_tokens", max_length=32)
+    tokens = load_from_disk(str(tiny / "bert_tokens"))
+    return ParallelBatches(list(tokens["src"]), list(tokens["tgt"]), 4, seed=0)[0]
+
+
+@pytest.mark.parametrize("code", ["S0W0M1", "S0W1M0", "S1W0M0", "S1W1M1"])
+def test_a_bert_type_encoder_computes_each_code_with_its_segments(tiny, tiny_bert, code):
+    model, tokenizer = load_encoder(tiny_bert)
+    assert type(model).__name__ == "BertForMaskedLM"
+    objective = AlignmentObjective(model, tokenizer, settings(losses=code), torch.Generator().manual_seed(0))
+    seen = []
+    model.base_model.register_forward_pre_hook(lambda _, args, kwargs: seen.append(kwargs.get("token_type_ids")),
+                                               with_kwargs=True)  # fmt: skip
+    losses, _ = objective(*bert_batch(tiny, tiny_bert))
+    assert set(losses) == {term for term, flag in zip(("sentence", "word", "mlm"), code[1::2]) if flag == "1"}
+    assert all(torch.isfinite(value) for value in losses.values())
+    sum(losses.values()).backward()
+    # the word pass marks the second sentence as segment B, as BERT's tokenizer does; no other pass has segments
+    assert [types is not None for types in seen] == [term == "word" for term in ("sentence", "word", "mlm") if term in losses]
+
+
+def test_an_encoder_without_an_mlm_head_takes_the_codes_without_m_and_refuses_m(tiny, tmp_path):
+    from transformers import AutoModel
+
+    model, tokenizer = load_encoder(tiny / "encoder", mlm_head=False)
+    assert model is model.base_model  # the bare backbone
+    with pytest.raises(ValueError, match="S1W1M1 takes the M loss, which needs an MLM head; this encoder has none"):
+        AlignmentObjective(model, tokenizer, settings(losses="S1W1M1"), torch.Generator())
+    objective = AlignmentObjective(model, tokenizer, settings(losses="S1W1M0"), torch.Generator().manual_seed(0))
+    assert set(objective(*batch(tiny))[0]) == {"sentence", "word"}
+    out = tmp_path / "run"
+    train_alignment(tiny / "encoder", tiny / "tokens", {2: out / "step2"}, out / "log.csv", out / "work",
+                    settings(losses="S1W1M0", steps=2, checkpoint_steps=[2]), mlm_head=False)  # fmt: skip
+    saved = load_file(out / "step2/model.safetensors")
+    assert not any(key.startswith("lm_head") for key in saved) and AutoModel.from_pretrained(out / "step2")
+
+
+def test_a_pair_is_cut_longest_first_to_fit_the_position_limit(tiny, tiny_bert):
+    from transformers import AutoTokenizer
+
+    for folder, specials in ((tiny / "encoder", 4), (tiny_bert, 3)):  # <s> x </s></s> y </s>; [CLS] x [SEP] y [SEP]
+        wrap = SpecialTokens(AutoTokenizer.from_pretrained(folder))
+        assert wrap.pair_specials == specials
+        first, second = wrap.fit_pair(list(range(10)), list(range(100, 104)), limit=10 + specials)
+        assert (first, second) == (list(range(6)), list(range(100, 104)))  # the longer side gave up its last 4
+        first, second = wrap.fit_pair(list(range(6)), list(range(100, 105)), limit=8 + specials)
+        assert (len(first), len(second)) == (4, 4) and len(wrap(first, second)) == 8 + specials
+        assert wrap.fit_pair([1, 2], [3], limit=100) == ([1, 2], [3])
+
+
 def test_special_tokens_wrap_like_the_tokenizer(tiny):
     from transformers import AutoTokenizer
 
@@ -101,6 +156,19 @@ def test_special_tokens_wrap_like_the_tokenizer(tiny):
     assert wrap(x) == tokenizer("Anna")["input_ids"]
     assert wrap(x, y) == tokenizer("Anna", "sola")["input_ids"]
     assert wrap(x, y)[: 1] == [tokenizer.cls_token_id] and wrap(x, y).count(tokenizer.sep_token_id) == 3
+    assert not wrap.uses_types and set(wrap.pair_types(x, y)) == {0}
+
+
+def test_special_tokens_wrap_like_a_bert_tokenizer_with_its_segments(tiny_bert):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    wrap = SpecialTokens(tokenizer)
+    x = tokenizer("Anna sola", add_special_tokens=False)["input_ids"]
+    y = tokenizer("nove", add_special_tokens=False)["input_ids"]
+    encoded = tokenizer("Anna sola", "nove")
+    assert wrap(x) == tokenizer("Anna sola")["input_ids"] and wrap(x, y) == encoded["input_ids"]
+    assert wrap.uses_types and wrap.pair_types(x, y) == encoded["token_type_ids"] and 1 in encoded["token_type_ids"]
 
 
 def test_batches_are_seeded_permutations_that_wrap_around():
@@ -199,7 +267,7 @@ def test_the_bf16_path_gives_the_fp32_losses_and_gradients_within_bf16_precision
     src, tgt = batch(tiny)
     results = {}
     for bf16 in (False, True):
-        model, tokenizer = load_masked_lm(tiny / "encoder")
+        model, tokenizer = load_encoder(tiny / "encoder")
         model.eval()  # no dropout: both see the same function
         objective = AlignmentObjective(model, tokenizer, settings(), torch.Generator().manual_seed(0))
         with autocast("cpu", bf16):

@@ -99,3 +99,34 @@ def test_verdicts_come_from_the_results():
     # one gradient batch a run: no baseline, so "orthogonal" cannot be supported
     verdicts = claims.claims(join.assign(gradient_baseline_cosine=math.nan), correlation, 40, 500, 0, 0.5, 0.1)
     assert verdicts.set_index("claim").loc["orthogonal", "verdict"] == "inconclusive"
+
+
+def encoders_join():
+    """Two encoders' joins by hand: A's aligned models gain 0.1 in accuracy, B's lose 0.1."""
+    rows = []
+    for encoder, gain in (("A", 0.1), ("B", -0.1)):
+        for number, code in enumerate(["S0W0M1", "S0W1M0", "S1W0M0", "S1W1M1"]):
+            for language in ("de", "ja"):
+                rows.append({"encoder": encoder, "aligned_pair": "de-en", "losses": code, "step": 40, "task": "sc",
+                             "mode": "full", "seed": 1, "language": language, "model": f"de-en_{code}_40",
+                             "delta_accuracy": gain + 0.01 * number, "delta_r1": 0.2 + 0.01 * number})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_across_encoders_the_models_of_every_encoder_are_pooled_and_the_encoders_compared():
+    join = encoders_join()
+    joined = claims.join_encoders({name: block.drop(columns="encoder") for name, block in join.groupby("encoder")})
+    assert list(joined.columns)[0] == "encoder" and len(joined) == len(join)
+    assert claims.pooled(join)["model"].nunique() == 8  # the same model name of two encoders: two units
+    pooled = claims.pooled_claims(join, 40, 500, 500, 0, 0.5, 0.1).set_index("claim")
+    assert pooled.loc["transfer", "n"] == 8 and pooled.loc["transfer", "value"] == pytest.approx(0.015)  # (0.1 - 0.1) / 2 + 0.015
+    assert pooled.loc["transfer", "scope"].startswith("every encoder: ")
+    differences = claims.encoder_differences(join, 40, 10_000, 0).set_index("claim")
+    # transfer: 4 models each, means 0.115 and -0.085; exact over the C(8, 4) = 70 labellings, 2 of them as far apart
+    assert differences.loc["transfer", "means"] == "A 0.1150; B -0.0850" and differences.loc["transfer", "units"] == 8
+    assert differences.loc["transfer", "p"] == pytest.approx(2 / 70) and differences.loc["transfer", "verdict"] == "supported"
+    assert differences.loc["similarity", "p"] == pytest.approx(1.0)  # the same Δ R@1 on both encoders
+    each = claims.side_by_side({"A": pooled.reset_index(), "B": pooled.reset_index()})
+    markdown = claims.encoders_markdown(each, differences.reset_index())
+    assert "| Claim | Scope | A | B |" in markdown and "| transfer | sc, full, step 40 | A 0.1150; B -0.0850 (n=8) | 0.0286 | **supported** |" in markdown
+    assert "nothing to compare" in claims.encoders_markdown(each, differences.reset_index().assign(encoders=1))

@@ -31,7 +31,8 @@ def errors(*overlays):
 
 def test_the_paper_config_is_valid_and_gets_its_defaults():
     config = validate(merged(), SCHEMA, [("config/config.yaml", PAPER)])
-    assert config["sources"]["download"]["retries"] == 3 and config["alignment"]["sentence_pooling"] == "mean"
+    assert config["sources"]["download"]["retries"] == 3 and config["encoders"][0]["sentence_pooling"] == "mean"
+    assert config["encoders"][0]["mlm_head"] is True and config["encoders"][0]["losses"] is None
 
 
 def test_a_float_where_an_integer_belongs_names_key_and_file():
@@ -50,9 +51,15 @@ def test_a_number_written_as_text_says_how_to_write_it():
     assert "write 1.0e-5" in errors({"alignment": {"learning_rate": "1e-5"}})
 
 
+def encoder(**facts):
+    return {"encoders": [PAPER["encoders"][0] | facts]}
+
+
 def test_a_hub_encoder_needs_a_commit_and_a_revisioned_url_needs_its_revision():
-    assert "config error at encoder.revision (in overlay0.yaml): is not set (null)" in errors({"encoder": {"revision": None}})
-    assert "does not match '^[0-9a-f]{40}$'" in errors({"encoder": {"revision": "main"}})
+    message = errors(encoder(revision=None))
+    assert "config error at encoders[0] (XLM-R).revision (in overlay0.yaml): is not set (null)" in message
+    assert "does not match '^[0-9a-f]{40}$'" in errors(encoder(revision="main"))
+    validate(merged(encoder(revision=None, mirror="a/folder")), SCHEMA, [])  # a mirror's files are pinned by the lock
     unpinned = {"sources": {"sib200": {"url": "https://x/{revision}/{code}/{split}.tsv"}}}
     config = merged(unpinned)
     del config["sources"]["sib200"]["revision"]
@@ -83,13 +90,33 @@ def test_the_digest_ignores_key_order_and_operational_keys_but_not_a_hyperparame
 
 
 def test_run_settings_take_only_what_determines_a_run():
-    alignment = AlignmentSettings.determining(PAPER["alignment"])
+    xlmr = validate(merged(), SCHEMA, [])["encoders"][0]
+    alignment = AlignmentSettings.determining(PAPER["alignment"], xlmr)
     assert not {"log_every", "state_every", "pairs", "losses", "epochs"} & set(alignment)
     assert {"learning_rate", "seed", "batch_size", "steps", "checkpoint_steps"} <= set(alignment)
+    assert (alignment["sentence_layer"], alignment["max_length"], alignment["position_limit"]) == (8, 128, 512)
+    short = AlignmentSettings.determining(PAPER["alignment"], xlmr | {"max_length": 64, "sentence_layer": 2})
+    assert (short["sentence_layer"], short["max_length"], short["position_limit"]) == (2, 64, 64)  # cut to its positions
     settings = AlignmentSettings.from_config(alignment, "S1W0M1", operational={"log_every": 5, "state_every": 7})
     assert settings.log_every == 5 and settings.learning_rate == 1e-5
     assert "log_every" not in settings.fingerprint() and settings.fingerprint()["losses"] == "S1W0M1"
     finetune = validate(merged(), SCHEMA, [("c", PAPER)])["finetune"]
-    full, linear = (FinetuneSettings.determining(finetune, "sc", mode) for mode in ("full", "linear"))
+    full, linear = (FinetuneSettings.determining(finetune, "sc", mode, 512) for mode in ("full", "linear"))
     assert "linear_lr" not in full and {"backbone_lr", "head_lr"}.isdisjoint(linear) and "train_split" not in full
-    assert FinetuneSettings(task="sc", **linear).linear_lr == 3e-3
+    assert FinetuneSettings(task="sc", **linear).linear_lr == 3e-3 and full["max_length"] == 256
+    assert FinetuneSettings.determining(finetune, "sc", "full", 128)["max_length"] == 128
+
+
+def test_an_encoder_without_its_facts_or_with_a_shared_folders_name_is_refused():
+    entry = {k: v for k, v in PAPER["encoders"][0].items() if k != "layers"}
+    assert "config error at encoders[0] (XLM-R) (in overlay0.yaml): missing key: 'layers'" in errors({"encoders": [entry]})
+    assert "encoders[0] (claims).name (in overlay0.yaml): 'claims' is taken: results/claims/ holds" in errors(encoder(name="claims"))
+    assert "encoders[0] (my_bert).name (in overlay0.yaml): 'my_bert' does not match" in errors(encoder(name="my_bert"))
+    assert "encoders[0] (M).mini (in overlay0.yaml)" in errors(encoder(name="M", source="mini"))
+
+
+def test_an_old_key_says_where_it_went():
+    assert "config error at encoder (in overlay0.yaml): unknown key: the encoder is now an entry of the list `encoders`" in errors(
+        {"encoder": {"name": "XLM-R"}})  # fmt: skip
+    assert "`encoders[].sentence_layer`" in errors({"alignment": {"sentence_layer": 8}})
+    assert "`encoders[].layers`" in errors({"analysis": {"layers": [4]}})

@@ -125,10 +125,13 @@ def test_length_grouped_batches_cover_every_row_once_from_shuffled_buckets_and_p
 
 
 def test_a_split_with_the_same_examples_as_an_earlier_one_is_encoded_once():
+    from datasets import Dataset
+
     from align_transfer.finetune import same_splits
 
     pos_dev = {"input_ids": [[0, 5, 2], [0, 7, 2]], "labels": [[-100, 3, -100], [-100, 1, -100]]}
-    data = {"train": pos_dev, "dev": dict(pos_dev), "test_de": {"input_ids": [[0, 5, 2]], "labels": [[-100, 3, -100]]}}
+    data = {"train": Dataset.from_dict(pos_dev), "dev": Dataset.from_dict(pos_dev),
+            "test_de": Dataset.from_dict({"input_ids": [[0, 5, 2]], "labels": [[-100, 3, -100]]})}  # fmt: skip
     assert same_splits(data) == {"train": "train", "dev": "train", "test_de": "test_de"}
 
 

@@ -53,11 +53,12 @@ def test_torch_counts_the_same_flops_in_a_real_alignment_step(tiny):
 
 def test_a_job_counts_its_steps_and_gpu_hours_follow_from_the_peak():
     config = {
-        "alignment": {"batch_size": 2, "steps": 10, "sentence_layer": 1, "word_negatives": 5, "mlm_probability": 0.5},
+        "alignment": {"batch_size": 2, "steps": 10, "word_negatives": 5, "mlm_probability": 0.5},
         "compute": {"tokens": {"parallel": 3}, "items": {}}, "finetune": {}, "analysis": {},
     }  # fmt: skip
-    job = {"rule": "align", "wildcards": {"pair": "de-en", "losses": "S1W0M0"}}
-    assert job_flops(job, config, TINY) == 10 * 3 * (6720 + 128)
-    assert job_flops({"rule": "prepare_ud", "wildcards": {}}, config, TINY) == 0.0
+    job = {"rule": "align", "wildcards": {"pair": "de-en", "losses": "S1W0M0", "encoder": "E"}}
+    encoder = {"name": "E", "sentence_layer": 1, "mlm_head": True}
+    assert job_flops(job, config, TINY, encoder) == 10 * 3 * (6720 + 128)
+    assert job_flops({"rule": "prepare_ud", "wildcards": {}}, config, TINY, encoder) == 0.0
     assert gpu_hours(3.6e15, peak_tflops=100, utilisation=0.5) == pytest.approx(0.02)  # 3.6e15 / 5e13 / 3600
     assert encoder_forward(TINY, 1, 1, layers=0) == 0

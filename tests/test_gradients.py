@@ -1,5 +1,6 @@
 """Gradient cosines against gradients derived by hand, and one fine-tuned run analysed end to end."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -114,3 +115,7 @@ def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
     assert len(task) == 9 and task[("de", "de")] == pytest.approx(1.0) and task[("en", "de")] == task[("de", "en")]
     assert len(mlm) == 4 and mlm[("en", "de")] < 1
     assert analyse_run(*args, device="cpu") == (table3_rows, language_rows)  # same seed, same numbers
+    # an encoder without an MLM head: its own alignment loss (no M) and no MLM gradients per language
+    headless = (*args[:6], dataclasses.replace(align_settings, losses="S1W1M0"), *args[7:])
+    table3_rows, language_rows = analyse_run(*headless, mlm_head=False, device="cpu")
+    assert len(table3_rows) == 2 and {r["kind"] for r in language_rows} == {"task"} and len(language_rows) == 9

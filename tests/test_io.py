@@ -68,6 +68,9 @@ def test_an_input_error_names_the_mirror_file_the_user_gave():
     opus = "resources/opus/OPUS-X/v1/moses/de-en.txt.zip!X.de-en.de"
     assert user_path(opus, config) == opus  # fetched from its URL: the copy is the user's file
     assert user_path("results/data/x.tsv", config) == "results/data/x.tsv"
+    config["encoders"] = [{"name": "hub", "mirror": None}, {"name": "mine", "mirror": "/models/mine"}]
+    assert user_path("resources/encoders/mine/config.json", config) == "/models/mine/config.json (copied to resources/encoders/mine/config.json)"
+    assert user_path("resources/encoders/hub/config.json", config) == "resources/encoders/hub/config.json"
 
 
 def test_logged_writes_an_unexpected_error_with_its_traceback_into_the_rule_log(tmp_path):

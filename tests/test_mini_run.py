@@ -1,4 +1,5 @@
-"""The whole workflow end to end on the mini world (the session's mini run)."""
+"""The whole workflow end to end on the mini world (the session's mini run): two encoders of different
+architectures, each through the whole study, and the layer that compares them."""
 
 import csv
 import json
@@ -11,7 +12,10 @@ from conftest import MINI, REPO, snakemake
 
 EPOCHS = {task: yaml.safe_load(MINI.read_text())["finetune"][task]["epochs"] for task in ("pos", "sc")}
 CODES = ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"]
+# each mini encoder: its architecture's name in its weights, its depth and its analysed layers
+ENCODERS = {"MiniXLM-R": ("roberta", 3, [1, 2, 3]), "MiniBERT": ("bert", 2, [1, 2])}
 pytestmark = pytest.mark.e2e
+each_encoder = pytest.mark.parametrize("encoder", list(ENCODERS))
 
 
 def lines(path):
@@ -22,7 +26,7 @@ def test_every_prepared_input_exists_with_the_configured_sizes(mini_run):
     data = mini_run / "results/data"
     assert len(lines(data / "parallel/de-en.tsv")) == 1 + 1500  # header + cap
     assert len(lines(data / "ud/en/train.jsonl")) == 500
-    assert len(lines(data / "ud/kk/test.jsonl")) == 100
+    assert len(lines(data / "ud/kk/test.jsonl")) == 60
     assert len(lines(data / "sib200/en/train.tsv")) == 1 + 350
     assert {len(lines(p)) for p in (data / "flores/devtest").glob("*.txt")} == {150}
     assert len(list((data / "flores/devtest").glob("*.txt"))) == 10
@@ -46,36 +50,55 @@ def test_the_console_has_a_line_per_job_start_and_end_and_ends_with_what_to_open
     text = "\n".join(console)
     for noise in ("LOAD REPORT", "Loading weights", "UNEXPECTED", "\x1b[", "INFO"):
         assert noise not in text, noise
-    assert console[-3].startswith(f"Open the report: {mini_run / 'results/report.html'}")
+    assert console[-3].startswith(f"Open the report: {mini_run / 'results/report.html'}")  # the study's: two encoders
     assert console[-2].startswith("Tables (CSV and Markdown):") and console[-1].startswith("demo: ")
+    assert all(f"{mini_run / 'results' / name / 'tables'}/" in console[-2] for name in ENCODERS)
     assert "% of the wall time)" in console[-1]
 
 
 def test_long_jobs_log_their_rate_and_the_time_left(mini_run):
     logs = mini_run / "logs"
-    for log, what in [("models/pretrain_mini_encoder.log", "pretraining: 400/400 steps (100%)"),
-                      ("align/de-en/S1W1M1.log", "alignment S1W1M1: 40/40 steps (100%)"),
-                      ("finetune/pos/linear/base.log", "features of train: 500/500 examples (100%)"),
-                      ("evaluate/embed/base.log", "texts (100%)"),
-                      ("evaluate/gradients/de-en_S1W1M1_40.log", "MLM gradients per language: 10/10 languages")]:  # fmt: skip
+    for log, what in [("MiniXLM-R/models/pretrain_mini_encoder.log", "pretraining (xlm-roberta type): 400/400 steps (100%)"),
+                      ("MiniBERT/models/pretrain_mini_encoder.log", "pretraining (bert type): 400/400 steps (100%)"),
+                      ("MiniXLM-R/align/de-en/S1W1M1.log", "alignment S1W1M1: 40/40 steps (100%)"),
+                      ("MiniBERT/finetune/pos/linear/base.log", "features of train: 500/500 examples (100%)"),
+                      ("MiniXLM-R/evaluate/embed/base.log", "texts (100%)"),
+                      ("MiniBERT/evaluate/gradients/de-en_S1W1M1_40.log", "MLM gradients per language: 10/10 languages")]:  # fmt: skip
         text = (logs / log).read_text()
         assert what in text and "/s, " in text, log
-    assert " left" in (logs / "align/de-en/S1W1M1.log").read_text()
+    assert " left" in (logs / "MiniXLM-R/align/de-en/S1W1M1.log").read_text()
 
 
-def test_the_mini_encoder_learned_its_world(mini_run):
-    report = json.loads((mini_run / "results/models/base/pretraining.json").read_text())
+@each_encoder
+def test_each_mini_encoder_learned_its_world(mini_run, encoder):
+    report = json.loads((mini_run / f"results/{encoder}/models/base/pretraining.json").read_text())
     assert report["mlm_accuracy"] > 2 * report["most_frequent_token_accuracy"]
 
 
-def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run):
+def test_the_two_encoders_tokenize_the_same_text_their_own_ways(mini_run):
+    from datasets import load_from_disk
+    from transformers import AutoTokenizer
+
+    tokenizers = {name: AutoTokenizer.from_pretrained(mini_run / f"results/{name}/models/base") for name in ENCODERS}
+    assert {name: type(t).__name__ for name, t in tokenizers.items()} == {"MiniXLM-R": "XLMRobertaTokenizer",
+                                                                          "MiniBERT": "BertTokenizer"}  # fmt: skip
+    tokens = {name: load_from_disk(str(mini_run / f"results/{name}/data/tokens/de-en"))["src"][0] for name in ENCODERS}
+    assert tokens["MiniXLM-R"] != tokens["MiniBERT"]
+    assert all(tokenizers[name].decode(ids).replace(" ", "") == tokenizers["MiniXLM-R"].decode(tokens["MiniXLM-R"]).replace(" ", "")
+               for name, ids in tokens.items())  # fmt: skip
+
+
+@each_encoder
+def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run, encoder):
     from safetensors.torch import load_file
     from transformers import AutoModelForMaskedLM
 
-    base = load_file(mini_run / "results/models/base/model.safetensors")
+    prefix, depth, _ = ENCODERS[encoder]
+    query = f"{prefix}.encoder.layer.0.attention.self.query.weight"
+    base = load_file(mini_run / f"results/{encoder}/models/base/model.safetensors")
     for pair in ("de-en",):
         for code in CODES:
-            run = mini_run / f"results/align/{pair}/{code}"
+            run = mini_run / f"results/{encoder}/align/{pair}/{code}"
             assert sorted(p.name for p in run.iterdir()) == ["step20", "step40", "train_log.csv"], run
             rows = list(csv.DictReader((run / "train_log.csv").open()))
             assert [int(r["step"]) for r in rows] == [10, 20, 30, 40]
@@ -83,22 +106,22 @@ def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run):
                 assert all(bool(r[f"loss_{term}"]) == (flag == "1") for r in rows), (run, term)
             if code[3] == "1":  # the word loss falls quickly, even at lr 1e-5
                 assert float(rows[-1]["loss_word"]) < float(rows[0]["loss_word"])
-            weights = load_file(run / "step40/model.safetensors")
-            assert not torch.equal(weights["roberta.encoder.layer.0.attention.self.query.weight"], base["roberta.encoder.layer.0.attention.self.query.weight"])
-    model = AutoModelForMaskedLM.from_pretrained(mini_run / "results/align/de-en/S1W0M1/step20")
-    assert model.config.num_hidden_layers == 4
+            assert not torch.equal(load_file(run / "step40/model.safetensors")[query], base[query])
+    model = AutoModelForMaskedLM.from_pretrained(mini_run / f"results/{encoder}/align/de-en/S1W0M1/step20")
+    assert model.config.num_hidden_layers == depth
 
 
-def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run):
+@each_encoder
+def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run, encoder):
     models = ["base"] + [f"{pair}_{code}_{step}" for pair in ("de-en",) for code in CODES for step in (20, 40)]
     for task in ("pos", "sc"):
         for mode in ("full", "linear"):
             for model in models:
                 for seed in (15, 42):
-                    rows = list(csv.DictReader((mini_run / f"results/eval/zeroshot/{task}/{mode}/{model}/seed{seed}.csv").open()))
+                    rows = list(csv.DictReader((mini_run / f"results/{encoder}/eval/zeroshot/{task}/{mode}/{model}/seed{seed}.csv").open()))
                     assert [r["language"] for r in rows] == ["de", "es", "fa", "fr", "hi", "ja", "kk", "ko", "ru"]
                     assert all(int(r["n"]) > 0 and 0 <= float(r["accuracy"]) <= 1 for r in rows)
-                    run = mini_run / f"results/finetune/{task}/{mode}/{model}/seed{seed}"
+                    run = mini_run / f"results/{encoder}/finetune/{task}/{mode}/{model}/seed{seed}"
                     assert (run / "head.safetensors").exists()
                     dev_log = list(csv.DictReader((run / "dev_log.csv").open()))
                     assert [int(r["epoch"]) for r in dev_log] == list(range(1, EPOCHS[task] + 1))
@@ -107,8 +130,9 @@ def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run):
                     assert (run / "model").exists() == keeps
 
 
-def test_the_mini_encoder_transfers_pos_tags_above_chance(mini_run):
-    rows = list(csv.DictReader((mini_run / "results/eval/zeroshot/pos/full/base/seed15.csv").open()))
+@each_encoder
+def test_each_mini_encoder_transfers_pos_tags_above_chance(mini_run, encoder):
+    rows = list(csv.DictReader((mini_run / f"results/{encoder}/eval/zeroshot/pos/full/base/seed15.csv").open()))
     scores = {r["language"]: float(r["accuracy"]) for r in rows}
     assert scores["de"] > 0.3 and scores["es"] > 0.3  # 17 tags: chance is far lower
 
@@ -127,103 +151,121 @@ def test_length_grouped_batches_pad_less_and_transfer_as_well_as_random_ones(min
 
     config = load_config([REPO / "config/config.yaml", MINI])
     settings = FinetuneSettings.from_config(config["finetune"], task)
-    data = load_from_disk(str(mini_run / f"results/data/tasks/{task}"))
-    runs = run_finetune_benchmark(mini_run / "results/models/base", data, settings, [15, 33, 42], ["de", "es", "ru"])
+    data = load_from_disk(str(mini_run / f"results/MiniXLM-R/data/tasks/{task}"))
+    runs = run_finetune_benchmark(mini_run / "results/MiniXLM-R/models/base", data, settings, [15, 33, 42], ["de", "es", "ru"])
     assert all(g["padded_tokens"] < 0.8 * r["padded_tokens"] for g, r in zip(runs["grouped"], runs["random"]))
     accuracy = {name: [run["zero_shot"] for run in seeds] for name, seeds in runs.items()}
     spread = max(statistics.stdev(accuracy["random"]), statistics.stdev(accuracy["grouped"]))
     assert abs(statistics.mean(accuracy["grouped"]) - statistics.mean(accuracy["random"])) <= 2 * spread, accuracy
 
 
-def test_table1_has_every_pair_loss_code_task_and_mode(mini_run):
-    table = list(csv.DictReader((mini_run / "results/tables/table1.csv").open()))
+@each_encoder
+def test_table1_has_every_pair_loss_code_task_and_mode(mini_run, encoder):
+    tables = mini_run / f"results/{encoder}/tables"
+    table = list(csv.DictReader((tables / "table1.csv").open()))
     assert len(table) == 2 * 2 + 7 * 2 * 2  # base rows per task and mode, then (one pair) x code x task x mode
     aligned = [r for r in table if r["pair"] != "base"]
     assert all(int(r["n"]) == 2 and r["colour"] in ("red", "green", "black") for r in aligned)
-    markdown = (mini_run / "results/tables/table1.md").read_text()
-    assert "### POS Tagging" in markdown and "### Sentence Classification" in markdown
+    markdown = (tables / "table1.md").read_text()
+    assert "### POS Tagging" in markdown and "### Sentence Classification" in markdown and f"| {encoder}_de-en |" in markdown
     for n in (4, 5, 6):
-        assert (mini_run / f"results/tables/table{n}.md").read_text().startswith("| Parameter | Value |")
+        assert (tables / f"table{n}.md").read_text().startswith("| Parameter | Value |")
 
 
-def test_each_encoder_is_embedded_once_per_language_and_layer(mini_run):
+@each_encoder
+def test_each_checkpoint_is_embedded_once_per_language_and_layer(mini_run, encoder):
     from safetensors.numpy import load_file
 
-    embeddings = load_file(mini_run / "results/embeddings/base/encoder.safetensors")
+    layers = ENCODERS[encoder][2]
+    embeddings = load_file(mini_run / f"results/{encoder}/embeddings/base/encoder.safetensors")
     flores = sorted(k for k in embeddings if k.startswith("flores/"))
     codes = {"deu_Latn", "eng_Latn", "fra_Latn", "hin_Deva", "jpn_Jpan", "kaz_Cyrl", "kor_Hang", "pes_Arab", "rus_Cyrl", "spa_Latn"}
-    assert flores == sorted(f"flores/{c}/layer{k}" for c in codes for k in (1, 2, 4))
+    assert flores == sorted(f"flores/{c}/layer{k}" for c in codes for k in layers)
     assert all(embeddings[k].shape == (150, 64) for k in flores)
     english = {line.split("\t")[0] for path in (mini_run / "results/data/lexicon").glob("en-*.tsv")
-               for line in path.read_text(encoding="utf-8").splitlines()[1:201]}  # analysis.lexicon_size: 200
-    assert embeddings["words/en/layer2"].shape[0] == len(english)  # 9 lexicons' English words, each encoded once
-    finetuned = sorted(p.name for p in (mini_run / "results/embeddings/de-en_S1W0M1_40").iterdir())
+               for line in path.read_text(encoding="utf-8").splitlines()[1:121]}  # analysis.lexicon_size: 120
+    assert embeddings[f"words/en/layer{layers[1]}"].shape[0] == len(english)  # 9 lexicons' English words, each encoded once
+    finetuned = sorted(p.name for p in (mini_run / f"results/{encoder}/embeddings/de-en_S1W0M1_40").iterdir())
     assert finetuned == ["encoder.safetensors", "pos_seed15.safetensors", "sc_seed15.safetensors"]
 
 
-def test_retrieval_and_similarity_tables_cover_every_pair_and_loss_code(mini_run):
+@each_encoder
+def test_retrieval_and_similarity_tables_cover_every_pair_and_loss_code(mini_run, encoder):
     import pandas as pd
 
     pairs = 17  # the mini world's retrieval groups
     for name in ("table2", "table7", "table8", "recall_at_1"):
-        table = pd.read_csv(mini_run / f"results/tables/{name}.csv")
+        table = pd.read_csv(mini_run / f"results/{encoder}/tables/{name}.csv")
         assert len(table) == pairs * 7 and set(table["losses"]) == set(CODES), name
         assert (table["n"] == 1).all() and table["colour"].isin(["red", "blue", "green", "dark green"]).all()
-        markdown = (mini_run / f"results/tables/{name}.md").read_text()
+        markdown = (mini_run / f"results/{encoder}/tables/{name}.md").read_text()
         assert markdown.startswith("| Lang Pair | S0W0M1 |") and "| **Group 7: Languages of Different Scripts, Aligned** |" in markdown
-    recall = pd.read_csv(mini_run / "results/eval/retrieval/base/encoder.csv")
+    recall = pd.read_csv(mini_run / f"results/{encoder}/eval/retrieval/base/encoder.csv")
     assert set(recall["direction"]) >= {"deu->eng", "eng->deu"} and set(recall["k"]) == {1, 5, 10}
     assert recall["recall"].between(0, 1).all()
 
 
-def test_table3_and_the_per_language_gradients(mini_run):
+@each_encoder
+def test_table3_and_the_per_language_gradients(mini_run, encoder):
     import pandas as pd
 
-    table = pd.read_csv(mini_run / "results/tables/table3.csv")
+    table = pd.read_csv(mini_run / f"results/{encoder}/tables/table3.csv")
     assert len(table) == 2 * 7  # tasks x (one pair) x loss codes
     assert (table["seeds"] == 1).all() and (table["batches"] == 2).all() and table["mean"].between(-1, 1).all()
-    assert "| **Sentence Classification** |" in (mini_run / "results/tables/table3.md").read_text()
-    languages = pd.read_csv(mini_run / "results/tables/gradient_languages.csv")
+    assert "| **Sentence Classification** |" in (mini_run / f"results/{encoder}/tables/table3.md").read_text()
+    languages = pd.read_csv(mini_run / f"results/{encoder}/tables/gradient_languages.csv")
     assert set(languages["kind"]) == {"task", "mlm"} and len(languages) == 2 * 2 * 10 * 10
     diagonal = languages[languages["lang_a"] == languages["lang_b"]]
     assert diagonal["mean"].round(4).eq(1.0).all()
 
 
-def test_figure1_has_its_six_panels_and_the_report_shows_everything(mini_run):
+@each_encoder
+def test_figure1_has_a_panel_per_level_and_layer_and_the_report_shows_everything(mini_run, encoder):
     from PIL import Image
 
-    figures = mini_run / "results/figures"
+    layers = ENCODERS[encoder][2]
+    figures = mini_run / f"results/{encoder}/figures"
     with Image.open(figures / "figure1.png") as image:
-        assert image.size == (1800, 975)  # 12 x 6.5 inches at 150 dpi
+        assert image.size == (600 * len(layers), 975)  # 4 x 6.5 inches a column at 150 dpi
         panels = image.text["Description"].split("; ")
-    assert panels == [f"{level} level, layer {k}" for level in ("Token", "Sentence") for k in (1, 2, 4)]
+    assert panels == [f"{level} level, layer {k}" for level in ("Token", "Sentence") for k in layers]
     assert (figures / "figure1.pdf").read_bytes().startswith(b"%PDF") and (figures / "gradient_languages.png").exists()
     points = list(csv.DictReader((figures / "figure1.csv").open()))
     assert {r["condition"] for r in points} == {"aligned", "fine-tuned"} and {r["level"] for r in points} == {"token", "sentence"}
-    report = (mini_run / "results/report.html").read_text(encoding="utf-8")
+    report = (mini_run / f"results/{encoder}/report.html").read_text(encoding="utf-8")
     for heading in ("Table 1", "Table 2", "Table 3", "Table 7", "Table 8", "Figure 1", "Configuration"):
         assert heading in report
-    assert report.count("data:image/png;base64,") == 3 and "retrieval_groups:" in report
+    assert report.count("data:image/png;base64,") == 3 and "retrieval_groups:" in report and 'href="../report.html"' in report
 
 
-def test_the_report_says_what_it_is_made_of(mini_run):
+def test_the_reports_say_what_they_are_made_of(mini_run):
     from align_transfer.config import digest, load_yaml, validate
     from align_transfer.plan import merged
 
-    report = (mini_run / "results/report.html").read_text(encoding="utf-8")
-    assert '<p class="banner">These results come from the synthetic mini world' in report
-    assert "<b>encoder</b>: MiniXLM-R (the mini world&#x27;s own: 4 layers of width 64)" in report
     config = validate(merged(load_yaml(REPO / "config/config.yaml"), load_yaml(MINI)), REPO / "workflow/schemas/config.schema.yaml", [])
-    assert f"<b>config digest</b>: {digest(config)}" in report
-    assert "<b>code version</b>: " in report and "<b>code version</b>: unknown" not in report
-    assert "| MiniXLM-R_base |" in (mini_run / "results/tables/table1.md").read_text()
-    assert "XLM-R_base" not in report.replace("MiniXLM-R_base", "")
+    assert f"<b>config digest</b>: {digest(config)}" in (mini_run / "results/report.html").read_text(encoding="utf-8")
+    labels = {"MiniXLM-R": "MiniXLM-R (the mini world&#x27;s own, xlm-roberta type: 3 layers of width 64)",
+              "MiniBERT": "MiniBERT (the mini world&#x27;s own, bert type: 2 layers of width 64)"}  # fmt: skip
+    study = (mini_run / "results/report.html").read_text(encoding="utf-8")
+    for name, label in labels.items():
+        report = (mini_run / f"results/{name}/report.html").read_text(encoding="utf-8")
+        assert '<p class="banner">These results come from the synthetic mini world' in report
+        assert f"<b>encoder</b>: {label}" in report and label in study and f'href="{name}/report.html"' in study
+        # an encoder's report: the config as its study sees it, its own entry of `encoders`
+        own = config | {"encoders": [entry for entry in config["encoders"] if entry["name"] == name]}
+        others = [other for other in ENCODERS if other != name]
+        assert f"<b>config digest</b>: {digest(own)}" in report and f"name: {name}" in report and f"name: {others[0]}" not in report
+        assert "<b>code version</b>: " in report and "<b>code version</b>: unknown" not in report
+        assert f"| {name}_base |" in (mini_run / f"results/{name}/tables/table1.md").read_text()
+        assert "XLM-R_base" not in report.replace("MiniXLM-R_base", "")
+    assert '<p class="banner">' in study
 
 
-def test_the_claims_layer_tests_every_claim_from_the_results(mini_run):
+@each_encoder
+def test_the_claims_layer_tests_every_claim_from_the_results(mini_run, encoder):
     import pandas as pd
 
-    results = mini_run / "results"
+    results = mini_run / f"results/{encoder}"
     join = pd.read_csv(results / "claims/join.csv")
     # 14 aligned encoders (7 codes x 2 steps) x 2 tasks x 2 modes x 2 seeds x 9 languages
     assert len(join) == 14 * 2 * 2 * 2 * 9 and set(join["step"]) == {20, 40}
@@ -239,11 +281,32 @@ def test_the_claims_layer_tests_every_claim_from_the_results(mini_run):
     assert len(significance) == 7 * 2 * 2 and (significance["p_holm"] >= significance["p"]).all()
     assert ((significance["low"] <= significance["delta"]) & (significance["delta"] <= significance["high"])).all()
     instances = pd.read_csv(results / "claims/instances.csv")
-    assert len(instances) == 15 * 2 * 9 and instances["items"].eq(100).all()
+    assert len(instances) == 15 * 2 * 9 and instances["items"].eq(60).all()
     for table in ("table1", "table2", "table7", "table8"):  # dose-response: the 20-step checkpoints
         assert (results / f"tables/step20/{table}.csv").exists()
     gap = pd.read_csv(results / "tables/table2_gap.csv")
-    assert set(gap["layer"]) == {1, 2, 4} and gap["delta_gap"].notna().all()
+    assert set(gap["layer"]) == set(ENCODERS[encoder][2]) and gap["delta_gap"].notna().all()
     report = (results / "report.html").read_text(encoding="utf-8")
     assert report.index("Claims: the paper") < report.index("Table 1: Δ zero-shot accuracy")
     assert "at alignment step 20" in report
+
+
+def test_the_claims_are_tested_across_the_two_encoders_and_the_encoders_compared(mini_run):
+    import pandas as pd
+
+    results = mini_run / "results/claims"
+    join = pd.read_csv(results / "join.csv")
+    assert join.groupby("encoder").size().to_dict() == {name: 14 * 2 * 2 * 2 * 9 for name in ENCODERS}
+    assert join[join["encoder"] == "MiniBERT"]["delta_cosine_l3"].isna().all()  # a layer it does not have
+    pooled = pd.read_csv(results / "claims.csv")
+    assert set(pooled["claim"]) == {"similarity", "transfer", "predicts", "orthogonal"}
+    assert pooled["scope"].str.startswith("every encoder: ").all()
+    assert pooled.set_index("claim").loc["similarity", "n"] == 2 * 7  # both encoders' aligned models at step 40
+    each = pd.read_csv(results / "encoders.csv")
+    assert set(each["encoder"]) == set(ENCODERS) and len(each) == 2 * len(pd.read_csv(mini_run / "results/MiniBERT/claims/claims.csv"))
+    differences = pd.read_csv(results / "differences.csv")
+    assert set(differences["claim"]) == {"similarity", "transfer", "orthogonal"} and (differences["encoders"] == 2).all()
+    assert differences["p"].between(0, 1).all() and differences["verdict"].isin(["supported", "inconclusive"]).all()
+    study = (mini_run / "results/report.html").read_text(encoding="utf-8")
+    assert "Claims across the encoders" in study and "Do the encoders differ?" in study
+    assert "<th>MiniXLM-R</th><th>MiniBERT</th>" in study  # each encoder's verdicts side by side

@@ -14,9 +14,11 @@ CONFIG = {
     "alignment": {"steps": 100, "batch_size": 4, "checkpoint_steps": [50, 100], "pairs": [{"pair": "de-en", "cap": 1000}]},
     "finetune": {"tasks": ["pos", "sc"], "seeds": [1, 2], "pos": {"epochs": 3}, "sc": {"epochs": 2}},
     "evaluation": {"languages": [{"lang": "de"}, {"lang": "fr"}], "table_step": 100},
-    "analysis": {"finetuned_seeds": [1], "gradient_batches": 2, "layers": [4, 8], "retrieval_layer": 8},
+    "analysis": {"finetuned_seeds": [1], "gradient_batches": 2},
+    "encoders": [{"name": "A", "sentence_layer": 1, "layers": [4, 8], "retrieval_layer": 8, "mlm_head": True}],
     "compute": {
         "device": "test",
+        "encoder": None,
         "seconds": {"align_step": {"sentence": 1.0, "word": 2.0, "mlm": 4.0, "optimizer": 0.5}, "train_example": 0.5, "forward_example": 0.1,
                     "gradient_example": 0.2, "tokenize_example": 0.01, "other_job": 3.0},
         "items": {"pos": {"train": 10, "dev": 4, "test": 6}, "sc": {"train": 20, "dev": 2, "test": 8},
@@ -40,27 +42,48 @@ def job(rule, gpu=True, threads=1, **wildcards):
         ("embed", {"model": "base"}, (3 * 5 + 7 + 8 * (1 + 1 / 2)) * 0.1),  # and SIB-200 test: 2 languages' and English's
         ("embed_finetuned", {"model": "de-en_S1W0M1_100"}, 2 * 1 * (3 * 5 + 7) * 0.1),  # tasks x kept seeds
         ("gradients", {"model": "de-en_S1W0M1_100"}, 2 * 1 * 2 * (2 + 2 * 3) * 4 * 0.2),  # runs x batches x gradients x batch
+        ("gradients", {"model": "de-en_S1W0M0_100", "encoder": "no head"}, 2 * 1 * 2 * (2 + 3) * 4 * 0.2),  # no MLM gradients
         ("tokenize_parallel", {"pair": "de-en"}, 1000 * 0.01),
         ("prepare_ud", {}, 3.0),
     ],
 )
 def test_job_seconds_by_hand(rule, wildcards, seconds):
-    assert job_seconds(job(rule, **wildcards), CONFIG) == pytest.approx(seconds)
+    encoder = CONFIG["encoders"][0] | {"mlm_head": wildcards.get("encoder") != "no head"}
+    assert job_seconds(job(rule, **wildcards), CONFIG, encoder) == pytest.approx(seconds)
 
 
 def test_plan_sums_flops_gpu_and_cpu_hours_and_disk_per_rule():
-    jobs = [job("align", losses="S1W1M1", pair="de-en")] * 2 + [job("prepare_ud", gpu=False, threads=2)] * 3
+    jobs = [job("align", losses="S1W1M1", pair="de-en", encoder="A")] * 2 + [job("prepare_ud", gpu=False, threads=2)] * 3
     sizes = {"checkpoint": 1e9, "backbone": 0, "head": 0, "embeddings": 0}
-    config = merged(CONFIG, {"alignment": {"sentence_layer": 1, "word_negatives": 5, "mlm_probability": 0.5}})
-    plan = compute_plan(jobs + [job("all", gpu=False)], config, sizes, TINY).set_index("rule")
+    config = merged(CONFIG, {"alignment": {"word_negatives": 5, "mlm_probability": 0.5}})
+    encoders = {"A": {"entry": CONFIG["encoders"][0], "shape": TINY, "sizes": sizes}}
+    plan = compute_plan(jobs + [job("all", gpu=False)], config, encoders).set_index("rule")
     assert plan.loc["align", "jobs"] == 2 and plan.loc["align", "gpu_hours"] == pytest.approx(2 * 750 / 3600)
-    one_run = job_flops(job("align", losses="S1W1M1"), config, TINY)
+    one_run = job_flops(job("align", losses="S1W1M1"), config, TINY, CONFIG["encoders"][0])
     assert plan.loc["align", "pflops"] == pytest.approx(2 * one_run / 1e15) and one_run > 0
     assert plan.loc["total", "V100_hours"] == pytest.approx(2 * one_run / (100e12 * 0.5) / 3600)
     assert plan.loc["total", "H100_hours"] == pytest.approx(plan.loc["total", "V100_hours"] / 10)
     assert plan.loc["align", "disk_gb"] == pytest.approx(2 * 2 * 1.0)  # two checkpoints per run
     assert plan.loc["prepare_ud", "cpu_hours"] == pytest.approx(3 * 3.0 * 2 / 3600)  # core-hours
     assert plan.loc["total", "jobs"] == 5 and "all" not in plan.index
+
+
+def test_another_encoders_jobs_take_the_measured_seconds_times_its_flops_over_the_reference_encoders():
+    from align_transfer.flops import EncoderShape
+
+    config = merged(CONFIG, {"alignment": {"word_negatives": 5, "mlm_probability": 0.5}})
+    wide = EncoderShape(layers=4, hidden=8, intermediate=16, vocab=10)
+    sizes = {"checkpoint": 1e9, "backbone": 0, "head": 0, "embeddings": 0}
+    encoders = {"A": {"entry": config["encoders"][0], "shape": TINY, "sizes": sizes},
+                "B": {"entry": config["encoders"][0] | {"name": "B"}, "shape": wide, "sizes": {**sizes, "checkpoint": 3e9}}}  # fmt: skip
+    jobs = [job("align", losses="S1W1M1", pair="de-en", encoder=name) for name in ("A", "B")]
+    plan = compute_plan(jobs, config, encoders).set_index("rule")
+    a, b = (job_flops(jobs[0], config, shape, config["encoders"][0]) for shape in (TINY, wide))
+    measured = job_seconds(jobs[0], config) / 3600  # A's, measured
+    assert b > a and plan.loc["total A", "gpu_hours"] == pytest.approx(measured)
+    assert plan.loc["total B", "gpu_hours"] == pytest.approx(measured * b / a)
+    assert plan.loc["total B", "disk_gb"] == pytest.approx(2 * 3.0) and plan.loc["total", "jobs"] == 2
+    assert plan.loc["total", "pflops"] == pytest.approx((a + b) / 1e15)
 
 
 def test_overlays_merge_like_snakemake():
@@ -75,16 +98,23 @@ def test_dry_run_parser_reads_rules_wildcards_resources_and_threads():
     assert second["rule"] == "table1" and second["local"] and second["threads"] == 1
 
 
-@pytest.mark.parametrize("overlays", [[], ["config/mini.yaml"]])
-def test_the_plan_prints_for_both_configs(tmp_path, overlays):
+@pytest.mark.parametrize("overlay, encoders", [(None, ["XLM-R"]), ("config/mini.yaml", ["MiniXLM-R", "MiniBERT"]),
+                                               ("config/three-encoders.yaml", ["XLM-R", "XLM-R-large", "mBERT"])])  # fmt: skip
+def test_the_plan_prints_for_each_config(tmp_path, overlay, encoders):
     command = [sys.executable, str(REPO / "scripts/compute_plan.py"), "--out", str(tmp_path / "plan.tsv")]
-    if overlays:
-        command += ["--configfile", *[str(REPO / o) for o in overlays]]
+    if overlay:
+        command += ["--configfile", str(REPO / overlay)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
     assert result.returncode == 0, result.stderr
-    lines = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[2:]}
+    rows = [line.split() for line in result.stdout.splitlines()[2:-1]]
+    lines = {row[0]: row[1:] for row in rows if row[0] != "total"} | {"total": rows[-1][1:]}
     assert {"align", "finetune_full", "gradients", "embed", "total"} <= set(lines)
-    assert int(lines["align"][0]) == (28 if not overlays else 7)
+    assert int(lines["align"][0]) == 7 * (4 if overlay is None or len(encoders) == 3 else 1) * len(encoders)
+    per_encoder = {row[1]: row[2:] for row in rows if row[0] == "total" and len(row) > 2 and not row[1][0].isdigit()}
+    assert list(per_encoder) == (encoders if len(encoders) > 1 else [])
+    if per_encoder:  # each encoder's jobs add up to the total's (the shared data jobs aside)
+        assert sum(int(jobs[0]) for jobs in per_encoder.values()) < int(lines["total"][0])
+        assert sum(float(jobs[1]) for jobs in per_encoder.values()) == pytest.approx(float(lines["total"][1]), rel=1e-2)
     # jobs, PFLOPs, V100-h, A100-h, H100-h, measured GPU-h and CPU-h, peak GB, disk GB
     pflops, v100, a100, h100, measured, _, _, disk = map(float, lines["total"][1:])
     assert pflops > 0 and v100 > a100 > h100 > 0 and measured > 0 and disk > 0

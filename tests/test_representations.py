@@ -122,12 +122,15 @@ def test_embeddings_file_holds_every_language_and_layer_once(tiny, tmp_path):
     lexicons = {"en-de": [("a", "x"), ("b", "y")]}
     from transformers import AutoTokenizer
 
-    inputs = tokenize_inputs(AutoTokenizer.from_pretrained(tiny / "encoder"), flores, lexicons)
+    tokenizer = AutoTokenizer.from_pretrained(tiny / "encoder")
+    inputs = tokenize_inputs(tokenizer, flores, lexicons)
+    cut = tokenize_inputs(tokenizer, {"eng_Latn": ["a b c d e f g h i j"]}, {}, max_length=6)[0]["flores/eng_Latn"]
+    assert len(cut[0]) == 6 and cut[0][-1] == tokenizer.eos_token_id  # the encoder's position limit, specials kept
     embed_encoder(tiny / "encoder", inputs, [1, 2], tmp_path / "e.safetensors", device="cpu")
     embeddings = load_embeddings(tmp_path / "e.safetensors")
     assert embeddings["flores/deu_Latn/layer2"].shape == (2, 32)
     assert embeddings["words/de/layer1"].shape == (2, 32) and "lexicon/en-de/src" in embeddings
-    with pytest.raises(ValueError, match="analysis.layers"):
+    with pytest.raises(ValueError, match=r"encoders\[\]\): layer 3 is beyond the 2 layers"):
         embed_encoder(tiny / "encoder", inputs, [3], tmp_path / "f.safetensors", device="cpu")
     assert not (tmp_path / "f.safetensors").exists()
 

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.e2e
 MINI_CONFIG = yaml.safe_load(MINI.read_text())
 TABLES = {"table1", "table2", "table3", "retrieval_tables", "gradient_languages", "figure1", "hyperparameter_tables", "report",
           "transfer_join", "table1_significance", "instance_level", "claims", "tables_at_step"}  # fmt: skip
+ACROSS = {"join_encoders", "claims_across_encoders", "study_report"}  # what compares the encoders reads every one
 
 
 def planned(workdir, *overlays):
@@ -48,17 +49,17 @@ def test_the_same_config_with_its_keys_in_another_order_plans_nothing(mini_run, 
 def test_a_linear_sc_learning_rate_plans_only_the_sc_probes_and_the_tables_above(mini_run):
     jobs = planned(mini_run, {"finetune": {"sc": {"linear_lr": 0.04}}})
     probes = [job for job in jobs if job["rule"] == "linear_probe"]
-    assert len(probes) == 15 and all(job["wildcards"]["task"] == "sc" for job in probes)
+    assert len(probes) == 2 * 15 and all(job["wildcards"]["task"] == "sc" for job in probes)  # both encoders
     claims = {"transfer_join", "table1_significance", "instance_level", "claims", "tables_at_step"}  # all read every run
-    assert {job["rule"] for job in jobs} - {"linear_probe"} == {"table1", "hyperparameter_tables", "report"} | claims  # Table 6 shows it
+    assert {job["rule"] for job in jobs} - {"linear_probe"} == {"table1", "hyperparameter_tables", "report"} | claims | ACROSS  # Table 6 shows it
 
 
 def test_a_full_sc_learning_rate_plans_only_sc_fine_tuning_and_what_reads_it(mini_run):
     jobs = planned(mini_run, {"finetune": {"sc": {"backbone_lr": 4.0e-4}}})
     full = [job for job in jobs if job["rule"] == "finetune_full"]
-    assert len(full) == 15 and all(job["wildcards"]["task"] == "sc" for job in full)
+    assert len(full) == 2 * 15 and all(job["wildcards"]["task"] == "sc" for job in full)
     downstream = {"embed_finetuned", "gradients"}  # Figure 1 and Table 3 read the kept runs
-    assert {job["rule"] for job in jobs} <= {"finetune_full"} | downstream | TABLES
+    assert {job["rule"] for job in jobs} <= {"finetune_full"} | downstream | TABLES | ACROSS
 
 
 def test_one_pairs_cap_plans_only_that_pairs_chain(mini_run):
@@ -70,5 +71,14 @@ def test_one_pairs_cap_plans_only_that_pairs_chain(mini_run):
         wildcards = job["wildcards"]
         pair = wildcards.get("pair") or wildcards.get("model", "").split("_")[0] or None
         assert pair in ("de-en", None), job  # never the base encoder, never another source
-        assert wildcards or job["rule"] in TABLES, job
-    assert sum(job["rule"] == "align" for job in jobs) == 7
+        assert wildcards or job["rule"] in TABLES | ACROSS, job
+    assert sum(job["rule"] == "align" for job in jobs) == 2 * 7
+
+
+def test_one_encoders_fact_plans_only_that_encoders_analyses(mini_run):
+    encoders = [dict(entry, layers=[1]) if entry["name"] == "MiniBERT" else entry for entry in MINI_CONFIG["encoders"]]
+    jobs = planned(mini_run, {"encoders": encoders})
+    assert {job["wildcards"].get("encoder") for job in jobs} == {"MiniBERT", None}  # never MiniXLM-R's
+    # the layers analysed: its embeddings and what reads them, never its training or its gradients
+    assert {job["rule"] for job in jobs} == {"embed", "embed_finetuned", "table2", "retrieval_tables", "figure1", "transfer_join",
+                                             "claims", "instance_level", "tables_at_step", "report"} | ACROSS  # fmt: skip

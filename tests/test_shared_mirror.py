@@ -18,7 +18,7 @@ def shared_overlay(encoder_dir):
     """config/mirror-example.yaml (README, "Mirrors") with its paths made absolute, and ``encoder_dir`` as encoder."""
     text = (REPO / "config/mirror-example.yaml").read_text().replace("../shared/data", str(SHARED_DATA))
     overlay = yaml.safe_load(text)
-    overlay["encoder"]["mirror"] = str(encoder_dir)
+    overlay["encoders"][0]["mirror"] = str(encoder_dir)
     return overlay
 
 

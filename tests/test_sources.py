@@ -120,10 +120,10 @@ def test_encoder_mirror_is_copied_without_pickles(tmp_path):
     (model / "config.json").write_text(json.dumps({"model_type": "bert"}))
     save_file({"w": np.zeros(2, dtype=np.float32)}, model / "model.safetensors")
     (model / "pytorch_model.bin").write_bytes(b"pickle")
-    dest, lock = tmp_path / "resources" / "encoder", tmp_path / "inputs.lock"
-    fetch_encoder({"mirror": str(model)}, dest, lock=lock)
+    dest, lock = tmp_path / "resources/encoders/mine", tmp_path / "inputs.lock"
+    fetch_encoder({"mirror": str(model)}, dest, lock=lock, key="encoders/mine")
     assert sorted(p.name for p in dest.iterdir()) == ["config.json", "model.safetensors"]
-    assert set(read_lock(lock)) == {"encoder/config.json", "encoder/model.safetensors"}
+    assert set(read_lock(lock)) == {"encoders/mine/config.json", "encoders/mine/model.safetensors"}
     with pytest.raises(SourceError, match="not a Hugging Face model folder"):
         fetch_encoder({"mirror": str(tmp_path / "nothing")}, tmp_path / "other")
 

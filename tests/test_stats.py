@@ -90,3 +90,21 @@ def test_verdicts_follow_the_design_rules():
     assert stats.verdict_orthogonal(0.15, 0.3, 0.2, 0.4) == "contradicted"
     assert stats.verdict_orthogonal(0.05, 0.3, 0.0, 0.1) == "inconclusive"
     assert stats.verdict_positive(0.01, 0.02) == "supported" and stats.verdict_positive(-0.3, -0.1) == "contradicted"
+
+
+def test_the_between_group_sum_of_squares_and_its_exact_permutation_p_value():
+    values, groups = [1.0, 2.0, 3.0, 10.0, 11.0, 12.0], [0, 0, 0, 1, 1, 1]
+    # group means 2 and 11 around 6.5: 3 x 4.5^2 + 3 x 4.5^2
+    assert stats.between_groups(np.array(values), np.array(groups)) == pytest.approx(121.5)
+    # of the C(6, 3) = 20 ways to split the six values into groups of 3, only this split and its mirror reach 121.5
+    assert stats.group_permutation_p(values, ["a", "a", "a", "b", "b", "b"], 10_000, np.random.default_rng(0)) == pytest.approx(2 / 20)
+    by_hand = [sorted(row) for row in stats.labellings([2, 1]).tolist()]
+    assert len(by_hand) == 3 and by_hand == [[0, 0, 1]] * 3  # each unit once in the group of one
+    assert math.isnan(stats.group_permutation_p([1.0, 2.0], [0, 0], 100, np.random.default_rng(0)))  # one group
+
+
+def test_the_monte_carlo_group_p_value_counts_the_observed_labelling():
+    values, groups = np.arange(40.0), np.repeat([0, 1], 20)  # C(40, 20) labellings: far too many to enumerate
+    p = stats.group_permutation_p(values, groups, 999, np.random.default_rng(0))
+    assert p == pytest.approx(1 / 1000)  # no random labelling separates them as well: only the observed one counts
+    assert stats.verdict_differs(p) == "supported" and stats.verdict_differs(0.2) == "inconclusive"

@@ -47,14 +47,15 @@ PAPER_JOBS = {
     "report": 1,
     "all": 1,
 }
-MINI_JOBS = PAPER_JOBS | {
-    "generate_mini_world": 1,
-    "download_encoder": 0,
-    "prepare_base_encoder": 0,
+# Each encoder is a study of its own; the mini world has two (and so the layer across them)
+PER_ENCODER = {"prepare_base_encoder", "tokenize_parallel", "align", "tokenize_task", "linear_probe", "finetune_full", "embed",
+               "embed_finetuned", "gradients", "table1", "hyperparameter_tables", "table2", "retrieval_tables", "table3",
+               "gradient_languages", "figure1", "transfer_join", "table1_significance", "instance_level", "claims",
+               "tables_at_step", "report"}  # fmt: skip
+MINI_ENCODER_JOBS = {
     "train_mini_tokenizer": 1,
     "pretrain_mini_encoder": 1,
-    "download_parallel": 1,
-    "prepare_parallel": 1,
+    "prepare_base_encoder": 0,
     "tokenize_parallel": 1,
     "align": 7,
     "linear_probe": 30,  # 15 encoders (base + 7 at steps 20 and 40) x 2 tasks
@@ -62,6 +63,17 @@ MINI_JOBS = PAPER_JOBS | {
     "embed": 15,
     "embed_finetuned": 7,
     "gradients": 7,
+}
+MINI_JOBS = {rule: count * 2 if rule in PER_ENCODER else count for rule, count in PAPER_JOBS.items()} | {
+    rule: 2 * count for rule, count in MINI_ENCODER_JOBS.items()
+} | {
+    "generate_mini_world": 1,
+    "download_encoder": 0,
+    "download_parallel": 1,
+    "prepare_parallel": 1,
+    "join_encoders": 1,  # across the two encoders
+    "claims_across_encoders": 1,
+    "study_report": 1,
 }
 GPU_RULES = {"align", "linear_probe", "finetune_full", "embed", "embed_finetuned", "gradients"}
 
@@ -88,8 +100,20 @@ def test_mini_dry_run(tmp_path):
 
 def test_without_the_sc_task_there_is_no_sc_run_and_no_instance_level(tmp_path):
     counts = job_counts(snakemake(tmp_path, "-n", overlays=[REPO / "config/mini.yaml", {"finetune": {"tasks": ["pos"]}}]).stdout)
-    assert "instance_level" not in counts and counts["tokenize_task"] == 1
-    assert counts["finetune_full"] == counts["linear_probe"] == 15  # POS only: base and 14 checkpoints
+    assert "instance_level" not in counts and counts["tokenize_task"] == 2  # one per encoder
+    assert counts["finetune_full"] == counts["linear_probe"] == 2 * 15  # POS only: base and 14 checkpoints, per encoder
+
+
+def test_an_encoder_without_an_mlm_head_that_takes_the_m_loss_is_refused_by_name(tmp_path):
+    paper = yaml.safe_load((REPO / "config/config.yaml").read_text())["encoders"][0]
+    headless = paper | {"name": "mE5", "mlm_head": False}
+    result = snakemake(tmp_path, "-n", overlays=[{"encoders": [paper, headless]}], check=False)
+    assert result.returncode == 1
+    assert ("config error at encoders[1] (mE5): mlm_head: false, so it cannot take the M loss of S0W0M1, S0W1M1, S1W0M1, "
+            "S1W1M1; leave those codes out for it (losses: [S0W1M0, S1W0M0, S1W1M0])") in result.stderr  # fmt: skip
+    counts = job_counts(snakemake(tmp_path, "-n", "--quiet", "rules", overlays=[
+        {"encoders": [paper, headless | {"losses": ["S0W1M0", "S1W0M0", "S1W1M0"]}]}]).stdout)  # fmt: skip
+    assert counts["align"] == 4 * (7 + 3) and counts["download_encoder"] == 2 and counts["study_report"] == 1
 
 
 def test_a_config_typo_names_the_key(tmp_path):
@@ -135,6 +159,7 @@ def test_the_disk_plan_matches_the_jobs_of_the_paper_grid(tmp_path):
     snakemake(tmp_path, "--cores", "1", "disk_plan")
     with open(tmp_path / "results/plan/disk.tsv") as handle:
         plan = {row["what"].split(" (")[0]: row for row in csv.DictReader(handle, delimiter="\t")}
+    assert {row["encoder"] for row in plan.values()} == {"XLM-R"}
     checkpoints = [out for job in jobs if job["rule"] == "align" for out in job["output"] if "/step" in out]
     full = [job for job in jobs if job["rule"] == "finetune_full"]
     # aligned, at Table 1's step: every seed keeps its backbone
@@ -150,7 +175,7 @@ def test_the_disk_plan_matches_the_jobs_of_the_paper_grid(tmp_path):
 
 
 def test_a_dry_run_for_table3_lists_only_what_table3_needs(tmp_path):
-    jobs = dry_run_jobs(snakemake(tmp_path, "-n", "results/tables/table3.csv").stdout)
+    jobs = dry_run_jobs(snakemake(tmp_path, "-n", "results/XLM-R/tables/table3.csv").stdout)
     counts = {rule: sum(job["rule"] == rule for job in jobs) for rule in {job["rule"] for job in jobs}}
     # the 28 aligned encoders at step 6000, fully fine-tuned on both tasks, and their gradients
     assert counts["align"] == 28 and counts["gradients"] == 28 and counts["table3"] == 1

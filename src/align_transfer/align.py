@@ -36,12 +36,16 @@ class TrainingInterrupted(RuntimeError):
     """Raised by ``interrupt_after``: stands in for a kill or a preemption in tests."""
 
 
-def load_masked_lm(path, device="cpu"):
-    """A masked-LM model (with its head) and its tokenizer, through the Auto classes, with SDPA attention."""
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
+def load_encoder(path, device="cpu", mlm_head: bool = True):
+    """An encoder and its tokenizer, through the Auto classes, with SDPA attention: a masked-LM model (its
+    backbone and MLM head) where ``mlm_head``, the bare backbone otherwise."""
+    from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
-    model = AutoModelForMaskedLM.from_pretrained(path, attn_implementation="sdpa").to(device)
-    return model, AutoTokenizer.from_pretrained(path)
+    if mlm_head:
+        model = AutoModelForMaskedLM.from_pretrained(path, attn_implementation="sdpa")
+    else:
+        model = AutoModel.from_pretrained(path, attn_implementation="sdpa", add_pooling_layer=False)
+    return model.to(device), AutoTokenizer.from_pretrained(path)
 
 
 def adamw(params, **options) -> torch.optim.AdamW:
@@ -108,22 +112,43 @@ class SpecialTokens:
     """Wraps token ids in the encoder's special tokens as its tokenizer wraps text.
 
     The template (``<s> x </s>`` and ``<s> x </s></s> y </s>`` for XLM-R, ``[CLS] x [SEP] y [SEP]``
-    for BERT) is read off the tokenizer once, by encoding two probe words with and without specials.
+    for BERT) is read off the tokenizer once, by encoding two probe words with and without specials,
+    and so are a pair's token types (BERT's second segment is type 1; XLM-R has one type).
     """
 
     def __init__(self, tokenizer):
         a, b = (tokenizer(w, add_special_tokens=False)["input_ids"] for w in ("a", "b"))
-        single, pair = tokenizer("a")["input_ids"], tokenizer("a", "b")["input_ids"]
+        single = tokenizer("a")["input_ids"]
+        pair = tokenizer("a", "b", return_token_type_ids=True)
         start = _find(single, a)
         self.prefix, self.suffix = single[:start], single[start + len(a) :]
-        rest = pair[len(self.prefix) + len(a) :]
+        rest = pair["input_ids"][len(self.prefix) + len(a) :]
         middle = _find(rest, b)
         self.middle, self.pair_suffix = rest[:middle], rest[middle + len(b) :]
+        # the type of each part of a pair: first segment (with its specials), second segment (with its own)
+        types = pair["token_type_ids"]
+        self.first_type, self.second_type = types[0], types[-1]
+        self.uses_types = "token_type_ids" in tokenizer.model_input_names
+        self.pair_specials = len(self.prefix) + len(self.middle) + len(self.pair_suffix)
 
     def __call__(self, first: list, second: list | None = None) -> list:
         if second is None:
             return self.prefix + first + self.suffix
         return self.prefix + first + self.middle + second + self.pair_suffix
+
+    def pair_types(self, first: list, second: list) -> list:
+        """The token type of each position of ``self(first, second)``."""
+        head = len(self.prefix) + len(first) + len(self.middle)
+        return [self.first_type] * head + [self.second_type] * (len(second) + len(self.pair_suffix))
+
+    def fit_pair(self, first: list, second: list, limit: int) -> tuple[list, list]:
+        """Both sides cut, longest first (as the tokenizers' ``longest_first``), until the pair with its
+        specials fits ``limit`` positions."""
+        room = limit - self.pair_specials
+        first, second = list(first), list(second)
+        while len(first) + len(second) > room:
+            (first if len(first) >= len(second) else second).pop()
+        return first, second
 
 
 def _find(sequence: list, part: list) -> int:
@@ -167,7 +192,9 @@ class AlignmentObjective:
 
         self.model, self.tokenizer, self.settings = model, tokenizer, settings
         self.weights = settings.weights
-        self.head = mlm_head(model)
+        if self.weights.mlm and model is model.base_model:
+            raise ValueError(f"{settings.losses} takes the M loss, which needs an MLM head; this encoder has none")
+        self.head = mlm_head(model) if self.weights.mlm else None
         self.special_ids = sorted(set(tokenizer.all_special_ids))
         self.special = torch.tensor(self.special_ids)
         self.vocab_size = min(len(tokenizer), model.get_input_embeddings().num_embeddings)
@@ -204,8 +231,9 @@ class AlignmentObjective:
         if weights.sentence:
             passes["sentence"] = self.pad(singles)
         if weights.word:
-            passes["word"] = self.pad([self.with_specials(x, y) for x, y in zip(src, tgt)])
-            bag_ids, bag_mask = bags_of_words([x + y for x, y in zip(src, tgt)], self.special_ids)
+            pairs = [self.with_specials.fit_pair(x, y, self.settings.position_limit) for x, y in zip(src, tgt)]
+            passes["word"] = self.pad([self.with_specials(x, y) for x, y in pairs])
+            bag_ids, bag_mask = bags_of_words([x + y for x, y in pairs], self.special_ids)
             negatives = sample_negatives(
                 bag_ids, bag_mask, self.vocab_size, self.special_ids, self.settings.word_negatives, self.generator
             )
@@ -217,8 +245,9 @@ class AlignmentObjective:
         table, rows = self.embedding_rows(gathered)
         embeds = {term: table[row] for term, row in zip(passes, rows)}
 
-        def encode(term):
-            return self.model.base_model(inputs_embeds=embeds[term], attention_mask=passes[term][1].to(device))
+        def encode(term, token_types=None):
+            return self.model.base_model(inputs_embeds=embeds[term], attention_mask=passes[term][1].to(device),
+                                         token_type_ids=token_types)  # fmt: skip
 
         losses = {}
         if weights.sentence:
@@ -230,7 +259,10 @@ class AlignmentObjective:
                 z = mean_pool(hidden, (mask.bool() & ~torch.isin(ids, self.special)).to(device))
             losses["sentence"] = sentence_infonce(z[: len(src)], z[len(src) :], self.settings.temperature)
         if weights.word:
-            queries = encode("word").last_hidden_state[:, 0]
+            types = None
+            if self.with_specials.uses_types:  # BERT: the second sentence is segment B, as its tokenizer marks it
+                types = pad([self.with_specials.pair_types(x, y) for x, y in pairs], 0)[0].to(device)
+            queries = encode("word", types).last_hidden_state[:, 0]
             losses["word"] = word_contrastive(
                 queries, rows[-2], bag_mask.to(device), rows[-1], table, self.settings.temperature
             )
@@ -366,10 +398,12 @@ def train_alignment(
     work_dir,
     settings: AlignmentSettings,
     *,
+    mlm_head: bool = True,
     device: str | None = None,
     interrupt_after: int | None = None,
 ) -> None:
-    """Train and write a checkpoint (``save_pretrained``, MLM head included) at each configured step.
+    """Train and write a checkpoint (``save_pretrained``, with the MLM head where ``mlm_head``) at each
+    configured step.
 
     ``checkpoints`` maps each step of ``settings.checkpoint_steps`` to its output folder. Every
     ``settings.state_every`` steps the resumable state is saved under ``work_dir`` with the run's
@@ -394,7 +428,7 @@ def train_alignment(
             shutil.rmtree(work_dir)
 
     torch.manual_seed(settings.seed)
-    model, tokenizer = load_masked_lm(encoder_dir, device)
+    model, tokenizer = load_encoder(encoder_dir, device, mlm_head)
     model.train()
     generator = torch.Generator().manual_seed(settings.seed)
     optimizer = adamw(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)

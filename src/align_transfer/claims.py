@@ -289,3 +289,84 @@ def claims_markdown(table: pd.DataFrame, alpha: float = 0.05) -> str:
         "lies outside the band. Everything else is inconclusive. Computed from this run's results."
     )
     return "\n".join(lines) + f"\n\n{legend}\n"
+
+
+# Across the encoders (README, "Encoders"): each encoder's study tested as above, then compared
+
+
+def join_encoders(joins: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every encoder's join in one table, its ``encoder`` the first column. A measure at a layer that an
+    encoder does not analyse is empty in its rows."""
+    joined = pd.concat([join.assign(encoder=name) for name, join in joins.items()], ignore_index=True)
+    return joined[["encoder", *[column for column in joined.columns if column != "encoder"]]]
+
+
+def pooled(join: pd.DataFrame) -> pd.DataFrame:
+    """The joined table with each model named by its encoder too (``XLM-R/de-en_S1W0M1_6000``): the claims
+    then read every encoder's aligned models as units of one population."""
+    return join.assign(model=join["encoder"] + "/" + join["model"])
+
+
+def pooled_claims(join: pd.DataFrame, step: int, resamples: int, permutations: int, seed: int, threshold: float,
+                  band: float, alpha: float = 0.05) -> pd.DataFrame:  # fmt: skip
+    """Each claim tested on the aligned models of every encoder together (``claims`` on the pooled join)."""
+    units = pooled(join)
+    table = claims(units, correlations(units, resamples, permutations, seed, alpha), step, resamples, seed, threshold,
+                   band, alpha)  # fmt: skip
+    return table.assign(scope="every encoder: " + table["scope"])
+
+
+def encoder_differences(join: pd.DataFrame, step: int, permutations: int, seed: int, alpha: float = 0.05) -> pd.DataFrame:
+    """Does what alignment does depend on the encoder? For each claim's statistic, the encoders' means of their
+    units (aligned models, as the claims average them; runs for the gradient cosine) and the permutation p-value
+    of 'every encoder has the same mean' (between-encoder sum of squares, units relabelled)."""
+    at_step = join[join["step"] == step]
+    recall = sorted((c for c in join.columns if c.startswith("delta_r")), key=lambda c: int(c[len("delta_r"):]))[0]
+    scopes = [("similarity", f"aligned encoders at step {step}", at_step.dropna(subset=[recall]), ["model"], recall)]
+    for (task, mode), block in at_step.groupby(["task", "mode"], sort=False):
+        scopes.append(("transfer", f"{task}, {mode}, step {step}", block, ["model"], "delta_accuracy"))
+    if "gradient_cosine" in join:
+        runs = join.dropna(subset=["gradient_cosine"]).drop_duplicates(["encoder", "task", "model", "seed"])
+        for task, block in runs.groupby("task", sort=False):
+            scopes.append(("orthogonal", f"{task}, full fine-tuning, step {step}", block, ["model", "seed"], "gradient_cosine"))
+    rows = []
+    for claim, scope, block, unit, column in scopes:
+        units = block.groupby(["encoder", *unit], sort=False)[column].mean().reset_index()
+        means = units.groupby("encoder", sort=False)[column].mean()
+        p = stats.group_permutation_p(units[column], units["encoder"], permutations, np.random.default_rng(seed))
+        rows.append({"claim": claim, "scope": scope, "measure": column, "units": len(units), "encoders": len(means),
+                     "means": "; ".join(f"{name} {number(value, 4)}" for name, value in means.items()),
+                     "between_ss": float(stats.between_groups(units[column], pd.factorize(units["encoder"])[0])),
+                     "p": p, "verdict": stats.verdict_differs(p, alpha)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def side_by_side(claims_by_encoder: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every encoder's claim rows in one tidy table, its ``encoder`` the first column."""
+    joined = pd.concat([table.assign(encoder=name) for name, table in claims_by_encoder.items()], ignore_index=True)
+    return joined[["encoder", *[column for column in joined.columns if column != "encoder"]]]
+
+
+def encoders_markdown(verdicts: pd.DataFrame, differences: pd.DataFrame, alpha: float = 0.05) -> str:
+    """Each claim and scope with every encoder's value, interval and verdict side by side, then whether the
+    encoders differ."""
+    names = list(dict.fromkeys(verdicts["encoder"]))
+    lines = ["### Each encoder's verdicts\n", "| Claim | Scope | " + " | ".join(names) + " |", "|---|---" + "|---" * len(names) + "|"]
+    for (claim, scope), block in verdicts.groupby(["claim", "scope"], sort=False):
+        cells = {r["encoder"]: f"{number(r['value'], 3)} [{number(r['low'], 3)}, {number(r['high'], 3)}] **{r['verdict']}**"
+                 for _, r in block.iterrows()}  # fmt: skip
+        lines.append(f"| {claim} | {scope} | " + " | ".join(cells.get(name, "") for name in names) + " |")
+    lines += ["", "### Do the encoders differ?\n"]
+    if differences.empty or (differences["encoders"] < 2).all():
+        lines.append("One encoder: there is nothing to compare.")
+    else:
+        lines += ["| Claim | Scope | Means of the encoders' units | p | Verdict |", "|---|---|---|---|---|"]
+        for _, r in differences.iterrows():
+            p = "" if pd.isna(r["p"]) else f"{r['p']:.3g}"
+            lines.append(f"| {r['claim']} | {r['scope']} | {r['means']} (n={r['units']}) | {p} | **{r['verdict']}** |")
+    legend = (
+        f"Each encoder's cells are its own claims layer's (results/<encoder>/claims/claims.md). 'The encoders differ' is "
+        f"supported when the permutation p-value of 'every encoder has the same mean' (the between-encoder sum of squares "
+        f"of the units: aligned models, or fine-tuning runs for gradients) is below α = {alpha:g}; otherwise inconclusive."
+    )
+    return "\n".join(lines) + f"\n\n{legend}\n"

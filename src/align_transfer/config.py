@@ -27,6 +27,16 @@ OPERATIONAL = (
 )
 
 
+#: Keys that moved when the encoder became a study dimension: an old overlay is told where they went.
+MOVED = {
+    ("encoder",): "the encoder is now an entry of the list `encoders` (README, 'Encoders')",
+    ("alignment", "sentence_layer"): "it is a fact of each encoder now: `encoders[].sentence_layer`",
+    ("alignment", "sentence_pooling"): "it is a fact of each encoder now: `encoders[].sentence_pooling`",
+    ("analysis", "layers"): "it is a fact of each encoder now: `encoders[].layers`",
+    ("analysis", "retrieval_layer"): "it is a fact of each encoder now: `encoders[].retrieval_layer`",
+}
+
+
 class ConfigError(ValueError):
     """A configuration value is wrong; the message names the file, the key path and what is wrong."""
 
@@ -69,6 +79,24 @@ def workdir_of(config: dict, repo) -> Path:
     return Path(repo) / config["workdir"] if config.get("workdir") else Path.cwd()
 
 
+def merged(base: dict, overlay: dict) -> dict:
+    """Snakemake's --configfile merge: mappings key by key, everything else (lists too) replaced."""
+    out = dict(base)
+    for key, value in overlay.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def load_config(paths, schema=None) -> dict:
+    """The config files merged in order, as snakemake merges them; validated against ``schema`` (its
+    defaults filled in, errors naming the file at fault) where one is given."""
+    sources = [(str(path), load_yaml(path)) for path in paths]
+    config = {}
+    for _, mapping in sources:
+        config = merged(config, mapping)
+    return validate(config, schema, sources) if schema else config
+
+
 def load_yaml(path) -> dict:
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
@@ -80,12 +108,27 @@ def origin(path: tuple, sources: list[tuple[str, dict]]) -> str:
     for label, mapping in sources:
         node = mapping
         for key in path:
-            if not isinstance(node, dict) or key not in node:
+            if isinstance(node, dict) and key in node:
+                node = node[key]
+            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+                node = node[key]  # lists are replaced whole: the source of the list set its items
+            else:
                 break
-            node = node[key]
         else:
             found = label
     return found
+
+
+def key_path(path: tuple, config: dict | None = None) -> str:
+    """``("encoders", 1, "losses")`` -> ``encoders[1].losses``, or ``encoders[1] (MiniBERT).losses``
+    where ``config`` names that encoder."""
+    text = ""
+    for depth, key in enumerate(path):
+        text += f"[{key}]" if isinstance(key, int) else f".{key}" if text else str(key)
+        if depth == 1 and path[0] == "encoders" and isinstance(key, int) and config:
+            entry = (config.get("encoders") or [None] * (key + 1))[key]
+            text += f" ({entry['name']})" if isinstance(entry, dict) and isinstance(entry.get("name"), str) else ""
+    return text or "(top level)"
 
 
 def _validator_class():
@@ -119,9 +162,13 @@ def _describe(error) -> tuple[tuple, str]:
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
         key = extra[0] if extra else "?"
+        if (moved := MOVED.get(tuple(p for p in path if not isinstance(p, int)) + (key,))) is not None:
+            return path + (key,), f"unknown key: {moved}"
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(allowed)}"
         return path + (key,), f"unknown key ('{key}' was unexpected{hint})"
+    if error.validator == "not" and path[-1:] == ("name",):  # an encoder named like a folder every encoder shares
+        return path, f"{error.instance!r} is taken: results/{error.instance}/ holds what the encoders share"
     if error.validator == "required":
         return path, f"missing key: {error.message}"
     if error.validator == "type":
@@ -150,7 +197,7 @@ def validate(config: dict, schema_path, sources: list[tuple[str, dict]]) -> dict
         lines = []
         for error in errors[:3]:
             path, message = _describe(error)
-            where = ".".join(map(str, path)) or "(top level)"
+            where = key_path(path, config)
             lines.append(f"config error at {where} (in {origin(path, sources)}): {message}")
         if len(errors) > 3:
             lines.append(f"... and {len(errors) - 3} more")

@@ -1,5 +1,5 @@
-"""Base encoders: the downloaded hub model made ready for MLM training, the mini world's own encoder,
-and parallel corpora tokenized once per encoder."""
+"""Base encoders: a downloaded model checked against the facts the config states about it and made
+ready for training, the mini world's own encoders, and parallel corpora tokenized once per encoder."""
 
 from __future__ import annotations
 
@@ -10,31 +10,59 @@ from pathlib import Path
 
 import torch
 
+from .config import ConfigError
 from .io import atomic_path
 from .parallel import read_parallel_tsv
 from .progress import Progress
 
 log = logging.getLogger(__name__)
 
+#: Tokens of a pretraining sequence: the mini world's sentences are shorter.
+PRETRAINING_LENGTH = 64
+#: The facts of an encoder (``encoders[]`` in the config) that its weights must bear out.
+FACTS = ("mlm_head", "max_length", "sentence_layer", "layers", "retrieval_layer")
 
-def prepare_base_encoder(source_dir, out_dir) -> None:
-    """Save a downloaded encoder as a masked-LM model with its tokenizer, safetensors only.
 
-    An encoder without an MLM head (a BERT-type sentence encoder, say) gets a new head whose output
-    layer is tied to the input embeddings; the untied parts of the head start from their init.
-    """
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
+def position_limit(config) -> int:
+    """The longest input a model takes: its position embeddings, less XLM-R's offset (its positions
+    start after the padding id), or unlimited for relative positions."""
+    positions = getattr(config, "max_position_embeddings", None)
+    if positions is None or getattr(config, "position_embedding_type", "absolute") != "absolute":
+        return 1 << 30
+    offset = config.pad_token_id + 1 if config.model_type in ("xlm-roberta", "roberta", "camembert") else 0
+    return positions - offset
+
+
+def check_facts(name: str, facts: dict, config, has_mlm_head: bool) -> None:
+    """Refuse an encoder whose config entry states facts that its weights contradict, naming the key."""
+    depth = config.num_hidden_layers
+    key = f"config error at encoders[] ({name})"
+    deepest = max([*facts["layers"], facts["sentence_layer"], facts["retrieval_layer"]])
+    if deepest > depth:
+        raise ConfigError(f"{key}: layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its {depth} layers")
+    if facts["max_length"] > (limit := position_limit(config)):
+        raise ConfigError(f"{key}.max_length: {facts['max_length']} is beyond its position limit, {limit}")
+    if facts["mlm_head"] and not has_mlm_head:
+        raise ConfigError(f"{key}.mlm_head: true, but it has no pretrained MLM head; set mlm_head: false and "
+                          "leave out the loss codes with M1 for it (`losses`)")  # fmt: skip
+
+
+def prepare_base_encoder(source_dir, out_dir, name: str, facts: dict) -> None:
+    """Save a downloaded encoder for training, safetensors only, after checking the config's facts about it
+    (``facts``: those of ``FACTS``): with its MLM head where ``mlm_head``, as a bare backbone otherwise."""
+    from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
     model, info = AutoModelForMaskedLM.from_pretrained(source_dir, output_loading_info=True)
-    if info["missing_keys"]:
-        model.config.tie_word_embeddings = True
-        model.tie_weights()
-        log.info("new MLM head, tied to the input embeddings; initialised: %s", sorted(info["missing_keys"]))
+    check_facts(name, facts, model.config, has_mlm_head=not info["missing_keys"])
+    if not facts["mlm_head"]:
+        model = AutoModel.from_pretrained(source_dir, add_pooling_layer=False)
     tokenizer = AutoTokenizer.from_pretrained(source_dir)
     with atomic_path(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-    log.info("%s: %.1fM parameters, vocabulary %d", source_dir, model.num_parameters() / 1e6, len(tokenizer))
+    log.info("%s (%s): %s, %.1fM parameters, vocabulary %d", name, source_dir,
+             "with its MLM head" if facts["mlm_head"] else "the backbone (no MLM head)", model.num_parameters() / 1e6,
+             len(tokenizer))  # fmt: skip
 
 
 def encode_sentences(tokenizer, texts: list[str], max_length: int) -> list[list[int]]:
@@ -58,68 +86,103 @@ def tokenize_parallel(tsv, encoder_dir, out_dir, max_length: int) -> None:
     log.info("%s: %d pairs, %.1f tokens per pair", tsv, len(dataset), sum(lengths) / len(lengths))
 
 
-def train_mini_tokenizer(text_files, out_dir, vocab_size: int) -> None:
-    """A sentencepiece unigram model on the mini world, wrapped as an XLM-R tokenizer.
-
-    XLM-R's special tokens keep their places: <s> <pad> </s> <unk> first, <mask> last.
+def train_mini_tokenizer(text_files, out_dir, vocab_size: int, architecture: str = "xlm-roberta",
+                         max_length: int = 512) -> None:  # fmt: skip
+    """A tokenizer trained on the mini world, of the architecture's kind: a sentencepiece unigram model
+    wrapped as an XLM-R tokenizer (``<s> <pad> </s> <unk>`` first, ``<mask>`` last, as XLM-R), or a
+    WordPiece vocabulary wrapped as a cased BERT tokenizer (``[PAD] [UNK] [CLS] [SEP] [MASK]``, as mBERT).
     """
-    import sentencepiece as spm
-    from transformers import XLMRobertaTokenizer
-
     lines = [line for path in text_files for line in Path(path).read_text(encoding="utf-8").splitlines()]
     with atomic_path(out_dir) as tmp:
         tmp.mkdir()
-        spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(lines),
-            model_prefix=str(tmp / "spm"),
-            vocab_size=vocab_size,
-            model_type="unigram",
-            character_coverage=1.0,
-            normalization_rule_name="identity",
-            num_threads=1,
-            bos_id=-1,
-            eos_id=-1,
-            minloglevel=2,
-        )
-        processor = spm.SentencePieceProcessor(model_file=str(tmp / "spm.model"))
-        pieces = [
-            (processor.id_to_piece(i), processor.get_score(i))
-            for i in range(processor.get_piece_size())
-            if not (processor.is_unknown(i) or processor.is_control(i))
-        ]
-        specials = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
-        tokenizer = XLMRobertaTokenizer(vocab=specials + pieces + [("<mask>", 0.0)], model_max_length=512)
+        tokenizer = (_unigram if architecture == "xlm-roberta" else _wordpiece)(lines, tmp, vocab_size, max_length)
         tokenizer.save_pretrained(tmp)
-        for name in ("spm.model", "spm.vocab"):
-            (tmp / name).unlink()
-    log.info("mini tokenizer: %d pieces from %d lines", len(tokenizer), len(lines))
+    log.info("mini %s tokenizer: %d entries from %d lines", architecture, len(tokenizer), len(lines))
 
 
-def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, hidden_size: int, layers: int, heads: int,
-                          intermediate_size: int, steps: int, batch_size: int, learning_rate: float, seed: int,
-                          max_length: int = 64, dropout: float = 0.1) -> dict:  # fmt: skip
-    """Pretrain a small XLM-R-architecture masked LM on the mini world.
+def _unigram(lines: list[str], folder: Path, vocab_size: int, max_length: int):
+    import sentencepiece as spm
+    from transformers import XLMRobertaTokenizer
+
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines),
+        model_prefix=str(folder / "spm"),
+        vocab_size=vocab_size,
+        model_type="unigram",
+        character_coverage=1.0,
+        normalization_rule_name="identity",
+        num_threads=1,
+        bos_id=-1,
+        eos_id=-1,
+        minloglevel=2,
+    )
+    processor = spm.SentencePieceProcessor(model_file=str(folder / "spm.model"))
+    pieces = [
+        (processor.id_to_piece(i), processor.get_score(i))
+        for i in range(processor.get_piece_size())
+        if not (processor.is_unknown(i) or processor.is_control(i))
+    ]
+    for name in ("spm.model", "spm.vocab"):
+        (folder / name).unlink()
+    specials = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
+    return XLMRobertaTokenizer(vocab=specials + pieces + [("<mask>", 0.0)], model_max_length=max_length)
+
+
+def _wordpiece(lines: list[str], folder: Path, vocab_size: int, max_length: int):
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import BertTokenizer
+
+    # cased, accents kept, as mBERT: lowercasing or stripping marks would erase the scripts' vowel signs
+    trainer = BertWordPieceTokenizer(lowercase=False, strip_accents=False, clean_text=True)
+    trainer.train_from_iterator(lines, vocab_size=vocab_size, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
+                                show_progress=False)  # fmt: skip
+    return BertTokenizer(vocab=trainer.get_vocab(), do_lower_case=False, strip_accents=False, model_max_length=max_length)
+
+
+#: The special ids of the mini tokenizers, fixed by the order of their special tokens (``train_mini_tokenizer``).
+MINI_SPECIAL_IDS = {"xlm-roberta": {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2}, "bert": {"pad_token_id": 0}}
+#: Entries a mini tokenizer has beyond its trained size: the unigram model's pieces less its <unk>, plus
+#: XLM-R's five specials; WordPiece counts its specials in its size.
+MINI_EXTRA_ENTRIES = {"xlm-roberta": 4, "bert": 0}
+
+
+def mini_config(architecture: str, vocab_size: int, *, hidden_size: int, layers: int, heads: int, intermediate_size: int,
+                dropout: float, max_length: int):  # fmt: skip
+    """A transformers config of a small encoder of ``architecture`` with a mini tokenizer of ``vocab_size``
+    entries, taking inputs of ``max_length`` tokens."""
+    from transformers import BertConfig, XLMRobertaConfig
+
+    ids = MINI_SPECIAL_IDS[architecture]
+    shape = dict(vocab_size=vocab_size, hidden_size=hidden_size, num_hidden_layers=layers, num_attention_heads=heads,
+                 intermediate_size=intermediate_size, hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout, **ids)  # fmt: skip
+    if architecture == "bert":
+        return BertConfig(**shape, max_position_embeddings=max_length, type_vocab_size=2)
+    # XLM-R's positions start after the padding id
+    return XLMRobertaConfig(**shape, max_position_embeddings=max_length + ids["pad_token_id"] + 1, type_vocab_size=1)
+
+
+def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, architecture: str, hidden_size: int, layers: int,
+                          heads: int, intermediate_size: int, steps: int, batch_size: int, learning_rate: float, seed: int,
+                          max_length: int = 512, dropout: float = 0.1, vocab_size: int | None = None) -> dict:  # fmt: skip
+    """Pretrain a small masked LM of ``architecture`` (XLM-R or BERT type) on the mini world.
 
     Returns (and writes to ``pretraining.json`` beside the weights) the held-out MLM accuracy and
     that of always guessing the most frequent token, so a test can tell that the model learned.
+    ``vocab_size`` is the tokenizer's to say (its trained size), so it is not read.
     """
-    from transformers import AutoTokenizer, DataCollatorForLanguageModeling, XLMRobertaConfig, XLMRobertaForMaskedLM
+    from transformers import AutoModelForMaskedLM, AutoTokenizer, DataCollatorForLanguageModeling
 
     from .align import adamw, masked_positions_loss, mlm_head, pad
 
     torch.manual_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    config = XLMRobertaConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden_size, num_hidden_layers=layers, num_attention_heads=heads,
-        intermediate_size=intermediate_size, max_position_embeddings=514, type_vocab_size=1,
-        pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout,
-    )  # fmt: skip
-    model = XLMRobertaForMaskedLM(config)
+    config = mini_config(architecture, len(tokenizer), hidden_size=hidden_size, layers=layers, heads=heads,
+                         intermediate_size=intermediate_size, dropout=dropout, max_length=max_length)  # fmt: skip
+    model = AutoModelForMaskedLM.from_config(config)
     model.train()
     lines = [line for path in text_files for line in Path(path).read_text(encoding="utf-8").splitlines() if line]
     random.Random(seed).shuffle(lines)
-    ids = tokenizer(lines, truncation=True, max_length=max_length)["input_ids"]
+    ids = tokenizer(lines, truncation=True, max_length=min(PRETRAINING_LENGTH, max_length))["input_ids"]
     held_out, train = ids[: len(ids) // 20], ids[len(ids) // 20 :]
     generator = torch.Generator().manual_seed(seed)
     masker = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
@@ -137,7 +200,7 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, hidden_size: in
         inputs, labels = masker.torch_mask_tokens(batch.clone(), torch.isin(batch, special))
         return inputs, attention, labels
 
-    progress = Progress(log, "pretraining", steps)
+    progress = Progress(log, f"pretraining ({architecture} type)", steps)
     for step in range(steps):
         rows = torch.randint(len(train), (batch_size,), generator=generator).tolist()
         inputs, attention, labels = masked_batch([train[r] for r in rows])

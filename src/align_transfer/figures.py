@@ -50,10 +50,12 @@ def figure1(points: pd.DataFrame, losses: list[str], layers: list[int], png, pdf
 
 
 def gradient_heatmaps(table: pd.DataFrame, png, pdf) -> None:
-    """§4.5: pairwise cosine of per-language gradients, one heatmap per task and kind (mean over models, seeds)."""
-    kinds = {"task": "task-loss gradients", "mlm": "MLM gradients on FLORES"}
+    """§4.5: pairwise cosine of per-language gradients, one heatmap per task and kind (mean over models, seeds);
+    no MLM row for an encoder without an MLM head."""
+    kinds = {kind: title for kind, title in {"task": "task-loss gradients", "mlm": "MLM gradients on FLORES"}.items()
+             if kind in set(table["kind"])}  # fmt: skip
     tasks = [t for t in TASK_TITLES if t in set(table["task"])]
-    figure, axes = plt.subplots(len(kinds), len(tasks), figsize=(5.5 * len(tasks), 9), squeeze=False)
+    figure, axes = plt.subplots(len(kinds), len(tasks), figsize=(5.5 * len(tasks), 4.5 * len(kinds)), squeeze=False)
     for row, kind in enumerate(kinds):
         for column, task in enumerate(tasks):
             block = table[(table["task"] == task) & (table["kind"] == kind)]

@@ -69,8 +69,9 @@ def alignment_step(shape: EncoderShape, losses: str, batch: int, length: float, 
     return flops
 
 
-def job_flops(job: dict, config: dict, shape: EncoderShape) -> float:
-    """FLOPs one job of a dry run performs (0 for the jobs that run no encoder)."""
+def job_flops(job: dict, config: dict, shape: EncoderShape, encoder: dict) -> float:
+    """FLOPs one job of a dry run performs on an encoder of ``shape`` (``encoder``: its entry of the
+    config's ``encoders``), 0 for the jobs that run no encoder."""
     rule, wildcards = job["rule"], job["wildcards"]
     tokens, items = config["compute"]["tokens"], config["compute"]["items"]
     alignment, finetune, analysis = config["alignment"], config["finetune"], config["analysis"]
@@ -80,7 +81,7 @@ def job_flops(job: dict, config: dict, shape: EncoderShape) -> float:
 
     def step(losses):
         return sum(alignment_step(shape, losses, alignment["batch_size"], tokens["parallel"],
-                                  sentence_layer=min(alignment["sentence_layer"], shape.layers),
+                                  sentence_layer=min(encoder["sentence_layer"], shape.layers),
                                   word_negatives=alignment["word_negatives"],
                                   mlm_probability=alignment["mlm_probability"]).values())  # fmt: skip
 
@@ -106,8 +107,10 @@ def job_flops(job: dict, config: dict, shape: EncoderShape) -> float:
             losses = job["wildcards"]["model"].split("_")[1]
             # per batch: an English task gradient and the alignment gradient; then each evaluation
             # language's task gradient, and the MLM gradient of each language and the source on FLORES
+            # (where the encoder has an MLM head)
             masked = alignment["mlm_probability"] * alignment["batch_size"] * tokens["flores"]
             mlm = TRAIN * (forward(alignment["batch_size"], "flores") + mlm_head_forward(shape, masked))
+            mlm *= encoder["mlm_head"]  # none without an MLM head
             total += batches * (task_batch + step(losses) + languages * task_batch + (languages + 1) * mlm)
         return len(analysis["finetuned_seeds"]) * total
     return 0.0

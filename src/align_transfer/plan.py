@@ -7,27 +7,11 @@ resources) and charges each job the seconds its units take on the cost model's d
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from .config import load_config, merged  # noqa: F401  (the scripts' and tests' way to read a config)
 from .flops import EncoderShape, gpu_hours, job_flops
-
-
-def merged(base: dict, overlay: dict) -> dict:
-    """Snakemake's --configfile merge: mappings key by key, everything else (lists too) replaced."""
-    out = dict(base)
-    for key, value in overlay.items():
-        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
-
-
-def load_config(paths) -> dict:
-    config = {}
-    for path in paths:
-        config = merged(config, yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
-    return config
 
 
 def parse_dry_run(output: str) -> list[dict]:
@@ -46,8 +30,9 @@ def parse_dry_run(output: str) -> list[dict]:
     return jobs
 
 
-def job_seconds(job: dict, config: dict) -> float:
-    """Seconds one job takes on the cost model's device."""
+def job_seconds(job: dict, config: dict, encoder: dict | None = None) -> float:
+    """Seconds one job takes on the cost model's device, with the encoder its seconds were measured on
+    (``encoder``: the job's entry of ``encoders``, for what it computes: no MLM gradients without an MLM head)."""
     cost, rule, wildcards = config["compute"], job["rule"], job["wildcards"]
     seconds, items = cost["seconds"], cost["items"]
     finetune, analysis = config["finetune"], config["analysis"]
@@ -73,7 +58,7 @@ def job_seconds(job: dict, config: dict) -> float:
         runs = len(finetune["tasks"]) * len(analysis["finetuned_seeds"])
         languages = len(config["evaluation"]["languages"]) + 1
         # per batch: the task gradient, the alignment gradient, then each language's task and MLM gradients
-        batches = analysis["gradient_batches"] * (2 + 2 * languages)
+        batches = analysis["gradient_batches"] * (2 + (1 + (encoder or {}).get("mlm_head", True)) * languages)
         return runs * batches * config["alignment"]["batch_size"] * seconds["gradient_example"]
     if rule == "tokenize_parallel":
         pair = next(p for p in config["alignment"]["pairs"] if p["pair"] == wildcards["pair"])
@@ -81,13 +66,13 @@ def job_seconds(job: dict, config: dict) -> float:
     return seconds["other_job"]
 
 
-def model_sizes(config: dict, params: dict[str, int], hidden_size: int, tokenizer_bytes: int) -> dict[str, float]:
-    """Bytes of what jobs keep (fp32 safetensors): a checkpoint, a fine-tuned backbone, a head, one
-    encoder's embeddings file."""
-    analysis, items = config["analysis"], config["compute"]["items"]
-    layers = len(set(analysis["layers"]) | {analysis["retrieval_layer"]})
+def model_sizes(config: dict, encoder: dict, params: dict[str, int], hidden_size: int, tokenizer_bytes: int) -> dict[str, float]:
+    """Bytes of what an encoder's jobs keep (fp32 safetensors): a checkpoint (bare where it has no MLM
+    head), a fine-tuned backbone, a head, one embeddings file at its layers."""
+    items = config["compute"]["items"]
+    layers = len(set(encoder["layers"]) | {encoder["retrieval_layer"]})
     return {
-        "checkpoint": params["masked_lm"] * 4 + tokenizer_bytes,
+        "checkpoint": params["masked_lm" if encoder["mlm_head"] else "backbone"] * 4 + tokenizer_bytes,
         "backbone": params["backbone"] * 4 + tokenizer_bytes,
         "head": 18 * (hidden_size + 1) * 4,
         "embeddings": (items["flores_languages"] * items["flores"] + items["words"]) * layers * hidden_size * 4,
@@ -112,35 +97,51 @@ def job_bytes(job: dict, config: dict, sizes: dict[str, float]) -> float:
     return 0.0
 
 
-def compute_plan(jobs: list[dict], config: dict, sizes: dict[str, float], shape: EncoderShape) -> pd.DataFrame:
+def reference_encoder(config: dict) -> str:
+    """The encoder whose shapes ``compute.seconds`` were measured with: ``compute.encoder``, or the first."""
+    return config["compute"].get("encoder") or config["encoders"][0]["name"]
+
+
+def compute_plan(jobs: list[dict], config: dict, encoders: dict[str, dict]) -> pd.DataFrame:
     """Per rule: jobs, PFLOPs and the hours they take on each GPU of ``compute.flops`` at its stated
     utilisation; GPU-hours measured on the cost model's device (jobs with gpu=1), CPU-hours (core-hours
-    of the others), the memory a job requests (its peak, GB), and the disk its outputs keep (GB); plus
-    a total row."""
-    flops_config = config["compute"]["flops"]
-    rows = {}
+    of the others), the memory a job requests (its peak, GB), and the disk its outputs keep (GB); then,
+    with more than one encoder, each encoder's total; then the total.
+
+    ``encoders`` maps each encoder's name to its ``entry`` (of the config's ``encoders``), ``shape``
+    (EncoderShape) and ``sizes`` (model_sizes). A job is priced on the encoder its wildcards name. The
+    measured seconds are the reference encoder's (``reference_encoder``): another encoder's job takes them
+    times its FLOPs over the reference's for the same job."""
+    flops_config, reference = config["compute"]["flops"], encoders[reference_encoder(config)]
+    columns = {"jobs": 0, "pflops": 0.0} | {f"{gpu}_hours": 0.0 for gpu in flops_config["peak_tflops"]}
+    columns |= {"gpu_hours": 0.0, "cpu_hours": 0.0, "peak_mem_gb": 0.0, "disk_gb": 0.0}
+    rows, totals = {}, {}
     for job in jobs:
         if job["rule"] == "all":
             continue
-        row = rows.setdefault(job["rule"], {"rule": job["rule"], "jobs": 0, "pflops": 0.0} |
-                              {f"{gpu}_hours": 0.0 for gpu in flops_config["peak_tflops"]} |
-                              {"gpu_hours": 0.0, "cpu_hours": 0.0, "peak_mem_gb": 0.0, "disk_gb": 0.0})  # fmt: skip
-        flops = job_flops(job, config, shape)
-        row["pflops"] += flops / 1e15
-        for gpu, peak in flops_config["peak_tflops"].items():
-            row[f"{gpu}_hours"] += gpu_hours(flops, peak, flops_config["utilisation"])
-        hours = job_seconds(job, config) / 3600
-        row["jobs"] += 1
-        if job["resources"].get("gpu", "0") != "0":
-            row["gpu_hours"] += hours
-        else:
-            row["cpu_hours"] += hours * job["threads"]
-        row["peak_mem_gb"] = max(row["peak_mem_gb"], int(job["resources"].get("mem_mb", 0)) / 1000)
-        row["disk_gb"] += job_bytes(job, config, sizes) / 1e9
+        name = job["wildcards"].get("encoder")
+        encoder = encoders.get(name, reference)  # a data job runs no encoder: it counts no FLOPs either way
+        flops = job_flops(job, config, encoder["shape"], encoder["entry"])
+        seconds = job_seconds(job, config, encoder["entry"])
+        if encoder is not reference and flops:
+            seconds *= flops / job_flops(job, config, reference["shape"], reference["entry"])
+        for row in (rows.setdefault(job["rule"], {"rule": job["rule"]} | columns),
+                    *([totals.setdefault(name, {"rule": f"total {name}"} | columns)] if name else [])):  # fmt: skip
+            row["jobs"] += 1
+            row["pflops"] += flops / 1e15
+            for gpu, peak in flops_config["peak_tflops"].items():
+                row[f"{gpu}_hours"] += gpu_hours(flops, peak, flops_config["utilisation"])
+            if job["resources"].get("gpu", "0") != "0":
+                row["gpu_hours"] += seconds / 3600
+            else:
+                row["cpu_hours"] += seconds / 3600 * job["threads"]
+            row["peak_mem_gb"] = max(row["peak_mem_gb"], int(job["resources"].get("mem_mb", 0)) / 1000)
+            row["disk_gb"] += job_bytes(job, config, encoder["sizes"]) / 1e9
     frame = pd.DataFrame(list(rows.values()))
     total = {column: frame[column].sum() for column in frame.columns if column != "rule"}
     total |= {"rule": "total", "peak_mem_gb": frame["peak_mem_gb"].max()}
-    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    per_encoder = [totals[name] for name in encoders if name in totals] if len(totals) > 1 else []
+    return pd.concat([frame, pd.DataFrame(per_encoder + [total])], ignore_index=True)
 
 
 def format_plan(plan: pd.DataFrame, config: dict) -> str:
@@ -154,5 +155,8 @@ def format_plan(plan: pd.DataFrame, config: dict) -> str:
         lines.append(f"{row['rule']:24} {row['jobs']:6d} {row['pflops']:9.3g} " +
                      " ".join(f"{row[gpu + '_hours']:8.3g}" for gpu in gpus) +
                      f" {row['gpu_hours']:10.2f} {row['cpu_hours']:9.2f} {row['peak_mem_gb']:8.1f} {row['disk_gb']:9.2f}")  # fmt: skip
-    lines.append("* measured: the cost model's seconds per unit on the device above")
+    note = "* measured: the cost model's seconds per unit on the device above"
+    if len(config["encoders"]) > 1:
+        note += f", with {reference_encoder(config)}'s shapes; the other encoders' jobs scaled by their FLOPs"
+    lines.append(note)
     return "\n".join(lines)

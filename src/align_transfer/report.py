@@ -83,16 +83,18 @@ def run_summary(workdir, seconds: float) -> str:
 
     results = Path(workdir).resolve() / "results"
     lines = [f"Finished in {duration(seconds)}."]
-    if (results / "report.html").exists():
-        lines.append(f"Open the report: {results / 'report.html'}")
-    if (results / "tables").is_dir():
-        lines.append(f"Tables (CSV and Markdown): {results / 'tables'}/")
+    # the study's report where encoders are compared, else the one encoder's
+    reports = [results / "report.html"] if (results / "report.html").exists() else sorted(results.glob("*/report.html"))
+    if reports:
+        lines.append(f"Open the report: {reports[0]}")
+    if tables := sorted(results.glob("*/tables")):
+        lines.append(f"Tables (CSV and Markdown): {', '.join(f'{folder}/' for folder in tables)}")
     return "\n".join(lines)
 
 
 MINI_BANNER = (
-    "These results come from the synthetic mini world (config/mini.yaml): generated languages and a small "
-    "encoder pretrained on them in minutes. They exercise every step of the workflow; they are not the "
+    "These results come from the synthetic mini world (config/mini.yaml): generated languages and small "
+    "encoders pretrained on them in minutes. They exercise every step of the workflow; they are not the "
     "paper's results and say nothing about XLM-R."
 )
 
@@ -110,16 +112,19 @@ def code_version(repo) -> str:
 
 
 def write_report(out_path, tables: dict[str, str], figures: dict[str, str], config_yaml: str, title: str,
-                 provenance: dict[str, str], banner: str | None = None) -> None:  # fmt: skip
-    """``tables`` and ``figures`` map a heading to a .md or .png path; the page is self-contained.
-    ``provenance`` (encoder, config digest, code version, ...) is printed under the title, and
-    ``banner`` above everything when the results are not what their titles suggest."""
+                 provenance: dict[str, str], banner: str | None = None, links: dict[str, str] | None = None) -> None:  # fmt: skip
+    """``tables`` and ``figures`` map a heading to a .md or .png path; the page is self-contained but for
+    ``links`` (a text to a relative address: the study's page and each encoder's). ``provenance``
+    (encoder, config digest, code version, ...) is printed under the title, and ``banner`` above
+    everything when the results are not what their titles suggest."""
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
              f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"]  # fmt: skip
     if banner:
         parts.append(f'<p class="banner">{html.escape(banner)}</p>')
     parts.append("<p class=\"provenance\">" + "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}"
                                                          for k, v in provenance.items()) + "</p>")  # fmt: skip
+    if links:
+        parts.append("<p>" + " · ".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in links.items()) + "</p>")
     parts.append("<ul>" + "".join(f'<li><a href="#{i}">{html.escape(h)}</a></li>' for i, h in enumerate([*tables, *figures])) + "</ul>")
     for number, (heading, path) in enumerate(tables.items()):
         parts.append(f'<h2 id="{number}">{html.escape(heading)}</h2>' + markdown_to_html(Path(path).read_text(encoding="utf-8")))

@@ -128,15 +128,17 @@ def sib_retrieval_rows(embeddings: dict, index_ids: dict[str, list[str]], source
     return rows
 
 
-def tokenize_inputs(tokenizer, flores: dict[str, list[str]], lexicons: dict, sib: dict | None = None) -> tuple[dict, dict]:
-    """Token ids of every text an embeddings file holds, tokenized once for every encoder of a job
-    (they all share the base tokenizer): ``flores/{code}``, ``words/{lang}`` and ``sib/{lang}`` (SIB-200
-    test texts, for the instance level) -> ids, and the lexicons' row indices."""
+def tokenize_inputs(tokenizer, flores: dict[str, list[str]], lexicons: dict, sib: dict | None = None,
+                    max_length: int = 512) -> tuple[dict, dict]:  # fmt: skip
+    """Token ids of every text an embeddings file holds, tokenized once for every checkpoint of a job
+    (they all share the base tokenizer), each cut to ``max_length`` (the encoder's position limit):
+    ``flores/{code}``, ``words/{lang}`` and ``sib/{lang}`` (SIB-200 test texts, for the instance
+    level) -> ids, and the lexicons' row indices."""
     words, index = word_tables(lexicons)
     texts = {f"flores/{code}": lines for code, lines in flores.items()}
     texts |= {f"words/{lang}": entries for lang, entries in words.items()}
     texts |= {f"sib/{lang}": lines for lang, lines in (sib or {}).items()}
-    ids = {key: tokenizer(lines, truncation=True, max_length=512)["input_ids"] for key, lines in texts.items()}
+    ids = {key: tokenizer(lines, truncation=True, max_length=max_length)["input_ids"] for key, lines in texts.items()}
     return ids, index
 
 
@@ -181,7 +183,8 @@ def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, devi
     tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
     depth = model.config.num_hidden_layers
     if max(layers) > depth:
-        raise ValueError(f"config analysis.layers / retrieval_layer: layer {max(layers)} beyond the {depth} layers of {encoder_dir}")
+        raise ValueError(f"the encoder's layers / retrieval_layer (encoders[]): layer {max(layers)} is beyond the {depth} "
+                         f"layers of {encoder_dir}")  # fmt: skip
     ids, index = inputs
     tensors, clock = dict(index), time.perf_counter()
     progress, done = Progress(log, f"embedding with {encoder_dir}", sum(map(len, ids.values())), unit="texts"), 0

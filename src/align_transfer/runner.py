@@ -34,8 +34,10 @@ def user_path(path: str, config: dict) -> str:
             origin = explicit
     if origin is None and name in LAYOUTS and sources.get(name, {}).get("mirror"):
         origin = str(Path(sources[name]["mirror"]) / relpath)
-    if origin is None and name == "encoder" and config.get("encoder", {}).get("mirror"):
-        origin = str(Path(config["encoder"]["mirror"]) / relpath)
+    if origin is None and name == "encoders" and len(relpath.parts) > 1:  # resources/encoders/{name}/{file}
+        entry = next((e for e in config.get("encoders", []) if e.get("name") == relpath.parts[0]), {})
+        if entry.get("mirror"):
+            origin = str(Path(entry["mirror"], *relpath.parts[1:]))
     if origin is None:
         return path
     return f"{origin}{bang}{member} (copied to {file})"

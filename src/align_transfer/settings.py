@@ -46,14 +46,22 @@ class AlignmentSettings:
     sentence_pooling: str = "mean"
     mlm_probability: float = 0.15
     weight_decay: float = 0.01
+    position_limit: int = 512  # the encoder's: L_W's concatenated pair is cut to fit it
     bf16: bool = True
     log_every: int = field(default=50, metadata=OPERATIONAL)
     state_every: int = field(default=500, metadata=OPERATIONAL)
 
+    #: the facts of the encoder (``encoders[]``) that shape its alignment runs
+    ENCODER_FACTS = ("sentence_layer", "sentence_pooling")
+
     @classmethod
-    def determining(cls, alignment: dict) -> dict:
-        """The values of the config's ``alignment`` section that determine a run's weights."""
-        return pick(alignment, [f.name for f in fields(cls) if f.name != "losses" and not f.metadata])
+    def determining(cls, alignment: dict, encoder: dict) -> dict:
+        """The values that determine a run's weights: the config's ``alignment`` section and the encoder's
+        facts, with ``max_length`` cut to the encoder's position limit."""
+        values = alignment | pick(encoder, cls.ENCODER_FACTS)
+        values["max_length"] = min(alignment["max_length"], encoder["max_length"])
+        values["position_limit"] = encoder["max_length"]
+        return pick(values, [f.name for f in fields(cls) if f.name != "losses" and not f.metadata])
 
     @classmethod
     def from_config(cls, alignment: dict, losses: str, operational: dict | None = None) -> "AlignmentSettings":
@@ -95,9 +103,11 @@ class FinetuneSettings:
     SHARED = ("model_selection", "bf16", "length_grouped")
 
     @classmethod
-    def determining(cls, finetune: dict, task: str, mode: str) -> dict:
-        """The values of the config's ``finetune`` section that determine a ``mode`` run of ``task``."""
+    def determining(cls, finetune: dict, task: str, mode: str, position_limit: int) -> dict:
+        """The values of the config's ``finetune`` section that determine a ``mode`` run of ``task``, with
+        ``max_length`` cut to the encoder's ``position_limit``."""
         values = finetune[task] | {name: finetune[name] for name in cls.SHARED}
+        values["max_length"] = min(values["max_length"], position_limit)
         names = {f.name for f in fields(cls)} - {"task"} - UNUSED_BY_MODE[mode]
         return pick(values, sorted(names))
 
@@ -113,3 +123,14 @@ class FinetuneSettings:
         from .tasks import LABEL_SETS
 
         return len(LABEL_SETS[self.task])
+
+
+def encoder_label(encoder: dict) -> str:
+    """How the report names an encoder and where it came from."""
+    if encoder["source"] == "mini":
+        mini = encoder["mini"]
+        return (f"{encoder['name']} (the mini world's own, {mini['architecture']} type: {mini['layers']} layers of "
+                f"width {mini['hidden_size']})")  # fmt: skip
+    if encoder.get("mirror"):
+        return f"{encoder['name']} (the folder {encoder['mirror']})"
+    return f"{encoder['name']} ({encoder['hub_id']} at {encoder['revision']})"

@@ -180,7 +180,7 @@ def fetch_flores(source: dict, codes, splits, dest_root, download: dict, lock=No
 ENCODER_FILES = ["*.json", "*.safetensors", "*.model", "vocab.txt"]
 
 
-def fetch_encoder(encoder: dict, dest, lock=None, key: str = "encoder") -> None:
+def fetch_encoder(encoder: dict, dest, lock=None, key: str = "encoders/encoder") -> None:
     """Fetch a Hugging Face encoder folder: a hub snapshot at a pinned revision, or a local mirror folder.
 
     Only safetensors weights, configs and tokenizer files are taken: no pickled weights. The lock
@@ -204,7 +204,7 @@ def fetch_encoder(encoder: dict, dest, lock=None, key: str = "encoder") -> None:
             except Exception as error:  # the hub client raises many types for "offline"
                 raise SourceError(
                     f"source 'encoder' failed: could not download {where} from the hub ({error}). Without "
-                    "internet, set `encoder.mirror` to a local Hugging Face model folder; see README, 'Mirrors'."
+                    "internet, set the encoder's `mirror` (`encoders[].mirror`) to a local Hugging Face model folder; see README, 'Mirrors'."
                 ) from error
             shutil.rmtree(tmp / ".cache", ignore_errors=True)
             if not list(tmp.glob("*.safetensors")):

@@ -8,6 +8,7 @@ numbers. Intervals are percentile intervals; p-values are two-sided.
 from __future__ import annotations
 
 import math
+from itertools import combinations
 from itertools import permutations as all_orders
 
 import numpy as np
@@ -187,3 +188,62 @@ def verdict_positive(low: float, high: float) -> str:
     if math.isnan(low) or math.isnan(high):
         return "inconclusive"
     return "supported" if low > 0 else "contradicted" if high < 0 else "inconclusive"
+
+
+def between_groups(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The between-group sum of squares, sum over groups of n_g (mean_g - mean)^2, along the last axis of
+    ``values`` (one statistic per row) for the group labels ``groups`` (integers 0..k-1, last axis)."""
+    values = np.asarray(values, dtype=np.float64)
+    groups = np.broadcast_to(np.asarray(groups), values.shape)
+    total = values.mean(axis=-1, keepdims=True)
+    statistic = np.zeros(values.shape[:-1])
+    for group in np.unique(groups):
+        inside = groups == group
+        count = inside.sum(axis=-1)
+        mean = np.where(inside, values, 0).sum(axis=-1) / count
+        statistic = statistic + count * (mean - total[..., 0]) ** 2
+    return statistic
+
+
+def labellings(sizes: list[int]) -> np.ndarray:
+    """Every distinct assignment of ``sum(sizes)`` units to groups of these sizes, one per row."""
+    n = sum(sizes)
+    rows = []
+
+    def assign(free: tuple, group: int, labels: list):
+        if group == len(sizes) - 1:
+            for unit in free:
+                labels[unit] = group
+            rows.append(list(labels))
+            return
+        for chosen in combinations(free, sizes[group]):
+            for unit in chosen:
+                labels[unit] = group
+            assign(tuple(u for u in free if u not in chosen), group + 1, labels)
+
+    assign(tuple(range(n)), 0, [0] * n)
+    return np.array(rows)
+
+
+def group_permutation_p(values, groups, permutations: int, rng: np.random.Generator) -> float:
+    """Permutation p-value of 'every group has the same mean': the share of relabellings of the units whose
+    between-group sum of squares reaches the observed one. Exact over all distinct relabellings where
+    there are at most ``permutations`` of them, otherwise ``permutations`` random ones plus the observed."""
+    values = np.asarray(values, dtype=np.float64)
+    _, groups = np.unique(np.asarray(groups), return_inverse=True)
+    sizes = np.bincount(groups).tolist()
+    if len(sizes) < 2:
+        return math.nan
+    observed = float(between_groups(values, groups)) - 1e-12  # relabellings that tie it reach it
+    distinct = math.factorial(len(values)) // math.prod(math.factorial(size) for size in sizes)
+    if distinct <= permutations:
+        return float(np.mean(between_groups(np.broadcast_to(values, (distinct, len(values))), labellings(sizes)) >= observed))
+    shuffled = rng.permuted(np.broadcast_to(groups, (permutations, len(groups))), axis=-1)
+    hits = int((between_groups(np.broadcast_to(values, shuffled.shape), shuffled) >= observed).sum())
+    return (hits + 1) / (permutations + 1)
+
+
+def verdict_differs(p: float, alpha: float = 0.05) -> str:
+    """'The encoders differ': supported when the permutation p-value is below alpha, else inconclusive
+    (a p-value cannot show that they are the same)."""
+    return "inconclusive" if math.isnan(p) or p >= alpha else "supported"

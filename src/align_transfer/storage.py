@@ -1,4 +1,4 @@
-"""How much disk the workflow's model files need, from counts of what the rules keep and the encoder's size."""
+"""How much disk the workflow's model files need, from counts of what the rules keep and each encoder's size."""
 
 from __future__ import annotations
 
@@ -6,31 +6,40 @@ from pathlib import Path
 
 import torch
 
-# What save_pretrained writes for XLM-R's tokenizer (tokenizer.json 17,082,735 + tokenizer_config.json 342
-# bytes), measured on the offline stand-in, which carries that tokenizer.
-XLMR_TOKENIZER_BYTES = 17_083_077
+from .config import ConfigError
+
+TOKENIZER_FILES = ("tokenizer", "sentencepiece", "special", "vocab")
 
 
-def encoder_architecture(encoder: dict, base_dir="results/models/base"):
-    """The base encoder's config and the bytes of its tokenizer files, before or after it exists.
+def encoder_architecture(encoder: dict, workdir=".") -> tuple[object, int]:
+    """An encoder's transformers config and the bytes of its tokenizer files, before or after it exists:
+    its prepared folder's config.json (``results/{name}/models/base``) or its downloaded one
+    (``resources/encoders/{name}``) once there; before, the mini world's settings, or the ``shape``
+    the config gives it (with the tokenizer bytes it states, 0 where unknown)."""
+    from transformers import AutoConfig
 
-    Once ``base_dir`` exists, its own config.json; before that, the mini encoder's settings, or XLM-R
-    base's shapes (its config.json at the pinned revision) for the hub encoder.
-    """
-    from transformers import AutoConfig, XLMRobertaConfig
-
-    base = Path(base_dir)
-    if (base / "config.json").exists():
-        tokenizer_files = [f for f in base.iterdir() if f.name.startswith(("tokenizer", "sentencepiece", "special"))]
-        return AutoConfig.from_pretrained(base), sum(f.stat().st_size for f in tokenizer_files)
+    name, workdir = encoder["name"], Path(workdir)
+    for folder in (workdir / "results" / name / "models/base", workdir / "resources/encoders" / name):
+        if (folder / "config.json").exists():
+            tokenizer_files = [f for f in folder.iterdir() if f.name.startswith(TOKENIZER_FILES)]
+            return AutoConfig.from_pretrained(folder), sum(f.stat().st_size for f in tokenizer_files)
     if encoder["source"] == "mini":
+        from .encoders import MINI_EXTRA_ENTRIES, mini_config
+
         mini = encoder["mini"]
-        config = XLMRobertaConfig(vocab_size=mini["vocab_size"] + 4, hidden_size=mini["hidden_size"],
-                                  num_hidden_layers=mini["layers"], num_attention_heads=mini["heads"],
-                                  intermediate_size=mini["intermediate_size"], max_position_embeddings=514,
-                                  type_vocab_size=1)  # fmt: skip
+        config = mini_config(mini["architecture"], mini["vocab_size"] + MINI_EXTRA_ENTRIES[mini["architecture"]], hidden_size=mini["hidden_size"],
+                             layers=mini["layers"], heads=mini["heads"], intermediate_size=mini["intermediate_size"],
+                             dropout=mini.get("dropout", 0.1), max_length=encoder["max_length"])  # fmt: skip
         return config, 0
-    return XLMRobertaConfig(vocab_size=250002, max_position_embeddings=514, type_vocab_size=1), XLMR_TOKENIZER_BYTES
+    if shape := encoder.get("shape"):
+        config = AutoConfig.for_model(shape["model_type"], vocab_size=shape["vocab_size"], hidden_size=shape["hidden_size"],
+                                      num_hidden_layers=shape["layers"], num_attention_heads=shape["heads"],
+                                      intermediate_size=shape["intermediate_size"], max_position_embeddings=shape["positions"])  # fmt: skip
+        return config, shape.get("tokenizer_bytes", 0)
+    raise ConfigError(
+        f"encoder {name}: its shape is not known before it is downloaded; run `snakemake data` first (it fetches "
+        "its config.json), or give it `shape:` in the config (README, 'Encoders')"
+    )
 
 
 def parameter_counts(config) -> dict[str, int]:
@@ -43,14 +52,16 @@ def parameter_counts(config) -> dict[str, int]:
     return {"masked_lm": mlm.num_parameters(), "backbone": backbone.num_parameters()}
 
 
-def disk_plan(counts: dict[str, int], config, tokenizer_bytes: int, num_labels: dict[str, int]) -> list[dict]:
-    """Rows of what is kept, how many, bytes each (fp32 safetensors plus tokenizer files) and in all."""
+def disk_plan(counts: dict[str, int], config, tokenizer_bytes: int, num_labels: dict[str, int], mlm_head: bool = True) -> list[dict]:
+    """Rows of what is kept, how many, bytes each (fp32 safetensors plus tokenizer files) and in all. An
+    encoder without an MLM head keeps its checkpoints as bare backbones."""
     params = parameter_counts(config)
+    checkpoint = params["masked_lm" if mlm_head else "backbone"]
     head = max(num_labels.values()) * (config.hidden_size + 1) * 4
     sizes = {
-        "alignment checkpoints (masked LM + tokenizer)": params["masked_lm"] * 4 + tokenizer_bytes,
+        "alignment checkpoints (model + tokenizer)": checkpoint * 4 + tokenizer_bytes,
         "fully fine-tuned backbones kept for Table 3 and Figure 1": params["backbone"] * 4 + tokenizer_bytes,
         "fine-tuning heads (every other run keeps only this)": head,
-        "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)": params["masked_lm"] * 12,
+        "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)": checkpoint * 12,
     }
     return [{"what": what, "count": counts[what], "bytes_each": size, "bytes": counts[what] * size} for what, size in sizes.items()]

@@ -3,8 +3,9 @@ torch, transformers, datasets and pandas once, and each job's script runs in a p
 it instead of paying those seconds of imports again.
 
 It is off unless the environment variable ``ALIGN_TRANSFER_WORKER`` names the worker's socket
-(``scripts/demo.py`` and the end-to-end tests start one). A job that finds no worker runs in its
-own process as usual, so SLURM jobs and plain ``snakemake`` runs are unaffected.
+(``scripts/demo.py`` and the end-to-end tests start one). A job that starts while the worker warms
+up waits for it; a job that finds no worker runs in its own process as usual, so SLURM jobs and
+plain ``snakemake`` runs are unaffected.
 
 A job hands the worker its script (the file snakemake wrote for it), its working directory,
 environment and standard streams (as file descriptors); the worker forks a child that runs the script there
@@ -22,11 +23,13 @@ import signal
 import socket
 import struct
 import sys
+import time
 import traceback
 
 SOCKET_ENV = "ALIGN_TRANSFER_WORKER"
 IN_CHILD_ENV = "ALIGN_TRANSFER_IN_WORKER"
-WARM_MODULES = ("torch", "numpy", "pandas", "datasets", "safetensors.torch", "transformers", "align_transfer.figures")
+WARM_MODULES = ("torch", "numpy", "pandas", "datasets", "safetensors.torch", "transformers", "align_transfer.figures",
+                "snakemake.script")  # each job's script starts by unpickling its snakemake object
 
 
 def _recv_exactly(conn: socket.socket, size: int) -> bytes:
@@ -49,6 +52,9 @@ def delegate() -> None:
     path = os.environ.get(SOCKET_ENV)
     if not path or os.environ.get(IN_CHILD_ENV):
         return
+    deadline = time.monotonic() + 120
+    while os.path.exists(starting(path)) and not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the worker warms up: waiting for it costs no CPU, importing torch here would
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.connect(path)
@@ -66,6 +72,11 @@ def delegate() -> None:
     except ConnectionError:
         status = 1
     sys.exit(status)
+
+
+def starting(path: str) -> str:
+    """The file that says a worker for ``path`` is warming up: its starter creates it, the worker removes it."""
+    return f"{path}.starting"
 
 
 def _run_child(job: dict, fds: list[int]) -> None:
@@ -139,14 +150,18 @@ def warm_up() -> None:
 
 
 def serve(path: str) -> None:
-    """Warm up once, then fork a handler per job until terminated."""
-    warm_up()
-
-    if os.path.exists(path):
-        os.unlink(path)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(64)
+    """Warm up once, then fork a handler per job until terminated. Jobs that start meanwhile wait while
+    the ``starting`` file exists, and run in their own processes if the worker fails."""
+    try:
+        warm_up()
+        if os.path.exists(path):
+            os.unlink(path)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        server.listen(64)
+    finally:
+        if os.path.exists(starting(path)):
+            os.unlink(starting(path))
     signal.signal(signal.SIGCHLD, lambda *_: _reap())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

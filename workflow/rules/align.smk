@@ -1,62 +1,73 @@
-# Phase I (paper §4.2): the base encoder, parallel corpora tokenized once, and one alignment run
-# per pair and loss code, with checkpoints at the configured steps.
+# Phase I (paper §4.2): each encoder's base model, the parallel corpora tokenized once per encoder, and
+# one alignment run per encoder, pair and loss code, with checkpoints at the configured steps.
 
-if config["encoder"]["source"] == "mini":
+if MINI_ENCODERS:
 
     rule train_mini_tokenizer:
         input:
             "resources/mini_world",
         output:
-            directory("results/models/mini_tokenizer"),
+            directory("results/{encoder}/models/mini_tokenizer"),
         log:
-            "logs/models/train_mini_tokenizer.log",
+            "logs/{encoder}/models/train_mini_tokenizer.log",
         benchmark:
-            "benchmarks/models/train_mini_tokenizer.tsv"
+            "benchmarks/{encoder}/models/train_mini_tokenizer.tsv"
+        wildcard_constraints:
+            encoder=one_of(MINI_ENCODERS),
         conda:
             ENV
         params:
-            vocab_size=config["encoder"]["mini"]["vocab_size"],
+            tokenizer=lambda wc: pick(ENCODERS[wc.encoder]["mini"], ["architecture", "vocab_size"]),
+            max_length=lambda wc: ENCODERS[wc.encoder]["max_length"],
         script:
             "../../scripts/train_mini_tokenizer.py"
 
     rule pretrain_mini_encoder:
         input:
             world="resources/mini_world",
-            tokenizer=rules.train_mini_tokenizer.output[0],
+            tokenizer="results/{encoder}/models/mini_tokenizer",
         output:
-            directory("results/models/base"),
+            directory("results/{encoder}/models/base"),
         log:
-            "logs/models/pretrain_mini_encoder.log",
+            "logs/{encoder}/models/pretrain_mini_encoder.log",
         benchmark:
-            "benchmarks/models/pretrain_mini_encoder.tsv"
+            "benchmarks/{encoder}/models/pretrain_mini_encoder.tsv"
+        wildcard_constraints:
+            encoder=one_of(MINI_ENCODERS),
         priority: 20
         conda:
             ENV
-        threads: 2  # little else can run yet
         resources:
             mem_mb=4000,
             runtime=30,
         params:
-            mini=canonical(config["encoder"]["mini"]),
+            mini=lambda wc: canonical(ENCODERS[wc.encoder]["mini"]),
+            max_length=lambda wc: ENCODERS[wc.encoder]["max_length"],
         script:
             "../../scripts/pretrain_mini_encoder.py"
 
-else:
 
+if HUB_ENCODERS:
+
+    # The downloaded encoder saved for training, after its facts in the config are checked against it.
     rule prepare_base_encoder:
         input:
-            "resources/encoder",
+            "resources/encoders/{encoder}",
         output:
-            directory("results/models/base"),
+            directory("results/{encoder}/models/base"),
         log:
-            "logs/models/prepare_base_encoder.log",
+            "logs/{encoder}/models/prepare_base_encoder.log",
         benchmark:
-            "benchmarks/models/prepare_base_encoder.tsv"
+            "benchmarks/{encoder}/models/prepare_base_encoder.tsv"
+        wildcard_constraints:
+            encoder=one_of(HUB_ENCODERS),
         conda:
             ENV
         resources:
             mem_mb=8000,
             runtime=20,
+        params:
+            mlm_head=lambda wc: ENCODERS[wc.encoder]["mlm_head"],
         script:
             "../../scripts/prepare_base_encoder.py"
 
@@ -64,13 +75,13 @@ else:
 rule tokenize_parallel:
     input:
         corpus="results/data/parallel/{pair}.tsv",
-        encoder="results/models/base",
+        encoder="results/{encoder}/models/base",
     output:
-        directory("results/data/tokens/{pair}"),
+        directory("results/{encoder}/data/tokens/{pair}"),
     log:
-        "logs/align/tokenize_parallel/{pair}.log",
+        "logs/{encoder}/align/tokenize_parallel/{pair}.log",
     benchmark:
-        "benchmarks/align/tokenize_parallel/{pair}.tsv"
+        "benchmarks/{encoder}/align/tokenize_parallel/{pair}.tsv"
     priority: 10
     conda:
         ENV
@@ -78,27 +89,27 @@ rule tokenize_parallel:
         mem_mb=8000,
         runtime=30,
     params:
-        max_length=config["alignment"]["max_length"],
+        max_length=lambda wc: alignment_settings(wc.encoder)["max_length"],
     script:
         "../../scripts/tokenize_parallel.py"
 
 
 rule align:
     input:
-        tokens="results/data/tokens/{pair}",
-        encoder="results/models/base",
+        tokens="results/{encoder}/data/tokens/{pair}",
+        encoder="results/{encoder}/models/base",
     output:
         checkpoints=directory(
             expand(
-                "results/align/{{pair}}/{{losses}}/step{step}",
+                "results/{{encoder}}/align/{{pair}}/{{losses}}/step{step}",
                 step=CHECKPOINT_STEPS,
             )
         ),
-        train_log="results/align/{pair}/{losses}/train_log.csv",
+        train_log="results/{encoder}/align/{pair}/{losses}/train_log.csv",
     log:
-        "logs/align/{pair}/{losses}.log",
+        "logs/{encoder}/align/{pair}/{losses}.log",
     benchmark:
-        "benchmarks/align/{pair}/{losses}.tsv"
+        "benchmarks/{encoder}/align/{pair}/{losses}.tsv"
     priority: 10  # alignment is the critical path: it runs before the probes and fine-tunes of earlier runs
     conda:
         ENV
@@ -107,9 +118,10 @@ rule align:
         **requested("align"),
         gpu=1,
     params:
-        alignment=ALIGNMENT,
+        alignment=lambda wc: alignment_settings(wc.encoder),
+        mlm_head=lambda wc: ENCODERS[wc.encoder]["mlm_head"],
         steps=CHECKPOINT_STEPS,
         # resumable state: outside the outputs, so a killed job's rerun resumes from it
-        work=lambda wc: f"results/align/{wc.pair}/{wc.losses}/work",
+        work=lambda wc: f"results/{wc.encoder}/align/{wc.pair}/{wc.losses}/work",
     script:
         "../../scripts/align.py"

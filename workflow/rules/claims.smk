@@ -1,33 +1,35 @@
-# The claims layer (DESIGN §7): the paper's claims tested on this run's results, with uncertainty.
-# Each job reads small per-run CSVs.
+# The claims layer (DESIGN §7): the paper's claims tested on this run's results, with uncertainty, for
+# each encoder and across the encoders. Each job reads small per-run CSVs.
 
 CLAIMS = config["claims"]
 RESAMPLING = ["resamples", "seed", "alpha"]  # alpha: the intervals are 1 - alpha
+VERDICTS = RESAMPLING + ["permutations", "predicts_threshold", "orthogonal_band"]
 
 
 # The join and the dose-response tables read small CSVs, as the tables do: they run where snakemake runs.
 localrules:
     transfer_join,
     tables_at_step,
+    join_encoders,
 
 
 # One tidy row per aligned model x step x task x mode x seed x evaluation language.
 rule transfer_join:
     input:
-        zeroshot=zeroshot_csvs(FINETUNED_MODELS),
-        similarity=comparisons("similarity", "encoder", FINETUNED_MODELS),
-        retrieval=comparisons("retrieval", "encoder", FINETUNED_MODELS),
-        gradients=expand("results/eval/gradients/{model}/alignment.csv", model=ALIGNED_TABLE_MODELS),
+        zeroshot=lambda wc: zeroshot_csvs(wc.encoder, finetuned_models(wc.encoder)),
+        similarity=lambda wc: comparisons(wc.encoder, "similarity", "encoder", finetuned_models(wc.encoder)),
+        retrieval=lambda wc: comparisons(wc.encoder, "retrieval", "encoder", finetuned_models(wc.encoder)),
+        gradients=lambda wc: gradient_csvs(wc.encoder, "alignment"),
     output:
-        "results/claims/join.csv",
+        "results/{encoder}/claims/join.csv",
     log:
-        "logs/claims/transfer_join.log",
+        "logs/{encoder}/claims/transfer_join.log",
     benchmark:
-        "benchmarks/claims/transfer_join.tsv"
+        "benchmarks/{encoder}/claims/transfer_join.tsv"
     conda:
         ENV
     params:
-        layers=ANALYSIS["layers"],
+        layers=lambda wc: ENCODERS[wc.encoder]["layers"],
     script:
         "../../scripts/transfer_join.py"
 
@@ -35,24 +37,23 @@ rule transfer_join:
 # Table 1 with a paired two-level bootstrap interval per cell, Holm-corrected across the table.
 rule table1_significance:
     input:
-        zeroshot_csvs(TABLE_MODELS, "_items"),
+        lambda wc: zeroshot_csvs(wc.encoder, table_models(wc.encoder), "_items"),
     output:
-        csv="results/tables/table1_significance.csv",
-        md="results/tables/table1_significance.md",
+        csv="results/{encoder}/tables/table1_significance.csv",
+        md="results/{encoder}/tables/table1_significance.md",
     log:
-        "logs/claims/table1_significance.log",
+        "logs/{encoder}/claims/table1_significance.log",
     benchmark:
-        "benchmarks/claims/table1_significance.tsv"
+        "benchmarks/{encoder}/claims/table1_significance.tsv"
     conda:
         ENV
     resources:
         mem_mb=8000,
         runtime=60,
     params:
-        step=config["evaluation"]["table_step"],
+        step=TABLE_STEP,
         claims=pick(CLAIMS, RESAMPLING),
-        losses=LOSSES,
-        encoder=ENCODER["name"],
+        losses=lambda wc: encoder_losses(wc.encoder),
     script:
         "../../scripts/table1_significance.py"
 
@@ -60,15 +61,19 @@ rule table1_significance:
 # Are SIB-200 items whose English translation an encoder retrieves first classified correctly more often?
 rule instance_level:
     input:
-        item_scores=zeroshot_csvs(FINETUNED_MODELS, "_items", tasks=["sc"]),
-        retrieved=expand("results/eval/retrieval/{model}/sib_items.csv", model=FINETUNED_MODELS),
+        item_scores=lambda wc: zeroshot_csvs(wc.encoder, finetuned_models(wc.encoder), "_items", tasks=["sc"]),
+        retrieved=lambda wc: expand(
+            "results/{encoder}/eval/retrieval/{model}/sib_items.csv",
+            encoder=wc.encoder,
+            model=finetuned_models(wc.encoder),
+        ),
     output:
-        csv="results/claims/instances.csv",
-        md="results/claims/instances.md",
+        csv="results/{encoder}/claims/instances.csv",
+        md="results/{encoder}/claims/instances.md",
     log:
-        "logs/claims/instance_level.log",
+        "logs/{encoder}/claims/instance_level.log",
     benchmark:
-        "benchmarks/claims/instance_level.tsv"
+        "benchmarks/{encoder}/claims/instance_level.tsv"
     conda:
         ENV
     resources:
@@ -83,25 +88,25 @@ rule instance_level:
 # Correlations of alignment with transfer, and each claim's statistic and verdict.
 rule claims:
     input:
-        "results/claims/join.csv",
+        "results/{encoder}/claims/join.csv",
     output:
-        correlations="results/claims/correlations.csv",
-        csv="results/claims/claims.csv",
-        md="results/claims/claims.md",
-        png="results/figures/alignment_vs_transfer.png",
-        pdf="results/figures/alignment_vs_transfer.pdf",
+        correlations="results/{encoder}/claims/correlations.csv",
+        csv="results/{encoder}/claims/claims.csv",
+        md="results/{encoder}/claims/claims.md",
+        png="results/{encoder}/figures/alignment_vs_transfer.png",
+        pdf="results/{encoder}/figures/alignment_vs_transfer.pdf",
     log:
-        "logs/claims/claims.log",
+        "logs/{encoder}/claims/claims.log",
     benchmark:
-        "benchmarks/claims/claims.tsv"
+        "benchmarks/{encoder}/claims/claims.tsv"
     conda:
         ENV
     resources:
         mem_mb=4000,
         runtime=60,
     params:
-        step=config["evaluation"]["table_step"],
-        claims=pick(CLAIMS, RESAMPLING + ["permutations", "predicts_threshold", "orthogonal_band"]),
+        step=TABLE_STEP,
+        claims=pick(CLAIMS, VERDICTS),
     script:
         "../../scripts/claims.py"
 
@@ -109,19 +114,60 @@ rule claims:
 # Dose-response: Tables 1, 2 and 7 (and the other recall tables) at each other fine-tuned checkpoint.
 rule tables_at_step:
     input:
-        zeroshot=lambda wc: zeroshot_csvs(models_at(wc.step)),
-        similarity=lambda wc: comparisons("similarity", "encoder", models_at(wc.step)),
-        retrieval=lambda wc: comparisons("retrieval", "encoder", models_at(wc.step)),
+        zeroshot=lambda wc: zeroshot_csvs(wc.encoder, models_at(wc.encoder, int(wc.step))),
+        similarity=lambda wc: comparisons(wc.encoder, "similarity", "encoder", models_at(wc.encoder, int(wc.step))),
+        retrieval=lambda wc: comparisons(wc.encoder, "retrieval", "encoder", models_at(wc.encoder, int(wc.step))),
     output:
-        expand("results/tables/step{{step}}/{table}.{ext}", table=STEP_TABLES, ext=["csv", "md"]),
+        expand("results/{{encoder}}/tables/step{{step}}/{table}.{ext}", table=STEP_TABLES, ext=["csv", "md"]),
     log:
-        "logs/claims/tables_at_step/{step}.log",
+        "logs/{encoder}/claims/tables_at_step/{step}.log",
     conda:
         ENV
     params:
-        layer=ANALYSIS["retrieval_layer"],
+        layer=lambda wc: ENCODERS[wc.encoder]["retrieval_layer"],
         recall_tables=RECALL_TABLES,
-        losses=LOSSES,
-        encoder=ENCODER["name"],
+        losses=lambda wc: encoder_losses(wc.encoder),
     script:
         "../../scripts/tables_at_step.py"
+
+
+# Across the encoders: every encoder's join in one table.
+rule join_encoders:
+    input:
+        expand("results/{encoder}/claims/join.csv", encoder=ENCODERS),
+    output:
+        "results/claims/join.csv",
+    log:
+        "logs/claims/join_encoders.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/join_encoders.py"
+
+
+# The claims tested on every encoder's models pooled, each encoder's verdicts side by side, and whether
+# the encoders differ in what alignment does to transfer.
+rule claims_across_encoders:
+    input:
+        join="results/claims/join.csv",
+        claims=expand("results/{encoder}/claims/claims.csv", encoder=ENCODERS),
+    output:
+        csv="results/claims/claims.csv",
+        md="results/claims/claims.md",
+        encoders_csv="results/claims/encoders.csv",
+        encoders_md="results/claims/encoders.md",
+        differences="results/claims/differences.csv",
+    log:
+        "logs/claims/claims_across_encoders.log",
+    benchmark:
+        "benchmarks/claims/claims_across_encoders.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        step=TABLE_STEP,
+        claims=pick(CLAIMS, VERDICTS),
+    script:
+        "../../scripts/claims_across_encoders.py"

@@ -1,10 +1,12 @@
 # Target lists from the config, wildcard constraints and small helpers. No heavy imports.
 # A rule's params are exactly the values that determine its output (DESIGN §6): canonical slices of
 # the config (keys sorted, so key order never reruns a job), never cadence, threads or resources.
+# Every encoder of `encoders` is one study: its outputs live under results/{encoder}/ (README, "Encoders").
+import re
 import sys
 
 from align_transfer.config import canonical, pick, without_operational, digest
-from align_transfer.settings import AlignmentSettings, FinetuneSettings
+from align_transfer.settings import AlignmentSettings, FinetuneSettings, encoder_label
 from align_transfer.sources import revision
 from align_transfer.tables import JOIN_GROUP
 
@@ -77,26 +79,82 @@ FLORES_LANGS = sorted(
     | {lang["sib"] for lang in LANGS.values()}
 )
 FLORES_SPLITS = ["dev", "devtest"]
-LOSSES = config["alignment"]["losses"]
 CHECKPOINT_STEPS = sorted(config["alignment"]["checkpoint_steps"])
 if CHECKPOINT_STEPS[-1] > config["alignment"]["steps"]:
     config_error("alignment.checkpoint_steps", f"{CHECKPOINT_STEPS[-1]} is beyond alignment.steps")
 FINETUNE = config["finetune"]
 if not set(FINETUNE["checkpoint_steps"]) <= set(CHECKPOINT_STEPS):
     config_error("finetune.checkpoint_steps", "must be steps of alignment.checkpoint_steps")
-if config["evaluation"]["table_step"] not in FINETUNE["checkpoint_steps"]:
+TABLE_STEP = config["evaluation"]["table_step"]
+if TABLE_STEP not in FINETUNE["checkpoint_steps"]:
     config_error("evaluation.table_step", "must be one of finetune.checkpoint_steps")
 if not set(config["analysis"]["finetuned_seeds"]) <= set(FINETUNE["seeds"]):
     config_error("analysis.finetuned_seeds", "must be seeds of finetune.seeds")
-# {model} names every encoder: base, or {pair}_{losses}_{step} for an alignment checkpoint
-FINETUNED_MODELS = ["base"] + [
-    f"{pair}_{losses}_{step}" for pair in PAIRS for losses in LOSSES for step in FINETUNE["checkpoint_steps"]
-]
-TABLE_MODELS = ["base"] + [
-    f"{pair}_{losses}_{config['evaluation']['table_step']}" for pair in PAIRS for losses in LOSSES
-]
-if config["encoder"]["source"] == "mini" and not (config["encoder"]["mini"] and config["mini_world"]):
-    config_error("encoder", "source: mini needs encoder.mini and a mini_world to pretrain on")
+
+
+# The encoders, by name: each is a study of its own under results/{name}/.
+ENCODERS = {entry["name"]: entry for entry in config["encoders"]}
+if len(ENCODERS) < len(config["encoders"]):
+    config_error("encoders", "two encoders share a name (each names a folder under results/)")
+MINI_ENCODERS = [name for name, entry in ENCODERS.items() if entry["source"] == "mini"]
+HUB_ENCODERS = [name for name, entry in ENCODERS.items() if entry["source"] == "hub"]
+if MINI_ENCODERS and not config["mini_world"]:
+    config_error("encoders", f"{', '.join(MINI_ENCODERS)}: source: mini needs a mini_world to pretrain on")
+
+
+def encoder_losses(encoder):
+    """The loss codes an encoder is aligned with: its own `losses`, or every code of `alignment.losses`."""
+    return ENCODERS[encoder]["losses"] or config["alignment"]["losses"]
+
+
+for index, (name, entry) in enumerate(ENCODERS.items()):
+    key = f"encoders[{index}] ({name})"
+    if not entry["mlm_head"] and (needs_head := [code for code in encoder_losses(name) if code.endswith("M1")]):
+        without = [code for code in encoder_losses(name) if code.endswith("M0")]
+        config_error(key, f"mlm_head: false, so it cannot take the M loss of {', '.join(needs_head)}; leave those "
+                          f"codes out for it (losses: [{', '.join(without)}])")  # fmt: skip
+    if entry["source"] == "mini":
+        depth = entry["mini"]["layers"]
+        deepest = max(entry["layers"] + [entry["sentence_layer"], entry["retrieval_layer"]])
+        if deepest > depth:
+            config_error(key, f"layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its {depth} layers")
+
+
+def encoder_config(encoder):
+    """The config as one encoder's study sees it: every section, and of `encoders` its own entry only."""
+    return config | {"encoders": [ENCODERS[encoder]]}
+
+
+def alignment_settings(encoder):
+    """What determines an alignment run's weights: the `alignment` section and the encoder's facts."""
+    return AlignmentSettings.determining(config["alignment"], ENCODERS[encoder])
+
+
+def finetune_settings(mode):
+    return lambda wc: FinetuneSettings.determining(FINETUNE, wc.task, mode, ENCODERS[wc.encoder]["max_length"])
+
+
+def task_max_length(encoder, task):
+    """A task's max length (Tables 5, 6), cut to the encoder's position limit."""
+    return min(FINETUNE[task]["max_length"], ENCODERS[encoder]["max_length"])
+
+
+# {model} names an encoder's checkpoints: base, or {pair}_{losses}_{step} for an alignment checkpoint
+def models_at(encoder, step):
+    return ["base"] + [f"{pair}_{losses}_{step}" for pair in PAIRS for losses in encoder_losses(encoder)]
+
+
+def finetuned_models(encoder):
+    """Every checkpoint of an encoder that is fine-tuned: base and each step of finetune.checkpoint_steps."""
+    return ["base"] + [model for step in FINETUNE["checkpoint_steps"] for model in models_at(encoder, step)[1:]]
+
+
+def table_models(encoder):
+    return models_at(encoder, TABLE_STEP)
+
+
+def aligned_table_models(encoder):
+    return table_models(encoder)[1:]
 
 
 def ud_splits(lang):
@@ -152,11 +210,12 @@ def source_files(name, fields):
     return canonical({"url": SOURCES[name]["url"], "files": fields, "revisions": pinned})
 
 
-def encoder_dir(model):
-    if model == "base":
-        return "results/models/base"
-    pair, losses, step = model.split("_")
-    return f"results/align/{pair}/{losses}/step{step}"
+def encoder_dir(wildcards):
+    """The folder of the encoder a job reads: the base encoder, or an alignment checkpoint."""
+    if wildcards.model == "base":
+        return f"results/{wildcards.encoder}/models/base"
+    pair, losses, step = wildcards.model.split("_")
+    return f"results/{wildcards.encoder}/align/{pair}/{losses}/step{step}"
 
 
 def task_files(task):
@@ -175,35 +234,36 @@ def task_files(task):
     return files | {f"test_{lang}": f"results/data/sib200/{lang}/{split}.tsv" for lang in EVAL_LANGS}
 
 
-def keeps_weights(model, seed):
+def keeps_weights(encoder, model, seed):
     """Whether a full fine-tuning run keeps its backbone: Table 3 and Figure 1 read these."""
-    return model in TABLE_MODELS[1:] and int(seed) in config["analysis"]["finetuned_seeds"]
+    return model in aligned_table_models(encoder) and int(seed) in config["analysis"]["finetuned_seeds"]
 
 
-def storage_counts():
-    """How many of each kind of model file the rules keep (resumable states: at most one per running job)."""
+def storage_counts(encoder):
+    """How many of each kind of model file an encoder's study keeps (resumable states: at most one per running job)."""
     runs = [
         (task, mode, model, seed)
         for task in FINETUNE["tasks"]
         for mode in FINETUNE["modes"]
-        for model in FINETUNED_MODELS
+        for model in finetuned_models(encoder)
         for seed in FINETUNE["seeds"]
     ]
+    aligned = len(PAIRS) * len(encoder_losses(encoder))
     return {
-        "alignment checkpoints (masked LM + tokenizer)": len(PAIRS) * len(LOSSES) * len(CHECKPOINT_STEPS),
+        "alignment checkpoints (model + tokenizer)": aligned * len(CHECKPOINT_STEPS),
         "fully fine-tuned backbones kept for Table 3 and Figure 1": sum(
-            mode == "full" and keeps_weights(model, seed) for _, mode, model, seed in runs
+            mode == "full" and keeps_weights(encoder, model, seed) for _, mode, model, seed in runs
         ),
         "fine-tuning heads (every other run keeps only this)": len(runs),
-        "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)": len(PAIRS)
-        * len(LOSSES),
+        "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)": aligned,
     }
 
 
-def zeroshot_csvs(models, suffix="", tasks=None):
+def zeroshot_csvs(encoder, models, suffix="", tasks=None):
     """Each run's zero-shot scores (``suffix="_items"``: its per-item scores)."""
     return expand(
-        "results/eval/zeroshot/{task}/{mode}/{model}/seed{seed}{suffix}.csv",
+        "results/{encoder}/eval/zeroshot/{task}/{mode}/{model}/seed{seed}{suffix}.csv",
+        encoder=encoder,
         task=tasks or FINETUNE["tasks"],
         mode=FINETUNE["modes"],
         model=models,
@@ -212,13 +272,17 @@ def zeroshot_csvs(models, suffix="", tasks=None):
     )
 
 
-def finetune_targets():
-    tables = expand("results/tables/table{n}.{ext}", n=[1, 4, 5, 6], ext=["csv", "md"])
-    return zeroshot_csvs(FINETUNED_MODELS) + tables
+def comparisons(encoder, kind, stage, models):
+    path = "results/{encoder}/eval/{kind}/{model}/{stage}.csv"
+    return expand(path, encoder=encoder, kind=kind, model=models, stage=stage)
+
+
+def gradient_csvs(encoder, name):
+    return expand("results/{encoder}/eval/gradients/{model}/{name}.csv", encoder=encoder, model=aligned_table_models(encoder),
+                  name=name)  # fmt: skip
 
 
 ANALYSIS = config["analysis"]
-EMBEDDING_LAYERS = sorted(set(ANALYSIS["layers"]) | {ANALYSIS["retrieval_layer"]})
 # the FLORES text of every language of Table 2's pairs (retrieval, similarity, Figure 1)
 RETRIEVAL_FLORES = {
     flores_code(code): f"results/data/flores/{ANALYSIS['flores_split']}/{flores_code(code)}.txt"
@@ -240,20 +304,12 @@ EMBEDDED_GROUPS = canonical(ANALYSIS["retrieval_groups"] + [{"group": JOIN_GROUP
 EMBEDDED_CODES = canonical(RETRIEVAL_CODES | {lang: info["sib"] for lang, info in LANGS.items()})
 SIB_TEST = {lang: f"results/data/sib200/{lang}/{config['evaluation']['split']}.tsv" for lang in LANGS}
 LEXICON_FILES = {pair: f"results/data/lexicon/{pair}.tsv" for pair in LEXICONS}
-ALIGNED_TABLE_MODELS = TABLE_MODELS[1:]
 # the kept full fine-tuning runs of each aligned encoder, by name: {task}_seed{seed} -> (task, seed)
 FINETUNED_VARIANTS = {
     f"{task}_seed{seed}": (task, seed) for task in FINETUNE["tasks"] for seed in ANALYSIS["finetuned_seeds"]
 }
 # Table 7 is R@5 and Table 8 R@10 (Appendix C); any other k gets a table of its own
 RECALL_TABLES = {k: {5: "table7", 10: "table8"}.get(k, f"recall_at_{k}") for k in ANALYSIS["recall_at"]}
-
-
-ALIGNMENT = AlignmentSettings.determining(config["alignment"])
-
-
-def finetune_settings(mode):
-    return lambda wc: FinetuneSettings.determining(FINETUNE, wc.task, mode)
 
 
 def hyperparameter_values():
@@ -265,31 +321,24 @@ def hyperparameter_values():
     return {"alignment": alignment, "finetune": finetune}
 
 
-ENCODER = config["encoder"]
-if ENCODER["source"] == "mini":
-    mini = ENCODER["mini"]
-    ENCODER_LABEL = f"{ENCODER['name']} (the mini world's own: {mini['layers']} layers of width {mini['hidden_size']})"
-else:
-    where = (
-        f"the folder {ENCODER['mirror']}" if ENCODER.get("mirror") else f"{ENCODER['hub_id']} at {ENCODER['revision']}"
-    )
-    ENCODER_LABEL = f"{ENCODER['name']} ({where})"
-
-
-# what determines an embeddings file and the comparisons read from it
+# what determines an embeddings file and the comparisons read from it (with the encoder's layers: embedding_params)
 EMBEDDING_PARAMS = dict(
     flores=EMBEDDED_FLORES,
     lexicons=canonical(LEXICON_FILES),
     lexicon_size=ANALYSIS["lexicon_size"],
-    layers=EMBEDDING_LAYERS,
     flores_examples=ANALYSIS["flores_examples"],
     groups=EMBEDDED_GROUPS,
     codes=EMBEDDED_CODES,
-    retrieval_layer=ANALYSIS["retrieval_layer"],
     recall_at=ANALYSIS["recall_at"],
-    compared_layers=ANALYSIS["layers"],
     bf16=ANALYSIS["bf16"],
 )
+
+
+def embedding_layers(encoder):
+    """The encoder's facts an embeddings file depends on: the layers it holds and the longest input."""
+    entry = ENCODERS[encoder]
+    return canonical({"layers": sorted(set(entry["layers"]) | {entry["retrieval_layer"]}), "compared_layers": entry["layers"],
+                      "retrieval_layer": entry["retrieval_layer"], "max_length": entry["max_length"]})  # fmt: skip
 
 
 def requested(rule):
@@ -300,43 +349,45 @@ def requested(rule):
 def finetuned_runs(wildcards):
     """The kept full fine-tuning runs of an aligned encoder: Figure 1's fine-tuned condition and Table 3."""
     return {
-        name: f"results/finetune/{task}/full/{wildcards.model}/seed{seed}"
+        name: f"results/{wildcards.encoder}/finetune/{task}/full/{wildcards.model}/seed{seed}"
         for name, (task, seed) in FINETUNED_VARIANTS.items()
     }
 
 
-def comparisons(kind, stage, models):
-    return expand("results/eval/{kind}/{model}/{stage}.csv", kind=kind, model=models, stage=stage)
-
-
-def analysis_targets():
-    tables = ["table2", "table3", *RECALL_TABLES.values(), "gradient_languages"]
-    targets = expand("results/tables/{table}.{ext}", table=tables, ext=["csv", "md"])
-    targets += expand("results/figures/{figure}.{ext}", figure=["figure1", "gradient_languages"], ext=["png", "pdf"])
-    return targets + claims_targets() + ["results/report.html"]
-
-
 # the checkpoints fine-tuned besides Table 1's step: the dose-response tables (DESIGN §7)
-OTHER_STEPS = [step for step in FINETUNE["checkpoint_steps"] if step != config["evaluation"]["table_step"]]
+OTHER_STEPS = [step for step in FINETUNE["checkpoint_steps"] if step != TABLE_STEP]
 STEP_TABLES = ["table1", "table2", *RECALL_TABLES.values()]
-
-
-def models_at(step):
-    return ["base"] + [f"{pair}_{losses}_{step}" for pair in PAIRS for losses in LOSSES]
-
-
 # the instance level reads the SC runs' items: without the SC task there is none
 CLAIM_PAGES = ["claims"] + (["instances"] if "sc" in FINETUNE["tasks"] else [])
+# an encoder's tables and figures, in the order its report shows them
+PAPER_TABLES = ["table1", "table1_significance", "table2", "table2_gap", "table3", "table3_baseline",
+                *RECALL_TABLES.values(), "gradient_languages", "table4", "table5", "table6"]  # fmt: skip
+FIGURES = ["alignment_vs_transfer", "figure1", "gradient_languages"]
 
 
-def claims_targets():
-    targets = expand("results/claims/{name}.{ext}", name=CLAIM_PAGES, ext=["csv", "md"])
-    targets += ["results/claims/join.csv", "results/claims/correlations.csv"]
-    targets += expand("results/tables/{table}.{ext}", table=["table1_significance", "table2_gap", "table3_baseline"],
-                      ext=["csv", "md"])  # fmt: skip
-    targets += expand("results/figures/alignment_vs_transfer.{ext}", ext=["png", "pdf"])
-    steps = expand("results/tables/step{step}/{table}.{ext}", step=OTHER_STEPS, table=STEP_TABLES, ext=["csv", "md"])
-    return targets + steps
+def encoder_targets(encoder):
+    """Everything of one encoder's study: its checkpoints, runs, tables, figures, claims and report."""
+    targets = expand("results/{encoder}/align/{pair}/{losses}/{file}", encoder=encoder, pair=PAIRS,
+                     losses=encoder_losses(encoder), file=[f"step{step}" for step in CHECKPOINT_STEPS] + ["train_log.csv"])  # fmt: skip
+    targets += zeroshot_csvs(encoder, finetuned_models(encoder))
+    targets += expand("results/{encoder}/tables/{table}.{ext}", encoder=encoder, table=PAPER_TABLES, ext=["csv", "md"])
+    targets += expand("results/{encoder}/figures/{figure}.{ext}", encoder=encoder, figure=FIGURES, ext=["png", "pdf"])
+    targets += expand("results/{encoder}/claims/{name}.{ext}", encoder=encoder, name=CLAIM_PAGES, ext=["csv", "md"])
+    targets += expand("results/{encoder}/claims/{name}.csv", encoder=encoder, name=["join", "correlations"])
+    targets += expand("results/{encoder}/tables/step{step}/{table}.{ext}", encoder=encoder, step=OTHER_STEPS,
+                      table=STEP_TABLES, ext=["csv", "md"])  # fmt: skip
+    return targets + [f"results/{encoder}/report.html"]
+
+
+def study_targets():
+    """What compares the encoders: the claims tested across them, and the study's report (none for one encoder)."""
+    if len(ENCODERS) < 2:
+        return []
+    return expand("results/claims/{name}.{ext}", name=["claims", "encoders"], ext=["csv", "md"]) + [
+        "results/claims/join.csv",
+        "results/claims/differences.csv",
+        "results/report.html",
+    ]
 
 
 def data_targets():
@@ -346,21 +397,16 @@ def data_targets():
     for lang in LANGS:
         targets += expand("results/data/ud/{lang}/{split}.jsonl", lang=lang, split=ud_splits(lang))
         targets += expand("results/data/sib200/{lang}/{split}.tsv", lang=lang, split=sib_splits(lang))
-    if config["encoder"]["source"] == "hub":
-        targets.append("resources/encoder")
-    return targets
+    return targets + expand("resources/encoders/{encoder}", encoder=HUB_ENCODERS)
 
 
-def align_targets():
-    return expand(
-        "results/align/{pair}/{losses}/{file}",
-        pair=PAIRS,
-        losses=LOSSES,
-        file=[f"step{step}" for step in CHECKPOINT_STEPS] + ["train_log.csv"],
-    )
+def one_of(names):
+    """A wildcard constraint matching exactly these names (and nothing where there are none)."""
+    return "|".join(map(re.escape, names)) or "(?!)"
 
 
 wildcard_constraints:
+    encoder=one_of(ENCODERS),
     pair=r"[a-z]{2,3}-[a-z]{2,3}",
     lang=r"[a-z]{2,3}",
     split=r"train|dev|test",

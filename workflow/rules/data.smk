@@ -119,15 +119,16 @@ rule download_flores:
         "../../scripts/download_flores.py"
 
 
+# Each hub encoder's files, at its pinned revision (or from its mirror folder).
 rule download_encoder:
     output:
-        directory("resources/encoder"),
+        directory("resources/encoders/{encoder}"),
     log:
-        "logs/data/download_encoder.log",
+        "logs/data/download_encoder/{encoder}.log",
     conda:
         ENV
     params:
-        identity=pick(config["encoder"], ["hub_id", "revision"]),
+        identity=lambda wc: pick(ENCODERS[wc.encoder], ["hub_id", "revision"]),
     script:
         "../../scripts/download_encoder.py"
 

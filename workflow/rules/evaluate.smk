@@ -8,19 +8,19 @@
 # SIB-200 test items retrieve their English translation first (the claims layer's instance level).
 rule embed:
     input:
-        encoder=lambda wc: encoder_dir(wc.model),
+        encoder=encoder_dir,
         flores=EMBEDDED_FLORES.values(),
         lexicons=LEXICON_FILES.values(),
         sib=SIB_TEST.values(),
     output:
-        embeddings="results/embeddings/{model}/encoder.safetensors",
-        retrieval="results/eval/retrieval/{model}/encoder.csv",
-        similarity="results/eval/similarity/{model}/encoder.csv",
-        sib_items="results/eval/retrieval/{model}/sib_items.csv",
+        embeddings="results/{encoder}/embeddings/{model}/encoder.safetensors",
+        retrieval="results/{encoder}/eval/retrieval/{model}/encoder.csv",
+        similarity="results/{encoder}/eval/similarity/{model}/encoder.csv",
+        sib_items="results/{encoder}/eval/retrieval/{model}/sib_items.csv",
     log:
-        "logs/evaluate/embed/{model}.log",
+        "logs/{encoder}/evaluate/embed/{model}.log",
     benchmark:
-        "benchmarks/evaluate/embed/{model}.tsv"
+        "benchmarks/{encoder}/evaluate/embed/{model}.tsv"
     conda:
         ENV
     threads: config["training_threads"]
@@ -29,6 +29,7 @@ rule embed:
         gpu=1,
     params:
         **EMBEDDING_PARAMS,
+        encoder=lambda wc: embedding_layers(wc.encoder),
         sib=canonical(SIB_TEST),
         test_examples=config["evaluation"]["test_examples"],
         source=SOURCE,
@@ -43,13 +44,16 @@ rule embed_finetuned:
         flores=EMBEDDED_FLORES.values(),
         lexicons=LEXICON_FILES.values(),
     output:
-        embeddings=expand("results/embeddings/{{model}}/{variant}.safetensors", variant=FINETUNED_VARIANTS),
-        retrieval="results/eval/retrieval/{model}/finetuned.csv",
-        similarity="results/eval/similarity/{model}/finetuned.csv",
+        embeddings=expand(
+            "results/{{encoder}}/embeddings/{{model}}/{variant}.safetensors",
+            variant=FINETUNED_VARIANTS,
+        ),
+        retrieval="results/{encoder}/eval/retrieval/{model}/finetuned.csv",
+        similarity="results/{encoder}/eval/similarity/{model}/finetuned.csv",
     log:
-        "logs/evaluate/embed_finetuned/{model}.log",
+        "logs/{encoder}/evaluate/embed_finetuned/{model}.log",
     benchmark:
-        "benchmarks/evaluate/embed_finetuned/{model}.tsv"
+        "benchmarks/{encoder}/evaluate/embed_finetuned/{model}.tsv"
     conda:
         ENV
     threads: config["training_threads"]
@@ -58,26 +62,28 @@ rule embed_finetuned:
         gpu=1,
     params:
         **EMBEDDING_PARAMS,
+        encoder=lambda wc: embedding_layers(wc.encoder),
         variants=canonical(FINETUNED_VARIANTS),
     script:
         "../../scripts/embed.py"
 
 
-# Table 3 and §4.5's per-language gradients, for every kept full fine-tuning run of an aligned encoder.
+# Table 3 and §4.5's per-language gradients (MLM ones where the encoder has an MLM head), for every kept
+# full fine-tuning run of an aligned encoder.
 rule gradients:
     input:
         unpack(finetuned_runs),
-        aligned=lambda wc: encoder_dir(wc.model),
-        tokens=lambda wc: f"results/data/tokens/{wc.model.split('_')[0]}",
-        tasks=expand("results/data/tasks/{task}", task=FINETUNE["tasks"]),
+        aligned=encoder_dir,
+        tokens=lambda wc: f"results/{wc.encoder}/data/tokens/{wc.model.split('_')[0]}",
+        tasks=expand("results/{{encoder}}/data/tasks/{task}", task=FINETUNE["tasks"]),
         flores=GRADIENT_FLORES.values(),
     output:
-        alignment="results/eval/gradients/{model}/alignment.csv",
-        languages="results/eval/gradients/{model}/languages.csv",
+        alignment="results/{encoder}/eval/gradients/{model}/alignment.csv",
+        languages="results/{encoder}/eval/gradients/{model}/languages.csv",
     log:
-        "logs/evaluate/gradients/{model}.log",
+        "logs/{encoder}/evaluate/gradients/{model}.log",
     benchmark:
-        "benchmarks/evaluate/gradients/{model}.tsv"
+        "benchmarks/{encoder}/evaluate/gradients/{model}.tsv"
     conda:
         ENV
     threads: config["training_threads"]
@@ -88,8 +94,12 @@ rule gradients:
         variants=canonical(FINETUNED_VARIANTS),
         flores=canonical(GRADIENT_FLORES),
         flores_examples=ANALYSIS["flores_examples"],
-        finetune={task: FinetuneSettings.determining(FINETUNE, task, "full") for task in FINETUNE["tasks"]},
-        alignment=ALIGNMENT,
+        finetune=lambda wc: {
+            task: FinetuneSettings.determining(FINETUNE, task, "full", ENCODERS[wc.encoder]["max_length"])
+            for task in FINETUNE["tasks"]
+        },
+        alignment=lambda wc: alignment_settings(wc.encoder),
+        mlm_head=lambda wc: ENCODERS[wc.encoder]["mlm_head"],
         batches=ANALYSIS["gradient_batches"],
         languages=list(EVAL_LANGS),
         source_lang=SOURCE,

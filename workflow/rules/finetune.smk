@@ -1,17 +1,19 @@
-# Phase II and III (paper §4.3, §4.4): fine-tune every encoder the tables use on English POS and
-# SIB-200 topics, fully and linear-only, and evaluate each run zero-shot on the evaluation languages.
+# Phase II and III (paper §4.3, §4.4): fine-tune every checkpoint the tables use, of every encoder, on
+# English POS and SIB-200 topics, fully and linear-only, and evaluate each run zero-shot on the
+# evaluation languages.
 
 
+# Each encoder's tokenizer reads the task data once; every checkpoint of the encoder shares it.
 rule tokenize_task:
     input:
         unpack(lambda wc: task_files(wc.task)),
-        tokenizer="results/models/base",
+        tokenizer="results/{encoder}/models/base",
     output:
-        directory("results/data/tasks/{task}"),
+        directory("results/{encoder}/data/tasks/{task}"),
     log:
-        "logs/finetune/tokenize_task/{task}.log",
+        "logs/{encoder}/finetune/tokenize_task/{task}.log",
     benchmark:
-        "benchmarks/finetune/tokenize_task/{task}.tsv"
+        "benchmarks/{encoder}/finetune/tokenize_task/{task}.tsv"
     conda:
         ENV
     resources:
@@ -19,7 +21,7 @@ rule tokenize_task:
         runtime=30,
     params:
         files=lambda wc: task_files(wc.task),
-        max_length=lambda wc: FINETUNE[wc.task]["max_length"],
+        max_length=lambda wc: task_max_length(wc.encoder, wc.task),
         limits={
             "train": FINETUNE["train_examples"],
             "dev": FINETUNE["train_examples"],
@@ -32,22 +34,27 @@ rule tokenize_task:
 # Linear-only: the frozen backbone encodes each split once; every seed's head trains on those features.
 rule linear_probe:
     input:
-        data="results/data/tasks/{task}",
-        encoder=lambda wc: encoder_dir(wc.model),
+        data="results/{encoder}/data/tasks/{task}",
+        encoder=encoder_dir,
     output:
-        runs=directory(expand("results/finetune/{{task}}/linear/{{model}}/seed{seed}", seed=FINETUNE["seeds"])),
+        runs=directory(
+            expand(
+                "results/{{encoder}}/finetune/{{task}}/linear/{{model}}/seed{seed}",
+                seed=FINETUNE["seeds"],
+            )
+        ),
         zeroshot=expand(
-            "results/eval/zeroshot/{{task}}/linear/{{model}}/seed{seed}.csv",
+            "results/{{encoder}}/eval/zeroshot/{{task}}/linear/{{model}}/seed{seed}.csv",
             seed=FINETUNE["seeds"],
         ),
         item_scores=expand(
-            "results/eval/zeroshot/{{task}}/linear/{{model}}/seed{seed}_items.csv",
+            "results/{{encoder}}/eval/zeroshot/{{task}}/linear/{{model}}/seed{seed}_items.csv",
             seed=FINETUNE["seeds"],
         ),
     log:
-        "logs/finetune/{task}/linear/{model}.log",
+        "logs/{encoder}/finetune/{task}/linear/{model}.log",
     benchmark:
-        "benchmarks/finetune/{task}/linear/{model}.tsv"
+        "benchmarks/{encoder}/finetune/{task}/linear/{model}.tsv"
     conda:
         ENV
     threads: config["training_threads"]
@@ -65,22 +72,27 @@ rule linear_probe:
 # Full fine-tuning: one job per task and encoder runs every seed in turn (fewer, longer cluster jobs).
 rule finetune_full:
     input:
-        data="results/data/tasks/{task}",
-        encoder=lambda wc: encoder_dir(wc.model),
+        data="results/{encoder}/data/tasks/{task}",
+        encoder=encoder_dir,
     output:
-        runs=directory(expand("results/finetune/{{task}}/full/{{model}}/seed{seed}", seed=FINETUNE["seeds"])),
+        runs=directory(
+            expand(
+                "results/{{encoder}}/finetune/{{task}}/full/{{model}}/seed{seed}",
+                seed=FINETUNE["seeds"],
+            )
+        ),
         zeroshot=expand(
-            "results/eval/zeroshot/{{task}}/full/{{model}}/seed{seed}.csv",
+            "results/{{encoder}}/eval/zeroshot/{{task}}/full/{{model}}/seed{seed}.csv",
             seed=FINETUNE["seeds"],
         ),
         item_scores=expand(
-            "results/eval/zeroshot/{{task}}/full/{{model}}/seed{seed}_items.csv",
+            "results/{{encoder}}/eval/zeroshot/{{task}}/full/{{model}}/seed{seed}_items.csv",
             seed=FINETUNE["seeds"],
         ),
     log:
-        "logs/finetune/{task}/full/{model}.log",
+        "logs/{encoder}/finetune/{task}/full/{model}.log",
     benchmark:
-        "benchmarks/finetune/{task}/full/{model}.tsv"
+        "benchmarks/{encoder}/finetune/{task}/full/{model}.tsv"
     conda:
         ENV
     threads: config["training_threads"]
@@ -91,6 +103,6 @@ rule finetune_full:
         settings=finetune_settings("full"),
         seeds=FINETUNE["seeds"],
         languages=list(EVAL_LANGS),
-        kept_seeds=lambda wc: [seed for seed in FINETUNE["seeds"] if keeps_weights(wc.model, seed)],
+        kept_seeds=lambda wc: [seed for seed in FINETUNE["seeds"] if keeps_weights(wc.encoder, wc.model, seed)],
     script:
         "../../scripts/finetune_full.py"

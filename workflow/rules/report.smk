@@ -1,4 +1,4 @@
-# The paper's tables and figures.
+# The paper's tables and figures, and the report, for each encoder; the study's report across them.
 
 
 # Light jobs that read small files: they run where snakemake runs, never on the cluster.
@@ -12,31 +12,32 @@ localrules:
     gradient_languages,
     figure1,
     report,
+    study_report,
 
 
 rule table1:
     input:
-        zeroshot_csvs(TABLE_MODELS),
+        lambda wc: zeroshot_csvs(wc.encoder, table_models(wc.encoder)),
     output:
-        csv="results/tables/table1.csv",
-        md="results/tables/table1.md",
+        csv="results/{encoder}/tables/table1.csv",
+        md="results/{encoder}/tables/table1.md",
     log:
-        "logs/report/table1.log",
+        "logs/{encoder}/report/table1.log",
     conda:
         ENV
     params:
-        step=config["evaluation"]["table_step"],
-        losses=LOSSES,
-        encoder=ENCODER["name"],
+        step=TABLE_STEP,
+        losses=lambda wc: encoder_losses(wc.encoder),
     script:
         "../../scripts/table1.py"
 
 
+# Tables 4, 5 and 6 print the config, which every encoder shares; each encoder's report shows them.
 rule hyperparameter_tables:
     output:
-        expand("results/tables/table{n}.{ext}", n=[4, 5, 6], ext=["csv", "md"]),
+        expand("results/{{encoder}}/tables/table{n}.{ext}", n=[4, 5, 6], ext=["csv", "md"]),
     log:
-        "logs/report/hyperparameter_tables.log",
+        "logs/{encoder}/report/hyperparameter_tables.log",
     conda:
         ENV
     params:
@@ -45,7 +46,7 @@ rule hyperparameter_tables:
         "../../scripts/hyperparameter_tables.py"
 
 
-# What the model files of this config's grid take on disk: `snakemake disk_plan` prints it.
+# What the model files of this config's grid take on disk, per encoder: `snakemake disk_plan` prints it.
 rule disk_plan:
     output:
         "results/plan/disk.tsv",
@@ -54,28 +55,28 @@ rule disk_plan:
     conda:
         ENV
     params:
-        counts=canonical(storage_counts()),
-        encoder=canonical(config["encoder"]),
+        counts=canonical({name: storage_counts(name) for name in ENCODERS}),
+        encoders=canonical(config["encoders"]),
     script:
         "../../scripts/disk_plan.py"
 
 
 rule table2:
     input:
-        comparisons("similarity", "encoder", TABLE_MODELS),
+        lambda wc: comparisons(wc.encoder, "similarity", "encoder", table_models(wc.encoder)),
     output:
-        csv="results/tables/table2.csv",
-        md="results/tables/table2.md",
-        gap_csv="results/tables/table2_gap.csv",
-        gap_md="results/tables/table2_gap.md",
+        csv="results/{encoder}/tables/table2.csv",
+        md="results/{encoder}/tables/table2.md",
+        gap_csv="results/{encoder}/tables/table2_gap.csv",
+        gap_md="results/{encoder}/tables/table2_gap.md",
     log:
-        "logs/report/table2.log",
+        "logs/{encoder}/report/table2.log",
     conda:
         ENV
     params:
-        layer=ANALYSIS["retrieval_layer"],
-        layers=ANALYSIS["layers"],
-        losses=LOSSES,
+        layer=lambda wc: ENCODERS[wc.encoder]["retrieval_layer"],
+        layers=lambda wc: ENCODERS[wc.encoder]["layers"],
+        losses=lambda wc: encoder_losses(wc.encoder),
     script:
         "../../scripts/table2.py"
 
@@ -83,35 +84,34 @@ rule table2:
 # Tables 7 (R@5) and 8 (R@10) and the R@1 table.
 rule retrieval_tables:
     input:
-        comparisons("retrieval", "encoder", TABLE_MODELS),
+        lambda wc: comparisons(wc.encoder, "retrieval", "encoder", table_models(wc.encoder)),
     output:
-        expand("results/tables/{table}.{ext}", table=RECALL_TABLES.values(), ext=["csv", "md"]),
+        expand("results/{{encoder}}/tables/{table}.{ext}", table=RECALL_TABLES.values(), ext=["csv", "md"]),
     log:
-        "logs/report/retrieval_tables.log",
+        "logs/{encoder}/report/retrieval_tables.log",
     conda:
         ENV
     params:
         tables=RECALL_TABLES,
-        losses=LOSSES,
+        losses=lambda wc: encoder_losses(wc.encoder),
     script:
         "../../scripts/retrieval_tables.py"
 
 
 rule table3:
     input:
-        expand("results/eval/gradients/{model}/alignment.csv", model=ALIGNED_TABLE_MODELS),
+        lambda wc: gradient_csvs(wc.encoder, "alignment"),
     output:
-        csv="results/tables/table3.csv",
-        md="results/tables/table3.md",
-        baseline_csv="results/tables/table3_baseline.csv",
-        baseline_md="results/tables/table3_baseline.md",
+        csv="results/{encoder}/tables/table3.csv",
+        md="results/{encoder}/tables/table3.md",
+        baseline_csv="results/{encoder}/tables/table3_baseline.csv",
+        baseline_md="results/{encoder}/tables/table3_baseline.md",
     log:
-        "logs/report/table3.log",
+        "logs/{encoder}/report/table3.log",
     conda:
         ENV
     params:
-        losses=LOSSES,
-        encoder=ENCODER["name"],
+        losses=lambda wc: encoder_losses(wc.encoder),
     script:
         "../../scripts/table3.py"
 
@@ -119,14 +119,14 @@ rule table3:
 # §4.5: per-language task and MLM gradients compared pairwise, averaged over aligned encoders and seeds.
 rule gradient_languages:
     input:
-        expand("results/eval/gradients/{model}/languages.csv", model=ALIGNED_TABLE_MODELS),
+        lambda wc: gradient_csvs(wc.encoder, "languages"),
     output:
-        csv="results/tables/gradient_languages.csv",
-        md="results/tables/gradient_languages.md",
-        png="results/figures/gradient_languages.png",
-        pdf="results/figures/gradient_languages.pdf",
+        csv="results/{encoder}/tables/gradient_languages.csv",
+        md="results/{encoder}/tables/gradient_languages.md",
+        png="results/{encoder}/figures/gradient_languages.png",
+        pdf="results/{encoder}/figures/gradient_languages.pdf",
     log:
-        "logs/report/gradient_languages.log",
+        "logs/{encoder}/report/gradient_languages.log",
     conda:
         ENV
     script:
@@ -135,58 +135,61 @@ rule gradient_languages:
 
 rule figure1:
     input:
-        comparisons("similarity", "encoder", TABLE_MODELS),
-        comparisons("similarity", "finetuned", ALIGNED_TABLE_MODELS),
+        lambda wc: comparisons(wc.encoder, "similarity", "encoder", table_models(wc.encoder)),
+        lambda wc: comparisons(wc.encoder, "similarity", "finetuned", aligned_table_models(wc.encoder)),
     output:
-        csv="results/figures/figure1.csv",
-        png="results/figures/figure1.png",
-        pdf="results/figures/figure1.pdf",
+        csv="results/{encoder}/figures/figure1.csv",
+        png="results/{encoder}/figures/figure1.png",
+        pdf="results/{encoder}/figures/figure1.pdf",
     log:
-        "logs/report/figure1.log",
+        "logs/{encoder}/report/figure1.log",
     conda:
         ENV
     params:
-        layers=ANALYSIS["layers"],
-        losses=LOSSES,
+        layers=lambda wc: ENCODERS[wc.encoder]["layers"],
+        losses=lambda wc: encoder_losses(wc.encoder),
     script:
         "../../scripts/figure1.py"
 
 
-# One static page with every table and figure and the configuration.
+# One static page per encoder with every table and figure of its study and the configuration.
 rule report:
     input:
-        claims=expand("results/claims/{name}.md", name=CLAIM_PAGES),
-        tables=expand(
-            "results/tables/{table}.md",
-            table=[
-                "table1",
-                "table1_significance",
-                "table2",
-                "table2_gap",
-                "table3",
-                "table3_baseline",
-                *RECALL_TABLES.values(),
-                "gradient_languages",
-                "table4",
-                "table5",
-                "table6",
-            ],
-        ),
-        steps=expand("results/tables/step{step}/{table}.md", step=OTHER_STEPS, table=STEP_TABLES),
-        figures=expand(
-            "results/figures/{figure}.png",
-            figure=["alignment_vs_transfer", "figure1", "gradient_languages"],
-        ),
+        claims=expand("results/{{encoder}}/claims/{name}.md", name=CLAIM_PAGES),
+        tables=expand("results/{{encoder}}/tables/{table}.md", table=PAPER_TABLES),
+        steps=expand("results/{{encoder}}/tables/step{step}/{table}.md", step=OTHER_STEPS, table=STEP_TABLES),
+        figures=expand("results/{{encoder}}/figures/{figure}.png", figure=FIGURES),
+    output:
+        "results/{encoder}/report.html",
+    log:
+        "logs/{encoder}/report/report.log",
+    conda:
+        ENV
+    params:
+        config=lambda wc: without_operational(encoder_config(wc.encoder)),  # another encoder's facts do not touch it
+        digest=lambda wc: digest(encoder_config(wc.encoder)),
+        encoder=lambda wc: encoder_label(ENCODERS[wc.encoder]),
+        mini_world=bool(config["mini_world"]),
+    script:
+        "../../scripts/report.py"
+
+
+# The study's page: the claims across the encoders, each encoder's verdicts side by side, and a link to
+# each encoder's own report.
+rule study_report:
+    input:
+        claims=expand("results/claims/{name}.md", name=["encoders", "claims"]),
+        reports=expand("results/{encoder}/report.html", encoder=ENCODERS),
     output:
         "results/report.html",
     log:
-        "logs/report/report.log",
+        "logs/report/study_report.log",
     conda:
         ENV
     params:
         config=without_operational(config),
         digest=digest(config),
-        encoder=ENCODER_LABEL,
+        encoders={name: encoder_label(entry) for name, entry in ENCODERS.items()},
         mini_world=bool(config["mini_world"]),
     script:
-        "../../scripts/report.py"
+        "../../scripts/study_report.py"

@@ -1,0 +1,29 @@
+"""The claims on every encoder's aligned models together, each encoder's verdicts side by side, and whether
+the encoders differ."""
+
+from align_transfer.worker import delegate
+
+delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+
+from pathlib import Path
+
+import pandas as pd
+
+from align_transfer.claims import claims_markdown, encoder_differences, encoders_markdown, pooled_claims, side_by_side
+from align_transfer.runner import logged
+from align_transfer.tables import write_frame, write_table
+
+with logged(snakemake) as log:
+    params, settings, output = snakemake.params, snakemake.params.claims, snakemake.output
+    join = pd.read_csv(snakemake.input.join)
+    alpha = settings["alpha"]
+    verdicts = pooled_claims(join, params.step, settings["resamples"], settings["permutations"], settings["seed"],
+                             settings["predicts_threshold"], settings["orthogonal_band"], alpha)  # fmt: skip
+    write_table(output.csv, output.md, verdicts, claims_markdown(verdicts, alpha))
+    # results/{encoder}/claims/claims.csv
+    each = side_by_side({Path(path).parents[1].name: pd.read_csv(path) for path in snakemake.input.claims})
+    differences = encoder_differences(join, params.step, settings["permutations"], settings["seed"], alpha)
+    write_table(output.encoders_csv, output.encoders_md, each, encoders_markdown(each, differences, alpha))
+    write_frame(output.differences, differences)
+    log.info("across %d encoders: %s", join["encoder"].nunique(),
+             ", ".join(f"{r.claim} ({r.scope}): {r.verdict}" for r in verdicts.itertuples()))  # fmt: skip
