@@ -1,6 +1,6 @@
 """Benchmark full fine-tuning with length-grouped batches against random batches, in one run.
 
-    python scripts/benchmark_finetune.py --encoder demo/results/models/base --data demo/results/data/tasks/pos \
+    python scripts/benchmark_finetune.py --encoder demo/results/MiniXLM-R/models/base --data demo/results/MiniXLM-R/data/tasks/pos \
         --configfile config/mini.yaml                       # the mini world, its config's hyperparameters
 
 Each seed trains a full fine-tuning job both ways (same seed, same data) and evaluates it zero-shot on
@@ -22,7 +22,7 @@ from align_transfer.settings import FinetuneSettings
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--encoder", required=True, help="an encoder folder (save_pretrained)")
-parser.add_argument("--data", required=True, help="a tokenized task dataset (results/data/tasks/<task>)")
+parser.add_argument("--data", required=True, help="a tokenized task dataset (results/<encoder>/data/tasks/<task>)")
 parser.add_argument("--task", default="pos", choices=["pos", "sc"])
 parser.add_argument("--configfile", nargs="*", default=[], help="overlays on config/config.yaml (hyperparameters)")
 parser.add_argument("--seeds", type=int, nargs="+", default=[15, 33, 42])

@@ -8,6 +8,7 @@ Both sides train the same heads (same seeds, epochs and batches) in one run; pri
 
 import argparse
 import logging
+from pathlib import Path
 
 import yaml
 from datasets import load_from_disk
@@ -16,9 +17,9 @@ from align_transfer.benchmark import run_linear_probe_benchmark
 from align_transfer.finetune import FinetuneSettings
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--encoder", default="results/models/base")
+parser.add_argument("--encoder", default="demo/results/MiniXLM-R/models/base", help="an encoder folder (save_pretrained)")
 parser.add_argument("--task", choices=["pos", "sc"], default="pos")
-parser.add_argument("--data", help="tokenized task data (default: results/data/tasks/TASK)")
+parser.add_argument("--data", help="tokenized task data (default: the encoder's, ../../data/tasks/TASK beside it)")
 parser.add_argument("--config", default="config/config.yaml", help="the hyper-parameters of Tables 5 and 6")
 parser.add_argument("--epochs", type=int, help="default: the config's (15)")
 parser.add_argument("--seeds", type=int, nargs="+", help="default: the config's (15 33 42)")
@@ -29,7 +30,7 @@ finetune = yaml.safe_load(open(args.config))["finetune"]
 settings = FinetuneSettings.from_config(finetune, args.task)
 settings.epochs = args.epochs or settings.epochs
 seeds = args.seeds or finetune["seeds"]
-data = load_from_disk(args.data or f"results/data/tasks/{args.task}")
+data = load_from_disk(args.data or Path(args.encoder).parents[1] / "data/tasks" / args.task)
 result = run_linear_probe_benchmark(args.encoder, data, settings, seeds)
 print(f"linear-only {args.task}, {len(seeds)} seeds x {settings.epochs} epochs, encoder {args.encoder}")
 print(f"features cached once:      {result['cached_seconds']:8.2f} s")

@@ -1,7 +1,7 @@
 """The whole workflow on the mini world, with a quiet console (`make demo`; README, "Two commands").
 
     python scripts/demo.py                    # every core; outputs in demo/
-    python scripts/demo.py --cores 2 -- results/tables/table1.csv
+    python scripts/demo.py --cores 2 -- results/MiniXLM-R/tables/table1.csv
     python scripts/demo.py --configfile my-overlay.yaml --directory run1   # any config, on this machine
 
 Starts a warm worker (src/align_transfer/worker.py) so that the short jobs do not each pay the

@@ -244,11 +244,11 @@ def claims(join: pd.DataFrame, correlation_table: pd.DataFrame, step: int, resam
                 "verdict": verdict(low, high)}  # fmt: skip
 
     per_model = at_step.dropna(subset=[recall]).groupby("model")[recall].mean()
-    rows.append(mean_row("similarity", f"aligned encoders at step {step}", f"mean {measure_label(recall)} over encoders",
+    rows.append(mean_row("similarity", f"aligned models at step {step}", f"mean {measure_label(recall)} over aligned models",
                          per_model, stats.verdict_positive))  # fmt: skip
     for (task, mode), block in at_step.groupby(["task", "mode"], sort=False):
         per_model = block.groupby("model")["delta_accuracy"].mean()
-        rows.append(mean_row("transfer", f"{task}, {mode}, step {step}", "mean Δ accuracy over encoders", per_model,
+        rows.append(mean_row("transfer", f"{task}, {mode}, step {step}", "mean Δ accuracy over aligned models", per_model,
                              stats.verdict_positive))  # fmt: skip
     for _, result in correlation_table[(correlation_table["measure"] == recall) & (correlation_table["level"] == "language")
                                        & (correlation_table["method"] == "spearman")].iterrows():  # fmt: skip
@@ -322,7 +322,7 @@ def encoder_differences(join: pd.DataFrame, step: int, permutations: int, seed: 
     of 'every encoder has the same mean' (between-encoder sum of squares, units relabelled)."""
     at_step = join[join["step"] == step]
     recall = sorted((c for c in join.columns if c.startswith("delta_r")), key=lambda c: int(c[len("delta_r"):]))[0]
-    scopes = [("similarity", f"aligned encoders at step {step}", at_step.dropna(subset=[recall]), ["model"], recall)]
+    scopes = [("similarity", f"aligned models at step {step}", at_step.dropna(subset=[recall]), ["model"], recall)]
     for (task, mode), block in at_step.groupby(["task", "mode"], sort=False):
         scopes.append(("transfer", f"{task}, {mode}, step {step}", block, ["model"], "delta_accuracy"))
     if "gradient_cosine" in join:

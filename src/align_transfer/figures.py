@@ -28,7 +28,8 @@ def save(figure, png, pdf, title: str) -> None:
 
 def figure1(points: pd.DataFrame, losses: list[str], layers: list[int], png, pdf) -> None:
     """Δ cosine distance from base by loss code: token level on top, sentence level below, one
-    column per layer; bars are the mean over encoders (and their language pairs), whiskers one std."""
+    column per layer; bars are the mean over aligned (or fine-tuned) models, each averaged over its language pairs;
+    whiskers one std."""
     sns.set_theme(style="whitegrid", context="paper")
     figure, axes = plt.subplots(2, len(layers), figsize=(4 * len(layers), 6.5), sharex=True, squeeze=False)
     for row, level in enumerate(LEVEL_TITLES):

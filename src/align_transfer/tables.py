@@ -150,7 +150,7 @@ TITLES = {
 
 
 def read_per_model(paths) -> pd.DataFrame:
-    """Concatenate ``results/eval/{kind}/{model}/{file}.csv`` files, each row tagged with its ``model``."""
+    """Concatenate ``results/{encoder}/eval/{kind}/{model}/{file}.csv`` files, each row tagged with its ``model``."""
     return pd.concat([pd.read_csv(path).assign(model=str(path).split("/")[-2]) for path in paths], ignore_index=True)
 
 
@@ -359,7 +359,7 @@ def gradient_languages_markdown(table: pd.DataFrame) -> str:
         lines = [f"### {TASK_TITLES[task]}: {kinds[kind]}\n", "| | " + " | ".join(order) + " |", "|---" * (len(order) + 1) + "|"]
         lines += [f"| {a} | " + " | ".join(number(v, 3) for v in matrix.loc[a]) + " |" for a in order]
         blocks.append("\n".join(lines) + "\n")
-    caption = "Pairwise cosine of per-language mean gradients, mean over the aligned encoders and seeds (§4.5)."
+    caption = "Pairwise cosine of per-language mean gradients, mean over the aligned models and seeds (§4.5)."
     return "\n".join(blocks) + f"\n{caption}\n"
 
 
