@@ -60,7 +60,7 @@ def stand_in(tmp_path_factory):
     root = tmp_path_factory.mktemp("stand_in")
     builder = SHARED_DATA.parent / "tools/make_stand_in_encoder.py"
     subprocess.run([sys.executable, str(builder), str(root / "raw")], check=True, capture_output=True, timeout=600)
-    prepare_base_encoder(root / "raw", root / "base", "StandIn", STAND_IN_FACTS)
+    prepare_base_encoder(root / "raw", root / "base", "encoders[0] (StandIn)", STAND_IN_FACTS)
     return root / "base"
 
 

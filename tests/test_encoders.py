@@ -42,14 +42,14 @@ def test_mini_configs_have_the_asked_position_limit():
 
 
 def test_a_downloaded_encoder_is_saved_with_or_without_its_head_after_its_facts_are_checked(tiny, tmp_path):
-    prepare_base_encoder(tiny / "encoder", tmp_path / "with", "Tiny", FACTS)
+    prepare_base_encoder(tiny / "encoder", tmp_path / "with", "encoders[0] (Tiny)", FACTS)
     assert AutoModelForMaskedLM.from_pretrained(tmp_path / "with") is not None
-    prepare_base_encoder(tiny / "encoder", tmp_path / "without", "Tiny", FACTS | {"mlm_head": False})
+    prepare_base_encoder(tiny / "encoder", tmp_path / "without", "encoders[0] (Tiny)", FACTS | {"mlm_head": False})
     assert type(AutoModel.from_pretrained(tmp_path / "without")).__name__ == "XLMRobertaModel"
     assert not any("lm_head" in line for line in (tmp_path / "without/config.json").read_text().splitlines() if "architectures" in line)
     for facts, message in (({"layers": [1, 3]}, "layer 3 .* is beyond its 2 layers"),
                            ({"sentence_layer": 4}, "layer 4 .* is beyond its 2 layers"),
                            ({"max_length": 299}, "max_length: 299 is beyond its position limit, 298")):  # fmt: skip
-        with pytest.raises(ConfigError, match=r"config error at encoders\[\] \(Tiny\).*" + message):
-            prepare_base_encoder(tiny / "encoder", tmp_path / "refused", "Tiny", FACTS | facts)
+        with pytest.raises(ConfigError, match=r"config error at encoders\[0\] \(Tiny\).*" + message):
+            prepare_base_encoder(tiny / "encoder", tmp_path / "refused", "encoders[0] (Tiny)", FACTS | facts)
         assert not (tmp_path / "refused").exists()

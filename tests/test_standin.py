@@ -24,12 +24,12 @@ def test_an_encoder_without_an_mlm_head_is_kept_as_its_backbone(stand_in):
 @pytest.mark.parametrize(
     "facts, message",
     [
-        ({"mlm_head": True}, r"encoders\[\] \(StandIn\).mlm_head: true, but it has no pretrained MLM head"),
+        ({"mlm_head": True}, r"encoders\[0\] \(StandIn\).mlm_head: true, but it has no pretrained MLM head"),
         ({"layers": [4, 8, 24]}, r"layer 24 \(layers, sentence_layer, retrieval_layer\) is beyond its 12 layers"),
         ({"max_length": 1024}, r"max_length: 1024 is beyond its position limit, 512"),
     ],
 )
 def test_facts_its_weights_contradict_are_refused_and_nothing_is_written(stand_in, tmp_path, facts, message):
     with pytest.raises(ConfigError, match=message):
-        prepare_base_encoder(stand_in.parent / "raw", tmp_path / "base", "StandIn", STAND_IN_FACTS | facts)
+        prepare_base_encoder(stand_in.parent / "raw", tmp_path / "base", "encoders[0] (StandIn)", STAND_IN_FACTS | facts)
     assert list(tmp_path.iterdir()) == []

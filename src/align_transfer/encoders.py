@@ -33,10 +33,11 @@ def position_limit(config) -> int:
     return positions - offset
 
 
-def check_facts(name: str, facts: dict, config, has_mlm_head: bool) -> None:
-    """Refuse an encoder whose config entry states facts that its weights contradict, naming the key."""
+def check_facts(entry: str, facts: dict, config, has_mlm_head: bool) -> None:
+    """Refuse an encoder whose config entry (``entry``: its key, as ``encoders[1] (mBERT)``) states facts
+    that its weights contradict, naming the key."""
     depth = config.num_hidden_layers
-    key = f"config error at encoders[] ({name})"
+    key = f"config error at {entry}"
     deepest = max([*facts["layers"], facts["sentence_layer"], facts["retrieval_layer"]])
     if deepest > depth:
         raise ConfigError(f"{key}: layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its {depth} layers")
@@ -47,20 +48,21 @@ def check_facts(name: str, facts: dict, config, has_mlm_head: bool) -> None:
                           "leave out the loss codes with M1 for it (`losses`)")  # fmt: skip
 
 
-def prepare_base_encoder(source_dir, out_dir, name: str, facts: dict) -> None:
+def prepare_base_encoder(source_dir, out_dir, entry: str, facts: dict) -> None:
     """Save a downloaded encoder for training, safetensors only, after checking the config's facts about it
-    (``facts``: those of ``FACTS``): with its MLM head where ``mlm_head``, as a bare backbone otherwise."""
+    (``facts``: those of ``FACTS``; ``entry``: its config key, as ``encoders[1] (mBERT)``): with its MLM
+    head where ``mlm_head``, as a bare backbone otherwise."""
     from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
     model, info = AutoModelForMaskedLM.from_pretrained(source_dir, output_loading_info=True)
-    check_facts(name, facts, model.config, has_mlm_head=not info["missing_keys"])
+    check_facts(entry, facts, model.config, has_mlm_head=not info["missing_keys"])
     if not facts["mlm_head"]:
         model = AutoModel.from_pretrained(source_dir, add_pooling_layer=False)
     tokenizer = AutoTokenizer.from_pretrained(source_dir)
     with atomic_path(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-    log.info("%s (%s): %s, %.1fM parameters, vocabulary %d", name, source_dir,
+    log.info("%s (%s): %s, %.1fM parameters, vocabulary %d", entry, source_dir,
              "with its MLM head" if facts["mlm_head"] else "the backbone (no MLM head)", model.num_parameters() / 1e6,
              len(tokenizer))  # fmt: skip
 
