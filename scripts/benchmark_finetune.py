@@ -16,7 +16,7 @@ import transformers  # noqa: F401  (loaded, so that quiet_libraries quiets it)
 from datasets import load_from_disk
 
 from align_transfer.benchmark import run_finetune_benchmark
-from align_transfer.plan import load_config
+from align_transfer.config import load_config
 from align_transfer.runner import quiet_libraries
 from align_transfer.settings import FinetuneSettings
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from align_transfer.claims import claims_markdown, encoder_differences, encoders_markdown, pooled_claims, side_by_side
+from align_transfer.claims import claims_markdown, encoder_differences, encoders_markdown, join_encoders, pooled_claims
 from align_transfer.runner import logged
 from align_transfer.tables import write_frame, write_table
 
@@ -21,7 +21,7 @@ with logged(snakemake) as log:
                              settings["predicts_threshold"], settings["orthogonal_band"], alpha)  # fmt: skip
     write_table(output.csv, output.md, verdicts, claims_markdown(verdicts, alpha))
     # results/{encoder}/claims/claims.csv
-    each = side_by_side({Path(path).parents[1].name: pd.read_csv(path) for path in snakemake.input.claims})
+    each = join_encoders({Path(path).parents[1].name: pd.read_csv(path) for path in snakemake.input.claims})
     differences = encoder_differences(join, params.step, settings["permutations"], settings["seed"], alpha)
     write_table(output.encoders_csv, output.encoders_md, each, encoders_markdown(each, differences, alpha))
     write_frame(output.differences, differences)

@@ -14,10 +14,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from align_transfer.config import workdir_of
+from align_transfer.config import load_config, workdir_of
 from align_transfer.flops import EncoderShape
 from align_transfer.io import atomic_open
-from align_transfer.plan import compute_plan, format_plan, load_config, model_sizes, parse_dry_run
+from align_transfer.plan import compute_plan, format_plan, model_sizes, parse_dry_run
 from align_transfer.storage import encoder_architecture, parameter_counts
 
 REPO = Path(__file__).resolve().parents[1]

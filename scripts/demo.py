@@ -19,8 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from align_transfer.config import workdir_of
-from align_transfer.plan import load_config
+from align_transfer.config import load_config, workdir_of
 from align_transfer.progress import duration
 from align_transfer.runner import QUIET_ENV
 from align_transfer.worker import SOCKET_ENV, starting

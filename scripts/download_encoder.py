@@ -5,11 +5,12 @@ from align_transfer.worker import delegate
 
 delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
+from align_transfer.config import encoder_entry
 from align_transfer.lock import lock_path
 from align_transfer.runner import logged
 from align_transfer.sources import fetch_encoder
 
 with logged(snakemake):
     name = snakemake.wildcards.encoder
-    encoder = next(entry for entry in snakemake.config["encoders"] if entry["name"] == name)
+    _, encoder = encoder_entry(snakemake.config, name)
     fetch_encoder(encoder, snakemake.output[0], lock_path(snakemake.config), key=f"encoders/{name}")

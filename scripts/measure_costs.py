@@ -16,8 +16,9 @@ import time
 import torch
 import yaml
 
+from align_transfer.config import encoder_entry, load_config
 from align_transfer.costs import measure_costs
-from align_transfer.plan import load_config, reference_encoder
+from align_transfer.plan import reference_encoder
 from align_transfer.storage import encoder_architecture
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,7 +37,7 @@ if args.tokens:
     raise SystemExit
 
 config = load_config(["config/config.yaml", *args.configfile], schema="workflow/schemas/config.schema.yaml")
-encoder = next(entry for entry in config["encoders"] if entry["name"] == reference_encoder(config))
+_, encoder = encoder_entry(config, reference_encoder(config))
 architecture, _ = encoder_architecture(encoder)
 alignment = config["alignment"] | {"sentence_layer": encoder["sentence_layer"]}
 costs = measure_costs(architecture, alignment, device=args.device, bf16=args.bf16, repeats=args.repeats)

@@ -5,13 +5,13 @@ from align_transfer.worker import delegate
 
 delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
-from align_transfer.config import key_path
+from align_transfer.config import encoder_entry, key_path
 from align_transfer.encoders import FACTS, prepare_base_encoder
 from align_transfer.runner import logged
 
 with logged(snakemake):
     name = snakemake.wildcards.encoder
     # the facts come from the config at run time: only mlm_head shapes the output (a param); the rest are checked
-    index, entry = next((i, entry) for i, entry in enumerate(snakemake.config["encoders"]) if entry["name"] == name)
+    index, entry = encoder_entry(snakemake.config, name)
     facts = {fact: entry[fact] for fact in FACTS} | {"mlm_head": snakemake.params.mlm_head}
     prepare_base_encoder(snakemake.input[0], snakemake.output[0], key_path(("encoders", index), snakemake.config), facts)

@@ -126,7 +126,7 @@ def test_across_encoders_the_models_of_every_encoder_are_pooled_and_the_encoders
     assert differences.loc["transfer", "means"] == "A 0.1150; B -0.0850" and differences.loc["transfer", "units"] == 8
     assert differences.loc["transfer", "p"] == pytest.approx(2 / 70) and differences.loc["transfer", "verdict"] == "supported"
     assert differences.loc["similarity", "p"] == pytest.approx(1.0)  # the same Δ R@1 on both encoders
-    each = claims.side_by_side({"A": pooled.reset_index(), "B": pooled.reset_index()})
+    each = claims.join_encoders({"A": pooled.reset_index(), "B": pooled.reset_index()})
     markdown = claims.encoders_markdown(each, differences.reset_index())
     assert "| Claim | Scope | A | B |" in markdown and "| transfer | sc, full, step 40 | A 0.1150; B -0.0850 (n=8) | 0.0286 | **supported** |" in markdown
     assert "nothing to compare" in claims.encoders_markdown(each, differences.reset_index().assign(encoders=1))

@@ -14,7 +14,7 @@ PAPER = yaml.safe_load((REPO / "config/config.yaml").read_text())
 
 
 def merged(*overlays):
-    from align_transfer.plan import merged as merge
+    from align_transfer.config import merged as merge
 
     config = copy.deepcopy(PAPER)
     for overlay in overlays:

@@ -146,7 +146,7 @@ def test_length_grouped_batches_pad_less_and_transfer_as_well_as_random_ones(min
     from datasets import load_from_disk
 
     from align_transfer.benchmark import run_finetune_benchmark
-    from align_transfer.plan import load_config
+    from align_transfer.config import load_config
     from align_transfer.settings import FinetuneSettings
 
     config = load_config([REPO / "config/config.yaml", MINI])
@@ -239,8 +239,7 @@ def test_figure1_has_a_panel_per_level_and_layer_and_the_report_shows_everything
 
 
 def test_the_reports_say_what_they_are_made_of(mini_run):
-    from align_transfer.config import digest, load_yaml, validate
-    from align_transfer.plan import merged
+    from align_transfer.config import digest, load_yaml, merged, validate
 
     config = validate(merged(load_yaml(REPO / "config/config.yaml"), load_yaml(MINI)), REPO / "workflow/schemas/config.schema.yaml", [])
     assert f"<b>config digest</b>: {digest(config)}" in (mini_run / "results/report.html").read_text(encoding="utf-8")

@@ -5,8 +5,9 @@ import sys
 
 import pytest
 
+from align_transfer.config import merged
 from align_transfer.flops import job_flops
-from align_transfer.plan import compute_plan, job_seconds, merged, parse_dry_run
+from align_transfer.plan import compute_plan, job_seconds, parse_dry_run
 from conftest import REPO
 from test_flops import TINY
 

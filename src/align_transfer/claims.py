@@ -294,10 +294,10 @@ def claims_markdown(table: pd.DataFrame, alpha: float = 0.05) -> str:
 # Across the encoders (README, "Encoders"): each encoder's study tested as above, then compared
 
 
-def join_encoders(joins: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Every encoder's join in one table, its ``encoder`` the first column. A measure at a layer that an
-    encoder does not analyse is empty in its rows."""
-    joined = pd.concat([join.assign(encoder=name) for name, join in joins.items()], ignore_index=True)
+def join_encoders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every encoder's table (its join, or its claims) in one, its ``encoder`` the first column. A column that
+    an encoder lacks (a measure at a layer it does not analyse) is empty in its rows."""
+    joined = pd.concat([table.assign(encoder=name) for name, table in tables.items()], ignore_index=True)
     return joined[["encoder", *[column for column in joined.columns if column != "encoder"]]]
 
 
@@ -339,12 +339,6 @@ def encoder_differences(join: pd.DataFrame, step: int, permutations: int, seed: 
                      "between_ss": float(stats.between_groups(units[column], pd.factorize(units["encoder"])[0])),
                      "p": p, "verdict": stats.verdict_differs(p, alpha)})  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def side_by_side(claims_by_encoder: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Every encoder's claim rows in one tidy table, its ``encoder`` the first column."""
-    joined = pd.concat([table.assign(encoder=name) for name, table in claims_by_encoder.items()], ignore_index=True)
-    return joined[["encoder", *[column for column in joined.columns if column != "encoder"]]]
 
 
 def encoders_markdown(verdicts: pd.DataFrame, differences: pd.DataFrame, alpha: float = 0.05) -> str:

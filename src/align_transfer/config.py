@@ -119,6 +119,11 @@ def origin(path: tuple, sources: list[tuple[str, dict]]) -> str:
     return found
 
 
+def encoder_entry(config: dict, name: str) -> tuple[int, dict]:
+    """The index of the encoder ``name`` in the config's ``encoders``, and its entry."""
+    return next((index, entry) for index, entry in enumerate(config["encoders"]) if entry["name"] == name)
+
+
 def key_path(path: tuple, config: dict | None = None) -> str:
     """``("encoders", 1, "losses")`` -> ``encoders[1].losses``, or ``encoders[1] (MiniBERT).losses``
     where ``config`` names that encoder."""

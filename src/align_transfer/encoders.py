@@ -165,12 +165,11 @@ def mini_config(architecture: str, vocab_size: int, *, hidden_size: int, layers:
 
 def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, architecture: str, hidden_size: int, layers: int,
                           heads: int, intermediate_size: int, steps: int, batch_size: int, learning_rate: float, seed: int,
-                          max_length: int = 512, dropout: float = 0.1, vocab_size: int | None = None) -> dict:  # fmt: skip
+                          max_length: int = 512, dropout: float = 0.1) -> dict:  # fmt: skip
     """Pretrain a small masked LM of ``architecture`` (XLM-R or BERT type) on the mini world.
 
     Returns (and writes to ``pretraining.json`` beside the weights) the held-out MLM accuracy and
     that of always guessing the most frequent token, so a test can tell that the model learned.
-    ``vocab_size`` is the tokenizer's to say (its trained size), so it is not read.
     """
     from transformers import AutoModelForMaskedLM, AutoTokenizer, DataCollatorForLanguageModeling
 

@@ -10,8 +10,7 @@ import re
 
 import pandas as pd
 
-from .config import load_config, merged  # noqa: F401  (the scripts' and tests' way to read a config)
-from .flops import EncoderShape, gpu_hours, job_flops
+from .flops import gpu_hours, job_flops
 
 
 def parse_dry_run(output: str) -> list[dict]:
