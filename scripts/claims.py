@@ -9,7 +9,8 @@ import pandas as pd
 from align_transfer.claims import claims, claims_markdown, correlations, levels
 from align_transfer.figures import alignment_vs_transfer
 from align_transfer.runner import logged
-from align_transfer.tables import write_frame, write_table
+from align_transfer.results import write_frame
+from align_transfer.tables import write_table
 
 with logged(snakemake) as log:
     params, settings, output = snakemake.params, snakemake.params.claims, snakemake.output

@@ -5,13 +5,20 @@ from align_transfer.worker import delegate
 
 delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
-from pathlib import Path
-
 import pandas as pd
 
-from align_transfer.claims import claims_markdown, encoder_differences, encoders_markdown, join_encoders, pooled_claims
+from align_transfer.claims import (
+    claims_markdown,
+    encoder_differences,
+    encoders_markdown,
+    join_encoders,
+    pooled_claims,
+    verdict_summary,
+)
+from align_transfer.io import atomic_open
 from align_transfer.runner import logged
-from align_transfer.tables import write_frame, write_table
+from align_transfer.results import write_frame
+from align_transfer.tables import write_table
 
 with logged(snakemake) as log:
     params, settings, output = snakemake.params, snakemake.params.claims, snakemake.output
@@ -20,10 +27,11 @@ with logged(snakemake) as log:
     verdicts = pooled_claims(join, params.step, settings["resamples"], settings["permutations"], settings["seed"],
                              settings["predicts_threshold"], settings["orthogonal_band"], alpha)  # fmt: skip
     write_table(output.csv, output.md, verdicts, claims_markdown(verdicts, alpha))
-    # results/{encoder}/claims/claims.csv
-    each = join_encoders({Path(path).parents[1].name: pd.read_csv(path) for path in snakemake.input.claims})
+    each = join_encoders([pd.read_csv(path) for path in snakemake.input.claims])  # each with its encoder column
     differences = encoder_differences(join, params.step, settings["permutations"], settings["seed"], alpha)
     write_table(output.encoders_csv, output.encoders_md, each, encoders_markdown(each, differences, alpha))
     write_frame(output.differences, differences)
+    with atomic_open(output.summary) as out:
+        out.write(verdict_summary(each))
     log.info("across %d encoders: %s", join["encoder"].nunique(),
              ", ".join(f"{r.claim} ({r.scope}): {r.verdict}" for r in verdicts.itertuples()))  # fmt: skip

@@ -8,7 +8,6 @@ delegate()  # in the warm worker, where one runs (README, "Speed of the mini wor
 
 from pathlib import Path
 
-import pandas as pd
 from transformers import AutoTokenizer
 
 from align_transfer.flores import read_flores
@@ -16,7 +15,7 @@ from align_transfer.lexicon import read_lexicon
 from align_transfer.representations import compare, embed_encoder, load_embeddings, sib_retrieval_rows, tokenize_inputs
 from align_transfer.runner import logged
 from align_transfer.sib200 import read_prepared_sib
-from align_transfer.tables import write_frame
+from align_transfer.results import keyed, write_frame
 
 with logged(snakemake):
     params, output = snakemake.params, snakemake.output
@@ -39,9 +38,10 @@ with logged(snakemake):
     files = {Path(out).name.removesuffix(".safetensors"): out for out in encoders}
     retrieval, similarity = compare(files, params.groups, params.codes, list(params.lexicons), facts["compared_layers"],
                                     facts["retrieval_layer"], params.recall_at)  # fmt: skip
-    write_frame(output.retrieval, pd.DataFrame(retrieval))
-    write_frame(output.similarity, pd.DataFrame(similarity))
+    keys = dict(encoder=snakemake.wildcards.encoder, model=snakemake.wildcards.model)
+    write_frame(output.retrieval, keyed(retrieval, **keys))
+    write_frame(output.similarity, keyed(similarity, **keys))
     if snakemake.rule == "embed":
         index_ids = {lang: [r["index_id"] for r in rows] for lang, rows in sib.items()}
         found = sib_retrieval_rows(load_embeddings(output.embeddings), index_ids, params.source, facts["retrieval_layer"])
-        write_frame(output.sib_items, pd.DataFrame(found, columns=["language", "item", "index_id", "retrieved"]))
+        write_frame(output.sib_items, keyed(found, **keys))

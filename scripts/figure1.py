@@ -5,11 +5,12 @@ from align_transfer.worker import delegate
 delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
 from align_transfer.figures import figure1
+from align_transfer.results import read_results, write_frame
 from align_transfer.runner import logged
-from align_transfer.tables import figure1_data, read_per_model, write_frame
+from align_transfer.tables import figure1_data
 
 with logged(snakemake) as log:
-    points = figure1_data(read_per_model(snakemake.input))
+    points = figure1_data(read_results(snakemake.input, "similarity", snakemake.config))
     write_frame(snakemake.output.csv, points)
     figure1(points, snakemake.params.losses, snakemake.params.layers, snakemake.output.png, snakemake.output.pdf)
     log.info("Figure 1: %d points", len(points))

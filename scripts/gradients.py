@@ -7,7 +7,6 @@ delegate()  # in the warm worker, where one runs (README, "Speed of the mini wor
 
 from pathlib import Path
 
-import pandas as pd
 from datasets import load_from_disk
 from transformers import AutoTokenizer
 
@@ -16,7 +15,7 @@ from align_transfer.finetune import FinetuneSettings
 from align_transfer.flores import read_flores
 from align_transfer.gradients import analyse_run
 from align_transfer.runner import logged
-from align_transfer.tables import write_frame
+from align_transfer.results import keyed, write_frame
 
 with logged(snakemake) as log:
     params, losses = snakemake.params, snakemake.wildcards.model.split("_")[1]
@@ -37,5 +36,6 @@ with logged(snakemake) as log:
         )  # fmt: skip
         alignment += [{"task": task, "seed": seed} | row for row in table3_rows]
         languages += [{"task": task, "seed": seed} | row for row in language_rows]
-    write_frame(snakemake.output.alignment, pd.DataFrame(alignment))
-    write_frame(snakemake.output.languages, pd.DataFrame(languages))
+    keys = dict(encoder=snakemake.wildcards.encoder, model=snakemake.wildcards.model)
+    write_frame(snakemake.output.alignment, keyed(alignment, **keys))
+    write_frame(snakemake.output.languages, keyed(languages, **keys))

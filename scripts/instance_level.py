@@ -4,13 +4,14 @@ from align_transfer.worker import delegate
 
 delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
-from align_transfer.claims import instance_level, instance_level_markdown, read_runs
+from align_transfer.claims import instance_level, instance_level_markdown
+from align_transfer.results import read_results
 from align_transfer.runner import logged
-from align_transfer.tables import read_per_model, write_table
+from align_transfer.tables import write_table
 
 with logged(snakemake) as log:
-    claims = snakemake.params.claims
-    table = instance_level(read_runs(snakemake.input.item_scores), read_per_model(snakemake.input.retrieved), claims["resamples"],
-                           claims["seed"], claims["alpha"])  # fmt: skip
-    write_table(snakemake.output.csv, snakemake.output.md, table, instance_level_markdown(table))
+    claims, inputs, config = snakemake.params.claims, snakemake.input, snakemake.config
+    table = instance_level(read_results(inputs.item_scores, "items", config), read_results(inputs.retrieved, "sib_items", config),
+                           claims["resamples"], claims["permutations"], claims["seed"], claims["alpha"], claims["min_group"])  # fmt: skip
+    write_table(snakemake.output.csv, snakemake.output.md, table, instance_level_markdown(table, claims["min_group"]))
     log.info("instance level: %d model x mode x language rows", len(table))

@@ -6,10 +6,12 @@ delegate()  # in the warm worker, where one runs (README, "Speed of the mini wor
 
 from datasets import load_from_disk
 
-from align_transfer.finetune import FinetuneSettings, linear_probes, save_run, write_csv
+from align_transfer.finetune import FinetuneSettings, linear_probes, save_run
+from align_transfer.results import keyed, write_frame
 from align_transfer.runner import logged
 
 with logged(snakemake) as log:
+    wc = snakemake.wildcards
     settings = FinetuneSettings(task=snakemake.wildcards.task, **snakemake.params.settings)
     data = load_from_disk(snakemake.input.data)
     outputs = dict(zip(snakemake.params.seeds, zip(snakemake.output.runs, snakemake.output.zeroshot, snakemake.output.item_scores)))
@@ -18,6 +20,7 @@ with logged(snakemake) as log:
     ):
         run_dir, zeroshot_csv, items_csv = outputs[seed]
         save_run(run_dir, head, dev_log)
-        write_csv(zeroshot_csv, rows)
-        write_csv(items_csv, items)
+        keys = dict(encoder=wc.encoder, task=wc.task, mode="linear", model=wc.model, seed=seed)
+        write_frame(zeroshot_csv, keyed(rows, **keys))
+        write_frame(items_csv, keyed(items, **keys))
         log.info("seed %d done", seed)

@@ -6,13 +6,14 @@ delegate()  # in the warm worker, where one runs (README, "Speed of the mini wor
 
 from pathlib import Path
 
+from align_transfer.results import read_results
 from align_transfer.runner import logged
-from align_transfer.tables import delta_markdown, read_per_model, retrieval_table, write_table
+from align_transfer.tables import delta_markdown, retrieval_table, write_table
 
 CAPTIONS = {"table7": "Table 7: R@5", "table8": "Table 8: R@10"}
 
 with logged(snakemake) as log:
-    retrieval = read_per_model(snakemake.input)
+    retrieval = read_results(snakemake.input, "retrieval", snakemake.config)
     outputs = {Path(path).name: path for path in snakemake.output}
     for k, name in snakemake.params.tables.items():
         table = retrieval_table(retrieval, k)

@@ -4,13 +4,14 @@ from align_transfer.worker import delegate
 
 delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
-from align_transfer.claims import read_runs, table1_significance, table1_significance_markdown
+from align_transfer.claims import table1_significance, table1_significance_markdown
+from align_transfer.results import read_results
 from align_transfer.runner import logged
 from align_transfer.tables import write_table
 
 with logged(snakemake) as log:
     params, claims = snakemake.params, snakemake.params.claims
-    table = table1_significance(read_runs(snakemake.input), params.step, claims["resamples"], claims["seed"], claims["alpha"])
+    table = table1_significance(read_results(snakemake.input, "items", snakemake.config), params.step, claims["resamples"], claims["seed"], claims["alpha"])
     markdown = table1_significance_markdown(table, params.losses, claims["alpha"], snakemake.wildcards.encoder)
     write_table(snakemake.output.csv, snakemake.output.md, table, markdown)
     log.info("Table 1 significance: %d cells, %d significant after Holm", len(table), int(table["significant"].sum()))

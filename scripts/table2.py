@@ -5,8 +5,9 @@ from align_transfer.worker import delegate
 
 delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
+from align_transfer.results import read_results
 from align_transfer.runner import logged
-from align_transfer.tables import delta_markdown, read_per_model, table2, table2_gap, table2_gap_markdown, write_table
+from align_transfer.tables import delta_markdown, table2, table2_gap, table2_gap_markdown, write_table
 
 CAPTION = (
     "Table 2: Cosine similarity Δ from the base encoder, averaged over all aligned models and grouped by loss "
@@ -14,7 +15,7 @@ CAPTION = (
 )
 
 with logged(snakemake) as log:
-    similarity = read_per_model(snakemake.input)
+    similarity = read_results(snakemake.input, "similarity", snakemake.config)
     table = table2(similarity, snakemake.params.layer)
     markdown = delta_markdown(table, snakemake.params.losses, CAPTION.format(layer=snakemake.params.layer))
     write_table(snakemake.output.csv, snakemake.output.md, table, markdown)

@@ -5,12 +5,13 @@ from align_transfer.worker import delegate
 
 delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
+from align_transfer.results import read_results
 from align_transfer.runner import logged
-from align_transfer.tables import read_per_model, table3, table3_baseline, table3_baseline_markdown, table3_markdown, write_table
+from align_transfer.tables import table3, table3_baseline, table3_baseline_markdown, table3_markdown, write_table
 
 with logged(snakemake) as log:
     params, output, encoder = snakemake.params, snakemake.output, snakemake.wildcards.encoder
-    cosines = read_per_model(snakemake.input)
+    cosines = read_results(snakemake.input, "gradients", snakemake.config)
     table = table3(cosines)
     write_table(output.csv, output.md, table, table3_markdown(table, params.losses, encoder))
     baseline = table3_baseline(cosines)

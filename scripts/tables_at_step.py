@@ -6,17 +6,19 @@ delegate()  # in the warm worker, where one runs (README, "Speed of the mini wor
 
 from pathlib import Path
 
-from align_transfer.claims import read_runs
+from align_transfer.results import read_results
 from align_transfer.runner import logged
-from align_transfer.tables import delta_markdown, read_per_model, retrieval_table, table1, table1_markdown, table2, write_table
+from align_transfer.tables import delta_markdown, retrieval_table, table1, table1_markdown, table2, write_table
 
 with logged(snakemake) as log:
     params, inputs, step = snakemake.params, snakemake.input, int(snakemake.wildcards.step)
     out = {Path(path).name: path for path in snakemake.output}
-    tables = {"table1": table1(read_runs(inputs.zeroshot), step), "table2": table2(read_per_model(inputs.similarity), params.layer)}
+    config = snakemake.config
+    tables = {"table1": table1(read_results(inputs.zeroshot, "zeroshot", config), step),
+              "table2": table2(read_results(inputs.similarity, "similarity", config), params.layer)}  # fmt: skip
     markdown = {"table1": table1_markdown(tables["table1"], params.losses, snakemake.wildcards.encoder),
                 "table2": delta_markdown(tables["table2"], params.losses, f"Table 2 at step {step}: Δ mean cosine of translations.")}  # fmt: skip
-    retrieval = read_per_model(inputs.retrieval)
+    retrieval = read_results(inputs.retrieval, "retrieval", config)
     for k, name in params.recall_tables.items():
         tables[name] = retrieval_table(retrieval, k)
         markdown[name] = delta_markdown(tables[name], params.losses, f"{name} at step {step}: Δ R@{k}.")

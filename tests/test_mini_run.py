@@ -120,6 +120,8 @@ def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run, encoder)
                 for seed in (15, 42):
                     rows = list(csv.DictReader((mini_run / f"results/{encoder}/eval/zeroshot/{task}/{mode}/{model}/seed{seed}.csv").open()))
                     assert [r["language"] for r in rows] == ["de", "es", "fa", "fr", "hi", "ja", "kk", "ko", "ru"]
+                    keys = {(r["encoder"], r["task"], r["mode"], r["model"], int(r["seed"])) for r in rows}
+                    assert keys == {(encoder, task, mode, model, seed)}  # the run's keys are columns of its file
                     assert all(int(r["n"]) > 0 and 0 <= float(r["accuracy"]) <= 1 for r in rows)
                     run = mini_run / f"results/{encoder}/finetune/{task}/{mode}/{model}/seed{seed}"
                     assert (run / "head.safetensors").exists()
@@ -197,7 +199,7 @@ def test_retrieval_and_similarity_tables_cover_every_pair_and_loss_code(mini_run
     for name in ("table2", "table7", "table8", "recall_at_1"):
         table = pd.read_csv(mini_run / f"results/{encoder}/tables/{name}.csv")
         assert len(table) == pairs * 7 and set(table["losses"]) == set(CODES), name
-        assert (table["n"] == 1).all() and table["colour"].isin(["red", "blue", "green", "dark green"]).all()
+        assert (table["n"] == 1).all() and (table["colour"] == "black").all()  # one aligned model a cell: no std, no colour
         markdown = (mini_run / f"results/{encoder}/tables/{name}.md").read_text()
         assert markdown.startswith("| Lang Pair | S0W0M1 |") and "| **Group 7: Languages of Different Scripts, Aligned** |" in markdown
     recall = pd.read_csv(mini_run / f"results/{encoder}/eval/retrieval/base/encoder.csv")
@@ -270,17 +272,27 @@ def test_the_claims_layer_tests_every_claim_from_the_results(mini_run, encoder):
     assert len(join) == 14 * 2 * 2 * 2 * 9 and set(join["step"]) == {20, 40}
     assert join.dropna(subset=["delta_r1"])["language"].nunique() == 9  # with the source, English
     assert join["gradient_cosine"].notna().sum() == 7 * 2 * 9  # full runs kept at step 40: 7 encoders x 2 tasks, seed 15
+    assert join["run"].nunique() == 7 and set(join["encoder"]) == {encoder}
     claims = pd.read_csv(results / "claims/claims.csv")
     assert set(claims["claim"]) == {"similarity", "transfer", "predicts", "orthogonal"}
-    assert claims["verdict"].isin(["supported", "contradicted", "inconclusive"]).all()
-    assert (claims["low"] <= claims["value"]).all() and (claims["value"] <= claims["high"]).all()
-    correlations = pd.read_csv(results / "claims/correlations.csv")
+    assert claims["verdict"].isin(["supported", "contradicted", "inconclusive", "too few units"]).all()
+    assert claims["agrees"].isin(["yes", "no", "inconclusive"]).all() and claims["paper"].str.contains("§").all()
+    with_interval = claims.dropna(subset=["low"])
+    assert ((with_interval["low"] <= with_interval["value"]) & (with_interval["value"] <= with_interval["high"])).all()
+    assert (claims.dropna(subset=["low"])["units"] >= 3).all() and (claims[claims["units"] < 3]["verdict"] == "too few units").all()
+    # one pair: one run per loss code, so nothing to rank within codes; seven runs across them
+    predicts = claims[claims["claim"] == "predicts"].set_index("scope")
+    assert (predicts[predicts.index.str.endswith("within loss codes")]["verdict"] == "too few units").all()
+    assert (predicts[predicts.index.str.endswith("across runs")]["units"] == 7).all()
+    correlations = pd.read_csv(results / "claims/correlations.csv").dropna(subset=["p"])
     assert correlations["value"].between(-1, 1).all() and correlations["p"].between(0, 1).all()
     significance = pd.read_csv(results / "tables/table1_significance.csv")
     assert len(significance) == 7 * 2 * 2 and (significance["p_holm"] >= significance["p"]).all()
     assert ((significance["low"] <= significance["delta"]) & (significance["delta"] <= significance["high"])).all()
     instances = pd.read_csv(results / "claims/instances.csv")
     assert len(instances) == 15 * 2 * 9 and instances["items"].eq(60).all()
+    small = (instances["in_group"] < 10) | (instances["items"] - instances["in_group"] < 10)
+    assert instances[small]["low"].isna().all()  # no interval from a group under claims.min_group
     for table in ("table1", "table2", "table7", "table8"):  # dose-response: the 20-step checkpoints
         assert (results / f"tables/step20/{table}.csv").exists()
     gap = pd.read_csv(results / "tables/table2_gap.csv")
@@ -300,7 +312,9 @@ def test_the_claims_are_tested_across_the_two_encoders_and_the_encoders_compared
     pooled = pd.read_csv(results / "claims.csv")
     assert set(pooled["claim"]) == {"similarity", "transfer", "predicts", "orthogonal"}
     assert pooled["scope"].str.startswith("every encoder: ").all()
-    assert pooled.set_index("claim").loc["similarity", "n"] == 2 * 7  # both encoders' aligned models at step 40
+    assert pooled.set_index("claim").loc["similarity", "units"] == 2 * 7  # both encoders' aligned models at step 40
+    within = pooled[pooled["scope"].str.endswith("within loss codes")]
+    assert (within["units"] == 14).all()  # each loss code has a run of each encoder: ranked within codes
     each = pd.read_csv(results / "encoders.csv")
     assert set(each["encoder"]) == set(ENCODERS) and len(each) == 2 * len(pd.read_csv(mini_run / "results/MiniBERT/claims/claims.csv"))
     differences = pd.read_csv(results / "differences.csv")
@@ -309,3 +323,33 @@ def test_the_claims_are_tested_across_the_two_encoders_and_the_encoders_compared
     study = (mini_run / "results/report.html").read_text(encoding="utf-8")
     assert "Claims across the encoders" in study and "Do the encoders differ?" in study
     assert "<th>MiniXLM-R</th><th>MiniBERT</th>" in study  # each encoder's verdicts side by side
+
+
+def test_the_readme_says_what_the_mini_run_found(mini_run):
+    """The README's paragraph on the mini world's verdicts is the run's own summary (python -m align_transfer.docs)."""
+    from align_transfer.docs import section
+
+    summary = (mini_run / "results/claims/summary.md").read_text(encoding="utf-8").strip()
+    assert summary.startswith("Retrieval gains: MiniXLM-R") and "Against the paper's own findings" in summary
+    assert section((REPO / "README.md").read_text(encoding="utf-8")) == summary, "run `python -m align_transfer.docs`"
+
+
+def test_a_zero_shot_file_cut_to_one_language_stops_the_tables_naming_it(mini_run):
+    """A damaged run result is an error naming the file, never a table that averages one language instead of 9."""
+    import os
+    import shutil
+
+    damaged = mini_run / "results/MiniBERT/eval/zeroshot/pos/linear/de-en_S1W0M1_20/seed15.csv"
+    backup = mini_run / "seed15.csv.bak"
+    shutil.copy2(damaged, backup)
+    target = "results/MiniBERT/tables/step20/table1.csv"  # Table 1 at step 20 reads it
+    try:
+        damaged.write_text("\n".join(damaged.read_text().splitlines()[:2]) + "\n")  # the header and German only
+        result = snakemake(mini_run, "--cores", "1", "--force", target, overlays=[MINI], check=False)
+        assert result.returncode != 0
+        assert f"{damaged.relative_to(mini_run)}: has no rows for es, fa, fr, hi, ja, kk, ko, ru" in result.stderr
+    finally:
+        shutil.copy2(backup, damaged)
+        os.utime(damaged, (backup.stat().st_atime, backup.stat().st_mtime))
+        backup.unlink()
+        snakemake(mini_run, "--cores", "1", target, overlays=[MINI])  # the run is whole again

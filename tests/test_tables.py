@@ -43,6 +43,8 @@ def frame():
 def test_colour_rule():
     assert colour(-0.02, 0.01) == "red" and colour(0.02, 0.01) == "green"
     assert colour(0.01, 0.02) == "black" and colour(-0.01, 0.02) == "black"
+    assert colour(0.02, float("nan"), n=1) == "black"  # one seed: no std, no colour
+    assert colour(-0.0004, 0.0001) == "black"  # prints as -0.000 (0.000): no colour
 
 
 def test_table1_by_hand(frame):
@@ -91,9 +93,22 @@ def test_hyperparameter_tables_are_the_papers():
 
 def test_gain_colour_rule_of_tables_2_7_8():
     assert gain_colour(-0.01, 0.005) == "red"
-    assert gain_colour(-0.001, 0.005) == "blue"  # a decrease within one std is not red
     assert gain_colour(0.005, 0.001) == "blue" and gain_colour(0.0051, 0.001) == "green"
     assert gain_colour(0.01, 0.001) == "green" and gain_colour(0.0101, 0.001) == "dark green"
+    assert gain_colour(-0.001, 0.005) == "black" and gain_colour(-0.38, 0.46) == "black"  # a loss within one std: plain, not a gain
+    assert gain_colour(-2.8e-17, 0.0) == "black"  # prints as 0.0000: no "0.0000 ▼"
+    assert gain_colour(0.05, float("nan"), n=1) == "black"  # one aligned model: no std, no colour
+
+
+def test_the_markers_of_tables_2_7_8_follow_the_colours():
+    rows = []
+    for model, cosine in (("base", 0.5), ("de-en_S1W0M0_6000", 0.5 - 2.8e-17), ("ja-kk_S1W0M0_6000", 0.5 - 2.8e-17),
+                          ("de-en_S0W1M0_6000", 0.44527), ("ja-kk_S0W1M0_6000", -0.20527), ("de-en_S1W1M1_6000", 0.503),
+                          ("ja-kk_S1W1M1_6000", 0.5034)):  # fmt: skip
+        rows.append({"model": model, "level": "sentence", "group": "G", "pair": "deu-eng", "layer": 8, "cosine": cosine})
+    markdown = delta_markdown(table2(pd.DataFrame(rows), 8), ["S1W0M0", "S0W1M0", "S1W1M1"], "Table 2.")
+    # -2.8e-17 prints as 0.0000 with no marker; -0.38 ± 0.46 is plain; +0.0032 ± 0.0002 is a small (blue) gain
+    assert "| deu-eng | 0.0000 ± 0.0000 | -0.3800 ± 0.4600 | 0.0032 ± 0.0003 · |" in markdown
 
 
 @pytest.fixture
@@ -134,7 +149,8 @@ def test_table2_reads_sentence_cosines_at_its_layer_and_renders_groups():
 
 
 def test_table2_gap_sits_beside_the_cosine_and_the_join_group_stays_out_of_the_paper_tables():
-    from align_transfer.tables import JOIN_GROUP, table2_gap, table2_gap_markdown
+    from align_transfer.results import JOIN_GROUP
+    from align_transfer.tables import table2_gap, table2_gap_markdown
 
     rows = []
     for model, cosine, gap in (("base", 0.5, 0.20), ("de-en_S1W0M0_6000", 0.3, 0.25), ("ja-kk_S1W0M0_6000", 0.4, 0.27)):
@@ -208,7 +224,8 @@ def test_report_renders_markdown_tables_with_colours(tmp_path):
 
 
 def test_tables_print_no_negative_zero_no_nan_spread_and_integers_as_integers(tmp_path):
-    from align_transfer.tables import number, spread, write_frame, write_hyperparameter_tables
+    from align_transfer.results import write_frame
+    from align_transfer.tables import number, spread, write_hyperparameter_tables
 
     assert number(-0.00004, 4) == "0.0000" and number(-0.00006, 4) == "-0.0001" and number(0.5, 3) == "0.500"
     assert spread(0.1234, float("nan"), 1, 3) == "0.123 (n=1)" and spread(-0.00001, 0.02, 2, 3) == "0.000 ± 0.020"

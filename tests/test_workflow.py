@@ -104,6 +104,13 @@ def test_without_the_sc_task_there_is_no_sc_run_and_no_instance_level(tmp_path):
     assert counts["finetune_full"] == counts["linear_probe"] == 2 * 15  # POS only: base and 14 checkpoints, per encoder
 
 
+def test_a_linear_only_grid_plans_no_full_fine_tuning_and_nothing_that_reads_it(tmp_path):
+    counts = job_counts(snakemake(tmp_path, "-n", overlays=[{"finetune": {"modes": ["linear"]}}]).stdout)
+    assert counts["linear_probe"] == 114 and counts["claims"] == counts["report"] == 1
+    assert not counts.keys() & {"finetune_full", "gradients", "embed_finetuned", "table3", "gradient_languages"}
+    assert sum(counts.values()) == sum(PAPER_JOBS.values()) - 114 - 28 - 28 - 2  # and Tables 3 and §4.5 (one job each)
+
+
 def test_an_encoder_without_an_mlm_head_that_takes_the_m_loss_is_refused_by_name(tmp_path):
     paper = yaml.safe_load((REPO / "config/config.yaml").read_text())["encoders"][0]
     headless = paper | {"name": "mE5", "mlm_head": False}

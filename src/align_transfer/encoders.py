@@ -102,15 +102,16 @@ def train_mini_tokenizer(text_files, out_dir, vocab_size: int, architecture: str
     log.info("mini %s tokenizer: %d entries from %d lines", architecture, len(tokenizer), len(lines))
 
 
-def _unigram(lines: list[str], folder: Path, vocab_size: int, max_length: int):
+def _sentencepiece(lines: list[str], folder: Path, vocab_size: int, model_type: str) -> list[tuple[str, float]]:
+    """The pieces (and scores) of a sentencepiece model of ``model_type`` trained on ``lines``, in its order.
+    One thread and fixed settings: the same lines give the same pieces in every run."""
     import sentencepiece as spm
-    from transformers import XLMRobertaTokenizer
 
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(lines),
         model_prefix=str(folder / "spm"),
         vocab_size=vocab_size,
-        model_type="unigram",
+        model_type=model_type,
         character_coverage=1.0,
         normalization_rule_name="identity",
         num_threads=1,
@@ -126,19 +127,43 @@ def _unigram(lines: list[str], folder: Path, vocab_size: int, max_length: int):
     ]
     for name in ("spm.model", "spm.vocab"):
         (folder / name).unlink()
+    return pieces
+
+
+def _unigram(lines: list[str], folder: Path, vocab_size: int, max_length: int):
+    from transformers import XLMRobertaTokenizer
+
+    pieces = _sentencepiece(lines, folder, vocab_size, "unigram")
     specials = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
     return XLMRobertaTokenizer(vocab=specials + pieces + [("<mask>", 0.0)], model_max_length=max_length)
 
 
 def _wordpiece(lines: list[str], folder: Path, vocab_size: int, max_length: int):
-    from tokenizers import BertWordPieceTokenizer
+    """A WordPiece vocabulary from sentencepiece's BPE (which is deterministic; the tokenizers library's
+    WordPiece trainer breaks ties in hash order and gave another vocabulary in every run): a piece that
+    starts a word ("▁x") becomes ``x``, one inside a word ``##x``; every character a word starts with, and
+    every other one as ``##x``, so that no word is unknown; then the merges in BPE's order, to ``vocab_size``."""
     from transformers import BertTokenizer
 
-    # cased, accents kept, as mBERT: lowercasing or stripping marks would erase the scripts' vowel signs
-    trainer = BertWordPieceTokenizer(lowercase=False, strip_accents=False, clean_text=True)
-    trainer.train_from_iterator(lines, vocab_size=vocab_size, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
-                                show_progress=False)  # fmt: skip
-    return BertTokenizer(vocab=trainer.get_vocab(), do_lower_case=False, strip_accents=False, model_max_length=max_length)
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+    def bert(vocab: dict) -> BertTokenizer:
+        # cased, accents kept, as mBERT: lowercasing or stripping marks would erase the scripts' vowel signs
+        return BertTokenizer(vocab=vocab, do_lower_case=False, strip_accents=False, model_max_length=max_length)
+
+    # the words as BERT splits text before WordPiece: each needs its first character, and "##" forms of the rest
+    backend = bert({token: index for index, token in enumerate(specials)}).backend_tokenizer
+    words = {word for line in lines for word, _ in backend.pre_tokenizer.pre_tokenize_str(backend.normalizer.normalize_str(line))}
+    alphabet = sorted({word[0] for word in words} | {f"##{char}" for word in words for char in word[1:]})
+    room = vocab_size - len(specials) - len(alphabet)
+    if room < 0:
+        raise ValueError(f"a WordPiece vocabulary of {vocab_size} cannot hold the {len(alphabet)} characters its words need")
+    merges = []
+    for piece, _ in _sentencepiece(lines, folder, vocab_size, "bpe"):
+        word = piece[1:] if piece.startswith("\u2581") else f"##{piece}"
+        if len(piece.removeprefix("\u2581")) > 1 and word not in merges:
+            merges.append(word)
+    return bert({token: index for index, token in enumerate(specials + alphabet + merges[:room])})
 
 
 #: The special ids of the mini tokenizers, fixed by the order of their special tokens (``train_mini_tokenizer``).

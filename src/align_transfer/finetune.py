@@ -9,7 +9,6 @@ seed and epoch reuses them.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import logging
@@ -286,25 +285,18 @@ def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, language
         yield seed, head, dev_log, zero_shot(head, {lang: features[f"test_{lang}"] for lang in languages})
 
 
-def write_csv(path, rows: list[dict]) -> None:
-    from .io import atomic_open
-
-    with atomic_open(path, newline="") as out:
-        writer = csv.DictWriter(out, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def save_run(out_dir, head: nn.Module, dev_log: list[dict], backbone=None, tokenizer_dir=None) -> None:
     """A run's folder: the head (safetensors), the dev log and, where an analysis needs it, the backbone."""
+    import pandas as pd
     from safetensors.torch import save_file
 
     from .io import atomic_path
+    from .results import write_frame
 
     with atomic_path(out_dir) as tmp:
         tmp.mkdir()
         save_file({k: v.contiguous() for k, v in head.state_dict().items()}, tmp / "head.safetensors")
-        write_csv(tmp / "dev_log.csv", dev_log)
+        write_frame(tmp / "dev_log.csv", pd.DataFrame(dev_log))
         if backbone is not None:
             from transformers import AutoTokenizer
 

@@ -7,6 +7,7 @@ import re
 import pandas as pd
 
 from .io import atomic_open
+from .results import JOIN_GROUP, write_frame
 
 TASK_TITLES = {"pos": "POS Tagging", "sc": "Sentence Classification"}
 MODE_TITLES = {"full": "Full Model Fine-tuning", "linear": "Linear Layer Only Fine-tuning"}
@@ -37,8 +38,16 @@ def spread(mean: float, std: float, n: int, digits: int) -> str:
     return f"{number(mean, digits)} ± {number(std, digits)}"
 
 
-def colour(mean: float, std: float) -> str:
-    """Table 1's rule: red when mean + std < 0, green when mean - std > 0, black otherwise."""
+def rounds_to_zero(mean: float, digits: int) -> bool:
+    """Whether ``mean`` prints as zero at ``digits`` decimals: such a Δ carries no colour."""
+    return float(f"{mean:.{digits}f}") == 0
+
+
+def colour(mean: float, std: float, n: int = 2, digits: int = 3) -> str:
+    """Table 1's rule: red when mean + std < 0, green when mean - std > 0, black otherwise; black (no
+    marker) too where there is no std (one seed) or where the Δ prints as zero."""
+    if n < 2 or pd.isna(std) or rounds_to_zero(mean, digits):
+        return "black"
     if mean + std < 0:
         return "red"
     if mean - std > 0:
@@ -65,7 +74,7 @@ def table1(results: pd.DataFrame, step: int) -> pd.DataFrame:
         mean="mean", std="std", n="count"
     )
     base_rows = base.groupby(["pair", "task", "mode"], as_index=False)["accuracy"].agg(mean="mean", std="std", n="count")
-    rows["colour"] = [colour(m, s) for m, s in zip(rows["mean"], rows["std"])]
+    rows["colour"] = [colour(m, s, n) for m, s, n in zip(rows["mean"], rows["std"], rows["n"])]
     base_rows["losses"], base_rows["colour"] = "", ""
     columns = ["pair", "losses", "task", "mode", "mean", "std", "n", "colour"]
     return pd.concat([base_rows[columns], rows[columns]], ignore_index=True)
@@ -100,7 +109,7 @@ def table1_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-
     lines.append(
         "Δ accuracy from the base encoder, mean ± sample std over seeds of the mean over the evaluation "
         "languages. ▲ green: mean - std > 0 (improvement); ▼ red: mean + std < 0 (deterioration); "
-        "no marker: black (high variance)."
+        "no marker: black (high variance, a Δ that prints as zero, or one seed: no std)."
     )
     return "\n".join(lines) + "\n"
 
@@ -149,19 +158,6 @@ TITLES = {
 }
 
 
-def read_per_model(paths) -> pd.DataFrame:
-    """Concatenate ``results/{encoder}/eval/{kind}/{model}/{file}.csv`` files, each row tagged with its ``model``."""
-    return pd.concat([pd.read_csv(path).assign(model=str(path).split("/")[-2]) for path in paths], ignore_index=True)
-
-
-def write_frame(path, frame: pd.DataFrame) -> None:
-    """A tidy CSV: floats without negative zeros (-0.0 + 0.0 is 0.0), integers as integers."""
-    floats = frame.select_dtypes("float").columns
-    frame = frame.assign(**{column: frame[column] + 0.0 for column in floats})
-    with atomic_open(path, newline="") as out:
-        frame.to_csv(out, index=False)
-
-
 def write_table(csv_path, md_path, frame: pd.DataFrame, markdown: str) -> None:
     write_frame(csv_path, frame)
     with atomic_open(md_path) as out:
@@ -179,10 +175,6 @@ def write_hyperparameter_tables(config: dict, out_dir) -> None:
 
 # Tables 2, 7 and 8: Δ from the base encoder, averaged over the aligned models
 
-# The embedding jobs also score each evaluation language with the fine-tuning source for the claims
-# layer's join (DESIGN §7), in a group of their own; the paper's tables and Figure 1 leave it out.
-JOIN_GROUP = "evaluation languages with the source"
-
 
 def paper_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["group"] != JOIN_GROUP]
@@ -194,10 +186,16 @@ def with_encoder_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.join(parsed)
 
 
-def gain_colour(mean: float, std: float) -> str:
-    """Tables 2, 7 and 8: red when mean + std < 0; blue up to +0.005; green up to +0.01; dark green above."""
+def gain_colour(mean: float, std: float, n: int = 2, digits: int = 4) -> str:
+    """Tables 2, 7 and 8: red when mean + std < 0; blue for a gain up to +0.005; green up to +0.01; dark
+    green above. No colour ("black") where there is no std (one aligned model), where the Δ prints as
+    zero, or for a loss within one std (mean < 0 <= mean + std): that is neither a loss nor a gain."""
+    if n < 2 or pd.isna(std) or rounds_to_zero(mean, digits):
+        return "black"
     if mean + std < 0:
         return "red"
+    if mean < 0:
+        return "black"
     if mean <= 0.005:
         return "blue"
     if mean <= 0.01:
@@ -205,7 +203,7 @@ def gain_colour(mean: float, std: float) -> str:
     return "dark green"
 
 
-GAIN_MARKERS = {"red": " ▼", "blue": "", "green": " ▲", "dark green": " ▲▲"}
+GAIN_MARKERS = {"red": " ▼", "black": "", "blue": " ·", "green": " ▲", "dark green": " ▲▲"}
 
 
 def delta_from_base(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
@@ -218,7 +216,7 @@ def delta_from_base(frame: pd.DataFrame, keys: list[str], value: str) -> pd.Data
     rows = aligned.groupby(keys + ["losses"], as_index=False, sort=False).agg(
         mean=("delta", "mean"), std=("delta", "std"), n=("delta", "count"), base=("base", "first")
     )
-    rows["colour"] = [gain_colour(m, 0.0 if pd.isna(s) else s) for m, s in zip(rows["mean"], rows["std"])]
+    rows["colour"] = [gain_colour(m, s, n) for m, s, n in zip(rows["mean"], rows["std"], rows["n"])]
     return rows
 
 
@@ -279,8 +277,9 @@ def delta_markdown(table: pd.DataFrame, losses: list[str], caption: str) -> str:
                                     lambda r: spread(r["mean"], r["std"], r["n"], 4) + GAIN_MARKERS[r["colour"]])  # fmt: skip
             lines.append(f"| {pair} | " + " | ".join(cells) + " |")
     legend = (
-        "Mean ± sample std over the aligned models. ▼ red: mean + std < 0; no marker: blue, up to +0.005; "
-        "▲ green: up to +0.01; ▲▲ dark green: above +0.01."
+        "Mean ± sample std over the aligned models. ▼ red: mean + std < 0; · blue: a gain up to +0.005; "
+        "▲ green: up to +0.01; ▲▲ dark green: above +0.01; no marker: a loss within one std, a Δ that prints "
+        "as zero, or one aligned model (no std)."
     )
     return "\n".join(lines) + f"\n\n{caption}\n\n{legend}\n"
 

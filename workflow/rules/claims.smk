@@ -4,6 +4,7 @@
 CLAIMS = config["claims"]
 RESAMPLING = ["resamples", "seed", "alpha"]  # alpha: the intervals are 1 - alpha
 VERDICTS = RESAMPLING + ["permutations", "predicts_threshold", "orthogonal_band"]
+INSTANCES = RESAMPLING + ["permutations", "min_group"]
 
 
 # The join and the dose-response tables read small CSVs, as the tables do: they run where snakemake runs.
@@ -80,7 +81,7 @@ rule instance_level:
         mem_mb=4000,
         runtime=30,
     params:
-        claims=pick(CLAIMS, RESAMPLING),
+        claims=pick(CLAIMS, INSTANCES),
     script:
         "../../scripts/instance_level.py"
 
@@ -157,6 +158,7 @@ rule claims_across_encoders:
         encoders_csv="results/claims/encoders.csv",
         encoders_md="results/claims/encoders.md",
         differences="results/claims/differences.csv",
+        summary="results/claims/summary.md",
     log:
         "logs/claims/claims_across_encoders.log",
     benchmark:

@@ -90,6 +90,9 @@ if TABLE_STEP not in FINETUNE["checkpoint_steps"]:
     config_error("evaluation.table_step", "must be one of finetune.checkpoint_steps")
 if not set(config["analysis"]["finetuned_seeds"]) <= set(FINETUNE["seeds"]):
     config_error("analysis.finetuned_seeds", "must be seeds of finetune.seeds")
+# Table 3, the per-language gradients and Figure 1's fine-tuned condition read fully fine-tuned encoders: a
+# grid without full fine-tuning (finetune.modes: [linear]) plans none of them, and the claims layer says so.
+FULL = "full" in FINETUNE["modes"]
 
 
 # The encoders, by name: each is a study of its own under results/{name}/.
@@ -236,7 +239,7 @@ def task_files(task):
 
 def keeps_weights(encoder, model, seed):
     """Whether a full fine-tuning run keeps its backbone: Table 3 and Figure 1 read these."""
-    return model in aligned_table_models(encoder) and int(seed) in config["analysis"]["finetuned_seeds"]
+    return FULL and model in aligned_table_models(encoder) and int(seed) in config["analysis"]["finetuned_seeds"]
 
 
 def storage_counts(encoder):
@@ -278,6 +281,8 @@ def comparisons(encoder, kind, stage, models):
 
 
 def gradient_csvs(encoder, name):
+    if not FULL:
+        return []
     return expand("results/{encoder}/eval/gradients/{model}/{name}.csv", encoder=encoder, model=aligned_table_models(encoder),
                   name=name)  # fmt: skip
 
@@ -306,7 +311,7 @@ SIB_TEST = {lang: f"results/data/sib200/{lang}/{config['evaluation']['split']}.t
 LEXICON_FILES = {pair: f"results/data/lexicon/{pair}.tsv" for pair in LEXICONS}
 # the kept full fine-tuning runs of each aligned encoder, by name: {task}_seed{seed} -> (task, seed)
 FINETUNED_VARIANTS = {
-    f"{task}_seed{seed}": (task, seed) for task in FINETUNE["tasks"] for seed in ANALYSIS["finetuned_seeds"]
+    f"{task}_seed{seed}": (task, seed) for task in FINETUNE["tasks"] for seed in ANALYSIS["finetuned_seeds"] if FULL
 }
 # Table 7 is R@5 and Table 8 R@10 (Appendix C); any other k gets a table of its own
 RECALL_TABLES = {k: {5: "table7", 10: "table8"}.get(k, f"recall_at_{k}") for k in ANALYSIS["recall_at"]}
@@ -359,10 +364,13 @@ OTHER_STEPS = [step for step in FINETUNE["checkpoint_steps"] if step != TABLE_ST
 STEP_TABLES = ["table1", "table2", *RECALL_TABLES.values()]
 # the instance level reads the SC runs' items: without the SC task there is none
 CLAIM_PAGES = ["claims"] + (["instances"] if "sc" in FINETUNE["tasks"] else [])
+# the report renders the claims from their CSV (verdicts coloured), the instance level from its table
+REPORTED_CLAIMS = ["claims.csv"] + (["instances.md"] if "sc" in FINETUNE["tasks"] else [])
 # an encoder's tables and figures, in the order its report shows them
-PAPER_TABLES = ["table1", "table1_significance", "table2", "table2_gap", "table3", "table3_baseline",
-                *RECALL_TABLES.values(), "gradient_languages", "table4", "table5", "table6"]  # fmt: skip
-FIGURES = ["alignment_vs_transfer", "figure1", "gradient_languages"]
+GRADIENT_TABLES = ["table3", "table3_baseline", "gradient_languages"] if FULL else []
+PAPER_TABLES = ["table1", "table1_significance", "table2", "table2_gap", *GRADIENT_TABLES[:2], *RECALL_TABLES.values(),
+                *GRADIENT_TABLES[2:], "table4", "table5", "table6"]  # fmt: skip
+FIGURES = ["alignment_vs_transfer", "figure1"] + (["gradient_languages"] if FULL else [])
 
 
 def encoder_targets(encoder):
@@ -386,6 +394,7 @@ def study_targets():
     return expand("results/claims/{name}.{ext}", name=["claims", "encoders"], ext=["csv", "md"]) + [
         "results/claims/join.csv",
         "results/claims/differences.csv",
+        "results/claims/summary.md",
         "results/report.html",
     ]
 

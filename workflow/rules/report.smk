@@ -136,7 +136,7 @@ rule gradient_languages:
 rule figure1:
     input:
         lambda wc: comparisons(wc.encoder, "similarity", "encoder", table_models(wc.encoder)),
-        lambda wc: comparisons(wc.encoder, "similarity", "finetuned", aligned_table_models(wc.encoder)),
+        lambda wc: comparisons(wc.encoder, "similarity", "finetuned", aligned_table_models(wc.encoder) if FULL else []),
     output:
         csv="results/{encoder}/figures/figure1.csv",
         png="results/{encoder}/figures/figure1.png",
@@ -155,7 +155,7 @@ rule figure1:
 # One static page per encoder with every table and figure of its study and the configuration.
 rule report:
     input:
-        claims=expand("results/{{encoder}}/claims/{name}.md", name=CLAIM_PAGES),
+        claims=expand("results/{{encoder}}/claims/{page}", page=REPORTED_CLAIMS),
         tables=expand("results/{{encoder}}/tables/{table}.md", table=PAPER_TABLES),
         steps=expand("results/{{encoder}}/tables/step{step}/{table}.md", step=OTHER_STEPS, table=STEP_TABLES),
         figures=expand("results/{{encoder}}/figures/{figure}.png", figure=FIGURES),
@@ -178,7 +178,7 @@ rule report:
 # each encoder's own report.
 rule study_report:
     input:
-        claims=expand("results/claims/{name}.md", name=["encoders", "claims"]),
+        claims=["results/claims/encoders.md", "results/claims/claims.csv"],
         reports=expand("results/{encoder}/report.html", encoder=ENCODERS),
     output:
         "results/report.html",

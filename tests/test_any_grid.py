@@ -1,0 +1,40 @@
+"""The claims layer runs on whatever grid a config computes: a linear-only mini grid, end to end."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import MINI, REPO, job_counts, snakemake
+
+pytestmark = pytest.mark.e2e
+
+MINI_XLMR = yaml.safe_load(MINI.read_text())["encoders"][0]
+LINEAR_ONLY = {
+    "encoders": [MINI_XLMR | {"mini": MINI_XLMR["mini"] | {"steps": 150}}],
+    "alignment": {"losses": ["S0W0M1", "S1W0M0", "S1W1M1"]},  # three runs: enough units for a verdict
+    "finetune": {"modes": ["linear"]},
+    "claims": {"resamples": 200, "permutations": 200},
+}
+
+
+def test_a_linear_only_grid_runs_its_claims_to_the_report(tmp_path):
+    overlay = tmp_path / "linear.yaml"
+    overlay.write_text(yaml.safe_dump(LINEAR_ONLY))
+    counts = job_counts(snakemake(tmp_path, "-n", overlays=[MINI, overlay]).stdout)
+    assert counts["linear_probe"] == 2 * 7 and not counts.keys() & {"finetune_full", "gradients", "embed_finetuned", "table3"}
+    result = subprocess.run([sys.executable, str(REPO / "scripts/demo.py"), "--cores", "2", "--directory", str(tmp_path),
+                             "--configfile", str(MINI), str(overlay)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, timeout=1200)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:]
+    results = tmp_path / "results/MiniXLM-R"
+    assert not list((results / "finetune").glob("*/full"))
+    claims = pd.read_csv(results / "claims/claims.csv").set_index("claim")
+    assert claims.loc["orthogonal", "verdict"] == "not tested" and "finetune.modes" in claims.loc["orthogonal", "note"]
+    transfer = claims.loc["transfer"]
+    assert set(transfer["scope"]) == {"pos, linear, step 40", "sc, linear, step 40"} and (transfer["units"] == 3).all()
+    assert (claims.loc["predicts"].set_index("scope").filter(like="across runs", axis=0)["units"] == 3).all()
+    report = (results / "report.html").read_text(encoding="utf-8")
+    assert "not tested" in report and "Table 3:" not in report and "Figure 1" in report
