@@ -13,6 +13,7 @@ benchmarks/), then what to open.
 import argparse
 import csv
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,20 @@ def start_worker(socket: str, env: dict) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "align_transfer.worker", socket], env=env)
 
 
+interrupted = False
+
+
+def wait(process: subprocess.Popen) -> int:
+    """Snakemake's exit status. Ctrl-C reaches snakemake too (the terminal signals the whole process group):
+    it stops its jobs and removes its lock, so this waits for it rather than kill it mid-way."""
+    global interrupted
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            interrupted = True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cores", default="all", help="cores for snakemake (default: every core)")
@@ -62,8 +77,11 @@ def main() -> int:
     python_path = os.pathsep.join(filter(None, [str(REPO / "src"), os.getenv("PYTHONPATH")]))
     env = os.environ | QUIET_ENV | {"SLURM_CONF": os.devnull, "PYTHONPATH": python_path}
     # the greedy scheduler: the ILP one solves a program at every step, seconds of a 2-core demo's CPU
+    # --rerun-incomplete: a run stopped by Ctrl-C left its running jobs' outputs incomplete; they run again
+    # (an alignment from its saved state)
     command = [str(Path(sys.executable).parent / "snakemake"), "-s", str(REPO / "workflow/Snakefile"), "--cores", args.cores,
-               "--scheduler", "greedy", "--logger", "brief", "--configfile", *map(str, overlays), "--", *args.targets]  # fmt: skip
+               "--scheduler", "greedy", "--logger", "brief", "--rerun-incomplete", "--configfile", *map(str, overlays), "--",
+               *args.targets]  # fmt: skip
     if args.directory:
         command[3:3] = ["-d", str(workdir)]
     started, clock = time.time(), time.monotonic()
@@ -71,13 +89,16 @@ def main() -> int:
         socket = os.path.join(folder, "worker.sock")
         worker = start_worker(socket, env)
         try:
-            result = subprocess.run(command, env=env | {SOCKET_ENV: socket}, cwd=REPO)
+            returncode = wait(subprocess.Popen(command, env=env | {SOCKET_ENV: socket}, cwd=REPO))
         finally:
             worker.terminate()
             worker.wait()
     wall = time.monotonic() - clock
-    if result.returncode:
-        return result.returncode
+    if returncode in (130, -signal.SIGINT) or interrupted:
+        print("demo: stopped; `make demo` resumes where it stopped")
+        return 130
+    if returncode:
+        return returncode
     name, seconds = longest_job(workdir / "benchmarks", started)
     print(f"demo: {duration(wall)} wall ({wall:.0f} s) on {args.cores} cores; the longest job, {name}, took "
           f"{seconds:.0f} s ({seconds / wall:.0%} of the wall time)")  # fmt: skip

@@ -23,7 +23,7 @@ with logged(snakemake) as log:
     frame["GB"] = (frame["bytes"] / 1e9).round(2)
     with atomic_open(snakemake.output[0], newline="") as out:
         frame.to_csv(out, sep="\t", index=False)
-    training = frame["what"].str.startswith("alignment resumable")
+    training = frame["what"].str.contains("resumable state")
     lines = [f"{r.encoder:12} {r.count:6d} x {r.bytes_each / 1e9:8.3f} GB = {r.GB:9.2f} GB  {r.what}" for r in frame.itertuples()]
-    log.info("disk for this grid's model files:\n%s\nkept in results/: %.1f GB (plus up to %.1f GB per alignment run while "
+    log.info("disk for this grid's model files:\n%s\nkept in results/: %.1f GB (plus up to %.1f GB per training job while "
              "it trains)", "\n".join(lines), frame[~training]["bytes"].sum() / 1e9, frame[training]["bytes_each"].max() / 1e9)  # fmt: skip

@@ -8,29 +8,33 @@ delegate()  # in the warm worker, where one runs (README, "Speed of the mini wor
 
 from pathlib import Path
 
-from transformers import AutoTokenizer
-
 from align_transfer.flores import read_flores
 from align_transfer.lexicon import read_lexicon
+from align_transfer.loading import load_tokenizer
 from align_transfer.representations import compare, embed_encoder, load_embeddings, sib_retrieval_rows, tokenize_inputs
 from align_transfer.runner import logged
+from align_transfer.sampling import limit_of, sample_rows
 from align_transfer.sib200 import read_prepared_sib
 from align_transfer.results import keyed, write_frame
 
 with logged(snakemake):
     params, output = snakemake.params, snakemake.output
-    flores = read_flores(params.flores, params.flores_examples)
+    flores = read_flores(params.flores, *limit_of(params.flores_sample, "flores"))
     lexicons = {pair: read_lexicon(path, params.lexicon_size) for pair, path in params.lexicons.items()}
     sib = {}
     if snakemake.rule == "embed":
         encoders = {output.embeddings: snakemake.input.encoder}
-        # the zero-shot SC items (evaluation.test_examples keeps the first ones), for the instance level
-        sib = {lang: read_prepared_sib(path)[: params.test_examples] for lang, path in params.sib.items()}
+        # the zero-shot SC items (the sample evaluation.test_examples keeps, as tokenize_task keeps it), for the instance level
+        limit, seed = limit_of(params.sib_sample, "test")
+        sib = {}
+        for lang, path in params.sib.items():
+            rows = read_prepared_sib(path)
+            sib[lang] = [rows[row] for row in sample_rows(len(rows), limit, seed, [r["label"] for r in rows])]
     else:
         encoders = {out: f"{snakemake.input[variant]}/model" for variant, out in zip(params.variants, output.embeddings)}
     # every checkpoint of an encoder shares its base tokenizer: the text is tokenized once for all of them
     facts = params.encoder  # the encoder's layers and its longest input
-    tokenizer = AutoTokenizer.from_pretrained(next(iter(encoders.values())))
+    tokenizer = load_tokenizer(next(iter(encoders.values())))
     texts = {lang: [r["text"] for r in rows] for lang, rows in sib.items()}
     inputs = tokenize_inputs(tokenizer, flores, lexicons, texts, max_length=facts["max_length"])
     for out, encoder in encoders.items():

@@ -7,27 +7,26 @@ delegate()  # in the warm worker, where one runs (README, "Speed of the mini wor
 
 from pathlib import Path
 
-from datasets import load_from_disk
-from transformers import AutoTokenizer
-
 from align_transfer.align import AlignmentSettings
 from align_transfer.finetune import FinetuneSettings
 from align_transfer.flores import read_flores
 from align_transfer.gradients import analyse_run
+from align_transfer.loading import load_tokenizer, load_tokens
 from align_transfer.runner import logged
+from align_transfer.sampling import limit_of
 from align_transfer.results import keyed, write_frame
 
 with logged(snakemake) as log:
     params, losses = snakemake.params, snakemake.wildcards.model.split("_")[1]
     align_settings = AlignmentSettings.from_config(params.alignment, losses)
-    tokens = load_from_disk(snakemake.input.tokens)
+    tokens = load_tokens(snakemake.input.tokens)
     # FLORES (the MLM gradients' text) tokenized once for every run: they share the encoder's tokenizer
-    tokenizer = AutoTokenizer.from_pretrained(snakemake.input.aligned)
+    tokenizer = load_tokenizer(snakemake.input.aligned)
     flores = {lang: tokenizer(lines, truncation=True, max_length=align_settings.max_length)["input_ids"]
-              for lang, lines in read_flores(params.flores, params.flores_examples).items()} if params.mlm_head else {}  # fmt: skip
+              for lang, lines in read_flores(params.flores, *limit_of(params.flores_sample, "flores")).items()} if params.mlm_head else {}  # fmt: skip
     alignment, languages = [], []
     for variant, (task, seed) in params.variants.items():
-        data = load_from_disk(next(path for path in snakemake.input.tasks if Path(path).name == task))
+        data = load_tokens(next(path for path in snakemake.input.tasks if Path(path).name == task))
         log.info("%s, seed %d", task, seed)
         table3_rows, language_rows = analyse_run(
             Path(snakemake.input[variant]), snakemake.input.aligned, data, tokens, flores,

@@ -4,16 +4,15 @@ from align_transfer.worker import delegate
 
 delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
 
-from datasets import load_from_disk
-
 from align_transfer.finetune import FinetuneSettings, linear_probes, save_run
+from align_transfer.loading import load_tokens
 from align_transfer.results import keyed, write_frame
 from align_transfer.runner import logged
 
 with logged(snakemake) as log:
     wc = snakemake.wildcards
     settings = FinetuneSettings(task=snakemake.wildcards.task, **snakemake.params.settings)
-    data = load_from_disk(snakemake.input.data)
+    data = load_tokens(snakemake.input.data)
     outputs = dict(zip(snakemake.params.seeds, zip(snakemake.output.runs, snakemake.output.zeroshot, snakemake.output.item_scores)))
     for seed, head, dev_log, (rows, items) in linear_probes(
         snakemake.input.encoder, data, settings, list(outputs), snakemake.params.languages

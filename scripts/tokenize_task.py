@@ -14,5 +14,5 @@ with logged(snakemake):
         snakemake.input.tokenizer,
         snakemake.output[0],
         snakemake.params.max_length,
-        snakemake.params.limits,
+        snakemake.params.sample,
     )

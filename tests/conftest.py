@@ -64,7 +64,7 @@ def stand_in(tmp_path_factory):
     return root / "base"
 
 
-TINY_SIZES = dict(parallel=120, monolingual=150, flores=5, ud_train=40, ud_dev=12, ud_test=12, sib_train=40, sib_dev=12, sib_test=12)
+TINY_SIZES = dict(parallel=120, monolingual=150, flores=12, ud_train=40, ud_dev=12, ud_test=12, sib_train=40, sib_dev=12, sib_test=12)
 
 
 @pytest.fixture(scope="session")

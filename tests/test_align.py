@@ -204,7 +204,10 @@ def test_same_seed_same_checkpoints_and_a_log_of_every_term(tiny, tmp_path):
         assert first[step].keys() == second[step].keys()
         assert all(torch.equal(first[step][k], second[step][k]) for k in first[step])
     assert not all(torch.equal(first[3][k], first[6][k]) for k in first[3])
-    assert not (tmp_path / "a/work").exists()
+    # the finished work stays for a retry after the fact: the checkpoints as hard links, no resumable state
+    work = tmp_path / "a/work"
+    assert (work / "finished.json").exists() and not (work / "state").exists()
+    assert (work / "checkpoints/step6/model.safetensors").stat().st_ino == (tmp_path / "a/step6/model.safetensors").stat().st_ino
     with open(tmp_path / "a/train_log.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["step"]) for r in rows] == [2, 4, 6]
@@ -250,6 +253,58 @@ def test_a_changed_log_cadence_still_resumes(tiny, tmp_path, caplog):
     with caplog.at_level("INFO", logger="align_transfer.align"):
         run(tiny, tmp_path / "run", log_every=3)
     assert "resuming S1W1M1 from step 4" in caplog.text
+
+
+def test_outputs_lost_after_the_fact_are_restored_from_the_work_folder_without_training(tiny, tmp_path, caplog):
+    """A job that SLURM or snakemake failed after training finished (a time limit reached while the outputs
+    were checked): its retry finds the finished work and trains nothing."""
+    import shutil
+
+    first = run(tiny, tmp_path / "run")
+    for output in ("step3", "step6"):
+        shutil.rmtree(tmp_path / "run" / output)  # what snakemake does to a failed job's outputs
+    (tmp_path / "run/train_log.csv").unlink()
+    with caplog.at_level("INFO", logger="align_transfer.align"):
+        again = run(tiny, tmp_path / "run")
+    assert "finished before" in caplog.text and "alignment S1W1M1:" not in caplog.text  # no progress line: no step
+    assert same(first, again) and (tmp_path / "run/train_log.csv").exists()
+
+
+def test_a_stop_signal_saves_the_state_at_the_current_step_and_the_rerun_resumes(tiny, tmp_path, monkeypatch):
+    """SIGUSR1 (SLURM's warning before a time limit) in the middle of step 5: the step ends, its state is
+    saved, the job stops with an error; the rerun resumes at step 5 and ends with the same weights."""
+    import os
+    import signal
+
+    from align_transfer.state import Stopped
+
+    straight = run(tiny, tmp_path / "straight", log_every=3)
+    fetch = ParallelBatches.__getitem__
+
+    def signalled(self, step):
+        if step == 4:  # the fifth step's batch
+            os.kill(os.getpid(), signal.SIGUSR1)
+        return fetch(self, step)
+
+    monkeypatch.setattr(ParallelBatches, "__getitem__", signalled)
+    with pytest.raises(Stopped, match="stopped at SIGUSR1 after saving its state"):
+        run(tiny, tmp_path / "resumed", log_every=3)
+    monkeypatch.setattr(ParallelBatches, "__getitem__", fetch)
+    assert torch.load(tmp_path / "resumed/work/state/trainer.pt", weights_only=True)["progress"]["step"] == 5
+    assert signal.getsignal(signal.SIGUSR1) is not None and not (tmp_path / "resumed/step6").exists()
+    resumed = run(tiny, tmp_path / "resumed", log_every=3)
+    assert same(straight, resumed) and rows(tmp_path / "resumed") == rows(tmp_path / "straight")
+
+
+@pytest.mark.parametrize("change", [{"temperature": 1e-45}, {"learning_rate": 1e8}])
+def test_a_non_finite_loss_stops_training_and_writes_no_checkpoint(tiny, tmp_path, change):
+    from align_transfer.state import NonFiniteLoss
+
+    with pytest.raises(NonFiniteLoss, match=r"alignment S1W1M1: the loss L_. is not finite at step \d+ \(learning_rate") as error:
+        run(tiny, tmp_path / "run", **change)
+    key, value = next(iter(change.items()))
+    assert f"{key} {value:g}" in str(error.value)
+    assert not (tmp_path / "run/step3").exists() and not (tmp_path / "run/work").exists()
 
 
 def test_a_run_that_fails_before_its_first_state_leaves_no_work_folder(tiny, tmp_path):

@@ -107,3 +107,51 @@ def test_a_float_step_count_is_refused_before_anything_runs(tmp_path):
     assert result.returncode == 1
     assert "config error at alignment.steps (in " in result.stderr and "40.0 is not an integer" in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 3 and not (tmp_path / "results").exists()
+
+
+def test_an_input_edited_after_it_was_fetched_is_refused_by_the_job_that_prepares_it(world):
+    lock = {"inputs_lock": "config/inputs.lock"}
+    snakemake(world, "--cores", "1", "resources/sib200/data/annotated/kaz_Cyrl/test.tsv", overlays=[MINI, SMALL, lock])
+    fetched = world / "resources/sib200/data/annotated/kaz_Cyrl/test.tsv"
+    data = bytearray(fetched.read_bytes())
+    data[-5] = ord("X") if data[-5] != ord("X") else ord("Y")  # one byte
+    fetched.write_bytes(bytes(data))
+    output = fails(world, SIB, "resources/sib200/data/annotated/kaz_Cyrl/test.tsv was changed after it was fetched",
+                   "snakemake --force resources/sib200/data/annotated/kaz_Cyrl/test.tsv", overlays=[lock])  # fmt: skip
+    assert "config/inputs.lock records" in output
+
+
+def test_settings_impossible_together_are_refused_before_anything_runs_naming_the_key(tmp_path):
+    from conftest import MINI_ENCODER
+
+    cases = [
+        ({"alignment": {"word_negatives": 1900}}, "config error at alignment.word_negatives: 1900 negatives are more than encoders[0] (MiniXLM-R)'s vocabulary"),
+        ({"encoders": [MINI_ENCODER | {"mini": MINI_ENCODER["mini"] | {"heads": 5}}]}, "config error at encoders[0] (MiniXLM-R).mini.heads: 5 heads do not divide the width, 64"),
+        ({"alignment": {"mlm_probability": 0.0001}}, "config error at alignment.mlm_probability: 0.0001 masks fewer than one token"),
+        ({"analysis": {"recall_at": [1, 500]}}, "config error at analysis.recall_at: R@500 ranks among more sentences than the 150 FLORES"),
+    ]  # fmt: skip
+    for overlay, expected in cases:
+        result = snakemake(tmp_path, "-n", overlays=[MINI, overlay], check=False)
+        assert result.returncode == 1 and expected in result.stderr, (overlay, result.stderr[-1500:])
+    assert not (tmp_path / "results").exists()
+
+
+def test_facts_that_a_prepared_base_encoder_contradicts_are_refused_before_anything_runs(tmp_path):
+    """A sentence_layer changed after the base encoder was prepared, or a shape its config.json does not
+    bear out: refused at once, naming the key and the file, not deep inside a job."""
+    import json
+
+    from conftest import MINI_ENCODER
+
+    base = tmp_path / "results/MiniXLM-R/models/base"
+    base.mkdir(parents=True)
+    (base / "config.json").write_text(json.dumps({"num_hidden_layers": 3, "hidden_size": 64, "num_attention_heads": 4,
+                                                   "vocab_size": 2004, "model_type": "xlm-roberta"}))  # fmt: skip
+    result = snakemake(tmp_path, "-n", overlays=[MINI, {"encoders": [MINI_ENCODER | {"sentence_layer": 5}]}], check=False)
+    assert result.returncode == 1
+    assert "config error at encoders[0] (MiniXLM-R): layer 5 (layers, sentence_layer, retrieval_layer) is beyond its 3" in result.stderr
+    stand_in = {"name": "StandIn", "mirror": str(base), "mlm_head": False, "losses": ["S1W0M0"], "sentence_layer": 2,
+                "layers": [1, 2], "retrieval_layer": 2, "shape": {"model_type": "bert", "layers": 3, "hidden_size": 64,
+                "heads": 4, "intermediate_size": 256, "vocab_size": 2004, "positions": 130}}  # fmt: skip
+    result = snakemake(tmp_path, "-n", overlays=[{"encoders": [stand_in]}], check=False)
+    assert result.returncode == 1 and "config error at encoders[0] (StandIn).shape.model_type: 'bert', but" in result.stderr

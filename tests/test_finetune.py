@@ -215,3 +215,85 @@ def test_the_bf16_path_fine_tunes_and_evaluates_like_fp32(tiny, task_data, task,
     probes = [next(linear_probes(tiny / "encoder", task_data[task], settings(task, bf16=bf16), [15], ["de"], "cpu"))
               for bf16 in (False, True)]  # fmt: skip
     assert abs(probes[0][3][0][0]["accuracy"] - probes[1][3][0][0]["accuracy"]) <= 0.05
+
+
+FULL_JOB = """
+import sys, json
+from align_transfer.finetune import FinetuneSettings, full_finetuning_job
+args = json.loads(sys.argv[1])
+outputs = {int(seed): paths for seed, paths in args["outputs"].items()}
+full_finetuning_job(args["encoder"], args["data"], FinetuneSettings(**args["settings"]), outputs, ["de"],
+                    {"encoder": "tiny", "task": "pos", "mode": "full", "model": "base"}, [42], args["work"],
+                    state_every=args["state_every"], device="cpu")
+"""
+
+
+def full_job(tiny, out, state_every=3, epochs=3):
+    """The arguments of a full fine-tuning job of two seeds (POS, the tiny world) writing under ``out``."""
+    outputs = {seed: [str(out / f"seed{seed}"), str(out / f"seed{seed}.csv"), str(out / f"seed{seed}_items.csv")] for seed in (15, 42)}
+    values = settings("pos", epochs=epochs).__dict__
+    return {"encoder": str(tiny / "encoder"), "data": str(tiny / "task_pos"), "settings": values, "outputs": outputs,
+            "work": str(out / "work"), "state_every": state_every}  # fmt: skip
+
+
+def run_job(arguments, kill_when=None, timeout=300):
+    """Run a full fine-tuning job in a process of its own; with ``kill_when`` (a path), kill -9 it as soon as
+    that path exists. Returns the exit status."""
+    import json
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    process = subprocess.Popen([sys.executable, "-c", FULL_JOB, json.dumps(arguments)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while kill_when and process.poll() is None and time.monotonic() < deadline:
+        if Path(kill_when).exists():
+            process.kill()  # SIGKILL: nothing is saved on the way out
+            break
+        time.sleep(0.01)
+    process.wait(timeout=timeout)
+    return process.returncode
+
+
+def test_full_fine_tuning_killed_mid_seed_resumes_to_the_same_weights_and_keeps_finished_seeds(tiny, task_data, tmp_path):
+    from safetensors.torch import load_file
+
+    straight = full_job(tiny, tmp_path / "straight")
+    assert run_job(straight) == 0
+    resumed = full_job(tiny, tmp_path / "resumed")
+    # killed in seed 15, once its state is saved: no output yet, the state stays
+    state = tmp_path / "resumed/work/seed15/state/trainer.pt"
+    assert run_job(resumed, kill_when=state) == -9 and state.exists() and not (tmp_path / "resumed/seed15").exists()
+    # killed in seed 42: seed 15 finished, its results wait in the work folder
+    assert run_job(resumed, kill_when=tmp_path / "resumed/work/seed42/state/trainer.pt") == -9
+    assert (tmp_path / "resumed/work/seed15/finished.json").exists() and not (tmp_path / "resumed/work/seed15/state").exists()
+    assert run_job(resumed) == 0
+    for seed in (15, 42):
+        a, b = (load_file(tmp_path / run / f"seed{seed}/head.safetensors") for run in ("straight", "resumed"))
+        assert all(torch.equal(a[k], b[k]) for k in a)  # bitwise, on the CPU
+        for name in (f"seed{seed}.csv", f"seed{seed}_items.csv", f"seed{seed}/dev_log.csv"):
+            assert (tmp_path / "straight" / name).read_text() == (tmp_path / "resumed" / name).read_text(), name
+    backbone = [load_file(tmp_path / run / "seed42/model/model.safetensors") for run in ("straight", "resumed")]
+    assert all(torch.equal(backbone[0][k], backbone[1][k]) for k in backbone[0])  # the kept seed's backbone too
+    assert not (tmp_path / "straight/seed15/model").exists()
+
+
+def test_a_finished_seed_is_not_trained_again_and_lost_outputs_come_back(tiny, task_data, tmp_path, capfd):
+    import shutil
+
+    arguments = full_job(tiny, tmp_path / "run", epochs=1)
+    assert run_job(arguments) == 0
+    before = (tmp_path / "run/seed15.csv").read_text()
+    shutil.rmtree(tmp_path / "run/seed15")  # outputs removed after the fact (a job failed at its time limit)
+    (tmp_path / "run/seed15.csv").unlink()
+    assert run_job(arguments) == 0
+    assert (tmp_path / "run/seed15.csv").read_text() == before and (tmp_path / "run/seed15/head.safetensors").exists()
+
+
+def test_a_non_finite_task_loss_stops_fine_tuning_naming_the_step(tiny, task_data):
+    from align_transfer.state import NonFiniteLoss
+
+    with pytest.raises(NonFiniteLoss, match=r"pos fine-tuning \(seed 15\): the task loss is not finite at step \d+ \(backbone_lr 1e\+08"):
+        finetune_full(tiny / "encoder", task_data["pos"], settings("pos", backbone_lr=1e8, head_lr=1e8), 15, ["de"], device="cpu")

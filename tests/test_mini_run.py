@@ -99,7 +99,8 @@ def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run, encod
     for pair in ("de-en",):
         for code in CODES:
             run = mini_run / f"results/{encoder}/align/{pair}/{code}"
-            assert sorted(p.name for p in run.iterdir()) == ["step20", "step40", "train_log.csv"], run
+            assert sorted(p.name for p in run.iterdir()) == ["step20", "step40", "train_log.csv", "work"], run
+            assert (run / "work/finished.json").exists() and not (run / "work/state").exists()  # kept for a retry
             rows = list(csv.DictReader((run / "train_log.csv").open()))
             assert [int(r["step"]) for r in rows] == [10, 20, 30, 40]
             for term, flag in zip(("sentence", "word", "mlm"), code[1::2]):

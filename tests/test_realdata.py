@@ -119,6 +119,10 @@ def test_the_claims_layer_runs_on_real_data(study):
     assert (claims["verdict"] == "too few units").all() and claims["low"].isna().all() and (claims["units"] <= 1).all()
     instances = pd.read_csv(study / "claims/instances.csv")
     assert set(instances["language"]) == {"de"} and instances["items"].eq(32).all()
+    # SIB-200's test items come sorted by topic: the 32 a smoke run keeps are a sample of every topic
+    from align_transfer.loading import load_tokens
+
+    assert len(set(load_tokens(study / "data/tasks/sc")["test_de"]["labels"])) == 7
     baseline = pd.read_csv(study / "tables/table3_baseline.csv")
     assert (baseline["task_norm"] > 0).all() and baseline["baseline_cosine"].between(-1, 1).all()
     assert (study / "tables/table1_significance.md").exists()

@@ -5,8 +5,11 @@ rest on the cpu partition, checked in sacct."""
 import re
 import subprocess
 import sys
+import time
 
 import pytest
+import torch
+import yaml
 
 from align_transfer.plan import parse_dry_run
 from conftest import MINI, NARROW, REPO, slurm_profile, snakemake
@@ -63,3 +66,92 @@ def test_every_rule_ran_and_each_job_on_its_partition(slurm_run):
         assert ("gres/gpu=1" in tres.split(",")) == (rule in GPU_RULES), (job, rule, tres)
     assert (workdir / "results/MiniXLM-R/report.html").exists()  # one encoder: its own report, no study layer
 
+
+
+def submitted_jobs(log: str, rule: str) -> list[str]:
+    return [job for job, name in re.findall(r"SLURM jobid (\d+) \(log: \S*/slurm_logs/rule_(\w+)/", log) if name == rule]
+
+
+# An alignment run long enough for a time limit of one minute to stop it once: a retry finishes it.
+LONG = {"steps": 1500, "checkpoint_steps": [4, 1500], "log_every": 100, "state_every": 100}
+REFERENCE = """
+import json, sys
+import torch
+from align_transfer.align import train_alignment
+from align_transfer.settings import AlignmentSettings
+a = json.loads(sys.argv[1])
+torch.set_num_threads(1)  # as the job (training_threads: 1): another thread count sums in another order
+train_alignment(a["encoder"], a["tokens"], {int(k): v for k, v in a["checkpoints"].items()}, a["log"], a["work"],
+                AlignmentSettings.from_config(a["settings"], "S1W0M0"), mlm_head=True, device="cpu")
+"""
+
+
+def test_a_time_limit_stops_training_with_its_state_saved_and_the_retry_resumes_bitwise(slurm_run, tmp_path):
+    """SLURM's warning before the limit (SIGUSR1, `--signal` in the profile) or the limit itself (SIGTERM): the
+    job saves its state and fails; the profile's retry resumes and ends with the weights of an uninterrupted
+    run. A code the narrowed DAG did not align (S1W0M0) reuses its base encoder and tokens."""
+    import json
+
+    from safetensors.torch import load_file
+
+    from align_transfer.config import load_config
+    from align_transfer.settings import AlignmentSettings
+
+    _, _, workdir = slurm_run
+    profile = slurm_profile(tmp_path)
+    text = (profile / "config.yaml").read_text().replace("--signal=USR1@300", "--signal=USR1@20")
+    (profile / "config.yaml").write_text(text)
+    overlay = {"alignment": NARROW["alignment"] | LONG | {"losses": ["S1W0M1", "S1W0M0"]},
+               "compute": {"resources": {"align": {"mem_mb": 2000, "runtime": 1}}}}  # fmt: skip
+    (tmp_path / "narrow.yaml").write_text(yaml.safe_dump(NARROW))
+    (tmp_path / "long.yaml").write_text(yaml.safe_dump(overlay))
+    config = load_config([REPO / "config/config.yaml", MINI, tmp_path / "narrow.yaml", tmp_path / "long.yaml"],
+                         schema=REPO / "workflow/schemas/config.schema.yaml")  # fmt: skip
+    # the same run, uninterrupted, beside it on the other core
+    reference = tmp_path / "reference"
+    arguments = {"encoder": str(workdir / "results/MiniXLM-R/models/base"), "tokens": str(workdir / "results/MiniXLM-R/data/tokens/de-en"),
+                 "checkpoints": {step: str(reference / f"step{step}") for step in LONG["checkpoint_steps"]},
+                 "log": str(reference / "train_log.csv"), "work": str(reference / "work"),
+                 "settings": AlignmentSettings.determining(config["alignment"], config["encoders"][0]) | LONG}  # fmt: skip
+    uninterrupted = subprocess.Popen([sys.executable, "-c", REFERENCE, json.dumps(arguments)], stderr=subprocess.PIPE, text=True)
+    run = "results/MiniXLM-R/align/de-en/S1W0M0"
+    # each attempt trains for the 40 s or so its minute leaves after start-up: a few retries finish it
+    result = snakemake(workdir, "--profile", str(profile), "--slurm-init-seconds-before-status-checks", "2", "--retries", "5",
+                       f"{run}/train_log.csv", overlays=[MINI, tmp_path / "narrow.yaml", tmp_path / "long.yaml"], timeout=1200,
+                       runner=(sys.executable, str(REPO / "tests/slurm_snakemake.py")))  # fmt: skip
+    log = result.stdout + result.stderr
+    attempts = submitted_jobs(log, "align")
+    assert len(attempts) >= 2, log[-3000:]
+    states = sacct(attempts)
+    assert states[attempts[0]][2] in ("TIMEOUT", "FAILED") and states[attempts[-1]][2] == "COMPLETED", states
+    assert "resuming S1W0M0 from step" in (workdir / "logs/MiniXLM-R/align/de-en/S1W0M0.log").read_text()
+    assert uninterrupted.wait(timeout=900) == 0, uninterrupted.stderr.read()[-2000:]
+    a, b = load_file(reference / "step1500/model.safetensors"), load_file(workdir / f"{run}/step1500/model.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)  # bit for bit
+    rows = [[r for r in (path).read_text().splitlines()] for path in (reference / "train_log.csv", workdir / f"{run}/train_log.csv")]
+    assert [r.rsplit(",", 2)[0] for r in rows[0]] == [r.rsplit(",", 2)[0] for r in rows[1]]  # every loss, but the tokens/s
+
+
+def test_a_cancelled_job_fails_the_run_in_seconds(slurm_run, tmp_path):
+    """`scancel` of a running job: the run notices (the profile asks squeue, which says CANCELLED where sacct
+    says "CANCELLED by <uid>") and stops, instead of waiting for the job forever."""
+    _, _, workdir = slurm_run
+    profile = slurm_profile(tmp_path)
+    overlay = tmp_path / "cancel.yaml"
+    overlay.write_text(yaml.safe_dump({"alignment": NARROW["alignment"] | {"steps": 200_000, "losses": ["S1W0M1", "S0W0M1"]}}))
+    (tmp_path / "narrow.yaml").write_text(yaml.safe_dump(NARROW))
+    command = [sys.executable, str(REPO / "tests/slurm_snakemake.py"), "-s", str(REPO / "workflow/Snakefile"), "-d", str(workdir),
+               "--profile", str(profile), "--slurm-init-seconds-before-status-checks", "2", "--retries", "0",
+               "results/MiniXLM-R/align/de-en/S0W0M1/train_log.csv", "--configfile", str(MINI), str(tmp_path / "narrow.yaml"),
+               str(overlay)]  # fmt: skip
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline, running = time.monotonic() + 300, []
+    while not running and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(1)
+        running = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i"], capture_output=True, text=True).stdout.split()
+    assert running, run.communicate()[0][-3000:]
+    subprocess.run(["scancel", *running], check=True)
+    cancelled = time.monotonic()
+    output = run.communicate(timeout=300)[0]
+    assert run.returncode != 0 and time.monotonic() - cancelled < 60, output[-3000:]
+    assert "CANCELLED" in output

@@ -4,24 +4,23 @@ One run trains one encoder on one language pair with one loss code. It pads each
 its longest sequence, computes MLM logits only at masked positions, reads batches from ids
 tokenized once, and touches the host only when it logs. Its resumable state (weights, optimizer,
 scheduler, random generators, step) lives in a work folder outside the rule's outputs, so a
-killed run resumes and ends with the weights an uninterrupted run would have.
+killed, stopped or preempted run resumes and ends with the weights an uninterrupted run would have
+(``state``).
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import logging
-import os
 import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_model, save_model
 
+from . import state
 from .io import atomic_path
 from .precision import autocast
 from .progress import Progress
@@ -37,15 +36,11 @@ class TrainingInterrupted(RuntimeError):
 
 
 def load_encoder(path, device="cpu", mlm_head: bool = True):
-    """An encoder and its tokenizer, through the Auto classes, with SDPA attention: a masked-LM model (its
-    backbone and MLM head) where ``mlm_head``, the bare backbone otherwise."""
-    from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer
+    """An encoder and its tokenizer (``loading.load_model``): a masked-LM model where ``mlm_head``, the bare
+    backbone otherwise."""
+    from .loading import load_model, load_tokenizer
 
-    if mlm_head:
-        model = AutoModelForMaskedLM.from_pretrained(path, attn_implementation="sdpa")
-    else:
-        model = AutoModel.from_pretrained(path, attn_implementation="sdpa", add_pooling_layer=False)
-    return model.to(device), AutoTokenizer.from_pretrained(path)
+    return load_model(path, device, mlm_head), load_tokenizer(path)
 
 
 def adamw(params, **options) -> torch.optim.AdamW:
@@ -277,68 +272,6 @@ def save_checkpoint(model, tokenizer, path) -> None:
         tokenizer.save_pretrained(tmp)
 
 
-def _rng_state(generator: torch.Generator) -> dict:
-    state = {"torch": torch.get_rng_state(), "generator": generator.get_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def save_state(path, model, optimizer, scheduler, generator, step: int, window: dict, fingerprint: dict) -> None:
-    """The resumable state: weights, optimizer, scheduler, random generators, the step, the log window
-    so far, and the fingerprint of the run it belongs to."""
-    with atomic_path(path) as tmp:
-        tmp.mkdir()
-        save_model(model, str(tmp / "model.safetensors"))
-        trainer = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step}
-        torch.save(trainer | {"rng": _rng_state(generator), "window": window}, tmp / "trainer.pt")
-        (tmp / "fingerprint.json").write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
-
-
-def load_state(path, model, optimizer, scheduler, generator) -> tuple[int, dict]:
-    load_model(model, str(path / "model.safetensors"), device=str(model.device))
-    trainer = torch.load(path / "trainer.pt", weights_only=True)
-    optimizer.load_state_dict(trainer["optimizer"])
-    scheduler.load_state_dict(trainer["scheduler"])
-    torch.set_rng_state(trainer["rng"]["torch"])
-    generator.set_state(trainer["rng"]["generator"])
-    if "cuda" in trainer["rng"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(trainer["rng"]["cuda"])
-    return trainer["step"], trainer["window"]
-
-
-def corpus_digest(tokens) -> str:
-    """sha256 of a tokenized corpus's token ids (both sides), independent of how it was saved."""
-    import pyarrow.compute as pc
-
-    digest = hashlib.sha256()
-    for column in ("src", "tgt"):
-        for chunk in tokens.data.column(column).chunks:
-            digest.update(pc.list_value_length(chunk).to_numpy(zero_copy_only=False).tobytes())
-            digest.update(pc.list_flatten(chunk).to_numpy(zero_copy_only=False).tobytes())
-    return digest.hexdigest()
-
-
-def folder_digest(folder) -> str:
-    """sha256 of a folder's files: their names and their bytes."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0")
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
-def fingerprint_difference(saved: dict, current: dict) -> list[str]:
-    """What differs between the fingerprint a state was saved with and this run's."""
-    names = {"corpus": "the tokenized corpus", "encoder": "the base encoder"}
-    differences = [names[key] for key in names if saved.get(key) != current[key]]
-    old, new = saved.get("settings", {}), current["settings"]
-    differences += [f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
-    return differences
-
-
 class Window:
     """Loss sums, tokens, steps and seconds since the last log row. Saved with the state, so that
     the row after a resume covers the same steps as in an uninterrupted run."""
@@ -406,26 +339,25 @@ def train_alignment(
     configured step.
 
     ``checkpoints`` maps each step of ``settings.checkpoint_steps`` to its output folder. Every
-    ``settings.state_every`` steps the resumable state is saved under ``work_dir`` with the run's
-    fingerprint (its settings, the tokenized corpus, the base encoder); a rerun resumes from a
-    state with the same fingerprint and starts fresh otherwise. Outputs appear only when training
-    has finished; the work folder is then removed.
+    ``settings.state_every`` steps, and at SIGUSR1 or SIGTERM (``state.StopRequests``), the resumable state
+    is saved under ``work_dir`` with the run's fingerprint (its settings, the tokenized corpus, the base
+    encoder); a rerun resumes from a state with the same fingerprint and starts fresh otherwise. Outputs
+    appear only when training has finished; the work folder then keeps the checkpoints (hard links) and the
+    log, so that a rerun after the outputs were lost restores them without training (``state``).
     """
-    from datasets import load_from_disk
+    from .loading import load_tokens, table_digest
 
     if sorted(checkpoints) != sorted(settings.checkpoint_steps) or max(checkpoints) > settings.steps:
         raise ValueError(f"checkpoints {sorted(checkpoints)} do not match the settings {settings.checkpoint_steps}")
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     work_dir = Path(work_dir)
-    state_dir, staged = work_dir / "state", work_dir / "checkpoints"
-    tokens = load_from_disk(str(tokens_dir))
-    fingerprint = {"settings": settings.fingerprint(), "corpus": corpus_digest(tokens), "encoder": folder_digest(encoder_dir)}
-    if (state_dir / "trainer.pt").exists():
-        saved_file = state_dir / "fingerprint.json"
-        saved = json.loads(saved_file.read_text()) if saved_file.exists() else {}
-        if differences := fingerprint_difference(saved, fingerprint):
-            log.warning("the state in %s belongs to another run (%s): starting fresh", work_dir, "; ".join(differences))
-            shutil.rmtree(work_dir)
+    state_dir, staged, work_log = work_dir / "state", work_dir / "checkpoints", work_dir / "train_log.csv"
+    tokens = load_tokens(tokens_dir)
+    fingerprint = {"settings": settings.fingerprint(), "corpus": table_digest(tokens), "encoder": state.folder_digest(encoder_dir)}
+    what = f"alignment {settings.losses}"
+    if state.matches(work_dir, fingerprint, what) and state.finished(work_dir, fingerprint):
+        log.info("%s finished before (%s): its checkpoints are restored, no step is trained again", what, work_dir)
+        return _publish(checkpoints, staged, work_log, log_csv)
 
     torch.manual_seed(settings.seed)
     model, tokenizer = load_encoder(encoder_dir, device, mlm_head)
@@ -436,56 +368,74 @@ def train_alignment(
     window = Window(device)
     start = 0
     if (state_dir / "trainer.pt").exists():
-        start, window_state = load_state(state_dir, model, optimizer, scheduler, generator)
-        window.load(window_state)
+        progress = state.load(state_dir, model, optimizer, scheduler, {"generator": generator})
+        start = progress["step"]
+        window.load(progress["window"])
         log.info("resuming %s from step %d (its state matches this run)", settings.losses, start)
-    staged.mkdir(parents=True, exist_ok=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "fingerprint.json").write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
+    staged.mkdir(exist_ok=True)
 
     batches = ParallelBatches(list(tokens["src"]), list(tokens["tgt"]), settings.batch_size, settings.seed)
     objective = AlignmentObjective(model, tokenizer, settings, generator)
-    training_log = TrainingLog(work_dir / "train_log.csv", start)
-    progress = Progress(log, f"alignment {settings.losses}", settings.steps, every=0.0, first=start)
+    training_log = TrainingLog(work_log, start)
+    progress_line = Progress(log, what, settings.steps, every=0.0, first=start)
+    finite = state.FiniteCheck(device)
+    shown = {key: getattr(settings, key) for key in ("learning_rate", "temperature", "word_negatives", "batch_size")}
+    advice = "Lower the learning rate or raise the temperature."
     try:
-        for step in range(start, settings.steps):
-            src, tgt = batches[step]
-            with autocast(device, settings.bf16):
-                losses, n_tokens = objective(src, tgt)
-                total = sum(losses.values())
-            optimizer.zero_grad(set_to_none=True)
-            total.backward()
-            optimizer.step()
-            scheduler.step()
-            window.add(losses, total, n_tokens)
-            done = step + 1
+        with state.StopRequests() as stop:
+            for step in range(start, settings.steps):
+                src, tgt = batches[step]
+                with autocast(device, settings.bf16):
+                    losses, n_tokens = objective(src, tgt)
+                    total = sum(losses.values())
+                finite.add(step + 1, {f"the loss L_{term[0].upper()}": value for term, value in losses.items()})
+                optimizer.zero_grad(set_to_none=True)
+                total.backward()
+                optimizer.step()
+                scheduler.step()
+                window.add(losses, total, n_tokens)
+                done = step + 1
 
-            if done % settings.log_every == 0 or done == settings.steps:
-                elapsed = window.elapsed()
-                means = {term: (value / window.steps).item() for term, value in window.sums.items()}  # the one host sync
-                row = {f"loss_{t}": (f"{means[t]:.6f}" if t in losses or t == "total" else "") for t in (*TERMS, "total")}
-                row |= {"step": done, "tokens_per_second": f"{window.tokens / elapsed:.1f}"}
-                row["learning_rate"] = f"{scheduler.get_last_lr()[0]:.3g}"
-                training_log.write(row)
-                terms = " ".join(f"L_{t[0].upper()} {means[t]:.4f}" for t in TERMS if t in losses)
-                progress(done, f"{terms} | total {means['total']:.4f} | {window.tokens / elapsed:.0f} tokens/s")
-                window.reset()
-            if done in checkpoints:
-                save_checkpoint(model, tokenizer, staged / f"step{done}")
-                log.info("checkpoint at step %d", done)
-            if done % settings.state_every == 0 and done < settings.steps:
-                save_state(state_dir, model, optimizer, scheduler, generator, done, window.state(), fingerprint)
-            if interrupt_after == done:
-                raise TrainingInterrupted(f"interrupted after step {done}")
+                if done % settings.log_every == 0 or done == settings.steps:
+                    finite.check(what, shown, advice)
+                    elapsed = window.elapsed()
+                    means = {term: (value / window.steps).item() for term, value in window.sums.items()}  # the one host sync
+                    row = {f"loss_{t}": (f"{means[t]:.6f}" if t in losses or t == "total" else "") for t in (*TERMS, "total")}
+                    row |= {"step": done, "tokens_per_second": f"{window.tokens / elapsed:.1f}"}
+                    row["learning_rate"] = f"{scheduler.get_last_lr()[0]:.3g}"
+                    training_log.write(row)
+                    terms = " ".join(f"L_{t[0].upper()} {means[t]:.4f}" for t in TERMS if t in losses)
+                    progress_line(done, f"{terms} | total {means['total']:.4f} | {window.tokens / elapsed:.0f} tokens/s")
+                    window.reset()
+                if done in checkpoints:
+                    finite.check(what, shown, advice)
+                    save_checkpoint(model, tokenizer, staged / f"step{done}")
+                    log.info("checkpoint at step %d", done)
+                if done < settings.steps and (done % settings.state_every == 0 or stop.requested):
+                    finite.check(what, shown, advice)
+                    state.save(state_dir, model, optimizer, scheduler, {"generator": generator},
+                               {"step": done, "window": window.state()}, fingerprint)  # fmt: skip
+                    if stop.requested:
+                        raise stop.stop(what, state_dir)
+                if interrupt_after == done:
+                    raise TrainingInterrupted(f"interrupted after step {done}")
+    except state.NonFiniteLoss:
+        shutil.rmtree(work_dir, ignore_errors=True)  # nothing in it can give finite weights
+        raise
     except BaseException:
         if not (state_dir / "trainer.pt").exists():  # nothing to resume from: leave no stray work folder
             shutil.rmtree(work_dir, ignore_errors=True)
         raise
 
+    state.mark_finished(work_dir, fingerprint)
+    shutil.rmtree(state_dir, ignore_errors=True)  # the finished checkpoints stay: what a retry needs
+    _publish(checkpoints, staged, work_log, log_csv)
+
+
+def _publish(checkpoints: dict, staged: Path, work_log: Path, log_csv) -> None:
+    """The finished run's checkpoints and log, from the work folder into the outputs (as hard links)."""
     for step, out in checkpoints.items():
-        out = Path(out)
-        if out.exists():
-            shutil.rmtree(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged / f"step{step}", out)
-    Path(log_csv).parent.mkdir(parents=True, exist_ok=True)
-    os.replace(work_dir / "train_log.csv", log_csv)
-    shutil.rmtree(work_dir)
+        state.link_copy(staged / f"step{step}", out)
+    state.link_copy(work_log, log_csv)

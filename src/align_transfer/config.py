@@ -19,6 +19,7 @@ import yaml
 OPERATIONAL = (
     ("alignment", "log_every"),
     ("alignment", "state_every"),
+    ("finetune", "state_every"),
     ("training_threads",),
     ("compute",),
     ("sources", "download"),

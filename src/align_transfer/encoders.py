@@ -76,14 +76,14 @@ def encode_sentences(tokenizer, texts: list[str], max_length: int) -> list[list[
 def tokenize_parallel(tsv, encoder_dir, out_dir, max_length: int) -> None:
     """Tokenize both sides once (no special tokens; each side fits ``max_length`` with its specials)."""
     from datasets import Dataset
-    from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
+    from .loading import load_tokenizer, save_dataset
+
+    tokenizer = load_tokenizer(encoder_dir)
     src, tgt = read_parallel_tsv(tsv)
     dataset = Dataset.from_dict({"src": encode_sentences(tokenizer, src, max_length),
                                  "tgt": encode_sentences(tokenizer, tgt, max_length)})  # fmt: skip
-    with atomic_path(out_dir) as tmp:
-        dataset.save_to_disk(str(tmp))
+    save_dataset(dataset, out_dir)
     lengths = [len(s) + len(t) for s, t in zip(dataset["src"], dataset["tgt"])]
     log.info("%s: %d pairs, %.1f tokens per pair", tsv, len(dataset), sum(lengths) / len(lengths))
 

@@ -13,11 +13,15 @@ import hashlib
 import json
 import logging
 import math
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import state
 from .align import adamw, pad
 from .losses import mean_pool
 from .precision import autocast
@@ -28,9 +32,9 @@ log = logging.getLogger(__name__)
 
 
 def load_backbone(encoder_dir, device):
-    from transformers import AutoModel
+    from .loading import load_model
 
-    return AutoModel.from_pretrained(encoder_dir, attn_implementation="sdpa", add_pooling_layer=False).to(device)
+    return load_model(encoder_dir, device)
 
 
 def sentence_states(hidden: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
@@ -182,12 +186,27 @@ def epoch_batches(size: int, batch_size: int, generator: torch.Generator, length
     return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
 
 
-def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSettings, seed: int) -> list[dict]:
+@dataclass
+class Resume:
+    """Where a fine-tuning run keeps its resumable state, whose run it is, how often it saves it (steps), and
+    the stop requests that make it save at once (``state.StopRequests``)."""
+
+    folder: Path
+    fingerprint: dict
+    every: int
+    stop: state.StopRequests
+
+
+def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSettings, seed: int,
+        resume: Resume | None = None) -> list[dict]:  # fmt: skip
     """Train with AdamW and a linear decay to zero (the Hugging Face Trainer's default schedule), on
     batches grouped by length where ``settings.length_grouped`` and the data pads (``epoch_batches``).
 
     Logs the English dev accuracy every epoch and returns that log; with model selection
-    ``best_dev`` the model ends with its best epoch's weights, otherwise with the last.
+    ``best_dev`` the model ends with its best epoch's weights, otherwise with the last. With ``resume``,
+    the state (weights, optimizer, schedule, random generators, the epoch and batch reached, the log so
+    far) is saved every ``resume.every`` steps and at a stop request, and a run resumes from it: it ends
+    with the weights an uninterrupted run would have.
     """
     device = next(model.parameters()).device
     generator = torch.Generator().manual_seed(seed)
@@ -195,13 +214,29 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
     optimizer = adamw(groups)
     total = settings.epochs * steps_per_epoch
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total))
-    dev_log, best = [], (-1.0, None)
-    progress, done = Progress(log, f"{settings.task} training (seed {seed})", total), 0
+    dev_log, best = [], {"accuracy": -1.0, "weights": None}
+    done, first_epoch, skip, epoch_generator, resumed_loss = 0, 1, 0, None, 0.0
+    if resume and (resume.folder / "trainer.pt").exists():
+        progress = state.load(resume.folder, model, optimizer, scheduler, {"batches": generator})
+        done, first_epoch, skip = progress["done"], progress["epoch"], progress["batch"]
+        epoch_generator, resumed_loss, dev_log = progress["epoch_generator"], progress["loss_sum"], progress["dev_log"]
+        best = progress["best"] | {"weights": _load_best(resume.folder)}
+        log.info("resuming %s training (seed %d) at epoch %d, step %d of %d (its state matches this run)",
+                 settings.task, seed, first_epoch, done, total)  # fmt: skip
+    progress_line = Progress(log, f"{settings.task} training (seed {seed})", total, first=done)
+    finite = state.FiniteCheck(device)
+    what = f"{settings.task} fine-tuning (seed {seed})"
+    shown = {key: getattr(settings, key) for key in ("backbone_lr", "head_lr", "linear_lr", "batch_size") if getattr(settings, key)}
     model.train()
     lengths = getattr(train, "lengths", None) if settings.length_grouped else None  # frozen features do not pad
-    for epoch in range(1, settings.epochs + 1):
-        loss_sum = torch.zeros((), device=device)
-        for rows in epoch_batches(len(train), settings.batch_size, generator, lengths):
+    for epoch in range(first_epoch, settings.epochs + 1):
+        if epoch == first_epoch and epoch_generator is not None:
+            generator.set_state(epoch_generator)  # the resumed epoch's batches, drawn again as they were
+        epoch_generator = generator.get_state()
+        loss_sum = torch.full((), resumed_loss if epoch == first_epoch else 0.0, device=device)
+        for index, rows in enumerate(epoch_batches(len(train), settings.batch_size, generator, lengths)):
+            if epoch == first_epoch and index < skip:
+                continue
             inputs, labels = train.batch(rows, device)
             with autocast(device, settings.bf16):
                 logits = model(*inputs)
@@ -212,16 +247,33 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
             scheduler.step()
             loss_sum += loss.detach()
             done += 1
-            progress(done) if done < total else None  # the epoch line below reports the last step
+            finite.add(done, {"the task loss": loss})
+            progress_line(done) if done < total else None  # the epoch line below reports the last step
+            if resume and done < total and (done % resume.every == 0 or resume.stop.requested):
+                finite.check(what, shown)
+                progress = {"done": done, "epoch": epoch, "batch": index + 1, "epoch_generator": epoch_generator,
+                            "loss_sum": float(loss_sum), "dev_log": dev_log, "best": {"accuracy": best["accuracy"]}}  # fmt: skip
+                state.save(resume.folder, model, optimizer, scheduler, {"batches": generator}, progress, resume.fingerprint,
+                           best=best["weights"])  # fmt: skip
+                if resume.stop.requested:
+                    raise resume.stop.stop(what, resume.folder)
+        finite.check(what, shown)
         correct, scored = evaluate(model, dev, bf16=settings.bf16)
         dev_log.append({"epoch": epoch, "train_loss": (loss_sum / steps_per_epoch).item(), "dev_accuracy": correct / scored})
         log.info("epoch %d/%d: train loss %.4f, English dev accuracy %.4f", epoch, settings.epochs,
                  dev_log[-1]["train_loss"], dev_log[-1]["dev_accuracy"])  # fmt: skip
-        if settings.model_selection == "best_dev" and dev_log[-1]["dev_accuracy"] > best[0]:
-            best = (dev_log[-1]["dev_accuracy"], {k: v.detach().clone() for k, v in model.state_dict().items()})
+        if settings.model_selection == "best_dev" and dev_log[-1]["dev_accuracy"] > best["accuracy"]:
+            best = {"accuracy": dev_log[-1]["dev_accuracy"], "weights": {k: v.detach().clone() for k, v in model.state_dict().items()}}
     if settings.model_selection == "best_dev":
-        model.load_state_dict(best[1])
+        model.load_state_dict(best["weights"])
     return dev_log
+
+
+def _load_best(folder: Path):
+    from .loading import load_tensors
+
+    path = folder / "best.safetensors"  # state.save's ``best``
+    return load_tensors(path) if path.exists() else None
 
 
 def zero_shot(model: nn.Module, test_sets: dict, bf16: bool = False) -> tuple[list[dict], list[dict]]:
@@ -238,19 +290,57 @@ def zero_shot(model: nn.Module, test_sets: dict, bf16: bool = False) -> tuple[li
     return rows, items
 
 
-def finetune_full(encoder_dir, data, settings: FinetuneSettings, seed: int, languages, device=None):
+def finetune_full(encoder_dir, data, settings: FinetuneSettings, seed: int, languages, device=None, resume: Resume | None = None):
     """Fine-tune backbone and head together; returns the model, the dev log and the zero-shot rows."""
-    from transformers import AutoTokenizer
+    from .loading import load_tokenizer
 
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    pad_id = AutoTokenizer.from_pretrained(encoder_dir).pad_token_id
+    pad_id = load_tokenizer(encoder_dir).pad_token_id
     torch.manual_seed(seed)
     model = FullModel(load_backbone(encoder_dir, device), settings).to(device)
     groups = decayed_groups(model.backbone, settings.backbone_lr, settings.weight_decay)
     groups += decayed_groups(model.head, settings.head_lr, settings.weight_decay)
     split = {name: TaskData(data[name], settings.task, pad_id) for name in data}
-    dev_log = fit(model, groups, split["train"], split["dev"], settings, seed)
+    dev_log = fit(model, groups, split["train"], split["dev"], settings, seed, resume)
     return model, dev_log, zero_shot(model, {lang: split[f"test_{lang}"] for lang in languages}, settings.bf16)
+
+
+def full_finetuning_job(encoder_dir, data_dir, settings: FinetuneSettings, outputs: dict, languages: list[str], keys: dict,
+                        kept_seeds, work_dir, state_every: int = 500, device=None) -> None:  # fmt: skip
+    """Every seed of a full fine-tuning job in turn (``outputs``: seed -> (run folder, zero-shot CSV, per-item
+    CSV)), losing nothing to a kill, a time limit or a preemption. A seed's resumable state lives in
+    ``work_dir/seed{seed}/state`` (``Resume``); a finished seed's results wait in ``work_dir/seed{seed}``, so a
+    rerun trains only what is not finished; the outputs appear when every seed is done (hard links of the
+    finished results, which stay in ``work_dir`` for a retry after the fact: ``state``)."""
+    from .loading import MANIFEST, load_tokens
+    from .results import keyed, write_frame
+
+    data = load_tokens(data_dir)
+    work_dir = Path(work_dir)
+    common = {"settings": settings.__dict__, "data": json.loads((Path(data_dir) / MANIFEST).read_text()),
+              "encoder": state.folder_digest(encoder_dir), "languages": list(languages)}  # fmt: skip
+    with state.StopRequests() as stop:
+        for seed in outputs:
+            folder = work_dir / f"seed{seed}"
+            fingerprint = common | {"seed": seed, "keeps_backbone": seed in kept_seeds}
+            if state.matches(folder, fingerprint, f"seed {seed}") and state.finished(folder, fingerprint):
+                log.info("seed %d finished before (%s): not trained again", seed, folder)
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "fingerprint.json").write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
+            resume = Resume(folder / "state", fingerprint, state_every, stop)
+            model, dev_log, (rows, items) = finetune_full(encoder_dir, data, settings, seed, languages, device, resume)
+            save_run(folder / "run", model.head, dev_log, model.backbone if seed in kept_seeds else None, encoder_dir)
+            write_frame(folder / "zeroshot.csv", keyed(rows, **keys, seed=seed))
+            write_frame(folder / "items.csv", keyed(items, **keys, seed=seed))
+            state.mark_finished(folder, fingerprint)
+            shutil.rmtree(folder / "state", ignore_errors=True)
+            log.info("seed %d done", seed)
+    for seed, (run_dir, zeroshot_csv, items_csv) in outputs.items():
+        folder = work_dir / f"seed{seed}"
+        state.link_copy(folder / "run", run_dir)
+        state.link_copy(folder / "zeroshot.csv", zeroshot_csv)
+        state.link_copy(folder / "items.csv", items_csv)
 
 
 def same_splits(data) -> dict[str, str]:
@@ -266,10 +356,10 @@ def same_splits(data) -> dict[str, str]:
 
 def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, languages, device=None):
     """Linear-only fine-tuning for every seed on features computed once; yields (seed, head, dev log, rows)."""
-    from transformers import AutoTokenizer
+    from .loading import load_tokenizer
 
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    pad_id = AutoTokenizer.from_pretrained(encoder_dir).pad_token_id
+    pad_id = load_tokenizer(encoder_dir).pad_token_id
     backbone = load_backbone(encoder_dir, device)
     features = {}
     for name, same_as in same_splits(data).items():
@@ -298,7 +388,7 @@ def save_run(out_dir, head: nn.Module, dev_log: list[dict], backbone=None, token
         save_file({k: v.contiguous() for k, v in head.state_dict().items()}, tmp / "head.safetensors")
         write_frame(tmp / "dev_log.csv", pd.DataFrame(dev_log))
         if backbone is not None:
-            from transformers import AutoTokenizer
+            from .loading import load_tokenizer
 
             backbone.save_pretrained(tmp / "model", safe_serialization=True)
-            AutoTokenizer.from_pretrained(tokenizer_dir).save_pretrained(tmp / "model")
+            load_tokenizer(tokenizer_dir).save_pretrained(tmp / "model")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from .io import InputError, all_or_nothing, atomic_open
+from .sampling import sample_rows
 
 
-def read_flores(paths: dict, limit: int | None = None) -> dict[str, list[str]]:
+def read_flores(paths: dict, limit: int | None = None, seed: int = 0) -> dict[str, list[str]]:
     """Read ``{lang: path}`` files of one split; they must be line-parallel and have no empty line.
-    ``limit`` keeps the first sentences of each (a smoke run)."""
+    ``limit`` keeps a sample of ``limit`` lines seeded by ``seed``, the same lines in every language (a
+    smoke run)."""
     texts = {}
     for lang, path in paths.items():
         with open(path, encoding="utf-8") as handle:
@@ -26,7 +28,8 @@ def read_flores(paths: dict, limit: int | None = None) -> dict[str, list[str]]:
                 raise InputError(
                     paths[lang], f"has {count} lines but {paths[first]} has {counts[first]}; FLORES files are line-parallel"
                 )
-    return {lang: lines[:limit] for lang, lines in texts.items()}
+    keep = sample_rows(len(next(iter(texts.values()), [])), limit, seed)
+    return {lang: [lines[row] for row in keep] for lang, lines in texts.items()}
 
 
 def write_flores(texts: dict, out_paths: dict) -> None:

@@ -93,21 +93,19 @@ def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[
     task gradient with the previous batch's, a null baseline for "orthogonal") and the §4.5 rows
     (kind, lang_a, lang_b, cosine); the MLM ones only where the encoder has an MLM head (``mlm_head``).
     """
-    from safetensors.torch import load_file
-    from transformers import AutoModel
-
     from .align import AlignmentObjective, ParallelBatches, load_encoder
+    from .loading import load_model, load_tensors
     from .finetune import FullModel, TaskData
 
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     # the aligned checkpoint brings its MLM head (where it has one); the backbone is the fine-tuned one
     model, tokenizer = load_encoder(aligned_dir, device, mlm_head)
-    model.base_model.load_state_dict(AutoModel.from_pretrained(run_dir / "model", add_pooling_layer=False).state_dict())
+    model.base_model.load_state_dict(load_model(run_dir / "model").state_dict())
     model.eval()
     backbone = model.base_model
     params = [p for p in backbone.parameters()]
     task_model = FullModel(backbone, task_settings).to(device)
-    task_model.head.load_state_dict(load_file(run_dir / "head.safetensors"))
+    task_model.head.load_state_dict(load_tensors(run_dir / "head.safetensors"))
     generator = torch.Generator().manual_seed(seed)
 
     def task_losses(split, rows_list):

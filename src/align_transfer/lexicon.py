@@ -31,9 +31,15 @@ def write_lexicon(path, pairs, pair: str) -> None:
 
 
 def read_lexicon(path, limit: int | None = None) -> list[tuple[str, str]]:
-    """The word pairs of a normalised lexicon (``write_lexicon``'s TSV), the first ``limit`` of them."""
+    """The word pairs of a normalised lexicon (``write_lexicon``'s TSV), the first ``limit`` of them; a lexicon
+    with fewer is a config error (``analysis.lexicon_size``), not a silently smaller one."""
+    from .config import ConfigError
+
     with open(path, encoding="utf-8") as handle:
         lines = handle.read().splitlines()[1:]
+    if limit is not None and len(lines) < limit:
+        raise ConfigError(f"config error at analysis.lexicon_size: {limit} is beyond the {len(lines)} word pairs of "
+                          f"{path}; set it to {len(lines)} or fewer")  # fmt: skip
     pairs = []
     for number, line in enumerate(lines[:limit], 2):
         fields = line.split("\t")

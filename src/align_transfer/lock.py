@@ -83,3 +83,25 @@ def lock_path(config: dict) -> str | None:
     """The lock file of a config (relative to the working directory), or None where there is none."""
     value = config.get("inputs_lock")
     return os.fspath(value) if value else None
+
+
+def verify_inputs(paths, lock) -> None:
+    """Check every input a job reads from ``resources/`` (a file, or each file of a folder) against the lock
+    file, where the lock has a line for it: a file changed after it was fetched is refused before it is
+    read, naming it and what to do (``LockMismatch``)."""
+    from .sources import sha256sum
+
+    if not lock or not Path(lock).exists():
+        return
+    entries = read_lock(lock)
+    for path in map(Path, paths):
+        if not path.parts or path.parts[0] != "resources":
+            continue
+        for file in sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]:
+            key = file.relative_to("resources").as_posix()
+            if key in entries and (digest := sha256sum(file)) != entries[key]:
+                raise LockMismatch(
+                    f"{file} was changed after it was fetched: its sha256 is {digest}, the lock file {lock} records "
+                    f"{entries[key]}. Fetch it again (`snakemake --force {file}`), or, to use the new version on "
+                    f"purpose, delete its line from {lock} and rerun its download."
+                )

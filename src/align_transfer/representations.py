@@ -62,6 +62,12 @@ def recall_at(similarity: np.ndarray, ks) -> dict[int, float]:
 
 def retrieval_rows(embeddings: dict, groups: list[dict], codes: dict, layer: int, ks) -> list[dict]:
     """R@k in both directions for each pair of ``groups`` (Table 2's groups, short codes like ``deu``)."""
+    from .config import ConfigError
+
+    sentences = len(next(value for key, value in embeddings.items() if key.startswith("flores/")))
+    if max(ks) > sentences:
+        raise ConfigError(f"config error at analysis.recall_at: R@{max(ks)} ranks among more sentences than the "
+                          f"{sentences} FLORES sentences embedded; use k of {sentences} or less")  # fmt: skip
     rows = []
     for group in groups:
         for pair in group["pairs"]:
@@ -174,13 +180,13 @@ def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, devi
 
     import torch
     from safetensors.numpy import save_file
-    from transformers import AutoModel, AutoTokenizer
 
     from .io import atomic_path
+    from .loading import load_model, load_tokenizer
 
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    model = AutoModel.from_pretrained(encoder_dir, add_pooling_layer=False).to(device).eval()
-    tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
+    model = load_model(encoder_dir, device).eval()
+    tokenizer = load_tokenizer(encoder_dir)
     depth = model.config.num_hidden_layers
     if max(layers) > depth:
         raise ValueError(f"the encoder's layers / retrieval_layer (encoders[]): layer {max(layers)} is beyond the {depth} "
@@ -201,9 +207,9 @@ def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, devi
 
 
 def load_embeddings(path) -> dict[str, np.ndarray]:
-    from safetensors.numpy import load_file
+    from .loading import load_tensors
 
-    return load_file(str(path))
+    return load_tensors(path, "np")
 
 
 def compare(embeddings_files: dict, groups: list[dict], codes: dict, lexicons: list[str], layers, retrieval_layer: int,

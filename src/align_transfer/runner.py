@@ -10,11 +10,12 @@ from pathlib import Path
 
 from .config import ConfigError
 from .io import InputError, WriteError
-from .lock import LockMismatch
+from .lock import LockMismatch, lock_path, verify_inputs
 from .sources import LAYOUTS, SourceError
+from .state import NonFiniteLoss, Stopped
 
 #: Errors whose message says all a person needs: one line, no traceback on the console.
-CLEAN_ERRORS = (InputError, SourceError, LockMismatch, ConfigError, WriteError)
+CLEAN_ERRORS = (InputError, SourceError, LockMismatch, ConfigError, WriteError, Stopped, NonFiniteLoss)
 
 
 def user_path(path: str, config: dict) -> str:
@@ -94,6 +95,7 @@ def logged(snakemake):
     )
     root = logging.getLogger("align_transfer")
     try:
+        verify_inputs(getattr(snakemake, "input", []), lock_path(snakemake.config))  # a fetched input changed since: refused
         yield logging.getLogger(f"align_transfer.rule.{snakemake.rule}")
     except CLEAN_ERRORS as error:
         message = describe(error, snakemake.config)

@@ -63,5 +63,7 @@ def disk_plan(counts: dict[str, int], config, tokenizer_bytes: int, num_labels: 
         "fully fine-tuned backbones kept for Table 3 and Figure 1": params["backbone"] * 4 + tokenizer_bytes,
         "fine-tuning heads (every other run keeps only this)": head,
         "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)": checkpoint * 12,
+        "full fine-tuning resumable state while a run trains (weights + AdamW moments; removed at each seed's end)":
+            (params["backbone"] + head // 4) * 12,
     }
     return [{"what": what, "count": counts[what], "bytes_each": size, "bytes": counts[what] * size} for what, size in sizes.items()]

@@ -7,7 +7,7 @@ import logging
 
 import torch
 
-from .io import atomic_path
+from .sampling import limit_of, sample_rows
 from .sib200 import LABELS
 from .ud import UPOS, read_jsonl
 
@@ -45,24 +45,26 @@ def tokenize_sc(tsv, tokenizer, max_length: int) -> dict:
     return {"input_ids": encoded["input_ids"], "labels": [LABELS.index(r["label"]) for r in rows]}
 
 
-def tokenize_task(task: str, files: dict, tokenizer_dir, out_dir, max_length: int, limits: dict | None = None) -> None:
+def tokenize_task(task: str, files: dict, tokenizer_dir, out_dir, max_length: int, sample: dict | None = None) -> None:
     """Tokenize every split of a task once: ``files`` maps a split name (train, dev, test_de, ...) to its file.
 
-    ``limits`` keeps only the first examples of some splits (``{"train": 64, "test": 50}``: ``test``
-    limits every ``test_*`` split), for a quick smoke run; None everywhere in the paper.
+    ``sample`` (``{"limits": {"train": 64, "test": 50}, "seed": 42}``; ``test`` limits every ``test_*``
+    split) keeps a seeded sample of some splits, stratified by label for SC (``sampling.sample_rows``), for
+    a quick smoke run; None in the paper.
     """
     from datasets import Dataset, DatasetDict
-    from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    from .loading import load_tokenizer, save_dataset
+
+    tokenizer = load_tokenizer(tokenizer_dir)
     tokenize = tokenize_pos if task == "pos" else tokenize_sc
     splits = DatasetDict({name: Dataset.from_dict(tokenize(path, tokenizer, max_length)) for name, path in files.items()})
     for name, split in splits.items():
-        limit = (limits or {}).get(name.split("_")[0])
+        limit, seed = limit_of(sample, name.split("_")[0])
         if limit is not None and len(split) > limit:
-            splits[name] = split.select(range(limit))
-    with atomic_path(out_dir) as tmp:
-        splits.save_to_disk(str(tmp))
+            labels = split["labels"] if task == "sc" else None
+            splits[name] = split.select(sample_rows(len(split), limit, seed, labels))
+    save_dataset(splits, out_dir)
     log.info("%s: %s", task, {name: len(split) for name, split in splits.items()})
 
 

@@ -52,6 +52,8 @@ def delegate() -> None:
     path = os.environ.get(SOCKET_ENV)
     if not path or os.environ.get(IN_CHILD_ENV):
         return
+    # Ctrl-C reaches this process with snakemake's: it ends quietly, and its worker child with it
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
     deadline = time.monotonic() + 120
     while os.path.exists(starting(path)) and not os.path.exists(path) and time.monotonic() < deadline:
         time.sleep(0.05)  # the worker warms up: waiting for it costs no CPU, importing torch here would
@@ -88,6 +90,7 @@ def _run_child(job: dict, fds: list[int]) -> None:
     os.environ.clear()
     os.environ.update(job["env"], **{IN_CHILD_ENV: "1"})
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     code = 0
     try:
         sys.argv = [job["script"]]
@@ -151,7 +154,9 @@ def warm_up() -> None:
 
 def serve(path: str) -> None:
     """Warm up once, then fork a handler per job until terminated. Jobs that start meanwhile wait while
-    the ``starting`` file exists, and run in their own processes if the worker fails."""
+    the ``starting`` file exists, and run in their own processes if the worker fails. Ctrl-C is not its to
+    answer: the jobs end when snakemake stops them, and the worker when its starter terminates it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         warm_up()
         if os.path.exists(path):

@@ -5,6 +5,7 @@
 import re
 import sys
 
+from align_transfer.checks import impossible_settings
 from align_transfer.config import canonical, pick, without_operational, digest
 from align_transfer.settings import AlignmentSettings, FinetuneSettings, encoder_label
 from align_transfer.sources import revision
@@ -40,6 +41,14 @@ def config_error(key, message):
     """A config value that the schema cannot check: a few lines naming the key, no traceback."""
     print(f"config error at {key}: {message}", file=sys.stderr)
     sys.exit(1)
+
+
+def sample(limits):
+    """A smoke run's sample of some inputs (``limits``: N or None each) and its seed; None where nothing is
+    sampled, so that the seed then determines nothing."""
+    if all(limit is None for limit in limits.values()):
+        return None
+    return canonical({"limits": limits, "seed": config["data"]["shuffle_seed"]})
 
 
 def language(code, key):
@@ -121,6 +130,10 @@ for index, (name, entry) in enumerate(ENCODERS.items()):
         deepest = max(entry["layers"] + [entry["sentence_layer"], entry["retrieval_layer"]])
         if deepest > depth:
             config_error(key, f"layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its {depth} layers")
+
+
+for key, message in impossible_settings(config):
+    config_error(key, message)
 
 
 def encoder_config(encoder):
@@ -259,7 +272,26 @@ def storage_counts(encoder):
         ),
         "fine-tuning heads (every other run keeps only this)": len(runs),
         "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)": aligned,
+        "full fine-tuning resumable state while a run trains (weights + AdamW moments; removed at each seed's end)": sum(
+            mode == "full" and seed == FINETUNE["seeds"][0] for _, mode, _, seed in runs
+        ),
     }
+
+
+def training_work():
+    """Every training job's work folder and its outputs (``snakemake clean_state`` removes the finished ones)."""
+    jobs = {}
+    for encoder in ENCODERS:
+        for pair in PAIRS:
+            for losses in encoder_losses(encoder):
+                run = f"results/{encoder}/align/{pair}/{losses}"
+                jobs[f"{run}/work"] = [f"{run}/step{step}" for step in CHECKPOINT_STEPS] + [f"{run}/train_log.csv"]
+        if FULL:
+            for task in FINETUNE["tasks"]:
+                for model in finetuned_models(encoder):
+                    run = f"results/{encoder}/finetune/{task}/full/{model}"
+                    jobs[f"{run}/work"] = [f"{run}/seed{seed}" for seed in FINETUNE["seeds"]]
+    return jobs
 
 
 def zeroshot_csvs(encoder, models, suffix="", tasks=None):
@@ -327,11 +359,12 @@ def hyperparameter_values():
 
 
 # what determines an embeddings file and the comparisons read from it (with the encoder's layers: embedding_params)
+FLORES_SAMPLE = sample({"flores": ANALYSIS["flores_examples"]})
 EMBEDDING_PARAMS = dict(
     flores=EMBEDDED_FLORES,
     lexicons=canonical(LEXICON_FILES),
     lexicon_size=ANALYSIS["lexicon_size"],
-    flores_examples=ANALYSIS["flores_examples"],
+    flores_sample=FLORES_SAMPLE,
     groups=EMBEDDED_GROUPS,
     codes=EMBEDDED_CODES,
     recall_at=ANALYSIS["recall_at"],

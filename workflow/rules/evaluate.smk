@@ -31,7 +31,7 @@ rule embed:
         **EMBEDDING_PARAMS,
         encoder=lambda wc: embedding_layers(wc.encoder),
         sib=canonical(SIB_TEST),
-        test_examples=config["evaluation"]["test_examples"],
+        sib_sample=sample({"test": config["evaluation"]["test_examples"]}),
         source=SOURCE,
     script:
         "../../scripts/embed.py"
@@ -93,7 +93,7 @@ rule gradients:
     params:
         variants=canonical(FINETUNED_VARIANTS),
         flores=canonical(GRADIENT_FLORES),
-        flores_examples=ANALYSIS["flores_examples"],
+        flores_sample=FLORES_SAMPLE,
         finetune=lambda wc: {
             task: FinetuneSettings.determining(FINETUNE, task, "full", ENCODERS[wc.encoder]["max_length"])
             for task in FINETUNE["tasks"]

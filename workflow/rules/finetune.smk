@@ -22,11 +22,13 @@ rule tokenize_task:
     params:
         files=lambda wc: task_files(wc.task),
         max_length=lambda wc: task_max_length(wc.encoder, wc.task),
-        limits={
-            "train": FINETUNE["train_examples"],
-            "dev": FINETUNE["train_examples"],
-            "test": config["evaluation"]["test_examples"],
-        },
+        sample=sample(
+            {
+                "train": FINETUNE["train_examples"],
+                "dev": FINETUNE["train_examples"],
+                "test": config["evaluation"]["test_examples"],
+            }
+        ),
     script:
         "../../scripts/tokenize_task.py"
 
@@ -104,5 +106,7 @@ rule finetune_full:
         seeds=FINETUNE["seeds"],
         languages=list(EVAL_LANGS),
         kept_seeds=lambda wc: [seed for seed in FINETUNE["seeds"] if keeps_weights(wc.encoder, wc.model, seed)],
+        # resumable state and finished seeds: outside the outputs, so a killed or failed job's rerun resumes
+        work=lambda wc: f"results/{wc.encoder}/finetune/{wc.task}/full/{wc.model}/work",
     script:
         "../../scripts/finetune_full.py"

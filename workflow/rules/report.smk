@@ -3,6 +3,7 @@
 
 # Light jobs that read small files: they run where snakemake runs, never on the cluster.
 localrules:
+    clean_state,
     hyperparameter_tables,
     disk_plan,
     table1,
@@ -193,3 +194,17 @@ rule study_report:
         mini_world=bool(config["mini_world"]),
     script:
         "../../scripts/study_report.py"
+
+
+# Remove the work folders of finished training jobs once their outputs stand (`snakemake clean_state`):
+# until then a job failed after the fact (a time limit reached while snakemake checks its outputs) is
+# restored from its work folder by its retry, not trained again.
+rule clean_state:
+    log:
+        "logs/clean_state.log",
+    conda:
+        ENV
+    params:
+        jobs=training_work(),
+    script:
+        "../../scripts/clean_state.py"
