@@ -29,23 +29,25 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: env
-	$(BIN)/python scripts/demo.py --cores $(CORES)
+	$(BIN)/python tools/demo.py --cores $(CORES)
 
 # unit and integration tests (minutes), on every core: most of them wait on a snakemake subprocess
 TEST_WORKERS ?= auto
+# each tier lists its slowest tests: where CI's time goes
+PYTEST_ARGS ?= --durations=8
 test: env
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # the whole mini DAG, as `make demo` runs it, and the checks on its results
 test-e2e: env
-	$(BIN)/python -m pytest -m e2e
+	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 # a narrowed mini DAG through the SLURM profile on a local cluster (../shared/tools, root)
 test-slurm: env
-	$(BIN)/python -m pytest -m slurm
+	$(BIN)/python -m pytest -m slurm $(PYTEST_ARGS)
 
 # a narrowed DAG on ../shared/data with the real stand-in encoder
 test-real: env
-	$(BIN)/python -m pytest -m realdata
+	$(BIN)/python -m pytest -m realdata $(PYTEST_ARGS)
 
 test-all: test test-e2e test-slurm test-real

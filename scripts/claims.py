@@ -2,11 +2,11 @@
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 import pandas as pd
 
-from align_transfer.claims import claims, claims_markdown, correlations, levels
+from align_transfer.claims import claims, claims_layout, correlations, levels
 from align_transfer.figures import alignment_vs_transfer
 from align_transfer.runner import logged
 from align_transfer.results import write_frame
@@ -20,6 +20,6 @@ with logged(snakemake) as log:
     write_frame(output.correlations, table)
     verdicts = claims(join, table, params.step, settings["resamples"], settings["seed"], settings["predicts_threshold"],
                       settings["orthogonal_band"], alpha)  # fmt: skip
-    write_table(output.csv, output.md, verdicts, claims_markdown(verdicts, alpha))
+    write_table(output.csv, output.md, verdicts, claims_layout(verdicts, alpha))
     alignment_vs_transfer(levels(join)["language"], output.png, output.pdf)
     log.info("claims: %s", ", ".join(f"{r.claim} ({r.scope}): {r.verdict}" for r in verdicts.itertuples()))

@@ -3,14 +3,14 @@ the encoders differ."""
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 import pandas as pd
 
 from align_transfer.claims import (
-    claims_markdown,
+    claims_layout,
     encoder_differences,
-    encoders_markdown,
+    encoders_layout,
     join_encoders,
     pooled_claims,
     verdict_summary,
@@ -26,10 +26,10 @@ with logged(snakemake) as log:
     alpha = settings["alpha"]
     verdicts = pooled_claims(join, params.step, settings["resamples"], settings["permutations"], settings["seed"],
                              settings["predicts_threshold"], settings["orthogonal_band"], alpha)  # fmt: skip
-    write_table(output.csv, output.md, verdicts, claims_markdown(verdicts, alpha))
+    write_table(output.csv, output.md, verdicts, claims_layout(verdicts, alpha))
     each = join_encoders([pd.read_csv(path) for path in snakemake.input.claims])  # each with its encoder column
     differences = encoder_differences(join, params.step, settings["permutations"], settings["seed"], alpha)
-    write_table(output.encoders_csv, output.encoders_md, each, encoders_markdown(each, differences, alpha))
+    write_table(output.encoders_csv, output.encoders_md, each, encoders_layout(each, differences, alpha))
     write_frame(output.differences, differences)
     with atomic_open(output.summary) as out:
         out.write(verdict_summary(each))

@@ -1,6 +1,10 @@
 """Remove the work folders of finished training jobs (their resumable state and the copies of their
 results kept for a retry after the fact): `snakemake clean_state`."""
 
+from align_transfer.worker import delegate
+
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+
 from align_transfer.runner import logged
 from align_transfer.state import clean_finished
 

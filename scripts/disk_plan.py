@@ -3,21 +3,21 @@ plus the tokenizer files saved beside each model)."""
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 import pandas as pd
 
 from align_transfer.io import atomic_open
 from align_transfer.runner import logged
 from align_transfer.storage import disk_plan, encoder_architecture
-from align_transfer.tasks import LABEL_SETS
+from align_transfer.tasks import TASKS
 
 with logged(snakemake) as log:
     frames = []
     for entry in snakemake.params.encoders:
         config, tokenizer_bytes = encoder_architecture(entry)
         rows = disk_plan(snakemake.params.counts[entry["name"]], config, tokenizer_bytes,
-                         {k: len(v) for k, v in LABEL_SETS.items()}, entry["mlm_head"])  # fmt: skip
+                         {name: len(task.labels) for name, task in TASKS.items()}, entry["mlm_head"])  # fmt: skip
         frames.append(pd.DataFrame(rows).assign(encoder=entry["name"]))
     frame = pd.concat(frames, ignore_index=True)[["encoder", "what", "count", "bytes_each", "bytes"]]
     frame["GB"] = (frame["bytes"] / 1e9).round(2)

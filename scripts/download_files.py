@@ -3,13 +3,14 @@ each checked against the lock file of inputs."""
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from pathlib import Path
 
 from align_transfer.lock import lock_path
 from align_transfer.runner import logged
-from align_transfer.sources import LAYOUTS, fetch_file, fetch_location
+from align_transfer.layout import SOURCE_LAYOUTS
+from align_transfer.sources import fetch_file, fetch_location
 
 with logged(snakemake) as log:
     config, params = snakemake.config, snakemake.params
@@ -24,4 +25,4 @@ with logged(snakemake) as log:
             fetch_location(name, locations[out], out, download, key=Path(out).relative_to("resources").as_posix(), lock=lock)
         else:
             fetch_file(name, config["sources"][name], fields, out, download, lock)
-    log.info("%s: %d files, layout %s", name, len(files), LAYOUTS[name])
+    log.info("%s: %d files, layout %s", name, len(files), SOURCE_LAYOUTS[name])

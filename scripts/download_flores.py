@@ -3,7 +3,7 @@ checked against the lock file of inputs."""
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from pathlib import Path
 

@@ -4,13 +4,13 @@ for an aligned or the base encoder also the SIB-200 test items' retrieval (the i
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from pathlib import Path
 
 from align_transfer.flores import read_flores
 from align_transfer.lexicon import read_lexicon
-from align_transfer.loading import load_tokenizer
+from align_transfer.modeling import load_tokenizer
 from align_transfer.representations import compare, embed_encoder, load_embeddings, sib_retrieval_rows, tokenize_inputs
 from align_transfer.runner import logged
 from align_transfer.sampling import limit_of, sample_rows

@@ -3,7 +3,7 @@ resumable within a seed, and a finished seed is never trained again (finetune.fu
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from align_transfer.finetune import FinetuneSettings, full_finetuning_job
 from align_transfer.runner import logged

@@ -2,15 +2,15 @@
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from align_transfer.figures import gradient_heatmaps
 from align_transfer.results import read_results
 from align_transfer.runner import logged
-from align_transfer.tables import gradient_languages, gradient_languages_markdown, write_table
+from align_transfer.tables import gradient_languages, gradient_languages_layout, write_table
 
 with logged(snakemake) as log:
     table = gradient_languages(read_results(snakemake.input, "gradient_languages", snakemake.config))
-    write_table(snakemake.output.csv, snakemake.output.md, table, gradient_languages_markdown(table))
+    write_table(snakemake.output.csv, snakemake.output.md, table, gradient_languages_layout(table))
     gradient_heatmaps(table, snakemake.output.png, snakemake.output.pdf)
     log.info("per-language gradients: %d rows from %d encoders", len(table), len(snakemake.input))

@@ -3,7 +3,7 @@ of one aligned encoder."""
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from pathlib import Path
 
@@ -11,13 +11,14 @@ from align_transfer.align import AlignmentSettings
 from align_transfer.finetune import FinetuneSettings
 from align_transfer.flores import read_flores
 from align_transfer.gradients import analyse_run
-from align_transfer.loading import load_tokenizer, load_tokens
+from align_transfer.modeling import load_tokenizer, load_tokens
+from align_transfer.layout import parse_model
 from align_transfer.runner import logged
 from align_transfer.sampling import limit_of
 from align_transfer.results import keyed, write_frame
 
 with logged(snakemake) as log:
-    params, losses = snakemake.params, snakemake.wildcards.model.split("_")[1]
+    params, losses = snakemake.params, parse_model(snakemake.wildcards.model)["losses"]
     align_settings = AlignmentSettings.from_config(params.alignment, losses)
     tokens = load_tokens(snakemake.input.tokens)
     # FLORES (the MLM gradients' text) tokenized once for every run: they share the encoder's tokenizer

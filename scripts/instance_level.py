@@ -2,9 +2,9 @@
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
-from align_transfer.claims import instance_level, instance_level_markdown
+from align_transfer.claims import instance_level, instance_level_layout
 from align_transfer.results import read_results
 from align_transfer.runner import logged
 from align_transfer.tables import write_table
@@ -13,5 +13,5 @@ with logged(snakemake) as log:
     claims, inputs, config = snakemake.params.claims, snakemake.input, snakemake.config
     table = instance_level(read_results(inputs.item_scores, "items", config), read_results(inputs.retrieved, "sib_items", config),
                            claims["resamples"], claims["permutations"], claims["seed"], claims["alpha"], claims["min_group"])  # fmt: skip
-    write_table(snakemake.output.csv, snakemake.output.md, table, instance_level_markdown(table, claims["min_group"]))
+    write_table(snakemake.output.csv, snakemake.output.md, table, instance_level_layout(table, claims["min_group"]))
     log.info("instance level: %d model x mode x language rows", len(table))

@@ -2,10 +2,10 @@
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from align_transfer.finetune import FinetuneSettings, linear_probes, save_run
-from align_transfer.loading import load_tokens
+from align_transfer.modeling import load_tokens
 from align_transfer.results import keyed, write_frame
 from align_transfer.runner import logged
 

@@ -3,19 +3,19 @@ to each encoder's own report."""
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from pathlib import Path
 
 import yaml
 
+from align_transfer.captions import title
 from align_transfer.report import MINI_BANNER, code_version, write_report
 from align_transfer.runner import logged
 
 with logged(snakemake) as log:
     params, claims = snakemake.params, {Path(path).stem: path for path in snakemake.input.claims}
-    tables = {"Claims across the encoders: every encoder's aligned models together": claims["claims"],
-              "The encoders compared": claims["encoders"]}  # fmt: skip
+    tables = {title("study_claims"): claims["claims"], title("encoders"): claims["encoders"]}
     provenance = {f"encoder {number}": label for number, label in enumerate(params.encoders.values(), 1)}
     provenance |= {
         "config digest": f"{params.digest} (sha256 of every setting that determines a result)",
@@ -24,5 +24,5 @@ with logged(snakemake) as log:
     links = {f"{name}: its report": f"{name}/report.html" for name in params.encoders}
     config_yaml = yaml.safe_dump(dict(params.config), sort_keys=False, allow_unicode=True)
     write_report(snakemake.output[0], tables, {}, config_yaml, "Why Better Cross-Lingual Alignment Fails: the study",
-                 provenance, MINI_BANNER if params.mini_world else None, links)  # fmt: skip
+                 provenance, MINI_BANNER if params.mini_world else None, links, {"alpha": params.alpha})  # fmt: skip
     log.info("study report: %d encoders", len(params.encoders))

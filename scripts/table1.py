@@ -2,14 +2,13 @@
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from align_transfer.results import read_results
 from align_transfer.runner import logged
-from align_transfer.tables import table1, table1_markdown, write_table
+from align_transfer.tables import table1, table1_layout, write_table
 
 with logged(snakemake) as log:
     table = table1(read_results(snakemake.input, "zeroshot", snakemake.config), snakemake.params.step)
-    markdown = table1_markdown(table, snakemake.params.losses, snakemake.wildcards.encoder)
-    write_table(snakemake.output.csv, snakemake.output.md, table, markdown)
+    write_table(snakemake.output.csv, snakemake.output.md, table, table1_layout(table, snakemake.params.losses, snakemake.wildcards.encoder))
     log.info("Table 1: %d rows from %d runs", len(table), len(snakemake.input))

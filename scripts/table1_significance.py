@@ -2,9 +2,9 @@
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
-from align_transfer.claims import table1_significance, table1_significance_markdown
+from align_transfer.claims import table1_significance, table1_significance_layout
 from align_transfer.results import read_results
 from align_transfer.runner import logged
 from align_transfer.tables import write_table
@@ -12,6 +12,6 @@ from align_transfer.tables import write_table
 with logged(snakemake) as log:
     params, claims = snakemake.params, snakemake.params.claims
     table = table1_significance(read_results(snakemake.input, "items", snakemake.config), params.step, claims["resamples"], claims["seed"], claims["alpha"])
-    markdown = table1_significance_markdown(table, params.losses, claims["alpha"], snakemake.wildcards.encoder)
-    write_table(snakemake.output.csv, snakemake.output.md, table, markdown)
+    layout = table1_significance_layout(table, params.losses, claims["alpha"], snakemake.wildcards.encoder)
+    write_table(snakemake.output.csv, snakemake.output.md, table, layout)
     log.info("Table 1 significance: %d cells, %d significant after Holm", len(table), int(table["significant"].sum()))

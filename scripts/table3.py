@@ -3,17 +3,17 @@ its companion: each cosine beside the task-vs-task baseline and the gradients' n
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from align_transfer.results import read_results
 from align_transfer.runner import logged
-from align_transfer.tables import table3, table3_baseline, table3_baseline_markdown, table3_markdown, write_table
+from align_transfer.tables import table3, table3_baseline, table3_baseline_layout, table3_layout, write_table
 
 with logged(snakemake) as log:
     params, output, encoder = snakemake.params, snakemake.output, snakemake.wildcards.encoder
     cosines = read_results(snakemake.input, "gradients", snakemake.config)
     table = table3(cosines)
-    write_table(output.csv, output.md, table, table3_markdown(table, params.losses, encoder))
+    write_table(output.csv, output.md, table, table3_layout(table, params.losses, encoder))
     baseline = table3_baseline(cosines)
-    write_table(output.baseline_csv, output.baseline_md, baseline, table3_baseline_markdown(baseline, params.losses, encoder))
+    write_table(output.baseline_csv, output.baseline_md, baseline, table3_baseline_layout(baseline, params.losses, encoder))
     log.info("Table 3: %d rows from %d encoders, with its baseline companion", len(table), len(snakemake.input))

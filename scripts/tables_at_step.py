@@ -2,13 +2,22 @@
 
 from align_transfer.worker import delegate
 
-delegate()  # in the warm worker, where one runs (README, "Speed of the mini world")
+delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
 
 from pathlib import Path
 
 from align_transfer.results import read_results
 from align_transfer.runner import logged
-from align_transfer.tables import delta_markdown, retrieval_table, table1, table1_markdown, table2, write_table
+from align_transfer.tables import (
+    delta_layout,
+    recall_title,
+    retrieval_table,
+    table1,
+    table1_layout,
+    table2,
+    table2_title,
+    write_table,
+)
 
 with logged(snakemake) as log:
     params, inputs, step = snakemake.params, snakemake.input, int(snakemake.wildcards.step)
@@ -16,12 +25,12 @@ with logged(snakemake) as log:
     config = snakemake.config
     tables = {"table1": table1(read_results(inputs.zeroshot, "zeroshot", config), step),
               "table2": table2(read_results(inputs.similarity, "similarity", config), params.layer)}  # fmt: skip
-    markdown = {"table1": table1_markdown(tables["table1"], params.losses, snakemake.wildcards.encoder),
-                "table2": delta_markdown(tables["table2"], params.losses, f"Table 2 at step {step}: Δ mean cosine of translations.")}  # fmt: skip
+    layouts = {"table1": table1_layout(tables["table1"], params.losses, snakemake.wildcards.encoder),
+               "table2": delta_layout(tables["table2"], params.losses, table2_title(params.layer, step))}  # fmt: skip
     retrieval = read_results(inputs.retrieval, "retrieval", config)
     for k, name in params.recall_tables.items():
         tables[name] = retrieval_table(retrieval, k)
-        markdown[name] = delta_markdown(tables[name], params.losses, f"{name} at step {step}: Δ R@{k}.")
+        layouts[name] = delta_layout(tables[name], params.losses, recall_title(name, k, step))
     for name, table in tables.items():
-        write_table(out[f"{name}.csv"], out[f"{name}.md"], table, markdown[name])
+        write_table(out[f"{name}.csv"], out[f"{name}.md"], table, layouts[name])
     log.info("tables at step %d: %s", step, ", ".join(tables))

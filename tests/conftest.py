@@ -158,12 +158,12 @@ def slurm_profile(directory, partitions=(("FILL_IN_CPU_PARTITION", "cpu"), ("FIL
 
 @pytest.fixture(scope="session")
 def mini_run(tmp_path_factory):
-    """The whole mini workflow, run as `make demo` runs it (scripts/demo.py: the warm worker, the
+    """The whole mini workflow, run as `make demo` runs it (tools/demo.py: the warm worker, the
     brief console) on 2 cores, in a directory of its own."""
     if os.getenv("ALIGN_TRANSFER_MINI_RUN"):  # a finished mini run to reuse while developing
         return Path(os.environ["ALIGN_TRANSFER_MINI_RUN"])
     workdir = tmp_path_factory.mktemp("mini")
-    result = subprocess.run([sys.executable, str(REPO / "scripts/demo.py"), "--cores", "2", "--directory", str(workdir)],
+    result = subprocess.run([sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800)  # fmt: skip
     (workdir / "console.log").write_text(result.stdout)  # both streams, in order, as a terminal shows them
     assert result.returncode == 0, result.stdout[-5000:]

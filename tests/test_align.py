@@ -14,10 +14,9 @@ from align_transfer.align import (
     ParallelBatches,
     SpecialTokens,
     TrainingInterrupted,
-    load_encoder,
-    mlm_head,
     train_alignment,
 )
+from align_transfer.modeling import load_encoder, mlm_head
 from align_transfer.encoders import tokenize_parallel
 from align_transfer.parallel import prepare_parallel
 

@@ -1,5 +1,7 @@
-"""The claims layer runs on whatever grid a config computes: a linear-only mini grid, end to end."""
+"""The claims layer runs on whatever grid a config computes: a linear-only mini grid, end to end (on a copy
+of the session's mini run, whose data, encoder, alignment runs and linear probes it shares)."""
 
+import shutil
 import subprocess
 import sys
 
@@ -13,23 +15,28 @@ pytestmark = pytest.mark.e2e
 
 MINI_XLMR = yaml.safe_load(MINI.read_text())["encoders"][0]
 LINEAR_ONLY = {
-    "encoders": [MINI_XLMR | {"mini": MINI_XLMR["mini"] | {"steps": 150}}],
+    "encoders": [MINI_XLMR],
     "alignment": {"losses": ["S0W0M1", "S1W0M0", "S1W1M1"]},  # three runs: enough units for a verdict
     "finetune": {"modes": ["linear"]},
     "claims": {"resamples": 200, "permutations": 200},
 }
 
 
-def test_a_linear_only_grid_runs_its_claims_to_the_report(tmp_path):
+def test_a_linear_only_grid_runs_its_claims_to_the_report(mini_run, tmp_path):
     overlay = tmp_path / "linear.yaml"
     overlay.write_text(yaml.safe_dump(LINEAR_ONLY))
-    counts = job_counts(snakemake(tmp_path, "-n", overlays=[MINI, overlay]).stdout)
+    counts = job_counts(snakemake(tmp_path / "plan", "-n", overlays=[MINI, overlay]).stdout)
     assert counts["linear_probe"] == 2 * 7 and not counts.keys() & {"finetune_full", "gradients", "embed_finetuned", "table3"}
-    result = subprocess.run([sys.executable, str(REPO / "scripts/demo.py"), "--cores", "2", "--directory", str(tmp_path),
+    workdir = tmp_path / "run"
+    for folder in ("resources", "results", ".snakemake"):
+        shutil.copytree(mini_run / folder, workdir / folder, ignore=shutil.ignore_patterns("locks", "incomplete"), symlinks=True)
+    shutil.rmtree(workdir / "results/MiniXLM-R/finetune/pos/full")  # what a linear-only grid never makes
+    shutil.rmtree(workdir / "results/MiniXLM-R/finetune/sc/full")
+    result = subprocess.run([sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir),
                              "--configfile", str(MINI), str(overlay)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, timeout=1200)  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:]
-    results = tmp_path / "results/MiniXLM-R"
+    results = workdir / "results/MiniXLM-R"
     assert not list((results / "finetune").glob("*/full"))
     claims = pd.read_csv(results / "claims/claims.csv").set_index("claim")
     assert claims.loc["orthogonal", "verdict"] == "not tested" and "finetune.modes" in claims.loc["orthogonal", "note"]

@@ -5,10 +5,12 @@ import math
 
 import numpy as np
 import pandas as pd
+
+from align_transfer.document import markdown
 import pytest
 
 from align_transfer import claims
-from align_transfer.results import JOIN_GROUP
+from align_transfer.layout import JOIN_GROUP
 from align_transfer.stats import CONTRADICTED, INCONCLUSIVE, SUPPORTED, TOO_FEW
 from align_transfer.tables import table1
 
@@ -84,7 +86,7 @@ def test_the_instance_level_compares_retrieved_items_with_the_rest():
     assert row["low"] < 0.5 < row["high"] and row["p"] < 0.05
     small = claims.instance_level(items, retrieved.assign(retrieved=lambda f: (f["item"] < 3).astype(int)), 500, 500, 0)
     assert small.iloc[0]["in_group"] == 3 and math.isnan(small.iloc[0]["low"])  # 3 items < min_group 10: no interval
-    assert "(3 in a group)" in claims.instance_level_markdown(small)
+    assert "(3 in a group)" in markdown(claims.instance_level_layout(small))
 
 
 def join_of(runs, *, steps=(40,), languages=("de", "ja", "ko"), seeds=(1, 2), tasks=(("sc", "full"),), gradient=None):
@@ -175,7 +177,7 @@ def test_a_linear_only_grid_says_why_it_has_no_gradient_claim():
     row = table.set_index("claim").loc["orthogonal"]
     assert row["verdict"] == "not tested" and "finetune.modes" in row["note"] and row["agrees"] == ""
     assert set(table[table["claim"] == "transfer"]["scope"]) == {"pos, linear, step 40", "sc, linear, step 40"}
-    assert "not tested" in claims.claims_markdown(table)
+    assert "not tested" in markdown(claims.claims_layout(table))
 
 
 def test_a_negative_rho_is_contradicted_not_inconclusive():
@@ -223,6 +225,6 @@ def test_across_encoders_the_models_of_every_encoder_are_pooled_and_the_encoders
     assert differences.loc["transfer", "p"] == pytest.approx(2 / 70) and differences.loc["transfer", "verdict"] == SUPPORTED
     assert differences.loc["similarity", "p"] == pytest.approx(1.0)  # the same Δ R@1 on both encoders
     each = claims.join_encoders([pooled.reset_index().assign(encoder=name) for name in ("A", "B")])
-    markdown = claims.encoders_markdown(each, differences.reset_index())
-    assert "| Claim | Scope | A | B |" in markdown and "| transfer | sc, full, step 40 | A 0.1150; B -0.0850 (n=8) | 0.0286 | **supported** |" in markdown
-    assert "nothing to compare" in claims.encoders_markdown(each, differences.reset_index().assign(encoders=1))
+    text = markdown(claims.encoders_layout(each, differences.reset_index()))
+    assert "| Claim | Scope | A | B |" in text and "| transfer | sc, full, step 40 | A 0.1150; B -0.0850 (n=8) | 0.0286 | **supported** |" in text
+    assert "nothing to compare" in markdown(claims.encoders_layout(each, differences.reset_index().assign(encoders=1)))

@@ -297,3 +297,77 @@ def test_a_non_finite_task_loss_stops_fine_tuning_naming_the_step(tiny, task_dat
 
     with pytest.raises(NonFiniteLoss, match=r"pos fine-tuning \(seed 15\): the task loss is not finite at step \d+ \(backbone_lr 1e\+08"):
         finetune_full(tiny / "encoder", task_data["pos"], settings("pos", backbone_lr=1e8, head_lr=1e8), 15, ["de"], device="cpu")
+
+
+# The per-item scores behind every zero-shot accuracy, against a plain loop over the items one at a time
+
+
+def test_sum_per_item_matches_a_plain_loop():
+    from align_transfer.finetune import sum_per_item
+
+    generator = torch.Generator().manual_seed(0)
+    sizes = [3, 0, 1, 5, 2]
+    values = torch.randint(0, 2, (sum(sizes),), generator=generator).bool()
+    by_hand, start = [], 0
+    for size in sizes:
+        by_hand.append(sum(int(v) for v in values[start : start + size]))
+        start += size
+    assert sum_per_item(values, sizes).tolist() == by_hand
+
+
+class TokenScorer(torch.nn.Module):
+    """A model whose logits of a token depend on that token alone: padding cannot change a prediction."""
+
+    def __init__(self, vocab: int, labels: int, sequence: bool = False):
+        super().__init__()
+        self.table, self.sequence = torch.nn.Embedding(vocab, labels), sequence
+        torch.nn.init.normal_(self.table.weight, generator=torch.Generator().manual_seed(1))
+
+    def forward(self, ids, mask=None):
+        logits = self.table(ids)
+        if self.sequence:  # a sentence's logits: the sum over its real tokens
+            return (logits * mask.unsqueeze(-1)).sum(1)
+        return logits
+
+
+def test_item_scores_match_a_loop_over_items_on_token_and_sequence_tasks():
+    from datasets import Dataset
+
+    from align_transfer.finetune import TaskData, item_scores
+
+    generator = torch.Generator().manual_seed(2)
+    lengths = [4, 1, 6, 3, 5]
+    ids = [torch.randint(2, 30, (n,), generator=generator).tolist() for n in lengths]
+    pos_labels = [[-100 if i % 3 == 2 else int(t) % 4 for i, t in enumerate(torch.randint(0, 8, (n,), generator=generator))]
+                  for n in lengths]  # fmt: skip
+    sc_labels = [int(torch.randint(0, 4, (1,), generator=generator)) for _ in lengths]
+
+    pos_model = TokenScorer(30, 4)
+    pos = TaskData(Dataset.from_dict({"input_ids": ids, "labels": pos_labels}), "pos", pad_id=1)
+    correct, total = item_scores(pos_model, pos, batch_size=2)
+    for item, (tokens, labels) in enumerate(zip(ids, pos_labels)):
+        predicted = pos_model(torch.tensor([tokens]))[0].argmax(-1).tolist()
+        scored = [(p, gold) for p, gold in zip(predicted, labels) if gold != -100]
+        assert (int(correct[item]), int(total[item])) == (sum(p == gold for p, gold in scored), len(scored))
+
+    sc_model = TokenScorer(30, 4, sequence=True)
+    sc = TaskData(Dataset.from_dict({"input_ids": ids, "labels": sc_labels}), "sc", pad_id=1)
+    correct, total = item_scores(sc_model, sc, batch_size=2)
+    for item, (tokens, label) in enumerate(zip(ids, sc_labels)):
+        predicted = int(sc_model(torch.tensor([tokens]), torch.ones(1, len(tokens)))[0].argmax())
+        assert (int(correct[item]), int(total[item])) == (int(predicted == label), 1)
+
+
+def test_item_scores_on_cached_features_match_a_loop_over_items():
+    from align_transfer.finetune import Features, item_scores
+
+    generator = torch.Generator().manual_seed(3)
+    sizes = [2, 3, 1, 4]
+    states, labels = torch.randn(sum(sizes), 5, generator=generator), torch.randint(0, 3, (sum(sizes),), generator=generator)
+    offsets = [0, *torch.tensor(sizes).cumsum(0).tolist()]
+    head = torch.nn.Linear(5, 3)
+    correct, total = item_scores(head, Features(states, labels, offsets), batch_size=3)
+    for item in range(len(sizes)):
+        span = slice(offsets[item], offsets[item + 1])
+        hits = sum(int(head(state).argmax()) == int(gold) for state, gold in zip(states[span], labels[span]))
+        assert (int(correct[item]), int(total[item])) == (hits, sizes[item])

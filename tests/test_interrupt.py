@@ -18,9 +18,9 @@ RUN = "results/MiniXLM-R/align/de-en/S1W0M1"
 
 
 def demo(workdir, overlay):
-    """scripts/demo.py up to one alignment run, in a session of its own: its process group stands in for a
+    """tools/demo.py up to one alignment run, in a session of its own: its process group stands in for a
     terminal's foreground group."""
-    return subprocess.Popen([sys.executable, str(REPO / "scripts/demo.py"), "--cores", "2", "--directory", str(workdir),
+    return subprocess.Popen([sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir),
                              "--configfile", str(MINI), str(overlay), "--", f"{RUN}/train_log.csv"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
 

@@ -6,14 +6,24 @@ import json
 
 import pytest
 import torch
-import yaml
 
+from align_transfer.config import load_config
 from conftest import MINI, REPO, snakemake
 
-EPOCHS = {task: yaml.safe_load(MINI.read_text())["finetune"][task]["epochs"] for task in ("pos", "sc")}
-CODES = ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"]
+# The sizes every check expects, read from config/mini.yaml (over config/config.yaml)
+CONFIG = load_config([REPO / "config/config.yaml", MINI], REPO / "workflow/schemas/config.schema.yaml")
+SIZES, ALIGNMENT, FINETUNE, ANALYSIS = CONFIG["mini_world"]["sizes"], CONFIG["alignment"], CONFIG["finetune"], CONFIG["analysis"]
+EPOCHS = {task: FINETUNE[task]["epochs"] for task in FINETUNE["tasks"]}
+CODES = ALIGNMENT["losses"]
+STEPS = ALIGNMENT["checkpoint_steps"]
+LANGUAGES = CONFIG["evaluation"]["languages"]
+PAIR = ALIGNMENT["pairs"][0]
+KEPT_SEED = ANALYSIS["finetuned_seeds"][0]
+RETRIEVAL_PAIRS = sum(len(group["pairs"]) for group in ANALYSIS["retrieval_groups"])
 # each mini encoder: its architecture's name in its weights, its depth and its analysed layers
-ENCODERS = {"MiniXLM-R": ("roberta", 3, [1, 2, 3]), "MiniBERT": ("bert", 2, [1, 2])}
+ENCODERS = {entry["name"]: ({"xlm-roberta": "roberta"}.get(entry["mini"]["architecture"], entry["mini"]["architecture"]),
+                            entry["mini"]["layers"], entry["layers"]) for entry in CONFIG["encoders"]}  # fmt: skip
+PRETRAINING_STEPS = {entry["name"]: entry["mini"]["steps"] for entry in CONFIG["encoders"]}
 pytestmark = pytest.mark.e2e
 each_encoder = pytest.mark.parametrize("encoder", list(ENCODERS))
 
@@ -24,11 +34,11 @@ def lines(path):
 
 def test_every_prepared_input_exists_with_the_configured_sizes(mini_run):
     data = mini_run / "results/data"
-    assert len(lines(data / "parallel/de-en.tsv")) == 1 + 1500  # header + cap
-    assert len(lines(data / "ud/en/train.jsonl")) == 500
-    assert len(lines(data / "ud/kk/test.jsonl")) == 60
-    assert len(lines(data / "sib200/en/train.tsv")) == 1 + 350
-    assert {len(lines(p)) for p in (data / "flores/devtest").glob("*.txt")} == {150}
+    assert len(lines(data / f"parallel/{PAIR['pair']}.tsv")) == 1 + PAIR["cap"]  # header + cap
+    assert len(lines(data / "ud/en/train.jsonl")) == SIZES["ud_train"]
+    assert len(lines(data / "ud/kk/test.jsonl")) == SIZES["ud_test"]
+    assert len(lines(data / "sib200/en/train.tsv")) == 1 + SIZES["sib_train"]
+    assert {len(lines(p)) for p in (data / "flores/devtest").glob("*.txt")} == {SIZES["flores"]}
     assert len(list((data / "flores/devtest").glob("*.txt"))) == 10
     assert len(list((data / "lexicon").glob("*.tsv"))) == 9
     sentence = json.loads(lines(data / "ud/fr/test.jsonl")[0])
@@ -58,12 +68,14 @@ def test_the_console_has_a_line_per_job_start_and_end_and_ends_with_what_to_open
 
 def test_long_jobs_log_their_rate_and_the_time_left(mini_run):
     logs = mini_run / "logs"
-    for log, what in [("MiniXLM-R/models/pretrain_mini_encoder.log", "pretraining (xlm-roberta type): 400/400 steps (100%)"),
-                      ("MiniBERT/models/pretrain_mini_encoder.log", "pretraining (bert type): 400/400 steps (100%)"),
-                      ("MiniXLM-R/align/de-en/S1W1M1.log", "alignment S1W1M1: 40/40 steps (100%)"),
-                      ("MiniBERT/finetune/pos/linear/base.log", "features of train: 500/500 examples (100%)"),
+    xlmr, bert, steps, train = PRETRAINING_STEPS["MiniXLM-R"], PRETRAINING_STEPS["MiniBERT"], ALIGNMENT["steps"], SIZES["ud_train"]
+    languages = len(LANGUAGES) + 1  # and the source
+    for log, what in [("MiniXLM-R/models/pretrain_mini_encoder.log", f"pretraining (xlm-roberta type): {xlmr}/{xlmr} steps (100%)"),
+                      ("MiniBERT/models/pretrain_mini_encoder.log", f"pretraining (bert type): {bert}/{bert} steps (100%)"),
+                      ("MiniXLM-R/align/de-en/S1W1M1.log", f"alignment S1W1M1: {steps}/{steps} steps (100%)"),
+                      ("MiniBERT/finetune/pos/linear/base.log", f"features of train: {train}/{train} examples (100%)"),
                       ("MiniXLM-R/evaluate/embed/base.log", "texts (100%)"),
-                      ("MiniBERT/evaluate/gradients/de-en_S1W1M1_40.log", "MLM gradients per language: 10/10 languages")]:  # fmt: skip
+                      (f"MiniBERT/evaluate/gradients/de-en_S1W1M1_{steps}.log", f"MLM gradients per language: {languages}/{languages} languages")]:  # fmt: skip
         text = (logs / log).read_text()
         assert what in text and "/s, " in text, log
     assert " left" in (logs / "MiniXLM-R/align/de-en/S1W1M1.log").read_text()
@@ -99,28 +111,28 @@ def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run, encod
     for pair in ("de-en",):
         for code in CODES:
             run = mini_run / f"results/{encoder}/align/{pair}/{code}"
-            assert sorted(p.name for p in run.iterdir()) == ["step20", "step40", "train_log.csv", "work"], run
+            assert sorted(p.name for p in run.iterdir()) == [*(f"step{step}" for step in STEPS), "train_log.csv", "work"], run
             assert (run / "work/finished.json").exists() and not (run / "work/state").exists()  # kept for a retry
             rows = list(csv.DictReader((run / "train_log.csv").open()))
-            assert [int(r["step"]) for r in rows] == [10, 20, 30, 40]
+            assert [int(r["step"]) for r in rows] == list(range(ALIGNMENT["log_every"], ALIGNMENT["steps"] + 1, ALIGNMENT["log_every"]))
             for term, flag in zip(("sentence", "word", "mlm"), code[1::2]):
                 assert all(bool(r[f"loss_{term}"]) == (flag == "1") for r in rows), (run, term)
             if code[3] == "1":  # the word loss falls quickly, even at lr 1e-5
                 assert float(rows[-1]["loss_word"]) < float(rows[0]["loss_word"])
-            assert not torch.equal(load_file(run / "step40/model.safetensors")[query], base[query])
-    model = AutoModelForMaskedLM.from_pretrained(mini_run / f"results/{encoder}/align/de-en/S1W0M1/step20")
+            assert not torch.equal(load_file(run / f"step{STEPS[-1]}/model.safetensors")[query], base[query])
+    model = AutoModelForMaskedLM.from_pretrained(mini_run / f"results/{encoder}/align/de-en/S1W0M1/step{STEPS[0]}")
     assert model.config.num_hidden_layers == depth
 
 
 @each_encoder
 def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run, encoder):
-    models = ["base"] + [f"{pair}_{code}_{step}" for pair in ("de-en",) for code in CODES for step in (20, 40)]
-    for task in ("pos", "sc"):
-        for mode in ("full", "linear"):
+    models = ["base"] + [f"{pair}_{code}_{step}" for pair in ("de-en",) for code in CODES for step in STEPS]
+    for task in FINETUNE["tasks"]:
+        for mode in FINETUNE["modes"]:
             for model in models:
-                for seed in (15, 42):
+                for seed in FINETUNE["seeds"]:
                     rows = list(csv.DictReader((mini_run / f"results/{encoder}/eval/zeroshot/{task}/{mode}/{model}/seed{seed}.csv").open()))
-                    assert [r["language"] for r in rows] == ["de", "es", "fa", "fr", "hi", "ja", "kk", "ko", "ru"]
+                    assert [r["language"] for r in rows] == LANGUAGES
                     keys = {(r["encoder"], r["task"], r["mode"], r["model"], int(r["seed"])) for r in rows}
                     assert keys == {(encoder, task, mode, model, seed)}  # the run's keys are columns of its file
                     assert all(int(r["n"]) > 0 and 0 <= float(r["accuracy"]) <= 1 for r in rows)
@@ -129,7 +141,7 @@ def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run, encoder)
                     dev_log = list(csv.DictReader((run / "dev_log.csv").open()))
                     assert [int(r["epoch"]) for r in dev_log] == list(range(1, EPOCHS[task] + 1))
                     # only the aligned encoders' full runs keep their weights (Table 3, Figure 1), for analysis.finetuned_seeds
-                    keeps = mode == "full" and model != "base" and model.endswith("_40") and seed == 15
+                    keeps = mode == "full" and model != "base" and model.endswith(f"_{STEPS[-1]}") and seed == KEPT_SEED
                     assert (run / "model").exists() == keeps
 
 
@@ -142,7 +154,7 @@ def test_each_mini_encoder_transfers_pos_tags_above_chance(mini_run, encoder):
 
 @pytest.mark.parametrize("task", ["pos", "sc"])
 def test_length_grouped_batches_pad_less_and_transfer_as_well_as_random_ones(mini_run, task):
-    """Full fine-tuning of the mini base encoder with 3 seeds each way (scripts/benchmark_finetune.py):
+    """Full fine-tuning of the mini base encoder with 3 seeds each way (tools/benchmark_finetune.py):
     fewer padded tokens, and a mean zero-shot accuracy within the spread over seeds of random batches."""
     import statistics
 
@@ -184,9 +196,10 @@ def test_each_checkpoint_is_embedded_once_per_language_and_layer(mini_run, encod
     flores = sorted(k for k in embeddings if k.startswith("flores/"))
     codes = {"deu_Latn", "eng_Latn", "fra_Latn", "hin_Deva", "jpn_Jpan", "kaz_Cyrl", "kor_Hang", "pes_Arab", "rus_Cyrl", "spa_Latn"}
     assert flores == sorted(f"flores/{c}/layer{k}" for c in codes for k in layers)
-    assert all(embeddings[k].shape == (150, 64) for k in flores)
+    width = next(entry["mini"]["hidden_size"] for entry in CONFIG["encoders"] if entry["name"] == encoder)
+    assert all(embeddings[k].shape == (SIZES["flores"], width) for k in flores)
     english = {line.split("\t")[0] for path in (mini_run / "results/data/lexicon").glob("en-*.tsv")
-               for line in path.read_text(encoding="utf-8").splitlines()[1:121]}  # analysis.lexicon_size: 120
+               for line in path.read_text(encoding="utf-8").splitlines()[1 : 1 + ANALYSIS["lexicon_size"]]}
     assert embeddings[f"words/en/layer{layers[1]}"].shape[0] == len(english)  # 9 lexicons' English words, each encoded once
     finetuned = sorted(p.name for p in (mini_run / f"results/{encoder}/embeddings/de-en_S1W0M1_40").iterdir())
     assert finetuned == ["encoder.safetensors", "pos_seed15.safetensors", "sc_seed15.safetensors"]
@@ -196,10 +209,10 @@ def test_each_checkpoint_is_embedded_once_per_language_and_layer(mini_run, encod
 def test_retrieval_and_similarity_tables_cover_every_pair_and_loss_code(mini_run, encoder):
     import pandas as pd
 
-    pairs = 17  # the mini world's retrieval groups
+    pairs = RETRIEVAL_PAIRS
     for name in ("table2", "table7", "table8", "recall_at_1"):
         table = pd.read_csv(mini_run / f"results/{encoder}/tables/{name}.csv")
-        assert len(table) == pairs * 7 and set(table["losses"]) == set(CODES), name
+        assert len(table) == pairs * len(CODES) and set(table["losses"]) == set(CODES), name
         assert (table["n"] == 1).all() and (table["colour"] == "black").all()  # one aligned model a cell: no std, no colour
         markdown = (mini_run / f"results/{encoder}/tables/{name}.md").read_text()
         assert markdown.startswith("| Lang Pair | S0W0M1 |") and "| **Group 7: Languages of Different Scripts, Aligned** |" in markdown
@@ -270,10 +283,11 @@ def test_the_claims_layer_tests_every_claim_from_the_results(mini_run, encoder):
     results = mini_run / f"results/{encoder}"
     join = pd.read_csv(results / "claims/join.csv")
     # 14 aligned encoders (7 codes x 2 steps) x 2 tasks x 2 modes x 2 seeds x 9 languages
-    assert len(join) == 14 * 2 * 2 * 2 * 9 and set(join["step"]) == {20, 40}
-    assert join.dropna(subset=["delta_r1"])["language"].nunique() == 9  # with the source, English
-    assert join["gradient_cosine"].notna().sum() == 7 * 2 * 9  # full runs kept at step 40: 7 encoders x 2 tasks, seed 15
-    assert join["run"].nunique() == 7 and set(join["encoder"]) == {encoder}
+    runs, tasks, modes, seeds = len(CODES), len(FINETUNE["tasks"]), len(FINETUNE["modes"]), len(FINETUNE["seeds"])
+    assert len(join) == runs * len(STEPS) * tasks * modes * seeds * len(LANGUAGES) and set(join["step"]) == set(STEPS)
+    assert join.dropna(subset=["delta_r1"])["language"].nunique() == len(LANGUAGES)  # with the source, English
+    assert join["gradient_cosine"].notna().sum() == runs * tasks * len(LANGUAGES)  # full runs kept at the last step, one seed
+    assert join["run"].nunique() == runs and set(join["encoder"]) == {encoder}
     claims = pd.read_csv(results / "claims/claims.csv")
     assert set(claims["claim"]) == {"similarity", "transfer", "predicts", "orthogonal"}
     assert claims["verdict"].isin(["supported", "contradicted", "inconclusive", "too few units"]).all()
@@ -284,18 +298,19 @@ def test_the_claims_layer_tests_every_claim_from_the_results(mini_run, encoder):
     # one pair: one run per loss code, so nothing to rank within codes; seven runs across them
     predicts = claims[claims["claim"] == "predicts"].set_index("scope")
     assert (predicts[predicts.index.str.endswith("within loss codes")]["verdict"] == "too few units").all()
-    assert (predicts[predicts.index.str.endswith("across runs")]["units"] == 7).all()
+    assert (predicts[predicts.index.str.endswith("across runs")]["units"] == runs).all()
     correlations = pd.read_csv(results / "claims/correlations.csv").dropna(subset=["p"])
     assert correlations["value"].between(-1, 1).all() and correlations["p"].between(0, 1).all()
     significance = pd.read_csv(results / "tables/table1_significance.csv")
-    assert len(significance) == 7 * 2 * 2 and (significance["p_holm"] >= significance["p"]).all()
+    assert len(significance) == runs * tasks * modes and (significance["p_holm"] >= significance["p"]).all()
     assert ((significance["low"] <= significance["delta"]) & (significance["delta"] <= significance["high"])).all()
     instances = pd.read_csv(results / "claims/instances.csv")
-    assert len(instances) == 15 * 2 * 9 and instances["items"].eq(60).all()
-    small = (instances["in_group"] < 10) | (instances["items"] - instances["in_group"] < 10)
+    assert len(instances) == (1 + runs * len(STEPS)) * modes * len(LANGUAGES) and instances["items"].eq(SIZES["sib_test"]).all()
+    min_group = CONFIG["claims"]["min_group"]
+    small = (instances["in_group"] < min_group) | (instances["items"] - instances["in_group"] < min_group)
     assert instances[small]["low"].isna().all()  # no interval from a group under claims.min_group
-    for table in ("table1", "table2", "table7", "table8"):  # dose-response: the 20-step checkpoints
-        assert (results / f"tables/step20/{table}.csv").exists()
+    for table in ("table1", "table2", "table7", "table8"):  # dose-response: the earlier checkpoints
+        assert (results / f"tables/step{STEPS[0]}/{table}.csv").exists()
     gap = pd.read_csv(results / "tables/table2_gap.csv")
     assert set(gap["layer"]) == set(ENCODERS[encoder][2]) and gap["delta_gap"].notna().all()
     report = (results / "report.html").read_text(encoding="utf-8")

@@ -102,7 +102,7 @@ def test_dry_run_parser_reads_rules_wildcards_resources_and_threads():
 @pytest.mark.parametrize("overlay, encoders", [(None, ["XLM-R"]), ("config/mini.yaml", ["MiniXLM-R", "MiniBERT"]),
                                                ("config/three-encoders.yaml", ["XLM-R", "XLM-R-large", "mBERT"])])  # fmt: skip
 def test_the_plan_prints_for_each_config(tmp_path, overlay, encoders):
-    command = [sys.executable, str(REPO / "scripts/compute_plan.py"), "--out", str(tmp_path / "plan.tsv")]
+    command = [sys.executable, str(REPO / "tools/compute_plan.py"), "--out", str(tmp_path / "plan.tsv")]
     if overlay:
         command += ["--configfile", str(REPO / overlay)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)

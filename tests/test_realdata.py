@@ -39,7 +39,7 @@ def real_run(stand_in, tmp_path_factory):
     for name, overlay in (("mirror", mirror), ("narrow", NARROW)):
         overlays.append(workdir / f"{name}.yaml")
         overlays[-1].write_text(yaml.safe_dump(overlay))
-    result = subprocess.run([sys.executable, str(REPO / "scripts/demo.py"), "--cores", "2", "--directory", str(workdir),
+    result = subprocess.run([sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir),
                              "--configfile", *map(str, overlays)], capture_output=True, text=True, timeout=2400)  # fmt: skip
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     return workdir / "results"
@@ -120,7 +120,7 @@ def test_the_claims_layer_runs_on_real_data(study):
     instances = pd.read_csv(study / "claims/instances.csv")
     assert set(instances["language"]) == {"de"} and instances["items"].eq(32).all()
     # SIB-200's test items come sorted by topic: the 32 a smoke run keeps are a sample of every topic
-    from align_transfer.loading import load_tokens
+    from align_transfer.modeling import load_tokens
 
     assert len(set(load_tokens(study / "data/tasks/sc")["test_de"]["labels"])) == 7
     baseline = pd.read_csv(study / "tables/table3_baseline.csv")

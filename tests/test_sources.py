@@ -133,7 +133,7 @@ def test_every_configured_url_fills_from_its_layouts_fields():
 
     import yaml
 
-    from align_transfer.sources import LAYOUTS
+    from align_transfer.layout import SOURCE_LAYOUTS as LAYOUTS
     from conftest import REPO
 
     sources = yaml.safe_load((REPO / "config/config.yaml").read_text())["sources"]

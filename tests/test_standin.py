@@ -13,7 +13,7 @@ pytestmark = [needs_shared, pytest.mark.realdata]
 def test_an_encoder_without_an_mlm_head_is_kept_as_its_backbone(stand_in):
     from transformers import AutoConfig, AutoModel
 
-    from align_transfer.align import load_encoder
+    from align_transfer.modeling import load_encoder
 
     assert AutoConfig.from_pretrained(stand_in).model_type == "bert"
     model, tokenizer = load_encoder(stand_in, mlm_head=False)

@@ -138,6 +138,12 @@ def test_holm_adjusts_in_step_down_order():
     assert adjusted[:3].tolist() == pytest.approx([0.03, 0.06, 0.06]) and math.isnan(adjusted[3])
 
 
+def seed_scores(correct, total, item_weights):
+    """Each resample's score of each seed, as claims.table1_significance composes it: the mean over languages
+    of accuracy on the resampled items."""
+    return np.mean([stats.resampled_accuracy(c, t, w) for c, t, w in zip(correct, total, item_weights)], axis=0)
+
+
 def test_the_paired_two_level_bootstrap_matches_a_plain_loop():
     rng = np.random.default_rng(3)
     shapes = [3, 2]  # items of two languages
@@ -145,7 +151,7 @@ def test_the_paired_two_level_bootstrap_matches_a_plain_loop():
     base = ([rng.integers(0, 2, (2, n)).astype(float) for n in shapes], [np.ones((2, n)) for n in shapes])
     items = [stats.resample_weights(n, 4, rng) for n in shapes]
     seeds = stats.resample_weights(2, 4, rng)
-    fast = stats.paired_delta(stats.seed_scores(*aligned, items), stats.seed_scores(*base, items), seeds)
+    fast = stats.paired_delta(seed_scores(*aligned, items), seed_scores(*base, items), seeds)
     for b in range(4):
         drawn_seeds = [s for s in range(2) for _ in range(int(seeds[b, s]))]
 
@@ -158,7 +164,7 @@ def test_the_paired_two_level_bootstrap_matches_a_plain_loop():
         assert fast[b] == pytest.approx(expected)
     # no resampling (every weight 1): Table 1's Δ itself
     ones = [np.ones((1, n)) for n in shapes]
-    whole = stats.paired_delta(stats.seed_scores(*aligned, ones), stats.seed_scores(*base, ones), np.ones((1, 2)))
+    whole = stats.paired_delta(seed_scores(*aligned, ones), seed_scores(*base, ones), np.ones((1, 2)))
     by_hand = np.mean([[c[s].mean() for c in aligned[0]] for s in range(2)]) - np.mean([[c[s].mean() for c in base[0]] for s in range(2)])
     assert whole[0] == pytest.approx(by_hand)
 

@@ -1,22 +1,23 @@
 """Table 1's arithmetic on a hand-made frame, and Tables 4-6 from the config."""
 
 import pandas as pd
+
+from align_transfer.document import markdown
 import pytest
 import yaml
 
 from align_transfer.tables import (
     colour,
-    delta_markdown,
+    delta_layout,
     figure1_data,
     gain_colour,
     hyperparameter_tables,
-    parse_model,
     retrieval_table,
     table1,
-    table1_markdown,
+    table1_layout,
     table2,
     table3,
-    table3_markdown,
+    table3_layout,
 )
 from conftest import REPO
 
@@ -62,17 +63,11 @@ def test_table1_by_hand(frame):
 
 
 def test_table1_markdown_has_the_paper_layout(frame):
-    markdown = table1_markdown(table1(frame, step=6000), ["S0W1M0", "S1W0M0"])
-    assert "### POS Tagging" in markdown and "**Full Model Fine-tuning**" in markdown
-    assert "| XLM-R_base | 0.750 | 0.750 |" in markdown
-    assert "| XLM-R_de-en | -0.145 ± 0.007 ▼ | 0.025 ± 0.035 |" in markdown
-    assert "| XLM-R_en-kk |  | 0.055 ± 0.007 ▲ |" in markdown
-
-
-def test_model_names():
-    assert parse_model("kk-ko_S0W1M1_3000") == {"pair": "kk-ko", "losses": "S0W1M1", "step": 3000}
-    with pytest.raises(ValueError):
-        parse_model("kk-ko_S0W1M1")
+    text = markdown(table1_layout(table1(frame, step=6000), ["S0W1M0", "S1W0M0"]))
+    assert "### POS Tagging" in text and "**Full Model Fine-tuning**" in text
+    assert "| XLM-R_base | 0.750 | 0.750 |" in text
+    assert "| XLM-R_de-en | -0.145 ± 0.007 ▼ | 0.025 ± 0.035 |" in text
+    assert "| XLM-R_en-kk |  | 0.055 ± 0.007 ▲ |" in text
 
 
 def test_hyperparameter_tables_are_the_papers():
@@ -106,9 +101,9 @@ def test_the_markers_of_tables_2_7_8_follow_the_colours():
                           ("de-en_S0W1M0_6000", 0.44527), ("ja-kk_S0W1M0_6000", -0.20527), ("de-en_S1W1M1_6000", 0.503),
                           ("ja-kk_S1W1M1_6000", 0.5034)):  # fmt: skip
         rows.append({"model": model, "level": "sentence", "group": "G", "pair": "deu-eng", "layer": 8, "cosine": cosine})
-    markdown = delta_markdown(table2(pd.DataFrame(rows), 8), ["S1W0M0", "S0W1M0", "S1W1M1"], "Table 2.")
+    text = markdown(delta_layout(table2(pd.DataFrame(rows), 8), ["S1W0M0", "S0W1M0", "S1W1M1"], "Table 2."))
     # -2.8e-17 prints as 0.0000 with no marker; -0.38 ± 0.46 is plain; +0.0032 ± 0.0002 is a small (blue) gain
-    assert "| deu-eng | 0.0000 ± 0.0000 | -0.3800 ± 0.4600 | 0.0032 ± 0.0003 · |" in markdown
+    assert "| deu-eng | 0.0000 ± 0.0000 | -0.3800 ± 0.4600 | 0.0032 ± 0.0003 · |" in text
 
 
 @pytest.fixture
@@ -143,14 +138,14 @@ def test_table2_reads_sentence_cosines_at_its_layer_and_renders_groups():
     assert len(table) == 1
     assert table.iloc[0]["mean"] == pytest.approx(-0.03) and table.iloc[0]["std"] == pytest.approx(0.02 / 2**0.5)
     assert table.iloc[0]["colour"] == "red"
-    markdown = delta_markdown(table, ["S0W1M0", "S1W1M1"], "Table 2.")
-    assert "| **Group 1: Aligned** |" in markdown
-    assert "| deu-eng | -0.0300 ± 0.0141 ▼ |  |" in markdown
+    text = markdown(delta_layout(table, ["S0W1M0", "S1W1M1"], "Table 2."))
+    assert "| **Group 1: Aligned** |" in text
+    assert "| deu-eng | -0.0300 ± 0.0141 ▼ |  |" in text
 
 
 def test_table2_gap_sits_beside_the_cosine_and_the_join_group_stays_out_of_the_paper_tables():
-    from align_transfer.results import JOIN_GROUP
-    from align_transfer.tables import table2_gap, table2_gap_markdown
+    from align_transfer.layout import JOIN_GROUP
+    from align_transfer.tables import table2_gap, table2_gap_layout
 
     rows = []
     for model, cosine, gap in (("base", 0.5, 0.20), ("de-en_S1W0M0_6000", 0.3, 0.25), ("ja-kk_S1W0M0_6000", 0.4, 0.27)):
@@ -161,12 +156,12 @@ def test_table2_gap_sits_beside_the_cosine_and_the_join_group_stays_out_of_the_p
     assert len(table) == 1 and table.iloc[0]["pair"] == "deu-eng"
     # the space spread (cosine fell by 0.15 on average) while translations drew apart from strangers (+0.06)
     assert table.iloc[0]["delta_cosine"] == pytest.approx(-0.15) and table.iloc[0]["delta_gap"] == pytest.approx(0.06)
-    assert "| deu-eng | -0.1500 / 0.0600 |" in table2_gap_markdown(table, ["S1W0M0"])
+    assert "| deu-eng | -0.1500 / 0.0600 |" in markdown(table2_gap_layout(table, ["S1W0M0"]))
     assert len(table2(similarity, 8)) == 1  # the join group is not a Table 2 row
 
 
 def test_table3_baseline_puts_the_null_cosine_beside_each_cell():
-    from align_transfer.tables import table3_baseline, table3_baseline_markdown
+    from align_transfer.tables import table3_baseline, table3_baseline_layout
 
     rows = [{"task": "pos", "model": "de-en_S1W0M1_6000", "seed": seed, "batch": batch, "cosine": cosine,
              "baseline_cosine": baseline, "task_norm": 1.0 + seed, "alignment_norm": 3.0}
@@ -175,7 +170,7 @@ def test_table3_baseline_puts_the_null_cosine_beside_each_cell():
     row = table3_baseline(pd.DataFrame(rows)).iloc[0]
     assert row["cosine"] == pytest.approx(0.15) and row["baseline_cosine"] == pytest.approx(0.5)
     assert row["task_norm"] == pytest.approx(2.5) and row["seeds"] == 2
-    assert "| XLM-R_de-en | 0.1500 (0.5000) |" in table3_baseline_markdown(table3_baseline(pd.DataFrame(rows)), ["S1W0M1"])
+    assert "| XLM-R_de-en | 0.1500 (0.5000) |" in markdown(table3_baseline_layout(table3_baseline(pd.DataFrame(rows)), ["S1W0M1"]))
 
 
 def test_table3_averages_batches_then_seeds():
@@ -189,8 +184,8 @@ def test_table3_averages_batches_then_seeds():
     table = table3(pd.DataFrame(rows)).set_index("task")
     assert table.loc["pos", "mean"] == pytest.approx(0.05) and table.loc["pos", "std"] == pytest.approx(0.3 / 2**0.5)
     assert table.loc["pos", "seeds"] == 2 and table.loc["pos", "batches"] == 2
-    markdown = table3_markdown(table.reset_index(), ["S1W0M1"])
-    assert "| **POS Tagging** |" in markdown and "| XLM-R_de-en | 0.0500 |" in markdown and "| XLM-R_de-en | 0.5000 |" in markdown
+    text = markdown(table3_layout(table.reset_index(), ["S1W0M1"]))
+    assert "| **POS Tagging** |" in text and "| XLM-R_de-en | 0.0500 |" in text and "| XLM-R_de-en | 0.5000 |" in text
 
 
 def test_figure1_points_are_delta_distances_averaged_over_language_pairs():
@@ -210,19 +205,6 @@ def test_figure1_points_are_delta_distances_averaged_over_language_pairs():
     assert one_pair.loc["fine-tuned", "delta_distance"] == pytest.approx(0.1)
 
 
-def test_report_renders_markdown_tables_with_colours(tmp_path):
-    from align_transfer.report import markdown_to_html, write_report
-
-    page = markdown_to_html("### Title\n\n| Model | A |\n|---|---|\n| x | 0.1 ± 0.01 ▲ |\n| y | -0.2 ± 0.01 ▼ |\n\nA note.")
-    assert "<h4>Title</h4>" in page and '<td class="green">0.1 ± 0.01 ▲</td>' in page and 'class="red"' in page
-    (tmp_path / "t.md").write_text("| a | b |\n|---|---|\n| 1 | 2 |\n")
-    provenance = {"encoder": "MiniXLM-R", "config digest": "abc123", "code version": "deadbee"}
-    write_report(tmp_path / "r.html", {"T": tmp_path / "t.md"}, {}, "alignment:\n  steps: 1\n", "Report", provenance, "Not XLM-R.")
-    html = (tmp_path / "r.html").read_text()
-    assert "<td>1</td>" in html and "steps: 1" in html
-    assert '<p class="banner">Not XLM-R.</p>' in html and "<b>config digest</b>: abc123" in html
-
-
 def test_tables_print_no_negative_zero_no_nan_spread_and_integers_as_integers(tmp_path):
     from align_transfer.results import write_frame
     from align_transfer.tables import number, spread, write_hyperparameter_tables
@@ -239,5 +221,5 @@ def test_tables_print_no_negative_zero_no_nan_spread_and_integers_as_integers(tm
 
 def test_table1_with_one_seed_shows_n_instead_of_a_nan_spread(frame):
     one_seed = frame[frame["seed"] == 1]
-    markdown = table1_markdown(table1(one_seed, step=6000), ["S0W1M0", "S1W0M0"], "MiniXLM-R")
-    assert "nan" not in markdown and "(n=1)" in markdown and "| MiniXLM-R_de-en |" in markdown
+    text = markdown(table1_layout(table1(one_seed, step=6000), ["S0W1M0", "S1W0M0"], "MiniXLM-R"))
+    assert "nan" not in text and "(n=1)" in text and "| MiniXLM-R_de-en |" in text

@@ -1,4 +1,4 @@
-"""The workflow as a whole: dry runs of both configs, config validation, lint and format."""
+"""The workflow as a whole: dry runs of both configs, config validation, lint and format (Snakemake and Python)."""
 
 import re
 import subprocess
@@ -148,6 +148,10 @@ def test_lint_and_format_are_clean():
     snakefmt = SNAKEMAKE.parent / "snakefmt"
     fmt = subprocess.run([str(snakefmt), "--check", "workflow"], cwd=REPO, capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    ruff = SNAKEMAKE.parent / "ruff"  # the Python: formatted and linted by ruff (pyproject.toml, [tool.ruff])
+    for command in (["format", "--check"], ["check"]):
+        result = subprocess.run([str(ruff), *command, "src", "scripts", "tools", "tests"], cwd=REPO, capture_output=True, text=True)
+        assert result.returncode == 0, f"ruff {' '.join(command)}:\n{result.stdout}{result.stderr}"
 
 
 def test_conda_env_pins_what_pyproject_pins():

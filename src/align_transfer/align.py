@@ -22,9 +22,10 @@ import torch
 
 from . import state
 from .io import atomic_path
+from .modeling import adamw, device_of, load_encoder, load_tokens, mlm_head, pad, table_digest
 from .precision import autocast
 from .progress import Progress
-from .losses import bags_of_words, masked_lm, mean_pool, sample_negatives, sentence_infonce, word_contrastive
+from .losses import bags_of_words, masked_positions_loss, mean_pool, sample_negatives, sentence_infonce, word_contrastive
 from .settings import AlignmentSettings
 
 log = logging.getLogger(__name__)
@@ -33,48 +34,6 @@ TERMS = ("sentence", "word", "mlm")
 
 class TrainingInterrupted(RuntimeError):
     """Raised by ``interrupt_after``: stands in for a kill or a preemption in tests."""
-
-
-def load_encoder(path, device="cpu", mlm_head: bool = True):
-    """An encoder and its tokenizer (``loading.load_model``): a masked-LM model where ``mlm_head``, the bare
-    backbone otherwise."""
-    from .loading import load_model, load_tokenizer
-
-    return load_model(path, device, mlm_head), load_tokenizer(path)
-
-
-def adamw(params, **options) -> torch.optim.AdamW:
-    """AdamW as one fused kernel per step (CPU and CUDA): the update touches every one of XLM-R base's
-    278M parameters, and the default per-tensor loop took 7.4 s of a CPU step where this takes 1.2 s."""
-    return torch.optim.AdamW(params, fused=True, **options)
-
-
-def mlm_head(model) -> torch.nn.Module:
-    """The MLM head of a ``*ForMaskedLM`` model: its one child besides the backbone."""
-    heads = [module for module in model.children() if module is not model.base_model]
-    if len(heads) != 1:
-        raise ValueError(f"{type(model).__name__} has {len(heads)} modules besides its backbone; expected one MLM head")
-    return heads[0]
-
-
-def pad(sequences: list[list[int]], pad_id: int, width: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pad to the longest sequence of this batch (dynamic padding), or to ``width`` if that is longer."""
-    width = max(width, *map(len, sequences))
-    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(sequences), width), dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-        mask[row, : len(seq)] = 1
-    return ids, mask
-
-
-def masked_positions_loss(head: torch.nn.Module, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """L_M from the MLM head applied at the masked positions only (``labels`` on the CPU, -100 elsewhere)."""
-    at = labels != -100
-    if not at.any():  # a CPU tensor: no device sync
-        return hidden.sum() * 0.0
-    at = at.to(hidden.device)
-    return masked_lm(head(hidden[at]), labels.to(hidden.device)[at])
 
 
 def layer_stack(backbone) -> tuple[torch.nn.Module, str]:
@@ -345,11 +304,9 @@ def train_alignment(
     appear only when training has finished; the work folder then keeps the checkpoints (hard links) and the
     log, so that a rerun after the outputs were lost restores them without training (``state``).
     """
-    from .loading import load_tokens, table_digest
-
     if sorted(checkpoints) != sorted(settings.checkpoint_steps) or max(checkpoints) > settings.steps:
         raise ValueError(f"checkpoints {sorted(checkpoints)} do not match the settings {settings.checkpoint_steps}")
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = device_of(device)
     work_dir = Path(work_dir)
     state_dir, staged, work_log = work_dir / "state", work_dir / "checkpoints", work_dir / "train_log.csv"
     tokens = load_tokens(tokens_dir)

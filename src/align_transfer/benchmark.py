@@ -15,7 +15,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-from .align import AlignmentObjective, AlignmentSettings, adamw, pad
+from .align import AlignmentObjective, AlignmentSettings
+from .modeling import adamw, load_model, load_tokenizer, pad
+from .tasks import TASKS
 
 
 class NaiveAlignmentObjective(AlignmentObjective):
@@ -58,11 +60,9 @@ def random_pairs(count: int, vocab_size: int, lengths: tuple[int, int], seed: in
 def corpus_pairs(src: list[str], tgt: list[str], tokenizer_dir, max_length: int, count: int, seed: int = 0) -> list:
     """``count`` pairs drawn from a parallel corpus, tokenized as the workflow does (no specials, each side
     fitting ``max_length`` with its specials): real token ids with the corpus's length distribution."""
-    from transformers import AutoTokenizer
-
     from .encoders import encode_sentences
 
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    tokenizer = load_tokenizer(tokenizer_dir)
     rows = random.Random(seed).sample(range(len(src)), min(count, len(src)))
     sides = [encode_sentences(tokenizer, [texts[r] for r in rows], max_length) for texts in (src, tgt)]
     return list(zip(*sides))
@@ -149,7 +149,7 @@ class UncachedFeatures:
 
         (ids, mask), labels = self.data.batch(rows, device)
         hidden = self.backbone(ids, attention_mask=mask).last_hidden_state
-        if self.settings.task == "pos":
+        if TASKS[self.settings.task].token_level:
             scored = labels != -100
             return (hidden[scored],), labels[scored]
         return (sentence_states(hidden, mask, self.settings.pooling),), labels
@@ -157,25 +157,23 @@ class UncachedFeatures:
     def per_item(self, rows, values):
         from .finetune import sum_per_item
 
-        if self.settings.task != "pos":
+        if not TASKS[self.settings.task].token_level:
             return values.long()
         return sum_per_item(values, [sum(label != -100 for label in self.data.labels[r]) for r in rows])
 
 
 def run_linear_probe_benchmark(encoder_dir, data, settings, seeds, device="cpu") -> dict:
     """Seconds to train every seed's linear head, with features computed once against per batch."""
-    from transformers import AutoTokenizer
+    from .finetune import TaskData, decayed_groups, extract_features, fit
 
-    from .finetune import TaskData, decayed_groups, extract_features, fit, load_backbone
-
-    pad_id = AutoTokenizer.from_pretrained(encoder_dir).pad_token_id
-    backbone = load_backbone(encoder_dir, device).eval()
+    pad_id = load_tokenizer(encoder_dir).pad_token_id
+    backbone = load_model(encoder_dir, device).eval()
     train, dev = (TaskData(data[name], settings.task, pad_id) for name in ("train", "dev"))
 
     def probe_all(train_split, dev_split):
         for seed in seeds:
             torch.manual_seed(seed)
-            head = torch.nn.Linear(backbone.config.hidden_size, settings.num_labels).to(device)
+            head = torch.nn.Linear(backbone.config.hidden_size, len(TASKS[settings.task].labels)).to(device)
             fit(head, decayed_groups(head, settings.linear_lr, settings.weight_decay), train_split, dev_split, settings, seed)
 
     start = time.perf_counter()
@@ -192,11 +190,9 @@ def run_finetune_benchmark(encoder_dir, data, settings, seeds, languages, device
     batches, for every seed: seconds, padded tokens per epoch, English dev and mean zero-shot accuracy."""
     from dataclasses import replace
 
-    from transformers import AutoTokenizer
-
     from .finetune import TaskData, epoch_batches, finetune_full
 
-    train = TaskData(data["train"], settings.task, AutoTokenizer.from_pretrained(encoder_dir).pad_token_id)
+    train = TaskData(data["train"], settings.task, load_tokenizer(encoder_dir).pad_token_id)
     warm_up = {name: split.select(range(min(settings.batch_size, len(split)))) for name, split in data.items()}
     finetune_full(encoder_dir, warm_up, replace(settings, epochs=1), seeds[0], languages, device)  # not timed
     results = {}

@@ -1,9 +1,10 @@
-"""Settings that are each legal but impossible together, refused before any job runs, naming the key.
+"""Settings that are each legal but wrong or impossible together, refused before any job runs, naming the key.
 
-The schema checks each value alone; these check values against each other and against what the data and
-the encoders hold where that is known when the workflow is parsed (the mini world's sizes, a mirror's or a
-downloaded encoder's ``config.json``, a base encoder prepared earlier). Pure Python: the Snakefile calls
-``impossible_settings`` at parse time. Each problem is ``(key, message)``.
+The schema checks each value alone; these check values against each other (``inconsistent_settings``) and
+against what the data and the encoders hold where that is known when the workflow is parsed
+(``impossible_settings``: the mini world's sizes, a mirror's or a downloaded encoder's ``config.json``, a
+base encoder prepared earlier). Pure Python: the Snakefile calls ``config_problems`` at parse time. Each
+problem is ``(key, message)``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,56 @@ def encoder_shape(entry: dict, workdir=".") -> tuple[dict | None, str]:
     return None, ""
 
 
+def encoder_losses(config: dict, entry: dict) -> list[str]:
+    """The loss codes an encoder is aligned with: its own ``losses``, or every code of ``alignment.losses``."""
+    return entry.get("losses") or config["alignment"]["losses"]
+
+
+def inconsistent_settings(config: dict) -> list[tuple[str, str]]:
+    """Values that contradict each other: a language or FLORES code that is not defined, steps and seeds
+    that are not among those trained, encoders that share a name or cannot take their losses."""
+    problems = []
+    languages, finetune, analysis = config["languages"], config["finetune"], config["analysis"]
+    for key, codes in (("finetune.source", [finetune["source"]]), ("evaluation.languages", config["evaluation"]["languages"])):
+        problems += [(key, f"'{code}' is not in `languages` (its UD treebank and SIB-200 code)") for code in codes
+                     if code not in languages]  # fmt: skip
+    short_codes = dict.fromkeys(code for group in analysis["retrieval_groups"] for pair in group["pairs"] for code in pair.split("-"))
+    problems += [("analysis.flores_codes", f"'{code}' (used in analysis.retrieval_groups) has no FLORES code")
+                 for code in short_codes if code not in analysis["flores_codes"]]  # fmt: skip
+    steps = config["alignment"]["checkpoint_steps"]
+    if max(steps) > config["alignment"]["steps"]:
+        problems.append(("alignment.checkpoint_steps", f"{max(steps)} is beyond alignment.steps"))
+    if not set(finetune["checkpoint_steps"]) <= set(steps):
+        problems.append(("finetune.checkpoint_steps", "must be steps of alignment.checkpoint_steps"))
+    if config["evaluation"]["table_step"] not in finetune["checkpoint_steps"]:
+        problems.append(("evaluation.table_step", "must be one of finetune.checkpoint_steps"))
+    if not set(analysis["finetuned_seeds"]) <= set(finetune["seeds"]):
+        problems.append(("analysis.finetuned_seeds", "must be seeds of finetune.seeds"))
+    names = [entry["name"] for entry in config["encoders"]]
+    if len(set(names)) < len(names):
+        problems.append(("encoders", "two encoders share a name (each names a folder under results/)"))
+    minis = [entry["name"] for entry in config["encoders"] if entry["source"] == "mini"]
+    if minis and not config["mini_world"]:
+        problems.append(("encoders", f"{', '.join(minis)}: source: mini needs a mini_world to pretrain on"))
+    for index, entry in enumerate(config["encoders"]):
+        key, codes = f"encoders[{index}] ({entry['name']})", encoder_losses(config, entry)
+        if not entry["mlm_head"] and (needs_head := [code for code in codes if code.endswith("M1")]):
+            without = [code for code in codes if code.endswith("M0")]
+            problems.append((key, f"mlm_head: false, so it cannot take the M loss of {', '.join(needs_head)}; leave "
+                                  f"those codes out for it (losses: [{', '.join(without)}])"))  # fmt: skip
+        if entry["source"] == "mini":
+            depth = entry["mini"]["layers"]
+            deepest = max(entry["layers"] + [entry["sentence_layer"], entry["retrieval_layer"]])
+            if deepest > depth:
+                problems.append((key, f"layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its {depth} layers"))
+    return problems
+
+
+def config_problems(config: dict, workdir=".") -> list[tuple[str, str]]:
+    """Every problem of a schema-valid config; the impossible settings only once the settings are consistent."""
+    return inconsistent_settings(config) or impossible_settings(config, workdir)
+
+
 def impossible_settings(config: dict, workdir=".") -> list[tuple[str, str]]:
     problems = []
     alignment, analysis = config["alignment"], config["analysis"]
@@ -45,7 +96,7 @@ def impossible_settings(config: dict, workdir=".") -> list[tuple[str, str]]:
         vocabulary = shape.get("vocab_size")
         # a pair's bag of words (at most both sides' tokens) and the specials are never negatives
         room = vocabulary - 2 * alignment["max_length"] - 8 if vocabulary else None
-        codes = entry.get("losses") or alignment["losses"]
+        codes = encoder_losses(config, entry)
         if room is not None and any(code[3] == "1" for code in codes) and alignment["word_negatives"] > room:
             problems.append(("alignment.word_negatives", f"{alignment['word_negatives']} negatives are more than "
                              f"{key}'s vocabulary of {vocabulary} holds beside a pair's bag of words (at most {room}; {where})"))  # fmt: skip
@@ -59,7 +110,7 @@ def impossible_settings(config: dict, workdir=".") -> list[tuple[str, str]]:
                 problems.append((key, f"layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its "
                                       f"{shape['layers']} layers ({where})"))  # fmt: skip
     masked = alignment.get("mlm_probability", 0.15) * 2 * alignment["batch_size"] * alignment["max_length"]
-    if masked < 1 and any(code.endswith("M1") for entry in config["encoders"] for code in (entry.get("losses") or alignment["losses"])):
+    if masked < 1 and any(code.endswith("M1") for entry in config["encoders"] for code in encoder_losses(config, entry)):
         problems.append(("alignment.mlm_probability", f"{alignment['mlm_probability']} masks fewer than one token of a "
                          f"batch of {alignment['batch_size']} pairs even at {alignment['max_length']} tokens: L_M would learn nothing"))  # fmt: skip
     sentences = analysis.get("flores_examples") or ((config.get("mini_world") or {}).get("sizes", {}).get("flores"))

@@ -21,7 +21,11 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .results import JOIN_GROUP
+from .captions import caption
+from .document import Cell, Heading, Label, Table
+from .layout import JOIN_GROUP
+from .results import delta_from_base
+from .tasks import TASKS
 from .tables import colour, number, with_encoder_columns
 
 GRADIENT_COLUMNS = ["gradient_cosine", "gradient_baseline_cosine", "task_norm", "alignment_norm"]
@@ -49,17 +53,13 @@ def transfer_join(zeroshot: pd.DataFrame, similarity: pd.DataFrame, retrieval: p
     mean over batches (full fine-tuning runs the analysis kept; none where the grid has no gradients).
     ``run`` names the alignment run a checkpoint comes from: its checkpoints are one independent unit."""
     runs = with_encoder_columns(zeroshot)
-    base = runs[runs["model"] == "base"].groupby(["task", "mode", "language"])["accuracy"].mean().rename("base_accuracy")
-    rows = runs[runs["model"] != "base"].join(base, on=["task", "mode", "language"])
-    rows["delta_accuracy"] = rows["accuracy"] - rows["base_accuracy"]
+    rows = delta_from_base(runs, ["task", "mode", "language"], "accuracy")
     rows["run"] = rows["aligned_pair"] + "_" + rows["losses"]
 
     measures = join_measures(similarity, retrieval, layers)
     names = [c for c in measures.columns if c not in ("model", "language")]
-    base_measures = measures[measures["model"] == "base"].set_index("language")[names]
-    aligned = measures[measures["model"] != "base"].set_index(["model", "language"])[names]
-    deltas = (aligned - base_measures.reindex(aligned.index.get_level_values("language")).values).add_prefix("delta_")
-    rows = rows.merge(deltas.reset_index(), on=["model", "language"], how="left")
+    deltas = delta_from_base(measures, ["language"], names)
+    rows = rows.merge(deltas[["model", "language", *(f"delta_{name}" for name in names)]], on=["model", "language"], how="left")
 
     if gradients is not None and len(gradients):
         per_run = gradients.groupby(["task", "model", "seed"], as_index=False).agg(
@@ -192,23 +192,18 @@ def interval_text(value: float, low: float, high: float, digits: int) -> str:
     return f"{number(value, digits)} [{number(low, digits)}, {number(high, digits)}]"
 
 
-def table1_significance_markdown(table: pd.DataFrame, losses: list[str], alpha: float, encoder: str = "XLM-R") -> str:
+def table1_significance_layout(table: pd.DataFrame, losses: list[str], alpha: float, encoder: str = "XLM-R") -> list:
     from .tables import MODE_TITLES, TASK_TITLES, loss_code_cells
 
-    lines = []
+    blocks = []
     for (task, mode), block in table.groupby(["task", "mode"], sort=False):
-        lines += [f"**{TASK_TITLES[task]}, {MODE_TITLES[mode]}**\n", "| Model | " + " | ".join(losses) + " |",
-                  "|---" * (len(losses) + 1) + "|"]  # fmt: skip
+        grid = Table(["Model", *losses])
         for pair in sorted(set(block["pair"])):
             cells = loss_code_cells(block, "pair", pair, losses, lambda r: (
                 interval_text(r["delta"], r["low"], r["high"], 3) + (" *" if r["significant"] else "")))  # fmt: skip
-            lines.append(f"| {encoder}_{pair} | " + " | ".join(cells) + " |")
-        lines.append("")
-    lines.append(
-        f"Δ zero-shot accuracy from the base encoder with its {100 * (1 - alpha):g}% paired bootstrap interval (seeds, then test items); "
-        f"* marks a Holm-corrected p < {alpha} across the whole table. Table 1 keeps the paper's colour rule."
-    )
-    return "\n".join(lines) + "\n"
+            grid.rows.append([f"{encoder}_{pair}", *cells])
+        blocks += [Label(f"{TASK_TITLES[task]}, {MODE_TITLES[mode]}"), grid, ""]
+    return blocks + [caption("table1_significance", confidence=100 * (1 - alpha), alpha=alpha)]
 
 
 def instance_level(items: pd.DataFrame, retrieved: pd.DataFrame, resamples: int, permutations: int, seed: int,
@@ -218,7 +213,7 @@ def instance_level(items: pd.DataFrame, retrieved: pd.DataFrame, resamples: int,
     interval that resamples items within each group and a permutation p-value, where each group has
     ``min_group`` items."""
     found = {key: block.set_index("item")["retrieved"] for key, block in retrieved.groupby(["model", "language"])}
-    scores = items[items["task"] == "sc"].pivot_table(index=["model", "mode", "language", "item"], columns="seed",
+    scores = items[items["task"].map(lambda task: TASKS[task].parallel_items)].pivot_table(index=["model", "mode", "language", "item"], columns="seed",
                                                        values="correct")  # fmt: skip
     rows = []
     for (model, mode, language), correct in scores.groupby(level=[0, 1, 2], sort=False):
@@ -233,7 +228,7 @@ def instance_level(items: pd.DataFrame, retrieved: pd.DataFrame, resamples: int,
     return pd.DataFrame(rows)
 
 
-def instance_level_markdown(table: pd.DataFrame, min_group: int = 10) -> str:
+def instance_level_layout(table: pd.DataFrame, min_group: int = 10) -> list:
     """A block per mode: a row per model, a column per language, each cell the difference and its interval."""
     from .tables import MODE_TITLES
 
@@ -244,22 +239,15 @@ def instance_level_markdown(table: pd.DataFrame, min_group: int = 10) -> str:
             return f"{number(row['difference'], 2)} ({min(row['in_group'], row['items'] - row['in_group'])} in a group)"
         return interval_text(row["difference"], row["low"], row["high"], 2)
 
-    lines = []
+    blocks = []
     languages = list(dict.fromkeys(table["language"]))
     for mode, block in table.groupby("mode", sort=False):
-        lines += [f"**{MODE_TITLES[mode]}**\n", "| Model | " + " | ".join(languages) + " |", "|---" * (len(languages) + 1) + "|"]
+        grid = Table(["Model", *languages])
         for model, rows in block.groupby("model", sort=False):
             cells = {r["language"]: cell(r) for _, r in rows.iterrows()}
-            lines.append(f"| {model} | " + " | ".join(cells.get(lang, "") for lang in languages) + " |")
-        lines.append("")
-    caption = (
-        "SIB-200 zero-shot accuracy on the test items whose English translation the encoder (before fine-tuning) "
-        "retrieves first, minus accuracy on the other items (each item's mean over seeds), with a bootstrap interval "
-        f"that resamples items within each group. No interval where a group has fewer than {min_group} items (the "
-        "smaller group's size is shown); empty where every item or none was retrieved. The CSV has the counts and "
-        "permutation p-values."
-    )
-    return "\n".join(lines) + f"\n{caption}\n"
+            grid.rows.append([model, *(cells.get(lang, "") for lang in languages)])
+        blocks += [Label(MODE_TITLES[mode]), grid, ""]
+    return blocks + [caption("instances", min_group=min_group)]
 
 
 # The claims: the hypotheses as written, the paper's own findings, and the verdicts of DESIGN §7
@@ -409,32 +397,30 @@ def claims(join: pd.DataFrame, correlation_table: pd.DataFrame, step: int, resam
     return table
 
 
-VERDICT_MARKS = {S: "supported", C: "contradicted", I: "inconclusive", stats.TOO_FEW: "too few units", NOT_TESTED: "not tested"}
+def _css(text: str) -> str:
+    return "-".join(str(text).split())
 
 
-def claims_markdown(table: pd.DataFrame, alpha: float = 0.05) -> str:
-    lines = [f"| Hypothesis | Scope | Statistic (units) | Value [{100 * (1 - alpha):g}% interval] | Verdict | The paper finds | "
-             "This run agrees |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
+    """Each claim row: hypothesis, scope, statistic, value and interval, the verdict and whether this run agrees
+    with the paper (both coloured in the report), then the notes and the rules."""
+    grid = Table(["Hypothesis", "Scope", "Statistic (units)", f"Value [{100 * (1 - alpha):g}% interval]", "Verdict",
+                  "The paper finds", "This run agrees"])  # fmt: skip
     notes = []
     for _, row in table.iterrows():
         value = interval_text(row["value"], row["low"], row["high"], 3)
         if row["claim"] == "orthogonal" and not pd.isna(row.get("baseline")):
             value += f"; baseline {interval_text(row['baseline'], row['baseline_low'], row['baseline_high'], 3)}"
-        statistic = f"{row['statistic']} (n={row['units']})" if row["statistic"] else ""
-        mark = f" [{len(notes) + 1}]" if isinstance(row["note"], str) and row["note"] else ""
-        if mark:
-            notes.append(f"[{len(notes) + 1}] {row['note']}")
-        lines.append(f"| {row['hypothesis']} | {row['scope']} | {statistic} | {value} | **{row['verdict']}**{mark} | "
-                     f"{row['paper']} | {row['agrees']} |")  # fmt: skip
-    legend = (
-        f"Verdicts at α = {alpha:g} (DESIGN §7): 'improves' is supported when the interval of the mean Δ over "
-        "aligned models lies above 0 and contradicted below 0; 'predicts' is supported when the interval of ρ lies above "
-        "the threshold and contradicted below it; 'orthogonal' is supported when the interval of the mean cosine lies within "
-        "the band around 0 and the task-vs-task baseline's lies above the band, contradicted when it lies outside the band. "
-        "Everything else is inconclusive; fewer than 3 independent units give no interval and 'too few units'. "
-        "Computed from this run's results."
-    )
-    return "\n".join(lines + [""] + notes) + f"\n\n{legend}\n"
+        statistic = f"{row['statistic']} (n={row['units']})" if isinstance(row["statistic"], str) and row["statistic"] else ""
+        note = row["note"] if isinstance(row["note"], str) else ""
+        mark = f" [{len(notes) + 1}]" if note else ""
+        if note:
+            notes.append(f"[{len(notes) + 1}] {note}")
+        agrees = row["agrees"] if isinstance(row["agrees"], str) else ""
+        grid.rows.append([row["hypothesis"], row["scope"], statistic, value,
+                          Cell(f"**{row['verdict']}**{mark}", f"verdict-{_css(row['verdict'])}"), row["paper"],
+                          Cell(agrees, f"agrees-{_css(agrees)}" if agrees else "black")])  # fmt: skip
+    return [grid, "", *notes, "", caption("claims", alpha=alpha)]
 
 
 CLAIM_NAMES = {"similarity": "Retrieval gains", "transfer": "Transfer gains", "predicts": "'Alignment predicts transfer'",
@@ -448,7 +434,7 @@ def _listed(items: list[str]) -> str:
 def _scope_parts(scope: str) -> tuple[str, str]:
     """``"pos, full, every step, across runs"`` -> ``("POS full", "across runs")``."""
     parts = [part for part in scope.split(", ") if not part.startswith("step") and part != "every step"]
-    return " ".join(part.upper() if part in ("pos", "sc") else part for part in parts[:2]), ", ".join(parts[2:])
+    return " ".join(part.upper() if part in TASKS else part for part in parts[:2]), ", ".join(parts[2:])
 
 
 def verdict_summary(each: pd.DataFrame) -> str:
@@ -530,26 +516,23 @@ def encoder_differences(join: pd.DataFrame, step: int, permutations: int, seed: 
     return pd.DataFrame(rows)
 
 
-def encoders_markdown(verdicts: pd.DataFrame, differences: pd.DataFrame, alpha: float = 0.05) -> str:
+def encoders_layout(verdicts: pd.DataFrame, differences: pd.DataFrame, alpha: float = 0.05) -> list:
     """Each claim and scope with every encoder's value, interval and verdict side by side, then whether the
     encoders differ."""
     names = list(dict.fromkeys(verdicts["encoder"]))
-    lines = ["### Each encoder's verdicts\n", "| Claim | Scope | " + " | ".join(names) + " |", "|---|---" + "|---" * len(names) + "|"]
+    grid = Table(["Claim", "Scope", *names])
     for (claim, scope), block in verdicts.groupby(["claim", "scope"], sort=False):
-        cells = {r["encoder"]: f"{interval_text(r['value'], r['low'], r['high'], 3)} **{r['verdict']}**".strip()
-                 for _, r in block.iterrows()}  # fmt: skip
-        lines.append(f"| {claim} | {scope} | " + " | ".join(cells.get(name, "") for name in names) + " |")
-    lines += ["", "### Do the encoders differ?\n"]
+        cells = {r["encoder"]: Cell(f"{interval_text(r['value'], r['low'], r['high'], 3)} **{r['verdict']}**".strip(),
+                                    f"verdict-{_css(r['verdict'])}") for _, r in block.iterrows()}  # fmt: skip
+        grid.rows.append([claim, scope, *(cells.get(name, "") for name in names)])
+    blocks = [Heading("Each encoder's verdicts"), grid, "", Heading("Do the encoders differ?")]
     if differences.empty or (differences["encoders"] < 2).all():
-        lines.append("One encoder: there is nothing to compare.")
+        blocks.append("One encoder: there is nothing to compare.")
     else:
-        lines += ["| Claim | Scope | Means of the encoders' units | p | Verdict |", "|---|---|---|---|---|"]
+        rows = []
         for _, r in differences.iterrows():
             p = "" if pd.isna(r["p"]) else f"{r['p']:.3g}"
-            lines.append(f"| {r['claim']} | {r['scope']} | {r['means']} (n={r['units']}) | {p} | **{r['verdict']}** |")
-    legend = (
-        f"Each encoder's cells are its own claims layer's (results/<encoder>/claims/claims.md). 'The encoders differ' is "
-        f"supported when the permutation p-value of 'every encoder has the same mean' (the between-encoder sum of squares "
-        f"of the units: aligned models) is below α = {alpha:g}; otherwise inconclusive."
-    )
-    return "\n".join(lines) + f"\n\n{legend}\n"
+            rows.append([r["claim"], r["scope"], f"{r['means']} (n={r['units']})", p,
+                         Cell(f"**{r['verdict']}**", f"verdict-{_css(r['verdict'])}")])  # fmt: skip
+        blocks.append(Table(["Claim", "Scope", "Means of the encoders' units", "p", "Verdict"], rows))
+    return blocks + ["", caption("encoders", alpha=alpha)]

@@ -13,7 +13,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-from .align import AlignmentObjective, AlignmentSettings, pad
+from .align import AlignmentObjective, AlignmentSettings
+from .modeling import load_tokenizer, pad
 from .benchmark import random_pairs, synthetic_tokenizer
 from .precision import autocast
 
@@ -105,15 +106,13 @@ def mean_tokens(data_dir, tokenizer_dir, max_length: int = 128) -> dict[str, flo
     """
     from pathlib import Path
 
-    from transformers import AutoTokenizer
-
     from .encoders import encode_sentences
     from .lexicon import read_muse
     from .sib200 import read_sib_tsv
     from .tasks import first_subtoken_labels
     from .ud import read_conllu
 
-    data, tokenizer = Path(data_dir), AutoTokenizer.from_pretrained(tokenizer_dir)
+    data, tokenizer = Path(data_dir), load_tokenizer(tokenizer_dir)
     specials = tokenizer.num_special_tokens_to_add(pair=False)
 
     def mean(texts):

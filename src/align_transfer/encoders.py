@@ -77,7 +77,7 @@ def tokenize_parallel(tsv, encoder_dir, out_dir, max_length: int) -> None:
     """Tokenize both sides once (no special tokens; each side fits ``max_length`` with its specials)."""
     from datasets import Dataset
 
-    from .loading import load_tokenizer, save_dataset
+    from .modeling import load_tokenizer, save_dataset
 
     tokenizer = load_tokenizer(encoder_dir)
     src, tgt = read_parallel_tsv(tsv)
@@ -196,12 +196,13 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, architecture: s
     Returns (and writes to ``pretraining.json`` beside the weights) the held-out MLM accuracy and
     that of always guessing the most frequent token, so a test can tell that the model learned.
     """
-    from transformers import AutoModelForMaskedLM, AutoTokenizer, DataCollatorForLanguageModeling
+    from transformers import AutoModelForMaskedLM, DataCollatorForLanguageModeling
 
-    from .align import adamw, masked_positions_loss, mlm_head, pad
+    from .losses import masked_positions_loss
+    from .modeling import adamw, load_tokenizer, mlm_head, pad
 
     torch.manual_seed(seed)
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    tokenizer = load_tokenizer(tokenizer_dir)
     config = mini_config(architecture, len(tokenizer), hidden_size=hidden_size, layers=layers, heads=heads,
                          intermediate_size=intermediate_size, dropout=dropout, max_length=max_length)  # fmt: skip
     model = AutoModelForMaskedLM.from_config(config)

@@ -22,19 +22,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import state
-from .align import adamw, pad
+from .modeling import adamw, device_of, load_model, load_tensors, load_tokenizer, pad
 from .losses import mean_pool
 from .precision import autocast
 from .progress import Progress
 from .settings import FinetuneSettings
+from .tasks import TASKS
 
 log = logging.getLogger(__name__)
-
-
-def load_backbone(encoder_dir, device):
-    from .loading import load_model
-
-    return load_model(encoder_dir, device)
 
 
 def sentence_states(hidden: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
@@ -47,6 +42,7 @@ class TaskData:
     def __init__(self, split, task: str, pad_id: int):
         columns = split[:]  # one read of the Arrow columns (a row at a time takes ten times longer)
         self.ids, self.labels, self.task, self.pad_id = columns["input_ids"], columns["labels"], task, pad_id
+        self.token_level = TASKS[task].token_level
         self.lengths = [len(ids) for ids in self.ids]
 
     def __len__(self):
@@ -54,7 +50,7 @@ class TaskData:
 
     def batch(self, rows, device):
         ids, mask = pad([self.ids[r] for r in rows], self.pad_id)
-        if self.task == "pos":
+        if self.token_level:
             labels, _ = pad([self.labels[r] for r in rows], -100)
         else:
             labels = torch.tensor([self.labels[r] for r in rows])
@@ -70,12 +66,12 @@ class FullModel(nn.Module):
 
     def __init__(self, backbone, settings: FinetuneSettings):
         super().__init__()
-        self.backbone, self.task, self.pooling = backbone, settings.task, settings.pooling
-        self.head = nn.Linear(backbone.config.hidden_size, settings.num_labels)
+        self.backbone, self.token_level, self.pooling = backbone, TASKS[settings.task].token_level, settings.pooling
+        self.head = nn.Linear(backbone.config.hidden_size, len(TASKS[settings.task].labels))
 
     def forward(self, ids, mask):
         hidden = self.backbone(ids, attention_mask=mask).last_hidden_state
-        return self.head(hidden if self.task == "pos" else sentence_states(hidden, mask, self.pooling))
+        return self.head(hidden if self.token_level else sentence_states(hidden, mask, self.pooling))
 
 
 class Features:
@@ -113,7 +109,7 @@ def extract_features(backbone, data: TaskData, settings: FinetuneSettings, batch
         (ids, mask), gold = data.batch(rows, backbone.device)
         with autocast(backbone.device, settings.bf16):
             hidden = backbone(ids, attention_mask=mask).last_hidden_state.float()
-        if settings.task == "pos":
+        if TASKS[settings.task].token_level:
             for row in range(len(rows)):
                 scored = gold[row] != -100
                 states.append(hidden[row][scored].cpu())
@@ -270,7 +266,6 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
 
 
 def _load_best(folder: Path):
-    from .loading import load_tensors
 
     path = folder / "best.safetensors"  # state.save's ``best``
     return load_tensors(path) if path.exists() else None
@@ -292,12 +287,11 @@ def zero_shot(model: nn.Module, test_sets: dict, bf16: bool = False) -> tuple[li
 
 def finetune_full(encoder_dir, data, settings: FinetuneSettings, seed: int, languages, device=None, resume: Resume | None = None):
     """Fine-tune backbone and head together; returns the model, the dev log and the zero-shot rows."""
-    from .loading import load_tokenizer
 
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = device_of(device)
     pad_id = load_tokenizer(encoder_dir).pad_token_id
     torch.manual_seed(seed)
-    model = FullModel(load_backbone(encoder_dir, device), settings).to(device)
+    model = FullModel(load_model(encoder_dir, device), settings).to(device)
     groups = decayed_groups(model.backbone, settings.backbone_lr, settings.weight_decay)
     groups += decayed_groups(model.head, settings.head_lr, settings.weight_decay)
     split = {name: TaskData(data[name], settings.task, pad_id) for name in data}
@@ -312,7 +306,7 @@ def full_finetuning_job(encoder_dir, data_dir, settings: FinetuneSettings, outpu
     ``work_dir/seed{seed}/state`` (``Resume``); a finished seed's results wait in ``work_dir/seed{seed}``, so a
     rerun trains only what is not finished; the outputs appear when every seed is done (hard links of the
     finished results, which stay in ``work_dir`` for a retry after the fact: ``state``)."""
-    from .loading import MANIFEST, load_tokens
+    from .modeling import MANIFEST, load_tokens
     from .results import keyed, write_frame
 
     data = load_tokens(data_dir)
@@ -356,11 +350,10 @@ def same_splits(data) -> dict[str, str]:
 
 def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, languages, device=None):
     """Linear-only fine-tuning for every seed on features computed once; yields (seed, head, dev log, rows)."""
-    from .loading import load_tokenizer
 
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = device_of(device)
     pad_id = load_tokenizer(encoder_dir).pad_token_id
-    backbone = load_backbone(encoder_dir, device)
+    backbone = load_model(encoder_dir, device)
     features = {}
     for name, same_as in same_splits(data).items():
         features[name] = features[same_as] if same_as in features else \
@@ -369,7 +362,7 @@ def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, language
     del backbone
     for seed in seeds:
         torch.manual_seed(seed)
-        head = nn.Linear(hidden_size, settings.num_labels).to(device)
+        head = nn.Linear(hidden_size, len(TASKS[settings.task].labels)).to(device)
         dev_log = fit(head, decayed_groups(head, settings.linear_lr, settings.weight_decay),
                       features["train"], features["dev"], settings, seed)  # fmt: skip
         yield seed, head, dev_log, zero_shot(head, {lang: features[f"test_{lang}"] for lang in languages})
@@ -388,7 +381,6 @@ def save_run(out_dir, head: nn.Module, dev_log: list[dict], backbone=None, token
         save_file({k: v.contiguous() for k, v in head.state_dict().items()}, tmp / "head.safetensors")
         write_frame(tmp / "dev_log.csv", pd.DataFrame(dev_log))
         if backbone is not None:
-            from .loading import load_tokenizer
-
+        
             backbone.save_pretrained(tmp / "model", safe_serialization=True)
             load_tokenizer(tokenizer_dir).save_pretrained(tmp / "model")

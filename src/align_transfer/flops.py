@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .layout import parse_model
+
 TRAIN = 3  # forward + backward (twice the forward)
 
 
@@ -104,7 +106,7 @@ def job_flops(job: dict, config: dict, shape: EncoderShape, encoder: dict) -> fl
         total = 0.0
         for task in finetune["tasks"]:
             task_batch = TRAIN * forward(finetune[task]["batch_size"], task)
-            losses = job["wildcards"]["model"].split("_")[1]
+            losses = parse_model(job["wildcards"]["model"])["losses"]
             # per batch: an English task gradient and the alignment gradient; then each evaluation
             # language's task gradient, and the MLM gradient of each language and the source on FLORES
             # (where the encoder has an MLM head)

@@ -93,11 +93,11 @@ def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[
     task gradient with the previous batch's, a null baseline for "orthogonal") and the §4.5 rows
     (kind, lang_a, lang_b, cosine); the MLM ones only where the encoder has an MLM head (``mlm_head``).
     """
-    from .align import AlignmentObjective, ParallelBatches, load_encoder
-    from .loading import load_model, load_tensors
+    from .align import AlignmentObjective, ParallelBatches
+    from .modeling import device_of, load_encoder, load_model, load_tensors
     from .finetune import FullModel, TaskData
 
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = device_of(device)
     # the aligned checkpoint brings its MLM head (where it has one); the backbone is the fine-tuned one
     model, tokenizer = load_encoder(aligned_dir, device, mlm_head)
     model.base_model.load_state_dict(load_model(run_dir / "model").state_dict())
@@ -160,7 +160,8 @@ def mlm_language_rows(model, tokenizer, flores: dict[str, list[list[int]]], alig
     """§4.5: the mean MLM gradient of each language on its FLORES text (``batches`` batches), compared pairwise."""
     from transformers import DataCollatorForLanguageModeling
 
-    from .align import masked_positions_loss, mlm_head, pad
+    from .losses import masked_positions_loss
+    from .modeling import mlm_head, pad
 
     clock, device, backbone = time.perf_counter(), model.device, model.base_model
     params = list(backbone.parameters())

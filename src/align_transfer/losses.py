@@ -93,3 +93,12 @@ def sample_negatives(
     if available < count:
         raise ValueError(f"only {available} vocabulary ids are left to draw {count} word negatives from")
     return torch.multinomial(weights, count, replacement=False, generator=generator)
+
+
+def masked_positions_loss(head: torch.nn.Module, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """L_M from the MLM head applied at the masked positions only (``labels`` on the CPU, -100 elsewhere)."""
+    at = labels != -100
+    if not at.any():  # a CPU tensor: no device sync
+        return hidden.sum() * 0.0
+    at = at.to(hidden.device)
+    return masked_lm(head(hidden[at]), labels.to(hidden.device)[at])

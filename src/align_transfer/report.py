@@ -1,117 +1,77 @@
 """One static HTML page with every table and figure and the configuration they came from.
 
-The tables' Markdown files are the single layout: this renders their small subset of Markdown
-(headings, bold lines, pipe tables, paragraphs) and colours cells by the tables' markers.
+Each table is rendered from its CSV through the same layout as its Markdown file (``document``): the cells
+carry their colour as data.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import re
 from pathlib import Path
 
+from . import document
 from .io import atomic_open
 
-# marker at the end of a cell -> CSS class (Table 1: ▲ green, ▼ red; Tables 2, 7, 8 add ▲▲ and · blue)
-CELL_CLASSES = [(" ▲▲", "darkgreen"), (" ▲", "green"), (" ▼", "red"), (" ·", "blue")]
 STYLE = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
-td:first-child { text-align: left; }
-.red { color: #c00; } .green { color: #080; } .darkgreen { color: #040; font-weight: bold; } .blue { color: #00c; }
+td:first-child, td.section { text-align: left; }
+.red { color: #c00; } .green { color: #080; } .dark-green { color: #040; font-weight: bold; } .blue { color: #00c; }
 .verdict-supported, .agrees-yes { color: #080; font-weight: bold; }
 .verdict-contradicted, .agrees-no { color: #c00; font-weight: bold; }
 .verdict-inconclusive, .agrees-inconclusive { color: #a60; }
 .verdict-too-few-units, .verdict-not-tested { color: #777; }
-td.text { text-align: left; max-width: 22em; } .notes { font-size: 0.85em; }
 .banner { background: #fff3cd; border: 1px solid #e0b000; padding: 0.8em; font-weight: bold; }
 .provenance { font-size: 0.85em; color: #555; }
 img { max-width: 100%; } pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }
 """
 
 
-def _inline(text: str) -> str:
-    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(text))
+def step_of(path) -> int | None:
+    """The alignment step of a table under ``tables/step{N}/``; None for Table 1's step."""
+    folder = Path(path).parent.name
+    return int(folder.removeprefix("step")) if folder.startswith("step") and folder[4:].isdigit() else None
 
 
-def _cell(text: str, tag: str) -> str:
-    css = next((f' class="{name}"' for marker, name in CELL_CLASSES if text.endswith(marker)), "")
-    return f"<{tag}{css}>{_inline(text)}</{tag}>"
-
-
-def markdown_to_html(markdown: str) -> str:
-    """The subset of Markdown that the tables' .md files use."""
-    out, rows = [], []
-
-    def flush():
-        if rows:
-            header, *body = rows
-            out.append("<table><tr>" + "".join(_cell(c, "th") for c in header) + "</tr>")
-            out.extend("<tr>" + "".join(_cell(c, "td") for c in row) + "</tr>" for row in body)
-            out.append("</table>")
-            rows.clear()
-
-    for line in markdown.splitlines():
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if not all(set(c) <= {"-"} for c in cells):
-                rows.append(cells)
-            continue
-        flush()
-        if line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            out.append(f"<h{level + 1}>{_inline(line.lstrip('#').strip())}</h{level + 1}>")
-        elif line.strip():
-            out.append(f"<p>{_inline(line)}</p>")
-    flush()
-    return "\n".join(out)
-
-
-def _css(text: str) -> str:
-    return "-".join(str(text).split())
-
-
-def claims_html(path) -> str:
-    """The claims table (``claims.csv``) as HTML: each hypothesis, its scope, statistic and interval, the
-    verdict and whether this run agrees with the paper, both coloured, and the notes below."""
+def table_layout(path, context: dict) -> list:
+    """The layout of a table from its CSV, as its Markdown file has it: the table is named by the file's stem,
+    and ``context`` gives what its layout shows beside the rows (``losses``, ``encoder``, ``alpha``,
+    ``min_group``, ``layer``, ``recall_tables``)."""
     import pandas as pd
 
-    from .claims import interval_text
+    from . import claims, tables
 
-    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    header = ["Hypothesis", "Scope", "Statistic (units)", "Value [interval]", "Verdict", "The paper finds", "This run agrees"]
-    rows, notes = [], []
-    for _, row in table.iterrows():
-        value = interval_text(row["value"], row["low"], row["high"], 3)
-        if "baseline" in row and not pd.isna(row["baseline"]):
-            value += f"; baseline {interval_text(row['baseline'], row['baseline_low'], row['baseline_high'], 3)}"
-        mark = ""
-        if isinstance(row["note"], str) and row["note"]:
-            notes.append(row["note"])
-            mark = f"<sup>{len(notes)}</sup>"
-        statistic = f"{row['statistic']} (n={row['units']})" if isinstance(row["statistic"], str) and row["statistic"] else ""
-        agrees = row["agrees"] if isinstance(row["agrees"], str) else ""
-        cells = [f'<td class="text">{html.escape(row["hypothesis"])}</td>', f'<td class="text">{html.escape(row["scope"])}</td>',
-                 f'<td class="text">{html.escape(statistic)}</td>', f"<td>{html.escape(value)}</td>",
-                 f'<td class="verdict-{_css(row["verdict"])}">{html.escape(row["verdict"])}{mark}</td>',
-                 f'<td class="text">{html.escape(row["paper"])}</td>', f'<td class="agrees-{_css(agrees)}">{html.escape(agrees)}</td>']  # fmt: skip
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    parts = ["<table><tr>" + "".join(f"<th>{h}</th>" for h in header) + "</tr>", *rows, "</table>"]
-    if notes:
-        parts.append('<ol class="notes">' + "".join(f"<li>{html.escape(note)}</li>" for note in notes) + "</ol>")
-    return "\n".join(parts)
+    path, name, step = Path(path), Path(path).stem, step_of(path)
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    losses, encoder, alpha = context.get("losses"), context.get("encoder"), context.get("alpha", 0.05)
+    recall = {table: k for k, table in context.get("recall_tables", {}).items()}
+    layouts = {
+        "table1": lambda: tables.table1_layout(frame, losses, encoder),
+        "table2": lambda: tables.delta_layout(frame, losses, tables.table2_title(context.get("layer"), step)),
+        "table2_gap": lambda: tables.table2_gap_layout(frame, losses),
+        "table3": lambda: tables.table3_layout(frame, losses, encoder),
+        "table3_baseline": lambda: tables.table3_baseline_layout(frame, losses, encoder),
+        "gradient_languages": lambda: tables.gradient_languages_layout(frame),
+        "table1_significance": lambda: claims.table1_significance_layout(frame, losses, alpha, encoder),
+        "instances": lambda: claims.instance_level_layout(frame, context.get("min_group", 10)),
+        "claims": lambda: claims.claims_layout(frame, alpha),
+        "encoders": lambda: claims.encoders_layout(frame, pd.read_csv(path.with_name("differences.csv")), alpha),
+    }
+    layouts |= {name_: (lambda name_=name_: tables.hyperparameter_layout(frame, name_)) for name_ in ("table4", "table5", "table6")}
+    layouts |= {table: (lambda table=table: tables.delta_layout(frame, losses, tables.recall_title(table, recall[table], step)))
+                for table in recall}  # fmt: skip
+    if name not in layouts:
+        raise ValueError(f"{path}: no layout for a table named {name}")
+    return layouts[name]()
 
 
-def render(path) -> str:
-    """A table or figure of the report: a Markdown table, a claims CSV or a PNG."""
-    path = Path(path)
-    if path.suffix == ".png":
-        return _image(path)
-    if path.suffix == ".csv":
-        return claims_html(path)
-    return markdown_to_html(path.read_text(encoding="utf-8"))
+def render(path, context: dict) -> str:
+    """A table (from its CSV) or a figure (a PNG) of the report, as HTML."""
+    if Path(path).suffix == ".png":
+        return _image(Path(path))
+    return document.html(table_layout(path, context))
 
 
 def _image(path: Path) -> str:
@@ -154,8 +114,10 @@ def code_version(repo) -> str:
 
 
 def write_report(out_path, tables: dict[str, str], figures: dict[str, str], config_yaml: str, title: str,
-                 provenance: dict[str, str], banner: str | None = None, links: dict[str, str] | None = None) -> None:  # fmt: skip
-    """``tables`` and ``figures`` map a heading to a .md, a claims .csv or a .png path; the page is self-contained but for
+                 provenance: dict[str, str], banner: str | None = None, links: dict[str, str] | None = None,
+                 context: dict | None = None) -> None:  # fmt: skip
+    """``tables`` and ``figures`` map a heading to a table's CSV or a PNG (``context``: what the tables' layouts
+    show beside their rows, ``table_layout``); the page is self-contained but for
     ``links`` (a text to a relative address: the study's page and each encoder's). ``provenance``
     (encoder, config digest, code version, ...) is printed under the title, and ``banner`` above
     everything when the results are not what their titles suggest."""
@@ -169,7 +131,7 @@ def write_report(out_path, tables: dict[str, str], figures: dict[str, str], conf
         parts.append("<p>" + " · ".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in links.items()) + "</p>")
     parts.append("<ul>" + "".join(f'<li><a href="#{i}">{html.escape(h)}</a></li>' for i, h in enumerate([*tables, *figures])) + "</ul>")
     for number, (heading, path) in enumerate([*tables.items(), *figures.items()]):
-        parts.append(f'<h2 id="{number}">{html.escape(heading)}</h2>' + render(path))
+        parts.append(f'<h2 id="{number}">{html.escape(heading)}</h2>' + render(path, context or {}))
     parts.append(f"<h2>Configuration</h2><pre>{html.escape(config_yaml)}</pre></body></html>")
     with atomic_open(out_path) as out:
         out.write("\n".join(parts))

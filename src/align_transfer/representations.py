@@ -153,7 +153,7 @@ def encode(model, tokenizer, ids: list[list[int]], layers, batch_size: int = 64,
     (the encoder under bf16 autocast where ``bf16`` applies; the pooling in fp32)."""
     import torch
 
-    from .align import pad
+    from .modeling import pad
     from .losses import mean_pool
     from .precision import autocast
 
@@ -178,13 +178,12 @@ def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, devi
     """Encode the token ids of ``tokenize_inputs`` at each layer into one safetensors file."""
     import time
 
-    import torch
     from safetensors.numpy import save_file
 
     from .io import atomic_path
-    from .loading import load_model, load_tokenizer
+    from .modeling import device_of, load_model, load_tokenizer
 
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = device_of(device)
     model = load_model(encoder_dir, device).eval()
     tokenizer = load_tokenizer(encoder_dir)
     depth = model.config.num_hidden_layers
@@ -207,7 +206,7 @@ def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, devi
 
 
 def load_embeddings(path) -> dict[str, np.ndarray]:
-    from .loading import load_tensors
+    from .modeling import load_tensors
 
     return load_tensors(path, "np")
 

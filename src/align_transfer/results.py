@@ -17,21 +17,12 @@ from typing import Callable
 import pandas as pd
 
 from .io import InputError, atomic_open
+from .layout import BASE, JOIN_GROUP, join_pair
 
 #: The keys of a fine-tuning run, in the order its files write them.
 RUN_KEYS = ("encoder", "task", "mode", "model", "seed")
 #: The keys of an encoder's (a checkpoint's) analyses.
 MODEL_KEYS = ("encoder", "model")
-#: The embedding jobs also score each evaluation language with the fine-tuning source, in a group of its
-#: own that the paper's tables and Figure 1 leave out and the claims layer's join reads (DESIGN §7).
-JOIN_GROUP = "evaluation languages with the source"
-
-
-def join_pair(language: str, source: str) -> str:
-    """How the join group names an evaluation language's pair with the source."""
-    return f"{language}-{source}"
-
-
 def expected(config: dict) -> dict[str, list[str]]:
     """What every result file of a config must cover, by where it names it: the evaluation languages
     (``language``), their pairs with the source in the join group (``pair``), and the languages of the
@@ -117,6 +108,18 @@ def read_results(paths, kind: str, config: dict | None = None) -> pd.DataFrame:
     must cover what that config evaluates (``expected``)."""
     languages = expected(config)[KINDS[kind].languages] if config and KINDS[kind].languages else ()
     return pd.concat([read_result(path, kind, languages) for path in paths], ignore_index=True)
+
+
+def delta_from_base(frame: pd.DataFrame, keys: list[str], values) -> pd.DataFrame:
+    """The aligned models' rows of ``frame`` with, for each column of ``values``, ``base_{value}`` (the base
+    encoder's mean over its rows with the same ``keys``: its seeds, where there are several) and
+    ``delta_{value}`` (the row's value minus that). Every Δ from base of the tables and claims is this."""
+    values = [values] if isinstance(values, str) else list(values)
+    base = frame[frame["model"] == BASE].groupby(keys)[values].mean().add_prefix("base_")
+    aligned = frame[frame["model"] != BASE].join(base, on=keys)
+    for value in values:
+        aligned[f"delta_{value}"] = aligned[value] - aligned[f"base_{value}"]
+    return aligned
 
 
 def keyed(rows: list[dict], **keys) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from pathlib import Path
 from .config import ConfigError
 from .io import InputError, WriteError
 from .lock import LockMismatch, lock_path, verify_inputs
-from .sources import LAYOUTS, SourceError
+from .layout import SOURCE_LAYOUTS, resource_parts
+from .sources import SourceError
 from .state import NonFiniteLoss, Stopped
 
 #: Errors whose message says all a person needs: one line, no traceback on the console.
@@ -22,10 +23,9 @@ def user_path(path: str, config: dict) -> str:
     """The file a person gave for ``path``: its mirror copy's origin for a file under ``resources/``
     (``archive.zip!member`` keeps its member), else ``path`` itself."""
     file, bang, member = str(path).partition("!")
-    parts = Path(file).parts
-    if len(parts) < 3 or parts[0] != "resources":
+    if (parts := resource_parts(file)) is None:
         return path
-    name, relpath = parts[1], Path(*parts[2:])
+    name, relpath = parts
     sources = config.get("sources", {})
     origin = None
     if name == "muse":
@@ -33,7 +33,7 @@ def user_path(path: str, config: dict) -> str:
         explicit = lexicons.get(relpath.stem)
         if explicit not in (None, "muse", "skip"):
             origin = explicit
-    if origin is None and name in LAYOUTS and sources.get(name, {}).get("mirror"):
+    if origin is None and name in SOURCE_LAYOUTS and sources.get(name, {}).get("mirror"):
         origin = str(Path(sources[name]["mirror"]) / relpath)
     if origin is None and name == "encoders" and len(relpath.parts) > 1:  # resources/encoders/{name}/{file}
         entry = next((e for e in config.get("encoders", []) if e.get("name") == relpath.parts[0]), {})

@@ -118,13 +118,6 @@ class FinetuneSettings:
         values = {k: v for k, v in finetune[task].items() if k in names}
         return cls(task=task, **{name: finetune[name] for name in cls.SHARED}, **values)
 
-    @property
-    def num_labels(self) -> int:
-        from .tasks import LABEL_SETS
-
-        return len(LABEL_SETS[self.task])
-
-
 def encoder_label(encoder: dict) -> str:
     """How the report names an encoder and where it came from."""
     if encoder["source"] == "mini":

@@ -1,7 +1,7 @@
 """Fetch each source from its URL or from a local mirror laid out like the source.
 
 A mirror is a base path under which every file sits at the same relative path as in the source's
-own layout (``LAYOUTS``). The same code path serves the paper (URLs), clusters without internet
+own layout (``layout.SOURCE_LAYOUTS``). The same code path serves the paper (URLs), clusters without internet
 (a mirror) and the tests (``../shared/data`` or the generated mini world). What lands under
 ``resources/<source>/`` keeps that layout, so a finished ``resources/`` folder is itself a mirror.
 Every fetched file is checked against the lock file of inputs (``lock.check_or_record``), under
@@ -20,21 +20,10 @@ import urllib.request
 from pathlib import Path
 
 from .io import atomic_path
+from .layout import FLORES_TARBALL, SOURCE_LAYOUTS
 from .lock import check_or_record
 
 log = logging.getLogger(__name__)
-
-#: Where each file lies under a mirror's base path (and under ``resources/<source>/``).
-LAYOUTS = {
-    "opus": "OPUS-{corpus}/{version}/moses/{pair}.txt.zip",
-    "muse": "dictionaries/{pair}.txt",
-    "flores": "flores200_dataset/{split}/{code}.{split}",
-    "ud": "{treebank}/{file}",
-    "sib200": "data/annotated/{code}/{split}.tsv",
-}
-#: The FLORES-200 URL is one tarball holding the tree of ``LAYOUTS["flores"]``.
-FLORES_TARBALL = "flores200_dataset.tar.gz"
-
 
 class SourceError(RuntimeError):
     """A source could not be fetched; the message says which and how to use a mirror."""
@@ -49,7 +38,7 @@ def sha256sum(path) -> str:
 
 
 def mirror_hint(name: str) -> str:
-    layout = LAYOUTS.get(name, "a Hugging Face model folder")
+    layout = SOURCE_LAYOUTS.get(name, "a Hugging Face model folder")
     return (
         f"Without internet, set `sources.{name}.mirror` in the config to a local base path laid "
         f"out like the source ({layout}); see README, section 'Mirrors'."
@@ -67,7 +56,7 @@ def revision(name: str, source: dict, fields: dict) -> str | None:
 
 def file_url(name: str, source: dict, fields: dict) -> str:
     """The URL of one file: the source's template filled with the file's fields and revision."""
-    if "{revision}" in source["url"] and not (pinned := revision(name, source, fields)):
+    if "{revision}" in source["url"] and not revision(name, source, fields):
         raise SourceError(
             f"source '{name}': `sources.{name}.revision` names no revision for {fields}; the URL "
             f"{source['url']} needs one (a commit)"
@@ -130,13 +119,13 @@ def fetch_location(name: str, location: str, dest, download: dict, *, key: str, 
 
 def fetch_file(name: str, source: dict, fields: dict, dest, download: dict, lock=None) -> None:
     """Fetch one file of source ``name`` (its layout filled with ``fields``) into ``dest``."""
-    relpath = LAYOUTS[name].format(**fields)
+    relpath = SOURCE_LAYOUTS[name].format(**fields)
     if source.get("mirror"):
         location = str(Path(source["mirror"]) / relpath)
         if not Path(location).is_file():
             raise SourceError(
                 f"source '{name}': {location} is missing from the mirror {source['mirror']} "
-                f"(a mirror holds the source's layout: {LAYOUTS[name]})"
+                f"(a mirror holds the source's layout: {SOURCE_LAYOUTS[name]})"
             )
     else:
         location = file_url(name, source, fields)
@@ -145,7 +134,7 @@ def fetch_file(name: str, source: dict, fields: dict, dest, download: dict, lock
 
 def fetch_flores(source: dict, codes, splits, dest_root, download: dict, lock=None) -> None:
     """Fetch FLORES-200 files ``{split}/{code}.{split}`` into ``dest_root`` (the tarball's tree)."""
-    relpaths = [LAYOUTS["flores"].format(split=s, code=code) for s in splits for code in codes]
+    relpaths = [SOURCE_LAYOUTS["flores"].format(split=s, code=code) for s in splits for code in codes]
     dest_root = Path(dest_root)
     with atomic_path(dest_root) as tmp_root:
         if source.get("mirror"):
@@ -155,7 +144,7 @@ def fetch_flores(source: dict, codes, splits, dest_root, download: dict, lock=No
                 if not origin.is_file():
                     raise SourceError(
                         f"source 'flores': {origin} is missing from the mirror {source['mirror']} "
-                        f"(a mirror holds the extracted tarball's tree: {LAYOUTS['flores']})"
+                        f"(a mirror holds the extracted tarball's tree: {SOURCE_LAYOUTS['flores']})"
                     )
                 (tmp_root / relpath).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(origin, tmp_root / relpath)

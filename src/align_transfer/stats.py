@@ -185,12 +185,6 @@ def resampled_accuracy(correct: np.ndarray, total: np.ndarray, item_weights: np.
     return (item_weights @ correct.T) / (item_weights @ total.T)
 
 
-def seed_scores(correct: list[np.ndarray], total: list[np.ndarray], item_weights: list[np.ndarray]) -> np.ndarray:
-    """Each resample's score of each seed: the mean over languages of accuracy on the resampled items
-    (lists with one entry per language, as in ``resampled_accuracy``). Returns (resamples, seeds)."""
-    return np.mean([resampled_accuracy(c, t, w) for c, t, w in zip(correct, total, item_weights)], axis=0)
-
-
 def paired_delta(aligned_scores: np.ndarray, base_scores: np.ndarray, seed_weights: np.ndarray) -> np.ndarray:
     """The paired two-level bootstrap of Table 1's Δ (DESIGN §7): each resample draws test items (the
     same for both encoders, already in the (resamples, seeds) scores) and seeds (``seed_weights``,

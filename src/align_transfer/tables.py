@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
+from .captions import RECALL_LABELS, caption
+from .document import Cell, Heading, Label, Section, Table, markdown
 from .io import atomic_open
-from .results import JOIN_GROUP, write_frame
+from .layout import JOIN_GROUP, parse_model
+from .results import delta_from_base, write_frame
+from .tasks import TASKS
 
-TASK_TITLES = {"pos": "POS Tagging", "sc": "Sentence Classification"}
+TASK_TITLES = {name: task.title for name, task in TASKS.items()}
 MODE_TITLES = {"full": "Full Model Fine-tuning", "linear": "Linear Layer Only Fine-tuning"}
-MARKERS = {"green": " ▲", "red": " ▼", "black": ""}
-MODEL_NAME = re.compile(r"(?P<pair>[a-z]+-[a-z]+)_(?P<losses>S[01]W[01]M[01])_(?P<step>\d+)")
-
-
-def parse_model(model: str) -> dict:
-    """``"de-en_S1W0M1_6000"`` -> pair, losses, step; ``"base"`` -> pair ``base``."""
-    if model == "base":
-        return {"pair": "base", "losses": None, "step": None}
-    match = MODEL_NAME.fullmatch(model)
-    if not match:
-        raise ValueError(f"'{model}' is neither 'base' nor {{pair}}_{{losses}}_{{step}}")
-    return {"pair": match["pair"], "losses": match["losses"], "step": int(match["step"])}
 
 
 def number(value: float, digits: int) -> str:
@@ -66,11 +56,9 @@ def table1(results: pd.DataFrame, step: int) -> pd.DataFrame:
     per_seed = results.groupby(["model", "task", "mode", "seed"], as_index=False)["accuracy"].mean()
     per_seed = per_seed.join(per_seed["model"].map(parse_model).apply(pd.Series))
     base = per_seed[per_seed["pair"] == "base"]
-    base_score = base.groupby(["task", "mode"])["accuracy"].mean().rename("base_score")
-    aligned = per_seed[(per_seed["pair"] != "base") & (per_seed["step"] == step)]
-    aligned = aligned.join(base_score, on=["task", "mode"])
-    aligned["delta"] = aligned["accuracy"] - aligned["base_score"]
-    rows = aligned.groupby(["pair", "losses", "task", "mode"], as_index=False)["delta"].agg(
+    aligned = delta_from_base(per_seed, ["task", "mode"], "accuracy")
+    aligned = aligned[aligned["step"] == step]
+    rows = aligned.groupby(["pair", "losses", "task", "mode"], as_index=False)["delta_accuracy"].agg(
         mean="mean", std="std", n="count"
     )
     base_rows = base.groupby(["pair", "task", "mode"], as_index=False)["accuracy"].agg(mean="mean", std="std", n="count")
@@ -89,29 +77,23 @@ def loss_code_cells(block: pd.DataFrame, column: str, value, losses: list[str], 
     return cells
 
 
-def table1_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> str:
+def table1_layout(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> list:
     """Table 1 in the paper's layout: a block per task and mode, rows of encoders, columns of loss codes."""
-    lines = []
+    blocks = []
     for task in [t for t in TASK_TITLES if t in set(table["task"])]:
-        lines.append(f"### {TASK_TITLES[task]}\n")
+        blocks.append(Heading(TASK_TITLES[task]))
         for mode in [m for m in MODE_TITLES if m in set(table["mode"])]:
             block = table[(table["task"] == task) & (table["mode"] == mode)]
-            lines += [f"**{MODE_TITLES[mode]}**\n", "| Model | " + " | ".join(losses) + " |"]
-            lines.append("|---" * (len(losses) + 1) + "|")
+            grid = Table(["Model", *losses])
             base = block[block["pair"] == "base"]
             if len(base):
-                lines.append(f"| {encoder}_base | " + " | ".join([number(base["mean"].iloc[0], 3)] * len(losses)) + " |")
+                grid.rows.append([f"{encoder}_base", *[number(base["mean"].iloc[0], 3)] * len(losses)])
             for pair in sorted(set(block["pair"]) - {"base"}):
                 cells = loss_code_cells(block, "pair", pair, losses,
-                                        lambda r: spread(r["mean"], r["std"], r["n"], 3) + MARKERS[r["colour"]])  # fmt: skip
-                lines.append(f"| {encoder}_{pair} | " + " | ".join(cells) + " |")
-            lines.append("")
-    lines.append(
-        "Δ accuracy from the base encoder, mean ± sample std over seeds of the mean over the evaluation "
-        "languages. ▲ green: mean - std > 0 (improvement); ▼ red: mean + std < 0 (deterioration); "
-        "no marker: black (high variance, a Δ that prints as zero, or one seed: no std)."
-    )
-    return "\n".join(lines) + "\n"
+                                        lambda r: Cell(spread(r["mean"], r["std"], r["n"], 3), r["colour"]))  # fmt: skip
+                grid.rows.append([f"{encoder}_{pair}", *cells])
+            blocks += [Label(MODE_TITLES[mode]), grid, ""]
+    return blocks + [caption("table1")]
 
 
 def hyperparameter_tables(config: dict) -> dict[str, list[tuple[str, object]]]:
@@ -151,26 +133,27 @@ def hyperparameter_tables(config: dict) -> dict[str, list[tuple[str, object]]]:
     }
 
 
-TITLES = {
-    "table4": "Hyperparameters used during alignment enhancement (Phase I).",
-    "table5": "Hyperparameters used for full model and linear layer only fine-tuning (Phase II) for POS-Tagging.",
-    "table6": "Hyperparameters used for full model and linear layer only fine-tuning (Phase II) for Sentence Classification.",
-}
-
-
-def write_table(csv_path, md_path, frame: pd.DataFrame, markdown: str) -> None:
+def write_table(csv_path, md_path, frame: pd.DataFrame, layout: list) -> None:
+    """A table's CSV (its rows, the data) and Markdown (its layout)."""
     write_frame(csv_path, frame)
     with atomic_open(md_path) as out:
-        out.write(markdown)
+        out.write(markdown(layout))
+
+
+def hyperparameter_frame(rows: list[tuple[str, object]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)  # 16 stays 16 beside 1e-05
+
+
+def hyperparameter_layout(frame: pd.DataFrame, name: str) -> list:
+    return [Table(["Parameter", "Value"], [[p, v] for p, v in zip(frame["parameter"], frame["value"])]), "", caption(name)]
 
 
 def write_hyperparameter_tables(config: dict, out_dir) -> None:
     from pathlib import Path
 
     for name, rows in hyperparameter_tables(config).items():
-        frame = pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)  # 16 stays 16 beside 1e-05
-        markdown = "| Parameter | Value |\n|---|---|\n" + "".join(f"| {p} | {v} |\n" for p, v in rows)
-        write_table(Path(out_dir) / f"{name}.csv", Path(out_dir) / f"{name}.md", frame, f"{markdown}\n{TITLES[name]}\n")
+        frame = hyperparameter_frame(rows)
+        write_table(Path(out_dir) / f"{name}.csv", Path(out_dir) / f"{name}.md", frame, hyperparameter_layout(frame, name))
 
 
 # Tables 2, 7 and 8: Δ from the base encoder, averaged over the aligned models
@@ -203,18 +186,13 @@ def gain_colour(mean: float, std: float, n: int = 2, digits: int = 4) -> str:
     return "dark green"
 
 
-GAIN_MARKERS = {"red": " ▼", "black": "", "blue": " ·", "green": " ▲", "dark green": " ▲▲"}
-
-
-def delta_from_base(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
-    """Per loss code and ``keys``: each aligned model's ``value`` minus the base encoder's, then the
-    mean and sample std over the aligned models (n), the base value and the colour of Tables 2, 7, 8."""
-    frame = with_encoder_columns(frame)
-    base = frame[frame["model"] == "base"].set_index(keys)[value].rename("base")
-    aligned = frame[frame["model"] != "base"].join(base, on=keys)
-    aligned["delta"] = aligned[value] - aligned["base"]
+def delta_summary(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    """Per loss code and ``keys``: the mean and sample std over the aligned models (n) of their Δ ``value``
+    from base, the base value and the colour of Tables 2, 7, 8."""
+    aligned = delta_from_base(with_encoder_columns(frame), keys, value)
     rows = aligned.groupby(keys + ["losses"], as_index=False, sort=False).agg(
-        mean=("delta", "mean"), std=("delta", "std"), n=("delta", "count"), base=("base", "first")
+        mean=(f"delta_{value}", "mean"), std=(f"delta_{value}", "std"), n=(f"delta_{value}", "count"),
+        base=(f"base_{value}", "first"),
     )
     rows["colour"] = [gain_colour(m, s, n) for m, s, n in zip(rows["mean"], rows["std"], rows["n"])]
     return rows
@@ -225,14 +203,14 @@ def retrieval_table(retrieval: pd.DataFrame, k: int) -> pd.DataFrame:
     direction, k, recall): both directions averaged, then Δ from base over the aligned models."""
     retrieval = paper_rows(retrieval)
     both = retrieval[retrieval["k"] == k].groupby(["model", "group", "pair"], as_index=False, sort=False)["recall"].mean()
-    return delta_from_base(both, ["group", "pair"], "recall")
+    return delta_summary(both, ["group", "pair"], "recall")
 
 
 def table2(similarity: pd.DataFrame, layer: int) -> pd.DataFrame:
     """Table 2 from per-model rows (model, level, group, pair, layer, cosine): sentences at ``layer``."""
     rows = paper_rows(similarity)
     rows = rows[(rows["level"] == "sentence") & (rows["layer"] == layer)]
-    return delta_from_base(rows[["model", "group", "pair", "cosine"]], ["group", "pair"], "cosine")
+    return delta_summary(rows[["model", "group", "pair", "cosine"]], ["group", "pair"], "cosine")
 
 
 def table2_gap(similarity: pd.DataFrame, layers: list[int]) -> pd.DataFrame:
@@ -242,46 +220,46 @@ def table2_gap(similarity: pd.DataFrame, layers: list[int]) -> pd.DataFrame:
     rows = paper_rows(similarity)
     rows = rows[(rows["level"] == "sentence") & rows["layer"].isin(layers)]
     keys = ["group", "pair", "layer"]
-    cosine = delta_from_base(rows[["model", *keys, "cosine"]], keys, "cosine")
-    gap = delta_from_base(rows[["model", *keys, "gap"]], keys, "gap")
+    cosine = delta_summary(rows[["model", *keys, "cosine"]], keys, "cosine")
+    gap = delta_summary(rows[["model", *keys, "gap"]], keys, "gap")
     table = cosine[keys + ["losses", "n", "mean", "base"]].rename(columns={"mean": "delta_cosine", "base": "base_cosine"})
     gap = gap[keys + ["losses", "mean", "std", "base"]].rename(columns={"mean": "delta_gap", "std": "std_gap", "base": "base_gap"})
     return table.merge(gap, on=keys + ["losses"])
 
 
-def table2_gap_markdown(table: pd.DataFrame, losses: list[str]) -> str:
-    lines = []
+def table2_gap_layout(table: pd.DataFrame, losses: list[str]) -> list:
+    blocks = []
     for layer, block in table.groupby("layer"):
-        lines += [f"### Layer {layer}\n", "| Lang Pair | " + " | ".join(losses) + " |", "|---" * (len(losses) + 1) + "|"]
+        grid = Table(["Lang Pair", *losses])
         for pair in dict.fromkeys(block["pair"]):
             cells = loss_code_cells(block, "pair", pair, losses,
                                     lambda r: f"{number(r['delta_cosine'], 4)} / {number(r['delta_gap'], 4)}")  # fmt: skip
-            lines.append(f"| {pair} | " + " | ".join(cells) + " |")
-        lines.append("")
-    caption = (
-        "Δ mean cosine of FLORES translations / Δ cosine gap (translations minus non-translation pairs of the "
-        "same two languages) from the base encoder, mean over the aligned models. Where the cosine moves and "
-        "the gap does not, the space moved as a whole."
-    )
-    return "\n".join(lines) + f"\n{caption}\n"
+            grid.rows.append([pair, *cells])
+        blocks += [Heading(f"Layer {layer}"), grid, ""]
+    return blocks + [caption("table2_gap")]
 
 
-def delta_markdown(table: pd.DataFrame, losses: list[str], caption: str) -> str:
+def table2_title(layer: int, step: int | None = None) -> str:
+    return caption("table2", layer=layer) if step is None else caption("table2 at a step", step=step)
+
+
+def recall_title(name: str, k: int, step: int | None = None) -> str:
+    if step is None:
+        return caption("recall", label=RECALL_LABELS.get(name, f"R@{k}"))
+    return caption("recall at a step", name=name, step=step, k=k)
+
+
+def delta_layout(table: pd.DataFrame, losses: list[str], title: str) -> list:
     """Tables 2, 7, 8 in the paper's layout: a block per group, rows of language pairs, columns of loss codes."""
-    lines = ["| Lang Pair | " + " | ".join(losses) + " |", "|---" * (len(losses) + 1) + "|"]
-    for number, group in enumerate(dict.fromkeys(table["group"]), 1):
-        lines.append(f"| **Group {number}: {group}** |" + " |" * len(losses))
+    grid = Table(["Lang Pair", *losses])
+    for number_, group in enumerate(dict.fromkeys(table["group"]), 1):
+        grid.rows.append(Section(f"Group {number_}: {group}"))
         block = table[table["group"] == group]
         for pair in dict.fromkeys(block["pair"]):
             cells = loss_code_cells(block, "pair", pair, losses,
-                                    lambda r: spread(r["mean"], r["std"], r["n"], 4) + GAIN_MARKERS[r["colour"]])  # fmt: skip
-            lines.append(f"| {pair} | " + " | ".join(cells) + " |")
-    legend = (
-        "Mean ± sample std over the aligned models. ▼ red: mean + std < 0; · blue: a gain up to +0.005; "
-        "▲ green: up to +0.01; ▲▲ dark green: above +0.01; no marker: a loss within one std, a Δ that prints "
-        "as zero, or one aligned model (no std)."
-    )
-    return "\n".join(lines) + f"\n\n{caption}\n\n{legend}\n"
+                                    lambda r: Cell(spread(r["mean"], r["std"], r["n"], 4), r["colour"]))  # fmt: skip
+            grid.rows.append([pair, *cells])
+    return [grid, "", title, "", caption("gains")]
 
 
 # Table 3 and §4.5: gradient similarity
@@ -299,25 +277,19 @@ def table3(cosines: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def task_blocks(table: pd.DataFrame, losses: list[str], encoder: str, render) -> list[str]:
+def task_blocks(table: pd.DataFrame, losses: list[str], encoder: str, render) -> Table:
     """Tables 3 and its companion: a block per task, a row per aligned pair, a column per loss code."""
-    lines = ["| Model | " + " | ".join(losses) + " |", "|---" * (len(losses) + 1) + "|"]
+    grid = Table(["Model", *losses])
     for task in [t for t in TASK_TITLES if t in set(table["task"])]:
-        lines.append(f"| **{TASK_TITLES[task]}** |" + " |" * len(losses))
+        grid.rows.append(Section(TASK_TITLES[task]))
         block = table[table["task"] == task]
         for pair in sorted(set(block["aligned_pair"])):
-            lines.append(f"| {encoder}_{pair} | " + " | ".join(loss_code_cells(block, "aligned_pair", pair, losses, render)) + " |")
-    return lines
+            grid.rows.append([f"{encoder}_{pair}", *loss_code_cells(block, "aligned_pair", pair, losses, render)])
+    return grid
 
 
-def table3_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> str:
-    lines = task_blocks(table, losses, encoder, lambda r: number(r["mean"], 4))
-    caption = (
-        "Cosine similarity between the task-loss gradient (English training batches) and the gradient of "
-        "the encoder's own alignment loss, on the aligned-then-fully-fine-tuned encoder, over the backbone's "
-        "parameters; mean over batches, then over seeds (the CSV has the std over seeds)."
-    )
-    return "\n".join(lines) + f"\n\n{caption}\n"
+def table3_layout(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> list:
+    return [task_blocks(table, losses, encoder, lambda r: number(r["mean"], 4)), "", caption("table3")]
 
 
 def table3_baseline(cosines: pd.DataFrame) -> pd.DataFrame:
@@ -330,14 +302,9 @@ def table3_baseline(cosines: pd.DataFrame) -> pd.DataFrame:
     return table.assign(seeds=per_seed.groupby(["task", "aligned_pair", "losses"], sort=False)["seed"].count().values)
 
 
-def table3_baseline_markdown(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> str:
-    lines = task_blocks(table, losses, encoder, lambda r: f"{number(r['cosine'], 4)} ({number(r['baseline_cosine'], 4)})")
-    caption = (
-        "Task-vs-alignment gradient cosine (Table 3) and, in brackets, the null baseline: the cosine between "
-        "the task gradients of two disjoint English batches of the same run. A cosine near 0 means "
-        "'orthogonal' only where the baseline is clearly above it; the CSV has both gradients' norms."
-    )
-    return "\n".join(lines) + f"\n\n{caption}\n"
+def table3_baseline_layout(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> list:
+    grid = task_blocks(table, losses, encoder, lambda r: f"{number(r['cosine'], 4)} ({number(r['baseline_cosine'], 4)})")
+    return [grid, "", caption("table3_baseline")]
 
 
 def gradient_languages(rows: pd.DataFrame) -> pd.DataFrame:
@@ -348,18 +315,16 @@ def gradient_languages(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def gradient_languages_markdown(table: pd.DataFrame) -> str:
+def gradient_languages_layout(table: pd.DataFrame) -> list:
     """One language-by-language matrix of mean cosines per task and kind of gradient."""
     kinds = {"task": "task-loss gradients", "mlm": "MLM gradients on FLORES"}
     blocks = []
     for (task, kind), block in table.groupby(["task", "kind"], sort=False):
         order = list(dict.fromkeys(block["lang_a"]))
         matrix = block.pivot(index="lang_a", columns="lang_b", values="mean").loc[order, order]
-        lines = [f"### {TASK_TITLES[task]}: {kinds[kind]}\n", "| | " + " | ".join(order) + " |", "|---" * (len(order) + 1) + "|"]
-        lines += [f"| {a} | " + " | ".join(number(v, 3) for v in matrix.loc[a]) + " |" for a in order]
-        blocks.append("\n".join(lines) + "\n")
-    caption = "Pairwise cosine of per-language mean gradients, mean over the aligned models and seeds (§4.5)."
-    return "\n".join(blocks) + f"\n{caption}\n"
+        rows = [[a, *(number(v, 3) for v in matrix.loc[a])] for a in order]
+        blocks += [Heading(f"{TASK_TITLES[task]}: {kinds[kind]}"), Table(["", *order], rows), ""]
+    return blocks + [caption("gradient_languages")]
 
 
 def figure1_data(similarity: pd.DataFrame) -> pd.DataFrame:
@@ -369,9 +334,7 @@ def figure1_data(similarity: pd.DataFrame) -> pd.DataFrame:
     level, one point per aligned encoder (condition ``aligned``) or fine-tuned encoder (``fine-tuned``:
     one per task and seed of each aligned encoder).
     """
-    frame = with_encoder_columns(paper_rows(similarity))
-    base = frame[frame["model"] == "base"].set_index(["level", "pair", "layer"])["cosine"].rename("base_cosine")
-    rows = frame[frame["model"] != "base"].join(base, on=["level", "pair", "layer"])
-    rows["delta_distance"] = (1 - rows["cosine"]) - (1 - rows["base_cosine"])
+    frame = with_encoder_columns(paper_rows(similarity)).assign(distance=lambda f: 1 - f["cosine"])
+    rows = delta_from_base(frame, ["level", "pair", "layer"], "distance")
     rows["condition"] = ["aligned" if v == "encoder" else "fine-tuned" for v in rows["variant"]]
     return rows.groupby(["condition", "losses", "model", "variant", "level", "layer"], as_index=False)["delta_distance"].mean()

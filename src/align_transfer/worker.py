@@ -3,7 +3,7 @@ torch, transformers, datasets and pandas once, and each job's script runs in a p
 it instead of paying those seconds of imports again.
 
 It is off unless the environment variable ``ALIGN_TRANSFER_WORKER`` names the worker's socket
-(``scripts/demo.py`` and the end-to-end tests start one). A job that starts while the worker warms
+(``tools/demo.py`` and the end-to-end tests start one). A job that starts while the worker warms
 up waits for it; a job that finds no worker runs in its own process as usual, so SLURM jobs and
 plain ``snakemake`` runs are unaffected.
 
@@ -152,13 +152,13 @@ def warm_up() -> None:
             AutoModel.from_pretrained(folder, add_pooling_layer=False)
 
 
-def serve(path: str) -> None:
+def serve(path: str, warm=warm_up) -> None:
     """Warm up once, then fork a handler per job until terminated. Jobs that start meanwhile wait while
     the ``starting`` file exists, and run in their own processes if the worker fails. Ctrl-C is not its to
     answer: the jobs end when snakemake stops them, and the worker when its starter terminates it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        warm_up()
+        warm()
         if os.path.exists(path):
             os.unlink(path)
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

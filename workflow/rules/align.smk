@@ -27,7 +27,7 @@ if MINI_ENCODERS:
             world="resources/mini_world",
             tokenizer="results/{encoder}/models/mini_tokenizer",
         output:
-            directory("results/{encoder}/models/base"),
+            directory(layout.BASE_MODEL),
         log:
             "logs/{encoder}/models/pretrain_mini_encoder.log",
         benchmark:
@@ -54,7 +54,7 @@ if HUB_ENCODERS:
         input:
             "resources/encoders/{encoder}",
         output:
-            directory("results/{encoder}/models/base"),
+            directory(layout.BASE_MODEL),
         log:
             "logs/{encoder}/models/prepare_base_encoder.log",
         benchmark:
@@ -74,10 +74,10 @@ if HUB_ENCODERS:
 
 rule tokenize_parallel:
     input:
-        corpus="results/data/parallel/{pair}.tsv",
-        encoder="results/{encoder}/models/base",
+        corpus=layout.PARALLEL,
+        encoder=layout.BASE_MODEL,
     output:
-        directory("results/{encoder}/data/tokens/{pair}"),
+        directory(layout.TOKENS),
     log:
         "logs/{encoder}/align/tokenize_parallel/{pair}.log",
     benchmark:
@@ -96,8 +96,8 @@ rule tokenize_parallel:
 
 rule align:
     input:
-        tokens="results/{encoder}/data/tokens/{pair}",
-        encoder="results/{encoder}/models/base",
+        tokens=layout.TOKENS,
+        encoder=layout.BASE_MODEL,
     output:
         checkpoints=directory(
             expand(

@@ -62,7 +62,7 @@ rule table1_significance:
 # Are SIB-200 items whose English translation an encoder retrieves first classified correctly more often?
 rule instance_level:
     input:
-        item_scores=lambda wc: zeroshot_csvs(wc.encoder, finetuned_models(wc.encoder), "_items", tasks=["sc"]),
+        item_scores=lambda wc: zeroshot_csvs(wc.encoder, finetuned_models(wc.encoder), "_items", tasks=PARALLEL_TASKS),
         retrieved=lambda wc: expand(
             "results/{encoder}/eval/retrieval/{model}/sib_items.csv",
             encoder=wc.encoder,

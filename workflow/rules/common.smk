@@ -5,11 +5,12 @@
 import re
 import sys
 
-from align_transfer.checks import impossible_settings
+from align_transfer import layout
+from align_transfer.checks import config_problems, encoder_losses as losses_of
 from align_transfer.config import canonical, pick, without_operational, digest
 from align_transfer.settings import AlignmentSettings, FinetuneSettings, encoder_label
 from align_transfer.sources import revision
-from align_transfer.tables import JOIN_GROUP
+from align_transfer.tasks import TASKS
 
 ENV = "../envs/align_transfer.yaml"
 
@@ -37,9 +38,8 @@ SOURCES = config["sources"]
 PAIRS = {p["pair"]: p for p in config["alignment"]["pairs"]}
 
 
-def config_error(key, message):
-    """A config value that the schema cannot check: a few lines naming the key, no traceback."""
-    print(f"config error at {key}: {message}", file=sys.stderr)
+if problems := config_problems(config):  # what the schema cannot check: a line per key at fault, no traceback
+    print("\n".join(f"config error at {key}: {message}" for key, message in problems), file=sys.stderr)
     sys.exit(1)
 
 
@@ -51,15 +51,9 @@ def sample(limits):
     return canonical({"limits": limits, "seed": config["data"]["shuffle_seed"]})
 
 
-def language(code, key):
-    if code not in config["languages"]:
-        config_error(key, f"'{code}' is not in `languages` (its UD treebank and SIB-200 code)")
-    return config["languages"][code]
-
-
 SOURCE = config["finetune"]["source"]
-EVAL_LANGS = {code: language(code, "evaluation.languages") for code in config["evaluation"]["languages"]}
-LANGS = {SOURCE: language(SOURCE, "finetune.source"), **EVAL_LANGS}
+EVAL_LANGS = {code: config["languages"][code] for code in config["evaluation"]["languages"]}
+LANGS = {SOURCE: config["languages"][SOURCE], **EVAL_LANGS}
 # A generated world is an input of every download, so it exists before they read their mirror.
 MINI_WORLD = ["resources/mini_world"] if config["mini_world"] else []
 
@@ -77,10 +71,7 @@ def retrieval_pairs():
 
 
 def flores_code(short):
-    codes = config["analysis"]["flores_codes"]
-    if short not in codes:
-        config_error("analysis.flores_codes", f"'{short}' (used in analysis.retrieval_groups) has no FLORES code")
-    return codes[short]
+    return config["analysis"]["flores_codes"][short]
 
 
 FLORES_LANGS = sorted(
@@ -89,16 +80,8 @@ FLORES_LANGS = sorted(
 )
 FLORES_SPLITS = ["dev", "devtest"]
 CHECKPOINT_STEPS = sorted(config["alignment"]["checkpoint_steps"])
-if CHECKPOINT_STEPS[-1] > config["alignment"]["steps"]:
-    config_error("alignment.checkpoint_steps", f"{CHECKPOINT_STEPS[-1]} is beyond alignment.steps")
 FINETUNE = config["finetune"]
-if not set(FINETUNE["checkpoint_steps"]) <= set(CHECKPOINT_STEPS):
-    config_error("finetune.checkpoint_steps", "must be steps of alignment.checkpoint_steps")
 TABLE_STEP = config["evaluation"]["table_step"]
-if TABLE_STEP not in FINETUNE["checkpoint_steps"]:
-    config_error("evaluation.table_step", "must be one of finetune.checkpoint_steps")
-if not set(config["analysis"]["finetuned_seeds"]) <= set(FINETUNE["seeds"]):
-    config_error("analysis.finetuned_seeds", "must be seeds of finetune.seeds")
 # Table 3, the per-language gradients and Figure 1's fine-tuned condition read fully fine-tuned encoders: a
 # grid without full fine-tuning (finetune.modes: [linear]) plans none of them, and the claims layer says so.
 FULL = "full" in FINETUNE["modes"]
@@ -106,34 +89,12 @@ FULL = "full" in FINETUNE["modes"]
 
 # The encoders, by name: each is a study of its own under results/{name}/.
 ENCODERS = {entry["name"]: entry for entry in config["encoders"]}
-if len(ENCODERS) < len(config["encoders"]):
-    config_error("encoders", "two encoders share a name (each names a folder under results/)")
 MINI_ENCODERS = [name for name, entry in ENCODERS.items() if entry["source"] == "mini"]
 HUB_ENCODERS = [name for name, entry in ENCODERS.items() if entry["source"] == "hub"]
-if MINI_ENCODERS and not config["mini_world"]:
-    config_error("encoders", f"{', '.join(MINI_ENCODERS)}: source: mini needs a mini_world to pretrain on")
 
 
 def encoder_losses(encoder):
-    """The loss codes an encoder is aligned with: its own `losses`, or every code of `alignment.losses`."""
-    return ENCODERS[encoder]["losses"] or config["alignment"]["losses"]
-
-
-for index, (name, entry) in enumerate(ENCODERS.items()):
-    key = f"encoders[{index}] ({name})"
-    if not entry["mlm_head"] and (needs_head := [code for code in encoder_losses(name) if code.endswith("M1")]):
-        without = [code for code in encoder_losses(name) if code.endswith("M0")]
-        config_error(key, f"mlm_head: false, so it cannot take the M loss of {', '.join(needs_head)}; leave those "
-                          f"codes out for it (losses: [{', '.join(without)}])")  # fmt: skip
-    if entry["source"] == "mini":
-        depth = entry["mini"]["layers"]
-        deepest = max(entry["layers"] + [entry["sentence_layer"], entry["retrieval_layer"]])
-        if deepest > depth:
-            config_error(key, f"layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its {depth} layers")
-
-
-for key, message in impossible_settings(config):
-    config_error(key, message)
+    return losses_of(config, ENCODERS[encoder])
 
 
 def encoder_config(encoder):
@@ -157,7 +118,9 @@ def task_max_length(encoder, task):
 
 # {model} names an encoder's checkpoints: base, or {pair}_{losses}_{step} for an alignment checkpoint
 def models_at(encoder, step):
-    return ["base"] + [f"{pair}_{losses}_{step}" for pair in PAIRS for losses in encoder_losses(encoder)]
+    return [layout.BASE] + [
+        layout.model_name(pair, losses, step) for pair in PAIRS for losses in encoder_losses(encoder)
+    ]
 
 
 def finetuned_models(encoder):
@@ -173,20 +136,17 @@ def aligned_table_models(encoder):
     return table_models(encoder)[1:]
 
 
+def task_splits(task, lang):
+    """The prepared splits of a task's data that a language needs (``tasks.Task.splits``)."""
+    return TASKS[task].splits(lang, SOURCE, lang in EVAL_LANGS, FINETUNE[task], config["evaluation"]["split"])
+
+
 def ud_splits(lang):
-    """The UD splits a language needs: training and dev for the source, the test split elsewhere."""
-    splits = {config["evaluation"]["split"]} if lang in EVAL_LANGS else set()
-    if lang == SOURCE:
-        splits |= {config["finetune"]["pos"]["train_split"], config["finetune"]["pos"]["dev_split"]}
-    return sorted(splits)
+    return task_splits("pos", lang)
 
 
 def sib_splits(lang):
-    # the source's test items too: the instance level retrieves each item's translation among them
-    splits = {config["evaluation"]["split"]}
-    if lang == SOURCE:
-        splits |= {"train", "dev"}
-    return sorted(splits)
+    return task_splits("sc", lang)
 
 
 def ud_raw(lang, split):
@@ -209,14 +169,14 @@ SIB_FIELDS = {
 LEXICON_FIELDS = {f"resources/muse/dictionaries/{pair}.txt": {"pair": pair} for pair in LEXICONS}
 # {downloaded file: prepared file}
 UD_PREPARED = {
-    ud_raw(lang, split): f"results/data/ud/{lang}/{split}.jsonl" for lang in LANGS for split in ud_splits(lang)
+    ud_raw(lang, split): layout.UD.format(lang=lang, split=split) for lang in LANGS for split in ud_splits(lang)
 }
 SIB_PREPARED = {
-    f"resources/sib200/data/annotated/{LANGS[lang]['sib']}/{split}.tsv": f"results/data/sib200/{lang}/{split}.tsv"
+    f"resources/sib200/data/annotated/{LANGS[lang]['sib']}/{split}.tsv": layout.SIB.format(lang=lang, split=split)
     for lang in LANGS
     for split in sib_splits(lang)
 }
-LEXICON_PREPARED = {raw: f"results/data/lexicon/{fields['pair']}.tsv" for raw, fields in LEXICON_FIELDS.items()}
+LEXICON_PREPARED = {raw: layout.LEXICON.format(**fields) for raw, fields in LEXICON_FIELDS.items()}
 
 
 def source_files(name, fields):
@@ -227,27 +187,12 @@ def source_files(name, fields):
 
 
 def encoder_dir(wildcards):
-    """The folder of the encoder a job reads: the base encoder, or an alignment checkpoint."""
-    if wildcards.model == "base":
-        return f"results/{wildcards.encoder}/models/base"
-    pair, losses, step = wildcards.model.split("_")
-    return f"results/{wildcards.encoder}/align/{pair}/{losses}/step{step}"
+    return layout.model_dir(wildcards.encoder, wildcards.model)
 
 
 def task_files(task):
-    """The prepared files of a task's splits: English train and dev, each evaluation language's test."""
-    source, split = SOURCE, config["evaluation"]["split"]
-    if task == "pos":
-        files = {
-            "train": f"results/data/ud/{source}/{FINETUNE['pos']['train_split']}.jsonl",
-            "dev": f"results/data/ud/{source}/{FINETUNE['pos']['dev_split']}.jsonl",
-        }
-        return files | {f"test_{lang}": f"results/data/ud/{lang}/{split}.jsonl" for lang in EVAL_LANGS}
-    files = {
-        "train": f"results/data/sib200/{source}/train.tsv",
-        "dev": f"results/data/sib200/{source}/dev.tsv",
-    }
-    return files | {f"test_{lang}": f"results/data/sib200/{lang}/{split}.tsv" for lang in EVAL_LANGS}
+    """The prepared files of a task's splits: the source's train and dev, each evaluation language's test."""
+    return TASKS[task].files(SOURCE, EVAL_LANGS, FINETUNE[task], config["evaluation"]["split"])
 
 
 def keeps_weights(encoder, model, seed):
@@ -284,20 +229,30 @@ def training_work():
     for encoder in ENCODERS:
         for pair in PAIRS:
             for losses in encoder_losses(encoder):
-                run = f"results/{encoder}/align/{pair}/{losses}"
-                jobs[f"{run}/work"] = [f"{run}/step{step}" for step in CHECKPOINT_STEPS] + [f"{run}/train_log.csv"]
+                run = layout.ALIGNMENT_RUN.format(encoder=encoder, pair=pair, losses=losses)
+                jobs[f"{run}/{layout.WORK}"] = [f"{run}/step{step}" for step in CHECKPOINT_STEPS] + [
+                    f"{run}/train_log.csv"
+                ]
         if FULL:
             for task in FINETUNE["tasks"]:
                 for model in finetuned_models(encoder):
-                    run = f"results/{encoder}/finetune/{task}/full/{model}"
-                    jobs[f"{run}/work"] = [f"{run}/seed{seed}" for seed in FINETUNE["seeds"]]
+                    run = layout.FINETUNE_RUN.format(encoder=encoder, task=task, mode="full", model=model)
+                    jobs[f"{run}/{layout.WORK}"] = [f"{run}/seed{seed}" for seed in FINETUNE["seeds"]]
     return jobs
+
+
+def seed_files(template, mode, suffix=None):
+    """A fine-tuning job's file of each seed; its other fields stay the job's wildcards."""
+    extra = {} if suffix is None else {"suffix": suffix}
+    return expand(
+        template, encoder="{encoder}", task="{task}", mode=mode, model="{model}", seed=FINETUNE["seeds"], **extra
+    )
 
 
 def zeroshot_csvs(encoder, models, suffix="", tasks=None):
     """Each run's zero-shot scores (``suffix="_items"``: its per-item scores)."""
     return expand(
-        "results/{encoder}/eval/zeroshot/{task}/{mode}/{model}/seed{seed}{suffix}.csv",
+        layout.ZEROSHOT,
         encoder=encoder,
         task=tasks or FINETUNE["tasks"],
         mode=FINETUNE["modes"],
@@ -308,21 +263,20 @@ def zeroshot_csvs(encoder, models, suffix="", tasks=None):
 
 
 def comparisons(encoder, kind, stage, models):
-    path = "results/{encoder}/eval/{kind}/{model}/{stage}.csv"
-    return expand(path, encoder=encoder, kind=kind, model=models, stage=stage)
+    return expand(layout.COMPARISON, encoder=encoder, kind=kind, model=models, stage=stage)
 
 
 def gradient_csvs(encoder, name):
     if not FULL:
         return []
-    return expand("results/{encoder}/eval/gradients/{model}/{name}.csv", encoder=encoder, model=aligned_table_models(encoder),
+    return expand(layout.GRADIENTS, encoder=encoder, model=aligned_table_models(encoder),
                   name=name)  # fmt: skip
 
 
 ANALYSIS = config["analysis"]
 # the FLORES text of every language of Table 2's pairs (retrieval, similarity, Figure 1)
 RETRIEVAL_FLORES = {
-    flores_code(code): f"results/data/flores/{ANALYSIS['flores_split']}/{flores_code(code)}.txt"
+    flores_code(code): layout.FLORES.format(split=ANALYSIS["flores_split"], code=flores_code(code))
     for pair in retrieval_pairs()
     for code in pair.split("-")
 }
@@ -331,16 +285,16 @@ RETRIEVAL_CODES = {code: flores_code(code) for pair in retrieval_pairs() for cod
 RETRIEVAL_CODES = canonical(RETRIEVAL_CODES)
 # ... and of English and each evaluation language (per-language MLM gradients, §4.5)
 GRADIENT_FLORES = {
-    lang: f"results/data/flores/{ANALYSIS['flores_split']}/{info['sib']}.txt" for lang, info in LANGS.items()
+    lang: layout.FLORES.format(split=ANALYSIS["flores_split"], code=info["sib"]) for lang, info in LANGS.items()
 }
 # The claims layer's join (DESIGN §7) sets each evaluation language's transfer beside its alignment
 # with the source: the embedding jobs score those pairs too, in a group of their own.
 EMBEDDED_FLORES = canonical(RETRIEVAL_FLORES | {LANGS[lang]["sib"]: path for lang, path in GRADIENT_FLORES.items()})
-JOIN_PAIRS = [f"{lang}-{SOURCE}" for lang in EVAL_LANGS if lang != SOURCE]
-EMBEDDED_GROUPS = canonical(ANALYSIS["retrieval_groups"] + [{"group": JOIN_GROUP, "pairs": JOIN_PAIRS}])
+JOIN_PAIRS = [layout.join_pair(lang, SOURCE) for lang in EVAL_LANGS if lang != SOURCE]
+EMBEDDED_GROUPS = canonical(ANALYSIS["retrieval_groups"] + [{"group": layout.JOIN_GROUP, "pairs": JOIN_PAIRS}])
 EMBEDDED_CODES = canonical(RETRIEVAL_CODES | {lang: info["sib"] for lang, info in LANGS.items()})
-SIB_TEST = {lang: f"results/data/sib200/{lang}/{config['evaluation']['split']}.tsv" for lang in LANGS}
-LEXICON_FILES = {pair: f"results/data/lexicon/{pair}.tsv" for pair in LEXICONS}
+SIB_TEST = {lang: layout.SIB.format(lang=lang, split=config["evaluation"]["split"]) for lang in LANGS}
+LEXICON_FILES = {pair: layout.LEXICON.format(pair=pair) for pair in LEXICONS}
 # the kept full fine-tuning runs of each aligned encoder, by name: {task}_seed{seed} -> (task, seed)
 FINETUNED_VARIANTS = {
     f"{task}_seed{seed}": (task, seed) for task in FINETUNE["tasks"] for seed in ANALYSIS["finetuned_seeds"] if FULL
@@ -354,7 +308,7 @@ def hyperparameter_values():
     shown = ["batch_size", "backbone_lr", "head_lr", "linear_lr", "epochs", "weight_decay", "max_length"]
     alignment = pick(config["alignment"], ["learning_rate", "batch_size", "max_length", "word_negatives",
                                            "temperature", "epochs", "steps", "seed"])  # fmt: skip
-    finetune = {"seeds": FINETUNE["seeds"], **{task: pick(FINETUNE[task], shown) for task in ("pos", "sc")}}
+    finetune = {"seeds": FINETUNE["seeds"], **{task: pick(FINETUNE[task], shown) for task in TASKS}}
     return {"alignment": alignment, "finetune": finetune}
 
 
@@ -387,7 +341,9 @@ def requested(rule):
 def finetuned_runs(wildcards):
     """The kept full fine-tuning runs of an aligned encoder: Figure 1's fine-tuned condition and Table 3."""
     return {
-        name: f"results/{wildcards.encoder}/finetune/{task}/full/{wildcards.model}/seed{seed}"
+        name: layout.FINETUNE_SEED.format(
+            encoder=wildcards.encoder, task=task, mode="full", model=wildcards.model, seed=seed
+        )
         for name, (task, seed) in FINETUNED_VARIANTS.items()
     }
 
@@ -395,10 +351,18 @@ def finetuned_runs(wildcards):
 # the checkpoints fine-tuned besides Table 1's step: the dose-response tables (DESIGN §7)
 OTHER_STEPS = [step for step in FINETUNE["checkpoint_steps"] if step != TABLE_STEP]
 STEP_TABLES = ["table1", "table2", *RECALL_TABLES.values()]
-# the instance level reads the SC runs' items: without the SC task there is none
-CLAIM_PAGES = ["claims"] + (["instances"] if "sc" in FINETUNE["tasks"] else [])
-# the report renders the claims from their CSV (verdicts coloured), the instance level from its table
-REPORTED_CLAIMS = ["claims.csv"] + (["instances.md"] if "sc" in FINETUNE["tasks"] else [])
+# the instance level reads the items of tasks whose items are parallel (SIB-200): without one there is none
+PARALLEL_TASKS = [task for task in FINETUNE["tasks"] if TASKS[task].parallel_items]
+CLAIM_PAGES = ["claims"] + (["instances"] if PARALLEL_TASKS else [])
+
+
+def table_context(encoder):
+    """What an encoder's tables show beside their rows (the report renders each table from its CSV)."""
+    claims = config["claims"]
+    return {"losses": encoder_losses(encoder), "encoder": encoder, "alpha": claims["alpha"], "min_group": claims["min_group"],
+            "layer": ENCODERS[encoder]["retrieval_layer"], "recall_tables": RECALL_TABLES}  # fmt: skip
+
+
 # an encoder's tables and figures, in the order its report shows them
 GRADIENT_TABLES = ["table3", "table3_baseline", "gradient_languages"] if FULL else []
 PAPER_TABLES = ["table1", "table1_significance", "table2", "table2_gap", *GRADIENT_TABLES[:2], *RECALL_TABLES.values(),
@@ -433,12 +397,12 @@ def study_targets():
 
 
 def data_targets():
-    targets = expand("results/data/parallel/{pair}.tsv", pair=PAIRS)
-    targets += expand("results/data/lexicon/{pair}.tsv", pair=LEXICONS)
-    targets += expand("results/data/flores/{split}/{code}.txt", split=FLORES_SPLITS, code=FLORES_LANGS)
+    targets = expand(layout.PARALLEL, pair=PAIRS)
+    targets += expand(layout.LEXICON, pair=LEXICONS)
+    targets += expand(layout.FLORES, split=FLORES_SPLITS, code=FLORES_LANGS)
     for lang in LANGS:
-        targets += expand("results/data/ud/{lang}/{split}.jsonl", lang=lang, split=ud_splits(lang))
-        targets += expand("results/data/sib200/{lang}/{split}.tsv", lang=lang, split=sib_splits(lang))
+        targets += expand(layout.UD, lang=lang, split=ud_splits(lang))
+        targets += expand(layout.SIB, lang=lang, split=sib_splits(lang))
     return targets + expand("resources/encoders/{encoder}", encoder=HUB_ENCODERS)
 
 
@@ -449,11 +413,11 @@ def one_of(names):
 
 wildcard_constraints:
     encoder=one_of(ENCODERS),
-    pair=r"[a-z]{2,3}-[a-z]{2,3}",
+    pair=layout.PAIR,
     lang=r"[a-z]{2,3}",
     split=r"train|dev|test",
-    losses=r"S[01]W[01]M[01]",
-    model=r"base|[a-z]{2,3}-[a-z]{2,3}_S[01]W[01]M[01]_\d+",
+    losses=layout.LOSS_CODE,
+    model=layout.MODEL,
     task=r"pos|sc",
     seed=r"\d+",
     variant=r"encoder|(pos|sc)_seed\d+",

@@ -137,7 +137,7 @@ rule prepare_parallel:
     input:
         lambda wc: "resources/opus/OPUS-{corpus}/{version}/moses/{pair}.txt.zip".format(**PAIRS[wc.pair]),
     output:
-        "results/data/parallel/{pair}.tsv",
+        layout.PARALLEL,
     log:
         "logs/data/prepare_parallel/{pair}.log",
     benchmark:
@@ -178,7 +178,7 @@ rule prepare_flores:
         rules.download_flores.output,
     output:
         expand(
-            "results/data/flores/{split}/{code}.txt",
+            layout.FLORES,
             split=FLORES_SPLITS,
             code=FLORES_LANGS,
         ),

@@ -74,7 +74,7 @@ rule gradients:
     input:
         unpack(finetuned_runs),
         aligned=encoder_dir,
-        tokens=lambda wc: f"results/{wc.encoder}/data/tokens/{wc.model.split('_')[0]}",
+        tokens=lambda wc: layout.model_tokens(wc.encoder, wc.model),
         tasks=expand("results/{{encoder}}/data/tasks/{task}", task=FINETUNE["tasks"]),
         flores=GRADIENT_FLORES.values(),
     output:

@@ -7,7 +7,7 @@
 rule tokenize_task:
     input:
         unpack(lambda wc: task_files(wc.task)),
-        tokenizer="results/{encoder}/models/base",
+        tokenizer=layout.BASE_MODEL,
     output:
         directory("results/{encoder}/data/tasks/{task}"),
     log:
@@ -39,20 +39,9 @@ rule linear_probe:
         data="results/{encoder}/data/tasks/{task}",
         encoder=encoder_dir,
     output:
-        runs=directory(
-            expand(
-                "results/{{encoder}}/finetune/{{task}}/linear/{{model}}/seed{seed}",
-                seed=FINETUNE["seeds"],
-            )
-        ),
-        zeroshot=expand(
-            "results/{{encoder}}/eval/zeroshot/{{task}}/linear/{{model}}/seed{seed}.csv",
-            seed=FINETUNE["seeds"],
-        ),
-        item_scores=expand(
-            "results/{{encoder}}/eval/zeroshot/{{task}}/linear/{{model}}/seed{seed}_items.csv",
-            seed=FINETUNE["seeds"],
-        ),
+        runs=directory(seed_files(layout.FINETUNE_SEED, "linear")),
+        zeroshot=seed_files(layout.ZEROSHOT, "linear", suffix=""),
+        item_scores=seed_files(layout.ZEROSHOT, "linear", suffix="_items"),
     log:
         "logs/{encoder}/finetune/{task}/linear/{model}.log",
     benchmark:
@@ -77,20 +66,9 @@ rule finetune_full:
         data="results/{encoder}/data/tasks/{task}",
         encoder=encoder_dir,
     output:
-        runs=directory(
-            expand(
-                "results/{{encoder}}/finetune/{{task}}/full/{{model}}/seed{seed}",
-                seed=FINETUNE["seeds"],
-            )
-        ),
-        zeroshot=expand(
-            "results/{{encoder}}/eval/zeroshot/{{task}}/full/{{model}}/seed{seed}.csv",
-            seed=FINETUNE["seeds"],
-        ),
-        item_scores=expand(
-            "results/{{encoder}}/eval/zeroshot/{{task}}/full/{{model}}/seed{seed}_items.csv",
-            seed=FINETUNE["seeds"],
-        ),
+        runs=directory(seed_files(layout.FINETUNE_SEED, "full")),
+        zeroshot=seed_files(layout.ZEROSHOT, "full", suffix=""),
+        item_scores=seed_files(layout.ZEROSHOT, "full", suffix="_items"),
     log:
         "logs/{encoder}/finetune/{task}/full/{model}.log",
     benchmark:

@@ -156,9 +156,9 @@ rule figure1:
 # One static page per encoder with every table and figure of its study and the configuration.
 rule report:
     input:
-        claims=expand("results/{{encoder}}/claims/{page}", page=REPORTED_CLAIMS),
-        tables=expand("results/{{encoder}}/tables/{table}.md", table=PAPER_TABLES),
-        steps=expand("results/{{encoder}}/tables/step{step}/{table}.md", step=OTHER_STEPS, table=STEP_TABLES),
+        claims=expand("results/{{encoder}}/claims/{page}.csv", page=CLAIM_PAGES),
+        tables=expand("results/{{encoder}}/tables/{table}.csv", table=PAPER_TABLES),
+        steps=expand("results/{{encoder}}/tables/step{step}/{table}.csv", step=OTHER_STEPS, table=STEP_TABLES),
         figures=expand("results/{{encoder}}/figures/{figure}.png", figure=FIGURES),
     output:
         "results/{encoder}/report.html",
@@ -171,6 +171,7 @@ rule report:
         digest=lambda wc: digest(encoder_config(wc.encoder)),
         encoder=lambda wc: encoder_label(ENCODERS[wc.encoder]),
         mini_world=bool(config["mini_world"]),
+        context=lambda wc: table_context(wc.encoder),
     script:
         "../../scripts/report.py"
 
@@ -179,7 +180,7 @@ rule report:
 # each encoder's own report.
 rule study_report:
     input:
-        claims=["results/claims/encoders.md", "results/claims/claims.csv"],
+        claims=["results/claims/encoders.csv", "results/claims/differences.csv", "results/claims/claims.csv"],
         reports=expand("results/{encoder}/report.html", encoder=ENCODERS),
     output:
         "results/report.html",
@@ -192,6 +193,7 @@ rule study_report:
         digest=digest(config),
         encoders={name: encoder_label(entry) for name, entry in ENCODERS.items()},
         mini_world=bool(config["mini_world"]),
+        alpha=config["claims"]["alpha"],
     script:
         "../../scripts/study_report.py"
 

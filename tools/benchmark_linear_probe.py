@@ -1,7 +1,7 @@
 """Benchmark linear-only fine-tuning: features cached once against the frozen backbone run every epoch.
 
-    python scripts/benchmark_linear_probe.py                  # after `make demo`: the mini encoder, POS
-    python scripts/benchmark_linear_probe.py --task sc --epochs 3 --seeds 15
+    python tools/benchmark_linear_probe.py                  # after `make demo`: the mini encoder, POS
+    python tools/benchmark_linear_probe.py --task sc --epochs 3 --seeds 15
 
 Both sides train the same heads (same seeds, epochs and batches) in one run; prints both times and the ratio.
 """
@@ -14,11 +14,12 @@ import yaml
 from datasets import load_from_disk
 
 from align_transfer.benchmark import run_linear_probe_benchmark
+from align_transfer.tasks import TASKS
 from align_transfer.finetune import FinetuneSettings
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--encoder", default="demo/results/MiniXLM-R/models/base", help="an encoder folder (save_pretrained)")
-parser.add_argument("--task", choices=["pos", "sc"], default="pos")
+parser.add_argument("--task", choices=list(TASKS), default="pos")
 parser.add_argument("--data", help="tokenized task data (default: the encoder's, ../../data/tasks/TASK beside it)")
 parser.add_argument("--config", default="config/config.yaml", help="the hyper-parameters of Tables 5 and 6")
 parser.add_argument("--epochs", type=int, help="default: the config's (15)")

@@ -1,7 +1,7 @@
 """The compute plan of a config: every job of its dry run priced with the config's cost model.
 
-    python scripts/compute_plan.py                                # the paper's grid
-    python scripts/compute_plan.py --configfile config/mini.yaml  # the mini world
+    python tools/compute_plan.py                                # the paper's grid
+    python tools/compute_plan.py --configfile config/mini.yaml  # the mini world
 
 Prints, per rule, the jobs, the PFLOPs they perform and the hours those take on a V100, an A100 and an
 H100 at the stated utilisation (`compute.flops`), the GPU- and CPU-hours measured on the cost model's

@@ -1,6 +1,6 @@
 """Benchmark full fine-tuning with length-grouped batches against random batches, in one run.
 
-    python scripts/benchmark_finetune.py --encoder demo/results/MiniXLM-R/models/base --data demo/results/MiniXLM-R/data/tasks/pos \
+    python tools/benchmark_finetune.py --encoder demo/results/MiniXLM-R/models/base --data demo/results/MiniXLM-R/data/tasks/pos \
         --configfile config/mini.yaml                       # the mini world, its config's hyperparameters
 
 Each seed trains a full fine-tuning job both ways (same seed, same data) and evaluates it zero-shot on
@@ -11,10 +11,11 @@ means, the ratio (random / grouped seconds) and the accuracy difference against 
 import argparse
 import statistics
 
-import torch
 import transformers  # noqa: F401  (loaded, so that quiet_libraries quiets it)
 from datasets import load_from_disk
 
+from align_transfer.modeling import device_of
+from align_transfer.tasks import TASKS
 from align_transfer.benchmark import run_finetune_benchmark
 from align_transfer.config import load_config
 from align_transfer.runner import quiet_libraries
@@ -23,11 +24,11 @@ from align_transfer.settings import FinetuneSettings
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--encoder", required=True, help="an encoder folder (save_pretrained)")
 parser.add_argument("--data", required=True, help="a tokenized task dataset (results/<encoder>/data/tasks/<task>)")
-parser.add_argument("--task", default="pos", choices=["pos", "sc"])
+parser.add_argument("--task", default="pos", choices=list(TASKS))
 parser.add_argument("--configfile", nargs="*", default=[], help="overlays on config/config.yaml (hyperparameters)")
 parser.add_argument("--seeds", type=int, nargs="+", default=[15, 33, 42])
 parser.add_argument("--epochs", type=int, help="instead of the config's")
-parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+parser.add_argument("--device", default=device_of().type)
 args = parser.parse_args()
 quiet_libraries()
 

@@ -1,9 +1,9 @@
 """Measure the cost model's per-unit seconds on this machine, for a config's encoder size.
 
-    python scripts/measure_costs.py                               # the paper: XLM-R base shapes (compute.encoder)
-    python scripts/measure_costs.py --configfile config/mini.yaml # the mini encoder
-    python scripts/measure_costs.py --device cuda --bf16          # on a GPU node
-    python scripts/measure_costs.py --tokens ../shared/data --tokenizer <XLM-R or the stand-in>
+    python tools/measure_costs.py                               # the paper: XLM-R base shapes (compute.encoder)
+    python tools/measure_costs.py --configfile config/mini.yaml # the mini encoder
+    python tools/measure_costs.py --device cuda --bf16          # on a GPU node
+    python tools/measure_costs.py --tokens ../shared/data --tokenizer <XLM-R or the stand-in>
 
 Prints the `compute.seconds` entries to paste into the config, with the device they were measured on;
 with --tokens, the `compute.tokens` entries (mean tokens per example) measured on a data folder instead.
@@ -16,6 +16,7 @@ import time
 import torch
 import yaml
 
+from align_transfer.modeling import device_of
 from align_transfer.config import encoder_entry, load_config
 from align_transfer.costs import measure_costs
 from align_transfer.plan import reference_encoder
@@ -23,7 +24,7 @@ from align_transfer.storage import encoder_architecture
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--configfile", nargs="*", default=[], help="overlays on config/config.yaml")
-parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+parser.add_argument("--device", default=device_of().type)
 parser.add_argument("--bf16", action="store_true")
 parser.add_argument("--repeats", type=int, default=2)
 parser.add_argument("--tokenizer", help="a tokenizer folder to time tokenize_example with (default: the encoder's, once built)")

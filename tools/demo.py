@@ -1,8 +1,8 @@
 """The whole workflow on the mini world, with a quiet console (`make demo`; README, "Two commands").
 
-    python scripts/demo.py                    # every core; outputs in demo/
-    python scripts/demo.py --cores 2 -- results/MiniXLM-R/tables/table1.csv
-    python scripts/demo.py --configfile my-overlay.yaml --directory run1   # any config, on this machine
+    python tools/demo.py                    # every core; outputs in demo/
+    python tools/demo.py --cores 2 -- results/MiniXLM-R/tables/table1.csv
+    python tools/demo.py --configfile my-overlay.yaml --directory run1   # any config, on this machine
 
 Starts a warm worker (src/align_transfer/worker.py) so that the short jobs do not each pay the
 seconds of importing torch and transformers, runs snakemake with one console line per job start
@@ -67,6 +67,7 @@ def main() -> int:
     parser.add_argument("--configfile", nargs="*", default=[str(MINI)],
                         help="overlays on config/config.yaml (default: config/mini.yaml)")  # fmt: skip
     parser.add_argument("--directory", help="the working directory (default: the config's, demo/)")
+    parser.add_argument("--no-worker", action="store_true", help="every job imports its libraries itself (for measuring)")
     parser.add_argument("targets", nargs="*", help="snakemake targets, after --")
     args = parser.parse_args()
 
@@ -87,12 +88,13 @@ def main() -> int:
     started, clock = time.time(), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="align-transfer-") as folder:
         socket = os.path.join(folder, "worker.sock")
-        worker = start_worker(socket, env)
+        worker = None if args.no_worker else start_worker(socket, env)
         try:
-            returncode = wait(subprocess.Popen(command, env=env | {SOCKET_ENV: socket}, cwd=REPO))
+            returncode = wait(subprocess.Popen(command, env=env | ({} if args.no_worker else {SOCKET_ENV: socket}), cwd=REPO))
         finally:
-            worker.terminate()
-            worker.wait()
+            if worker:
+                worker.terminate()
+                worker.wait()
     wall = time.monotonic() - clock
     if returncode in (130, -signal.SIGINT) or interrupted:
         print("demo: stopped; `make demo` resumes where it stopped")

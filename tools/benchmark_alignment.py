@@ -1,9 +1,9 @@
 """Benchmark alignment steps (S1W1M1) against the naive way, in one run.
 
-    python scripts/benchmark_alignment.py --tokenizer <XLM-R or the stand-in> \
+    python tools/benchmark_alignment.py --tokenizer <XLM-R or the stand-in> \
         --corpus ../shared/data/flores200_dataset/devtest/{deu_Latn,eng_Latn}.devtest   # XLM-R base, CPU
-    python scripts/benchmark_alignment.py ... --device cuda --bf16
-    python scripts/benchmark_alignment.py --tiny         # small shapes and random ids, seconds
+    python tools/benchmark_alignment.py ... --device cuda --bf16
+    python tools/benchmark_alignment.py --tiny         # small shapes and random ids, seconds
 
 XLM-R base shapes with random weights (the time of a step depends on the shapes, not the values), on
 the token ids of a real parallel corpus: an OPUS Moses zip (with --pair) or two line-aligned text
@@ -16,13 +16,14 @@ from pathlib import Path
 
 import torch
 
+from align_transfer.modeling import device_of
 from align_transfer.benchmark import corpus_pairs, run_benchmark
 from align_transfer.parallel import read_moses_zip
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--steps", type=int, default=3, help="timed steps per implementation (after one warm-up)")
 parser.add_argument("--batch-size", type=int, default=16, help="parallel pairs per step (Table 4: 16)")
-parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+parser.add_argument("--device", default=device_of().type)
 parser.add_argument("--bf16", action="store_true", help="bf16 autocast (CUDA)")
 parser.add_argument("--tiny", action="store_true", help="small shapes instead of XLM-R base")
 parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")

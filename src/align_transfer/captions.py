@@ -1,0 +1,106 @@
+"""Every table's and figure's title and caption, in one place: the tables' Markdown, the report and the
+figures take them from here. A caption's ``{fields}`` are filled by the table's context (``tables.layout``)."""
+
+from __future__ import annotations
+
+#: Headings of the report's sections, by table or figure name.
+TITLES = {
+    "claims": "Claims: the paper's findings tested on these results",
+    "instances": "Instance level: retrieved translations and correct classifications (SIB-200)",
+    "table1": "Table 1: Δ zero-shot accuracy",
+    "table1_significance": "Table 1 with 95% intervals and Holm-corrected significance",
+    "table2_gap": "Table 2 beside the cosine gap (translations minus non-translations)",
+    "table3_baseline": "Table 3 beside its task-vs-task baseline",
+    "alignment_vs_transfer": "Δ alignment against Δ transfer",
+    "table2": "Table 2: Δ cosine similarity of translations",
+    "table3": "Table 3: task vs alignment gradient cosine",
+    "table7": "Table 7: Δ R@5",
+    "table8": "Table 8: Δ R@10",
+    "gradient_languages": "§4.5: per-language gradient cosines",
+    "table4": "Table 4: alignment hyper-parameters",
+    "table5": "Table 5: POS hyper-parameters",
+    "table6": "Table 6: SC hyper-parameters",
+    "figure1": "Figure 1: Δ cosine distance",
+    "study_claims": "Claims across the encoders: every encoder's aligned models together",
+    "encoders": "The encoders compared",
+}
+
+
+def title(name: str, step: int | None = None) -> str:
+    """A table's or figure's heading; ``step`` where it is at an alignment step other than Table 1's."""
+    heading = TITLES.get(name, name.replace("_", " ").replace("recall at ", "Δ R@"))
+    return heading if step is None else f"{heading}, at alignment step {step}"
+
+
+#: What each table says below it.
+CAPTIONS = {
+    "table1": (
+        "Δ accuracy from the base encoder, mean ± sample std over seeds of the mean over the evaluation "
+        "languages. ▲ green: mean - std > 0 (improvement); ▼ red: mean + std < 0 (deterioration); "
+        "no marker: black (high variance, a Δ that prints as zero, or one seed: no std)."
+    ),
+    "table1_significance": (
+        "Δ zero-shot accuracy from the base encoder with its {confidence:g}% paired bootstrap interval (seeds, then test "
+        "items); * marks a Holm-corrected p < {alpha} across the whole table. Table 1 keeps the paper's colour rule."
+    ),
+    "table2": (
+        "Table 2: Cosine similarity Δ from the base encoder, averaged over all aligned models and grouped by loss "
+        "configuration (FLORES-200 translations, mean-pooled layer {layer})."
+    ),
+    "table2 at a step": "Table 2 at step {step}: Δ mean cosine of translations.",
+    "recall": (
+        "{label} Δ from the base encoder, averaged over all aligned models and grouped by loss configuration "
+        "(FLORES-200, both directions averaged)."
+    ),
+    "recall at a step": "{name} at step {step}: Δ R@{k}.",
+    "gains": (
+        "Mean ± sample std over the aligned models. ▼ red: mean + std < 0; · blue: a gain up to +0.005; "
+        "▲ green: up to +0.01; ▲▲ dark green: above +0.01; no marker: a loss within one std, a Δ that prints "
+        "as zero, or one aligned model (no std)."
+    ),
+    "table2_gap": (
+        "Δ mean cosine of FLORES translations / Δ cosine gap (translations minus non-translation pairs of the "
+        "same two languages) from the base encoder, mean over the aligned models. Where the cosine moves and "
+        "the gap does not, the space moved as a whole."
+    ),
+    "table3": (
+        "Cosine similarity between the task-loss gradient (English training batches) and the gradient of "
+        "the encoder's own alignment loss, on the aligned-then-fully-fine-tuned encoder, over the backbone's "
+        "parameters; mean over batches, then over seeds (the CSV has the std over seeds)."
+    ),
+    "table3_baseline": (
+        "Task-vs-alignment gradient cosine (Table 3) and, in brackets, the null baseline: the cosine between "
+        "the task gradients of two disjoint English batches of the same run. A cosine near 0 means "
+        "'orthogonal' only where the baseline is clearly above it; the CSV has both gradients' norms."
+    ),
+    "gradient_languages": "Pairwise cosine of per-language mean gradients, mean over the aligned models and seeds (§4.5).",
+    "table4": "Hyperparameters used during alignment enhancement (Phase I).",
+    "table5": "Hyperparameters used for full model and linear layer only fine-tuning (Phase II) for POS-Tagging.",
+    "table6": "Hyperparameters used for full model and linear layer only fine-tuning (Phase II) for Sentence Classification.",
+    "instances": (
+        "SIB-200 zero-shot accuracy on the test items whose English translation the encoder (before fine-tuning) "
+        "retrieves first, minus accuracy on the other items (each item's mean over seeds), with a bootstrap interval "
+        "that resamples items within each group. No interval where a group has fewer than {min_group} items (the "
+        "smaller group's size is shown); empty where every item or none was retrieved. The CSV has the counts and "
+        "permutation p-values."
+    ),
+    "claims": (
+        "Verdicts at α = {alpha:g} (DESIGN §7): 'improves' is supported when the interval of the mean Δ over "
+        "aligned models lies above 0 and contradicted below 0; 'predicts' is supported when the interval of ρ lies above "
+        "the threshold and contradicted below it; 'orthogonal' is supported when the interval of the mean cosine lies within "
+        "the band around 0 and the task-vs-task baseline's lies above the band, contradicted when it lies outside the band. "
+        "Everything else is inconclusive; fewer than 3 independent units give no interval and 'too few units'. "
+        "Computed from this run's results."
+    ),
+    "encoders": (
+        "Each encoder's cells are its own claims layer's (results/<encoder>/claims/claims.md). 'The encoders differ' is "
+        "supported when the permutation p-value of 'every encoder has the same mean' (the between-encoder sum of squares "
+        "of the units: aligned models) is below α = {alpha:g}; otherwise inconclusive."
+    ),
+}
+#: Table 7 is R@5 and Table 8 R@10 (Appendix C); any other k is named by its k.
+RECALL_LABELS = {"table7": "Table 7: R@5", "table8": "Table 8: R@10"}
+
+
+def caption(name: str, **fields) -> str:
+    return CAPTIONS[name].format(**fields)

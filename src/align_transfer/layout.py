@@ -1,0 +1,108 @@
+"""Where every file lies and how checkpoints are named: the one owner of the workflow's layout.
+
+The rules, the library and the scripts ask this module for a path or a model name instead of spelling
+one. Pure Python (no third-party import): the Snakefile reads it at parse time.
+
+- ``resources/{source}/...``: what was downloaded, in each source's own layout (``SOURCE_LAYOUTS``),
+  which is also the layout of a mirror.
+- ``results/data/...``: the prepared data, shared by every encoder.
+- ``results/{encoder}/...``: one encoder's study: its base model, alignment runs, fine-tuning runs,
+  evaluations, tables, figures, claims and report.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+#: Where each file lies under a mirror's base path (and under ``resources/{source}/``).
+SOURCE_LAYOUTS = {
+    "opus": "OPUS-{corpus}/{version}/moses/{pair}.txt.zip",
+    "muse": "dictionaries/{pair}.txt",
+    "flores": "flores200_dataset/{split}/{code}.{split}",
+    "ud": "{treebank}/{file}",
+    "sib200": "data/annotated/{code}/{split}.tsv",
+}
+#: The FLORES-200 URL is one tarball holding the tree of ``SOURCE_LAYOUTS["flores"]``.
+FLORES_TARBALL = "flores200_dataset.tar.gz"
+RESOURCES = "resources"
+
+
+def resource(source: str, **fields) -> str:
+    """A downloaded file's path: ``resources/{source}/`` and its place in the source's layout."""
+    return f"{RESOURCES}/{source}/{SOURCE_LAYOUTS[source].format(**fields)}"
+
+
+def resource_parts(path) -> tuple[str, Path] | None:
+    """``(source, path within it)`` of a file under ``resources/``; None for any other path."""
+    parts = Path(path).parts
+    if len(parts) < 3 or parts[0] != RESOURCES:
+        return None
+    return parts[1], Path(*parts[2:])
+
+
+# Model names: ``base``, or ``{pair}_{losses}_{step}`` for the checkpoint of an alignment run.
+BASE = "base"
+PAIR = r"[a-z]{2,3}-[a-z]{2,3}"
+LOSS_CODE = r"S[01]W[01]M[01]"
+MODEL = rf"{BASE}|{PAIR}_{LOSS_CODE}_\d+"  # the {model} wildcard
+_CHECKPOINT = re.compile(rf"(?P<pair>{PAIR})_(?P<losses>{LOSS_CODE})_(?P<step>\d+)")
+
+
+def model_name(pair: str, losses: str, step: int) -> str:
+    return f"{pair}_{losses}_{step}"
+
+
+def parse_model(model: str) -> dict:
+    """``"de-en_S1W0M1_6000"`` -> pair, losses, step; ``"base"`` -> pair ``base``."""
+    if model == BASE:
+        return {"pair": BASE, "losses": None, "step": None}
+    match = _CHECKPOINT.fullmatch(model)
+    if not match:
+        raise ValueError(f"'{model}' is neither '{BASE}' nor {{pair}}_{{losses}}_{{step}}")
+    return {"pair": match["pair"], "losses": match["losses"], "step": int(match["step"])}
+
+
+# Prepared data, shared by every encoder
+PARALLEL = "results/data/parallel/{pair}.tsv"
+LEXICON = "results/data/lexicon/{pair}.tsv"
+FLORES = "results/data/flores/{split}/{code}.txt"
+UD = "results/data/ud/{lang}/{split}.jsonl"
+SIB = "results/data/sib200/{lang}/{split}.tsv"
+
+# One encoder's study
+BASE_MODEL = "results/{encoder}/models/base"
+TOKENS = "results/{encoder}/data/tokens/{pair}"
+ALIGNMENT_RUN = "results/{encoder}/align/{pair}/{losses}"
+FINETUNE_RUN = "results/{encoder}/finetune/{task}/{mode}/{model}"
+FINETUNE_SEED = FINETUNE_RUN + "/seed{seed}"
+ZEROSHOT = "results/{encoder}/eval/zeroshot/{task}/{mode}/{model}/seed{seed}{suffix}.csv"
+COMPARISON = "results/{encoder}/eval/{kind}/{model}/{stage}.csv"
+GRADIENTS = "results/{encoder}/eval/gradients/{model}/{name}.csv"
+WORK = "work"  # a training run's resumable state and finished work, inside the run's folder
+
+
+def checkpoint(encoder: str, pair: str, losses: str, step: int) -> str:
+    return f"{ALIGNMENT_RUN.format(encoder=encoder, pair=pair, losses=losses)}/step{step}"
+
+
+def model_dir(encoder: str, model: str) -> str:
+    """The folder of a model a job reads: the base encoder, or an alignment checkpoint."""
+    if model == BASE:
+        return BASE_MODEL.format(encoder=encoder)
+    return checkpoint(encoder, **parse_model(model))
+
+
+def model_tokens(encoder: str, model: str) -> str:
+    """The tokenized parallel corpus a checkpoint was aligned on."""
+    return TOKENS.format(encoder=encoder, pair=parse_model(model)["pair"])
+
+
+#: The embedding jobs also score each evaluation language with the fine-tuning source, in a group of its
+#: own that the paper's tables and Figure 1 leave out and the claims layer's join reads.
+JOIN_GROUP = "evaluation languages with the source"
+
+
+def join_pair(language: str, source: str) -> str:
+    """How the join group names an evaluation language's pair with the source."""
+    return f"{language}-{source}"
