@@ -10,8 +10,9 @@ from align_transfer.runner import logged
 
 with logged(snakemake):
     # the params determine the weights; logging and state cadence come from the config
-    settings = AlignmentSettings.from_config(snakemake.params.alignment, snakemake.wildcards.losses,
-                                             operational=snakemake.config["alignment"])  # fmt: skip
+    settings = AlignmentSettings.from_config(
+        snakemake.params.alignment, snakemake.wildcards.losses, operational=snakemake.config["alignment"]
+    )
     train_alignment(
         snakemake.input.encoder,
         snakemake.input.tokens,

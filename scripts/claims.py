@@ -8,8 +8,8 @@ import pandas as pd
 
 from align_transfer.claims import claims, claims_layout, correlations, levels
 from align_transfer.figures import alignment_vs_transfer
-from align_transfer.runner import logged
 from align_transfer.results import write_frame
+from align_transfer.runner import logged
 from align_transfer.tables import write_table
 
 with logged(snakemake) as log:
@@ -18,8 +18,16 @@ with logged(snakemake) as log:
     alpha = settings["alpha"]
     table = correlations(join, settings["resamples"], settings["permutations"], settings["seed"], alpha)
     write_frame(output.correlations, table)
-    verdicts = claims(join, table, params.step, settings["resamples"], settings["seed"], settings["predicts_threshold"],
-                      settings["orthogonal_band"], alpha)  # fmt: skip
+    verdicts = claims(
+        join,
+        table,
+        params.step,
+        settings["resamples"],
+        settings["seed"],
+        settings["predicts_threshold"],
+        settings["orthogonal_band"],
+        alpha,
+    )
     write_table(output.csv, output.md, verdicts, claims_layout(verdicts, alpha))
     alignment_vs_transfer(levels(join)["language"], output.png, output.pdf)
     log.info("claims: %s", ", ".join(f"{r.claim} ({r.scope}): {r.verdict}" for r in verdicts.itertuples()))

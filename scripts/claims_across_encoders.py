@@ -16,16 +16,24 @@ from align_transfer.claims import (
     verdict_summary,
 )
 from align_transfer.io import atomic_open
-from align_transfer.runner import logged
 from align_transfer.results import write_frame
+from align_transfer.runner import logged
 from align_transfer.tables import write_table
 
 with logged(snakemake) as log:
     params, settings, output = snakemake.params, snakemake.params.claims, snakemake.output
     join = pd.read_csv(snakemake.input.join)
     alpha = settings["alpha"]
-    verdicts = pooled_claims(join, params.step, settings["resamples"], settings["permutations"], settings["seed"],
-                             settings["predicts_threshold"], settings["orthogonal_band"], alpha)  # fmt: skip
+    verdicts = pooled_claims(
+        join,
+        params.step,
+        settings["resamples"],
+        settings["permutations"],
+        settings["seed"],
+        settings["predicts_threshold"],
+        settings["orthogonal_band"],
+        alpha,
+    )
     write_table(output.csv, output.md, verdicts, claims_layout(verdicts, alpha))
     each = join_encoders([pd.read_csv(path) for path in snakemake.input.claims])  # each with its encoder column
     differences = encoder_differences(join, params.step, settings["permutations"], settings["seed"], alpha)
@@ -33,5 +41,8 @@ with logged(snakemake) as log:
     write_frame(output.differences, differences)
     with atomic_open(output.summary) as out:
         out.write(verdict_summary(each))
-    log.info("across %d encoders: %s", join["encoder"].nunique(),
-             ", ".join(f"{r.claim} ({r.scope}): {r.verdict}" for r in verdicts.itertuples()))  # fmt: skip
+    log.info(
+        "across %d encoders: %s",
+        join["encoder"].nunique(),
+        ", ".join(f"{r.claim} ({r.scope}): {r.verdict}" for r in verdicts.itertuples()),
+    )

@@ -12,5 +12,7 @@ with logged(snakemake) as log:
     removed = clean_finished(snakemake.params.jobs)
     for folder, alone in removed:
         log.info("removed %s (%.1f MB not shared with its outputs)", folder, alone / 1e6)
-    print(f"clean_state: removed {len(removed)} work folders of finished jobs, "
-          f"{sum(alone for _, alone in removed) / 1e9:.2f} GB not shared with their outputs")  # fmt: skip
+    print(
+        f"clean_state: removed {len(removed)} work folders of finished jobs, "
+        f"{sum(alone for _, alone in removed) / 1e9:.2f} GB not shared with their outputs"
+    )

@@ -7,9 +7,9 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.wo
 
 from pathlib import Path
 
+from align_transfer.layout import SOURCE_LAYOUTS
 from align_transfer.lock import lock_path
 from align_transfer.runner import logged
-from align_transfer.layout import SOURCE_LAYOUTS
 from align_transfer.sources import fetch_file, fetch_location
 
 with logged(snakemake) as log:
@@ -22,7 +22,9 @@ with logged(snakemake) as log:
     locations = getattr(params, "locations", {})
     for out, fields in files.items():
         if out in locations:
-            fetch_location(name, locations[out], out, download, key=Path(out).relative_to("resources").as_posix(), lock=lock)
+            fetch_location(
+                name, locations[out], out, download, key=Path(out).relative_to("resources").as_posix(), lock=lock
+            )
         else:
             fetch_file(name, config["sources"][name], fields, out, download, lock)
     log.info("%s: %d files, layout %s", name, len(files), SOURCE_LAYOUTS[name])

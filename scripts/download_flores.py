@@ -14,5 +14,6 @@ from align_transfer.sources import fetch_flores
 with logged(snakemake):
     config, params = snakemake.config, snakemake.params
     root = Path(snakemake.output[0]).parents[2]  # resources/flores/flores200_dataset/{split}/{file}
-    fetch_flores(config["sources"]["flores"], params.codes, params.splits, root, config["sources"]["download"],
-                 lock_path(config))  # fmt: skip
+    fetch_flores(
+        config["sources"]["flores"], params.codes, params.splits, root, config["sources"]["download"], lock_path(config)
+    )

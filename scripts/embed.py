@@ -12,10 +12,10 @@ from align_transfer.flores import read_flores
 from align_transfer.lexicon import read_lexicon
 from align_transfer.modeling import load_tokenizer
 from align_transfer.representations import compare, embed_encoder, load_embeddings, sib_retrieval_rows, tokenize_inputs
+from align_transfer.results import keyed, write_frame
 from align_transfer.runner import logged
 from align_transfer.sampling import limit_of, sample_rows
 from align_transfer.sib200 import read_prepared_sib
-from align_transfer.results import keyed, write_frame
 
 with logged(snakemake):
     params, output = snakemake.params, snakemake.output
@@ -31,7 +31,9 @@ with logged(snakemake):
             rows = read_prepared_sib(path)
             sib[lang] = [rows[row] for row in sample_rows(len(rows), limit, seed, [r["label"] for r in rows])]
     else:
-        encoders = {out: f"{snakemake.input[variant]}/model" for variant, out in zip(params.variants, output.embeddings)}
+        encoders = {
+            out: f"{snakemake.input[variant]}/model" for variant, out in zip(params.variants, output.embeddings)
+        }
     # every checkpoint of an encoder shares its base tokenizer: the text is tokenized once for all of them
     facts = params.encoder  # the encoder's layers and its longest input
     tokenizer = load_tokenizer(next(iter(encoders.values())))
@@ -40,12 +42,21 @@ with logged(snakemake):
     for out, encoder in encoders.items():
         embed_encoder(encoder, inputs, facts["layers"], out, bf16=params.bf16)
     files = {Path(out).name.removesuffix(".safetensors"): out for out in encoders}
-    retrieval, similarity = compare(files, params.groups, params.codes, list(params.lexicons), facts["compared_layers"],
-                                    facts["retrieval_layer"], params.recall_at)  # fmt: skip
+    retrieval, similarity = compare(
+        files,
+        params.groups,
+        params.codes,
+        list(params.lexicons),
+        facts["compared_layers"],
+        facts["retrieval_layer"],
+        params.recall_at,
+    )
     keys = dict(encoder=snakemake.wildcards.encoder, model=snakemake.wildcards.model)
     write_frame(output.retrieval, keyed(retrieval, **keys))
     write_frame(output.similarity, keyed(similarity, **keys))
     if snakemake.rule == "embed":
         index_ids = {lang: [r["index_id"] for r in rows] for lang, rows in sib.items()}
-        found = sib_retrieval_rows(load_embeddings(output.embeddings), index_ids, params.source, facts["retrieval_layer"])
+        found = sib_retrieval_rows(
+            load_embeddings(output.embeddings), index_ids, params.source, facts["retrieval_layer"]
+        )
         write_frame(output.sib_items, keyed(found, **keys))

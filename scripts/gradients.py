@@ -11,11 +11,11 @@ from align_transfer.align import AlignmentSettings
 from align_transfer.finetune import FinetuneSettings
 from align_transfer.flores import read_flores
 from align_transfer.gradients import analyse_run
-from align_transfer.modeling import load_tokenizer, load_tokens
 from align_transfer.layout import parse_model
+from align_transfer.modeling import load_tokenizer, load_tokens
+from align_transfer.results import keyed, write_frame
 from align_transfer.runner import logged
 from align_transfer.sampling import limit_of
-from align_transfer.results import keyed, write_frame
 
 with logged(snakemake) as log:
     params, losses = snakemake.params, parse_model(snakemake.wildcards.model)["losses"]
@@ -23,17 +23,32 @@ with logged(snakemake) as log:
     tokens = load_tokens(snakemake.input.tokens)
     # FLORES (the MLM gradients' text) tokenized once for every run: they share the encoder's tokenizer
     tokenizer = load_tokenizer(snakemake.input.aligned)
-    flores = {lang: tokenizer(lines, truncation=True, max_length=align_settings.max_length)["input_ids"]
-              for lang, lines in read_flores(params.flores, *limit_of(params.flores_sample, "flores")).items()} if params.mlm_head else {}  # fmt: skip
+    flores = (
+        {
+            lang: tokenizer(lines, truncation=True, max_length=align_settings.max_length)["input_ids"]
+            for lang, lines in read_flores(params.flores, *limit_of(params.flores_sample, "flores")).items()
+        }
+        if params.mlm_head
+        else {}
+    )
     alignment, languages = [], []
     for variant, (task, seed) in params.variants.items():
         data = load_tokens(next(path for path in snakemake.input.tasks if Path(path).name == task))
         log.info("%s, seed %d", task, seed)
         table3_rows, language_rows = analyse_run(
-            Path(snakemake.input[variant]), snakemake.input.aligned, data, tokens, flores,
-            FinetuneSettings(task=task, **params.finetune[task]), align_settings, seed, params.batches,
-            params.languages, params.source_lang, params.mlm_head,
-        )  # fmt: skip
+            Path(snakemake.input[variant]),
+            snakemake.input.aligned,
+            data,
+            tokens,
+            flores,
+            FinetuneSettings(task=task, **params.finetune[task]),
+            align_settings,
+            seed,
+            params.batches,
+            params.languages,
+            params.source_lang,
+            params.mlm_head,
+        )
         alignment += [{"task": task, "seed": seed} | row for row in table3_rows]
         languages += [{"task": task, "seed": seed} | row for row in language_rows]
     keys = dict(encoder=snakemake.wildcards.encoder, model=snakemake.wildcards.model)

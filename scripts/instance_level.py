@@ -11,7 +11,14 @@ from align_transfer.tables import write_table
 
 with logged(snakemake) as log:
     claims, inputs, config = snakemake.params.claims, snakemake.input, snakemake.config
-    table = instance_level(read_results(inputs.item_scores, "items", config), read_results(inputs.retrieved, "sib_items", config),
-                           claims["resamples"], claims["permutations"], claims["seed"], claims["alpha"], claims["min_group"])  # fmt: skip
+    table = instance_level(
+        read_results(inputs.item_scores, "items", config),
+        read_results(inputs.retrieved, "sib_items", config),
+        claims["resamples"],
+        claims["permutations"],
+        claims["seed"],
+        claims["alpha"],
+        claims["min_group"],
+    )
     write_table(snakemake.output.csv, snakemake.output.md, table, instance_level_layout(table, claims["min_group"]))
     log.info("instance level: %d model x mode x language rows", len(table))

@@ -7,8 +7,8 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.wo
 import pandas as pd
 
 from align_transfer.claims import join_encoders
-from align_transfer.runner import logged
 from align_transfer.results import write_frame
+from align_transfer.runner import logged
 
 with logged(snakemake) as log:
     joined = join_encoders([pd.read_csv(path) for path in snakemake.input])  # each with its encoder column

@@ -13,7 +13,9 @@ with logged(snakemake) as log:
     wc = snakemake.wildcards
     settings = FinetuneSettings(task=snakemake.wildcards.task, **snakemake.params.settings)
     data = load_tokens(snakemake.input.data)
-    outputs = dict(zip(snakemake.params.seeds, zip(snakemake.output.runs, snakemake.output.zeroshot, snakemake.output.item_scores)))
+    outputs = dict(
+        zip(snakemake.params.seeds, zip(snakemake.output.runs, snakemake.output.zeroshot, snakemake.output.item_scores))
+    )
     for seed, head, dev_log, (rows, items) in linear_probes(
         snakemake.input.encoder, data, settings, list(outputs), snakemake.params.languages
     ):

@@ -14,4 +14,6 @@ with logged(snakemake):
     # the facts come from the config at run time: only mlm_head shapes the output (a param); the rest are checked
     index, entry = encoder_entry(snakemake.config, name)
     facts = {fact: entry[fact] for fact in FACTS} | {"mlm_head": snakemake.params.mlm_head}
-    prepare_base_encoder(snakemake.input[0], snakemake.output[0], key_path(("encoders", index), snakemake.config), facts)
+    prepare_base_encoder(
+        snakemake.input[0], snakemake.output[0], key_path(("encoders", index), snakemake.config), facts
+    )

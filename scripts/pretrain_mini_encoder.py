@@ -13,5 +13,6 @@ with logged(snakemake):
     texts = sorted(Path(snakemake.input.world, "mono").glob("*.txt"))
     # the vocabulary is the tokenizer's: its size is read off it
     settings = {key: value for key, value in snakemake.params.mini.items() if key != "vocab_size"}
-    pretrain_mini_encoder(snakemake.input.tokenizer, texts, snakemake.output[0], **settings,
-                          max_length=snakemake.params.max_length)  # fmt: skip
+    pretrain_mini_encoder(
+        snakemake.input.tokenizer, texts, snakemake.output[0], **settings, max_length=snakemake.params.max_length
+    )

@@ -30,7 +30,15 @@ with logged(snakemake) as log:
         "code version": code_version(Path(snakemake.scriptdir).parent),
     }
     page_title = f"Why Better Cross-Lingual Alignment Fails: results of {snakemake.wildcards.encoder}"
-    write_report(snakemake.output[0], tables, figures, config_yaml, page_title, provenance,
-                 MINI_BANNER if params.mini_world else None,
-                 links={"the study: every encoder, and the claims across them": "../report.html"}, context=params.context)  # fmt: skip
+    write_report(
+        snakemake.output[0],
+        tables,
+        figures,
+        config_yaml,
+        page_title,
+        provenance,
+        MINI_BANNER if params.mini_world else None,
+        links={"the study: every encoder, and the claims across them": "../report.html"},
+        context=params.context,
+    )
     log.info("report: %d tables, %d figures", len(tables), len(figures))

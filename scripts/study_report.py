@@ -23,6 +23,15 @@ with logged(snakemake) as log:
     }
     links = {f"{name}: its report": f"{name}/report.html" for name in params.encoders}
     config_yaml = yaml.safe_dump(dict(params.config), sort_keys=False, allow_unicode=True)
-    write_report(snakemake.output[0], tables, {}, config_yaml, "Why Better Cross-Lingual Alignment Fails: the study",
-                 provenance, MINI_BANNER if params.mini_world else None, links, {"alpha": params.alpha})  # fmt: skip
+    write_report(
+        snakemake.output[0],
+        tables,
+        {},
+        config_yaml,
+        "Why Better Cross-Lingual Alignment Fails: the study",
+        provenance,
+        MINI_BANNER if params.mini_world else None,
+        links,
+        {"alpha": params.alpha},
+    )
     log.info("study report: %d encoders", len(params.encoders))

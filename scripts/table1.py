@@ -10,5 +10,10 @@ from align_transfer.tables import table1, table1_layout, write_table
 
 with logged(snakemake) as log:
     table = table1(read_results(snakemake.input, "zeroshot", snakemake.config), snakemake.params.step)
-    write_table(snakemake.output.csv, snakemake.output.md, table, table1_layout(table, snakemake.params.losses, snakemake.wildcards.encoder))
+    write_table(
+        snakemake.output.csv,
+        snakemake.output.md,
+        table,
+        table1_layout(table, snakemake.params.losses, snakemake.wildcards.encoder),
+    )
     log.info("Table 1: %d rows from %d runs", len(table), len(snakemake.input))

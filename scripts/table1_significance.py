@@ -11,7 +11,13 @@ from align_transfer.tables import write_table
 
 with logged(snakemake) as log:
     params, claims = snakemake.params, snakemake.params.claims
-    table = table1_significance(read_results(snakemake.input, "items", snakemake.config), params.step, claims["resamples"], claims["seed"], claims["alpha"])
+    table = table1_significance(
+        read_results(snakemake.input, "items", snakemake.config),
+        params.step,
+        claims["resamples"],
+        claims["seed"],
+        claims["alpha"],
+    )
     layout = table1_significance_layout(table, params.losses, claims["alpha"], snakemake.wildcards.encoder)
     write_table(snakemake.output.csv, snakemake.output.md, table, layout)
     log.info("Table 1 significance: %d cells, %d significant after Holm", len(table), int(table["significant"].sum()))

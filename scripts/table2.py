@@ -16,4 +16,9 @@ with logged(snakemake) as log:
     write_table(output.csv, output.md, table, delta_layout(table, params.losses, table2_title(params.layer)))
     gap = table2_gap(similarity, params.layers)
     write_table(output.gap_csv, output.gap_md, gap, table2_gap_layout(gap, params.losses))
-    log.info("Table 2: %d rows from %d encoders; its cosine-gap companion: %d rows", len(table), len(snakemake.input), len(gap))
+    log.info(
+        "Table 2: %d rows from %d encoders; its cosine-gap companion: %d rows",
+        len(table),
+        len(snakemake.input),
+        len(gap),
+    )

@@ -15,5 +15,7 @@ with logged(snakemake) as log:
     table = table3(cosines)
     write_table(output.csv, output.md, table, table3_layout(table, params.losses, encoder))
     baseline = table3_baseline(cosines)
-    write_table(output.baseline_csv, output.baseline_md, baseline, table3_baseline_layout(baseline, params.losses, encoder))
+    write_table(
+        output.baseline_csv, output.baseline_md, baseline, table3_baseline_layout(baseline, params.losses, encoder)
+    )
     log.info("Table 3: %d rows from %d encoders, with its baseline companion", len(table), len(snakemake.input))

@@ -8,6 +8,4 @@ from align_transfer.encoders import tokenize_parallel
 from align_transfer.runner import logged
 
 with logged(snakemake):
-    tokenize_parallel(
-        snakemake.input.corpus, snakemake.input.encoder, snakemake.output[0], snakemake.params.max_length
-    )
+    tokenize_parallel(snakemake.input.corpus, snakemake.input.encoder, snakemake.output[0], snakemake.params.max_length)

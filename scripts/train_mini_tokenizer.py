@@ -13,5 +13,6 @@ from align_transfer.runner import logged
 with logged(snakemake):
     texts = sorted(Path(snakemake.input[0], "mono").glob("*.txt"))
     tokenizer = snakemake.params.tokenizer
-    train_mini_tokenizer(texts, snakemake.output[0], tokenizer["vocab_size"], tokenizer["architecture"],
-                         snakemake.params.max_length)  # fmt: skip
+    train_mini_tokenizer(
+        texts, snakemake.output[0], tokenizer["vocab_size"], tokenizer["architecture"], snakemake.params.max_length
+    )

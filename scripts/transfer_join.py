@@ -11,7 +11,12 @@ from align_transfer.runner import logged
 with logged(snakemake) as log:
     inputs, config = snakemake.input, snakemake.config
     gradients = read_results(inputs.gradients, "gradients", config) if inputs.gradients else None
-    join = transfer_join(read_results(inputs.zeroshot, "zeroshot", config), read_results(inputs.similarity, "similarity", config),
-                         read_results(inputs.retrieval, "retrieval", config), gradients, snakemake.params.layers)  # fmt: skip
+    join = transfer_join(
+        read_results(inputs.zeroshot, "zeroshot", config),
+        read_results(inputs.similarity, "similarity", config),
+        read_results(inputs.retrieval, "retrieval", config),
+        gradients,
+        snakemake.params.layers,
+    )
     write_frame(snakemake.output[0], join)
     log.info("join: %d rows, %d columns", len(join), len(join.columns))

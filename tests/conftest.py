@@ -35,7 +35,9 @@ def snakemake(workdir, *args, overlays=(), check=True, timeout=1800, runner=(str
         command += ["--configfile", *configfiles]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:
-        raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}")
+        raise AssertionError(
+            f"snakemake failed ({result.returncode}):\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
+        )
     return result
 
 
@@ -64,7 +66,9 @@ def stand_in(tmp_path_factory):
     return root / "base"
 
 
-TINY_SIZES = dict(parallel=120, monolingual=150, flores=12, ud_train=40, ud_dev=12, ud_test=12, sib_train=40, sib_dev=12, sib_test=12)
+TINY_SIZES = dict(
+    parallel=120, monolingual=150, flores=12, ud_train=40, ud_dev=12, ud_test=12, sib_train=40, sib_dev=12, sib_test=12
+)
 
 
 @pytest.fixture(scope="session")
@@ -82,9 +86,15 @@ def tiny(tmp_path_factory):
     tokenizer = AutoTokenizer.from_pretrained(root / "encoder")
     torch.manual_seed(0)
     config = XLMRobertaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-        max_position_embeddings=300, type_vocab_size=1, pad_token_id=tokenizer.pad_token_id,
-    )  # fmt: skip
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=300,
+        type_vocab_size=1,
+        pad_token_id=tokenizer.pad_token_id,
+    )
     XLMRobertaForMaskedLM(config).save_pretrained(root / "encoder")
     return root
 
@@ -100,11 +110,20 @@ def tiny_bert(tiny):
 
     folder = tiny / "bert"
     if not folder.exists():
-        train_mini_tokenizer(sorted((tiny / "world/mono").glob("*.txt")), folder, vocab_size=400, architecture="bert",
-                             max_length=64)  # fmt: skip
+        train_mini_tokenizer(
+            sorted((tiny / "world/mono").glob("*.txt")), folder, vocab_size=400, architecture="bert", max_length=64
+        )
         torch.manual_seed(0)
-        config = mini_config("bert", len(AutoTokenizer.from_pretrained(folder)), hidden_size=32, layers=2, heads=2,
-                             intermediate_size=64, dropout=0.1, max_length=64)  # fmt: skip
+        config = mini_config(
+            "bert",
+            len(AutoTokenizer.from_pretrained(folder)),
+            hidden_size=32,
+            layers=2,
+            heads=2,
+            intermediate_size=64,
+            dropout=0.1,
+            max_length=64,
+        )
         AutoModelForMaskedLM.from_config(config).save_pretrained(folder)
     return folder
 
@@ -117,13 +136,23 @@ MINI_ENCODER = yaml.safe_load(MINI.read_text())["encoders"][0]  # MiniXLM-R
 NARROW = {
     "mini_world": {"sizes": TINY_SIZES},
     "encoders": [MINI_ENCODER | {"mini": MINI_ENCODER["mini"] | {"steps": 30, "vocab_size": 400}}],
-    "alignment": {"pairs": [{"pair": "de-en", "corpus": "MiniWorld", "version": "v1", "cap": 100}], "losses": ["S1W0M1"],
-                  "steps": 4, "checkpoint_steps": [2, 4], "log_every": 2, "state_every": 2},
+    "alignment": {
+        "pairs": [{"pair": "de-en", "corpus": "MiniWorld", "version": "v1", "cap": 100}],
+        "losses": ["S1W0M1"],
+        "steps": 4,
+        "checkpoint_steps": [2, 4],
+        "log_every": 2,
+        "state_every": 2,
+    },
     "finetune": {"tasks": ["sc"], "seeds": [15], "checkpoint_steps": [4]},  # SC alone: it has the instance level
     "evaluation": {"languages": ["de"], "table_step": 4},
     "data": {"lexicons": [{"pair": "en-de"}]},
-    "analysis": {"finetuned_seeds": [15], "gradient_batches": 1, "retrieval_groups": [{"group": "With English", "pairs": ["deu-eng"]}]},
-}  # fmt: skip
+    "analysis": {
+        "finetuned_seeds": [15],
+        "gradient_batches": 1,
+        "retrieval_groups": [{"group": "With English", "pairs": ["deu-eng"]}],
+    },
+}
 
 
 @pytest.fixture(scope="session")
@@ -138,7 +167,9 @@ def local_slurm():
     try:
         # two fake GPUs, so that two of the mini world's GPU jobs run side by side on the two cores
         env = os.environ | {"SLURM_FAKE_GPUS": "2"}
-        started = subprocess.run(["bash", str(TOOLS / "start-local-slurm.sh")], capture_output=True, text=True, timeout=900, env=env)
+        started = subprocess.run(
+            ["bash", str(TOOLS / "start-local-slurm.sh")], capture_output=True, text=True, timeout=900, env=env
+        )
         assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
         yield TOOLS
     finally:
@@ -163,8 +194,13 @@ def mini_run(tmp_path_factory):
     if os.getenv("ALIGN_TRANSFER_MINI_RUN"):  # a finished mini run to reuse while developing
         return Path(os.environ["ALIGN_TRANSFER_MINI_RUN"])
     workdir = tmp_path_factory.mktemp("mini")
-    result = subprocess.run([sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=1800,
+    )
     (workdir / "console.log").write_text(result.stdout)  # both streams, in order, as a terminal shows them
     assert result.returncode == 0, result.stdout[-5000:]
     return workdir

@@ -16,27 +16,42 @@ from align_transfer.align import (
     TrainingInterrupted,
     train_alignment,
 )
-from align_transfer.modeling import load_encoder, mlm_head
 from align_transfer.encoders import tokenize_parallel
+from align_transfer.modeling import load_encoder, mlm_head
 from align_transfer.parallel import prepare_parallel
+
 
 @pytest.fixture(scope="module")
 def tiny(tiny):
     """The session's tiny encoder, with a tokenized de-en corpus of its mini world."""
     if not (tiny / "tokens").exists():
         prepare_parallel(
-            tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip", tiny / "de-en.tsv",
-            pair="de-en", max_chars=1000, cap=100, seed=0,
-        )  # fmt: skip
+            tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip",
+            tiny / "de-en.tsv",
+            pair="de-en",
+            max_chars=1000,
+            cap=100,
+            seed=0,
+        )
         tokenize_parallel(tiny / "de-en.tsv", tiny / "encoder", tiny / "tokens", max_length=32)
     return tiny
 
 
 def settings(**overrides):
     values = dict(
-        losses="S1W1M1", learning_rate=1e-3, batch_size=4, max_length=32, word_negatives=16, temperature=0.1,
-        steps=6, checkpoint_steps=[3, 6], seed=42, sentence_layer=1, log_every=2, state_every=2,
-    )  # fmt: skip
+        losses="S1W1M1",
+        learning_rate=1e-3,
+        batch_size=4,
+        max_length=32,
+        word_negatives=16,
+        temperature=0.1,
+        steps=6,
+        checkpoint_steps=[3, 6],
+        seed=42,
+        sentence_layer=1,
+        log_every=2,
+        state_every=2,
+    )
     return AlignmentSettings(**(values | overrides))
 
 
@@ -106,14 +121,17 @@ def test_a_bert_type_encoder_computes_each_code_with_its_segments(tiny, tiny_ber
     assert type(model).__name__ == "BertForMaskedLM"
     objective = AlignmentObjective(model, tokenizer, settings(losses=code), torch.Generator().manual_seed(0))
     seen = []
-    model.base_model.register_forward_pre_hook(lambda _, args, kwargs: seen.append(kwargs.get("token_type_ids")),
-                                               with_kwargs=True)  # fmt: skip
+    model.base_model.register_forward_pre_hook(
+        lambda _, args, kwargs: seen.append(kwargs.get("token_type_ids")), with_kwargs=True
+    )
     losses, _ = objective(*bert_batch(tiny, tiny_bert))
     assert set(losses) == {term for term, flag in zip(("sentence", "word", "mlm"), code[1::2]) if flag == "1"}
     assert all(torch.isfinite(value) for value in losses.values())
     sum(losses.values()).backward()
     # the word pass marks the second sentence as segment B, as BERT's tokenizer does; no other pass has segments
-    assert [types is not None for types in seen] == [term == "word" for term in ("sentence", "word", "mlm") if term in losses]
+    assert [types is not None for types in seen] == [
+        term == "word" for term in ("sentence", "word", "mlm") if term in losses
+    ]
 
 
 def test_an_encoder_without_an_mlm_head_takes_the_codes_without_m_and_refuses_m(tiny, tmp_path):
@@ -126,8 +144,15 @@ def test_an_encoder_without_an_mlm_head_takes_the_codes_without_m_and_refuses_m(
     objective = AlignmentObjective(model, tokenizer, settings(losses="S1W1M0"), torch.Generator().manual_seed(0))
     assert set(objective(*batch(tiny))[0]) == {"sentence", "word"}
     out = tmp_path / "run"
-    train_alignment(tiny / "encoder", tiny / "tokens", {2: out / "step2"}, out / "log.csv", out / "work",
-                    settings(losses="S1W1M0", steps=2, checkpoint_steps=[2]), mlm_head=False)  # fmt: skip
+    train_alignment(
+        tiny / "encoder",
+        tiny / "tokens",
+        {2: out / "step2"},
+        out / "log.csv",
+        out / "work",
+        settings(losses="S1W1M0", steps=2, checkpoint_steps=[2]),
+        mlm_head=False,
+    )
     saved = load_file(out / "step2/model.safetensors")
     assert not any(key.startswith("lm_head") for key in saved) and AutoModel.from_pretrained(out / "step2")
 
@@ -154,7 +179,7 @@ def test_special_tokens_wrap_like_the_tokenizer(tiny):
     y = tokenizer("sola", add_special_tokens=False)["input_ids"]
     assert wrap(x) == tokenizer("Anna")["input_ids"]
     assert wrap(x, y) == tokenizer("Anna", "sola")["input_ids"]
-    assert wrap(x, y)[: 1] == [tokenizer.cls_token_id] and wrap(x, y).count(tokenizer.sep_token_id) == 3
+    assert wrap(x, y)[:1] == [tokenizer.cls_token_id] and wrap(x, y).count(tokenizer.sep_token_id) == 3
     assert not wrap.uses_types and set(wrap.pair_types(x, y)) == {0}
 
 
@@ -183,8 +208,15 @@ def test_batches_are_seeded_permutations_that_wrap_around():
 def run(tiny, out, tokens="tokens", **kwargs):
     checkpoints = {3: out / "step3", 6: out / "step6"}
     overrides = {key: kwargs.pop(key) for key in list(kwargs) if key not in ("interrupt_after", "device")}
-    train_alignment(tiny / "encoder", tiny / tokens, checkpoints, out / "train_log.csv", out / "work",
-                    settings(**overrides), **kwargs)  # fmt: skip
+    train_alignment(
+        tiny / "encoder",
+        tiny / tokens,
+        checkpoints,
+        out / "train_log.csv",
+        out / "work",
+        settings(**overrides),
+        **kwargs,
+    )
     return {step: load_file(path / "model.safetensors") for step, path in checkpoints.items()}
 
 
@@ -206,7 +238,9 @@ def test_same_seed_same_checkpoints_and_a_log_of_every_term(tiny, tmp_path):
     # the finished work stays for a retry after the fact: the checkpoints as hard links, no resumable state
     work = tmp_path / "a/work"
     assert (work / "finished.json").exists() and not (work / "state").exists()
-    assert (work / "checkpoints/step6/model.safetensors").stat().st_ino == (tmp_path / "a/step6/model.safetensors").stat().st_ino
+    assert (work / "checkpoints/step6/model.safetensors").stat().st_ino == (
+        tmp_path / "a/step6/model.safetensors"
+    ).stat().st_ino
     with open(tmp_path / "a/train_log.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["step"]) for r in rows] == [2, 4, 6]
@@ -232,8 +266,14 @@ def test_an_interrupted_run_resumes_to_the_same_weights_and_log(tiny, tmp_path):
 @pytest.mark.parametrize("change", [{"learning_rate": 5e-4}, {"seed": 7}, {"tokens": "tokens_other"}])
 def test_a_state_of_another_run_is_not_resumed(tiny, tmp_path, caplog, change):
     if "tokens" in change and not (tiny / "tokens_other").exists():
-        prepare_parallel(tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip", tiny / "other.tsv",
-                         pair="de-en", max_chars=1000, cap=90, seed=1)  # fmt: skip
+        prepare_parallel(
+            tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip",
+            tiny / "other.tsv",
+            pair="de-en",
+            max_chars=1000,
+            cap=90,
+            seed=1,
+        )
         tokenize_parallel(tiny / "other.tsv", tiny / "encoder", tiny / "tokens_other", max_length=32)
     with pytest.raises(TrainingInterrupted):
         run(tiny, tmp_path / "run", interrupt_after=5)
@@ -299,7 +339,9 @@ def test_a_stop_signal_saves_the_state_at_the_current_step_and_the_rerun_resumes
 def test_a_non_finite_loss_stops_training_and_writes_no_checkpoint(tiny, tmp_path, change):
     from align_transfer.state import NonFiniteLoss
 
-    with pytest.raises(NonFiniteLoss, match=r"alignment S1W1M1: the loss L_. is not finite at step \d+ \(learning_rate") as error:
+    with pytest.raises(
+        NonFiniteLoss, match=r"alignment S1W1M1: the loss L_. is not finite at step \d+ \(learning_rate"
+    ) as error:
         run(tiny, tmp_path / "run", **change)
     key, value = next(iter(change.items()))
     assert f"{key} {value:g}" in str(error.value)
@@ -337,8 +379,14 @@ def test_the_bf16_path_gives_the_fp32_losses_and_gradients_within_bf16_precision
     runs = {}
     for bf16 in (False, True):
         out = tiny / f"bf16_{bf16}"
-        train_alignment(tiny / "encoder", tiny / "tokens", {2: out / "step2"}, out / "log.csv", out / "work",
-                        settings(steps=2, checkpoint_steps=[2], bf16=bf16))  # fmt: skip
+        train_alignment(
+            tiny / "encoder",
+            tiny / "tokens",
+            {2: out / "step2"},
+            out / "log.csv",
+            out / "work",
+            settings(steps=2, checkpoint_steps=[2], bf16=bf16),
+        )
         runs[bf16] = load_file(out / "step2/model.safetensors")
     assert all(tensor.dtype == torch.float32 for tensor in runs[True].values())
     assert any(not torch.equal(runs[True][k], runs[False][k]) for k in runs[True])

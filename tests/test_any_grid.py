@@ -8,7 +8,6 @@ import sys
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import MINI, REPO, job_counts, snakemake
 
 pytestmark = pytest.mark.e2e
@@ -26,15 +25,36 @@ def test_a_linear_only_grid_runs_its_claims_to_the_report(mini_run, tmp_path):
     overlay = tmp_path / "linear.yaml"
     overlay.write_text(yaml.safe_dump(LINEAR_ONLY))
     counts = job_counts(snakemake(tmp_path / "plan", "-n", overlays=[MINI, overlay]).stdout)
-    assert counts["linear_probe"] == 2 * 7 and not counts.keys() & {"finetune_full", "gradients", "embed_finetuned", "table3"}
+    assert counts["linear_probe"] == 2 * 7 and not counts.keys() & {
+        "finetune_full",
+        "gradients",
+        "embed_finetuned",
+        "table3",
+    }
     workdir = tmp_path / "run"
     for folder in ("resources", "results", ".snakemake"):
-        shutil.copytree(mini_run / folder, workdir / folder, ignore=shutil.ignore_patterns("locks", "incomplete"), symlinks=True)
+        shutil.copytree(
+            mini_run / folder, workdir / folder, ignore=shutil.ignore_patterns("locks", "incomplete"), symlinks=True
+        )
     shutil.rmtree(workdir / "results/MiniXLM-R/finetune/pos/full")  # what a linear-only grid never makes
     shutil.rmtree(workdir / "results/MiniXLM-R/finetune/sc/full")
-    result = subprocess.run([sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir),
-                             "--configfile", str(MINI), str(overlay)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, timeout=1200)  # fmt: skip
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tools/demo.py"),
+            "--cores",
+            "2",
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(MINI),
+            str(overlay),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=1200,
+    )
     assert result.returncode == 0, result.stdout[-4000:]
     results = workdir / "results/MiniXLM-R"
     assert not list((results / "finetune").glob("*/full"))

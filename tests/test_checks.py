@@ -14,7 +14,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def mini():
-    return load_config([REPO / "config/config.yaml", REPO / "config/mini.yaml"], REPO / "workflow/schemas/config.schema.yaml")
+    return load_config(
+        [REPO / "config/config.yaml", REPO / "config/mini.yaml"], REPO / "workflow/schemas/config.schema.yaml"
+    )
 
 
 def changed(config, change):
@@ -32,15 +34,35 @@ CASES = [
     (lambda c: c["finetune"].update(source="xx"), "finetune.source", "'xx' is not in `languages`"),
     (lambda c: c["evaluation"]["languages"].append("yy"), "evaluation.languages", "'yy' is not in `languages`"),
     (lambda c: c["analysis"]["retrieval_groups"][0]["pairs"].append("zz-en"), "analysis.flores_codes", "'zz' (used in"),
-    (lambda c: c["alignment"].update(checkpoint_steps=[c["alignment"]["steps"] + 1]), "alignment.checkpoint_steps", "is beyond alignment.steps"),
+    (
+        lambda c: c["alignment"].update(checkpoint_steps=[c["alignment"]["steps"] + 1]),
+        "alignment.checkpoint_steps",
+        "is beyond alignment.steps",
+    ),
     (lambda c: c["finetune"].update(checkpoint_steps=[7]), "finetune.checkpoint_steps", "must be steps of"),
-    (lambda c: c["evaluation"].update(table_step=7), "evaluation.table_step", "must be one of finetune.checkpoint_steps"),
-    (lambda c: c["analysis"].update(finetuned_seeds=[999]), "analysis.finetuned_seeds", "must be seeds of finetune.seeds"),
+    (
+        lambda c: c["evaluation"].update(table_step=7),
+        "evaluation.table_step",
+        "must be one of finetune.checkpoint_steps",
+    ),
+    (
+        lambda c: c["analysis"].update(finetuned_seeds=[999]),
+        "analysis.finetuned_seeds",
+        "must be seeds of finetune.seeds",
+    ),
     (lambda c: c["encoders"].append(dict(c["encoders"][0])), "encoders", "two encoders share a name"),
     (lambda c: c.update(mini_world=None), "encoders", "source: mini needs a mini_world"),
-    (lambda c: c["encoders"][0].update(mlm_head=False), "encoders[0] (MiniXLM-R)", "mlm_head: false, so it cannot take the M loss"),
-    (lambda c: c["encoders"][0].update(retrieval_layer=99), "encoders[0] (MiniXLM-R)", "layer 99 (layers, sentence_layer"),
-]  # fmt: skip
+    (
+        lambda c: c["encoders"][0].update(mlm_head=False),
+        "encoders[0] (MiniXLM-R)",
+        "mlm_head: false, so it cannot take the M loss",
+    ),
+    (
+        lambda c: c["encoders"][0].update(retrieval_layer=99),
+        "encoders[0] (MiniXLM-R)",
+        "layer 99 (layers, sentence_layer",
+    ),
+]
 
 
 @pytest.mark.parametrize(("change", "key", "message"), CASES, ids=[key + ": " + message for _, key, message in CASES])

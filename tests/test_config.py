@@ -4,10 +4,10 @@ import copy
 
 import pytest
 import yaml
+from conftest import REPO
 
 from align_transfer.config import ConfigError, canonical, digest, origin, pick, validate, without_operational
 from align_transfer.settings import AlignmentSettings, FinetuneSettings
-from conftest import REPO
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 PAPER = yaml.safe_load((REPO / "config/config.yaml").read_text())
@@ -37,13 +37,18 @@ def test_the_paper_config_is_valid_and_gets_its_defaults():
 
 def test_a_float_where_an_integer_belongs_names_key_and_file():
     message = errors({"alignment": {"steps": 40.0}})
-    assert message == "config error at alignment.steps (in overlay0.yaml): 40.0 is not an integer (write 40, without the decimal point)"
+    assert (
+        message
+        == "config error at alignment.steps (in overlay0.yaml): 40.0 is not an integer (write 40, without the decimal point)"
+    )
     assert "1.5 is not of type 'integer'" in errors({"training_threads": 1.5})
 
 
 def test_a_typo_names_the_key_the_file_and_the_likely_key():
     message = errors({"finetune": {"sc": {"epoch": 3}}})
-    assert message.startswith("config error at finetune.sc.epoch (in overlay0.yaml): unknown key ('epoch' was unexpected")
+    assert message.startswith(
+        "config error at finetune.sc.epoch (in overlay0.yaml): unknown key ('epoch' was unexpected"
+    )
     assert "did you mean 'epochs'?" in message and len(message.splitlines()) == 1
 
 
@@ -96,7 +101,11 @@ def test_run_settings_take_only_what_determines_a_run():
     assert {"learning_rate", "seed", "batch_size", "steps", "checkpoint_steps"} <= set(alignment)
     assert (alignment["sentence_layer"], alignment["max_length"], alignment["position_limit"]) == (8, 128, 512)
     short = AlignmentSettings.determining(PAPER["alignment"], xlmr | {"max_length": 64, "sentence_layer": 2})
-    assert (short["sentence_layer"], short["max_length"], short["position_limit"]) == (2, 64, 64)  # cut to its positions
+    assert (short["sentence_layer"], short["max_length"], short["position_limit"]) == (
+        2,
+        64,
+        64,
+    )  # cut to its positions
     settings = AlignmentSettings.from_config(alignment, "S1W0M1", operational={"log_every": 5, "state_every": 7})
     assert settings.log_every == 5 and settings.learning_rate == 1e-5
     assert "log_every" not in settings.fingerprint() and settings.fingerprint()["losses"] == "S1W0M1"
@@ -109,14 +118,20 @@ def test_run_settings_take_only_what_determines_a_run():
 
 def test_an_encoder_without_its_facts_or_with_a_shared_folders_name_is_refused():
     entry = {k: v for k, v in PAPER["encoders"][0].items() if k != "layers"}
-    assert "config error at encoders[0] (XLM-R) (in overlay0.yaml): missing key: 'layers'" in errors({"encoders": [entry]})
-    assert "encoders[0] (claims).name (in overlay0.yaml): 'claims' is taken: results/claims/ holds" in errors(encoder(name="claims"))
+    assert "config error at encoders[0] (XLM-R) (in overlay0.yaml): missing key: 'layers'" in errors(
+        {"encoders": [entry]}
+    )
+    assert "encoders[0] (claims).name (in overlay0.yaml): 'claims' is taken: results/claims/ holds" in errors(
+        encoder(name="claims")
+    )
     assert "encoders[0] (my_bert).name (in overlay0.yaml): 'my_bert' does not match" in errors(encoder(name="my_bert"))
     assert "encoders[0] (M).mini (in overlay0.yaml)" in errors(encoder(name="M", source="mini"))
 
 
 def test_an_old_key_says_where_it_went():
-    assert "config error at encoder (in overlay0.yaml): unknown key: the encoder is now an entry of the list `encoders`" in errors(
-        {"encoder": {"name": "XLM-R"}})  # fmt: skip
+    assert (
+        "config error at encoder (in overlay0.yaml): unknown key: the encoder is now an entry of the list `encoders`"
+        in errors({"encoder": {"name": "XLM-R"}})
+    )
     assert "`encoders[].sentence_layer`" in errors({"alignment": {"sentence_layer": 8}})
     assert "`encoders[].layers`" in errors({"analysis": {"layers": [4]}})

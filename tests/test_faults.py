@@ -5,7 +5,6 @@ and leaves no output behind. The lock file of inputs records every fetched file 
 import zipfile
 
 import pytest
-
 from conftest import MINI, TINY_SIZES, snakemake
 
 SMALL = {"mini_world": {"sizes": TINY_SIZES}}
@@ -50,8 +49,12 @@ def test_malformed_conllu_fails_with_the_mirror_file_and_line(world):
     lines = mirror.read_text().split("\n")
     lines[3] = lines[3].rsplit("\t", 1)[0]  # drop the MISC column
     mirror.write_text("\n".join(lines))
-    fails(world, "results/data/ud/de/test.jsonl", f"{mirror.relative_to(world)} (copied to resources/ud/UD_German-Mini/"
-          "de_mini-ud-test.conllu):4: expected 10 tab-separated columns")  # fmt: skip
+    fails(
+        world,
+        "results/data/ud/de/test.jsonl",
+        f"{mirror.relative_to(world)} (copied to resources/ud/UD_German-Mini/"
+        "de_mini-ud-test.conllu):4: expected 10 tab-separated columns",
+    )
 
 
 def test_a_label_outside_the_set_fails_with_the_mirror_file_and_line(world):
@@ -96,8 +99,16 @@ def test_the_lock_records_each_fetched_file_and_refuses_a_changed_one(world):
     assert good == sha256sum(world / SIB_MIRROR)
     mirror = world / SIB_MIRROR
     mirror.write_text(mirror.read_text() + "999\ttravel\tone more row\n")  # the source changed
-    output = fails(world, "resources/sib200/data/annotated/kaz_Cyrl/test.tsv", SIB_MIRROR, good, sha256sum(mirror),
-                   "does not match the lock file", overlays=[lock], args=["--forcerun", "download_sib200"])  # fmt: skip
+    output = fails(
+        world,
+        "resources/sib200/data/annotated/kaz_Cyrl/test.tsv",
+        SIB_MIRROR,
+        good,
+        sha256sum(mirror),
+        "does not match the lock file",
+        overlays=[lock],
+        args=["--forcerun", "download_sib200"],
+    )
     assert "delete that line" in output
     assert rule_log(world, "download_sib200.log").count(good) == 1
 
@@ -116,8 +127,13 @@ def test_an_input_edited_after_it_was_fetched_is_refused_by_the_job_that_prepare
     data = bytearray(fetched.read_bytes())
     data[-5] = ord("X") if data[-5] != ord("X") else ord("Y")  # one byte
     fetched.write_bytes(bytes(data))
-    output = fails(world, SIB, "resources/sib200/data/annotated/kaz_Cyrl/test.tsv was changed after it was fetched",
-                   "snakemake --force resources/sib200/data/annotated/kaz_Cyrl/test.tsv", overlays=[lock])  # fmt: skip
+    output = fails(
+        world,
+        SIB,
+        "resources/sib200/data/annotated/kaz_Cyrl/test.tsv was changed after it was fetched",
+        "snakemake --force resources/sib200/data/annotated/kaz_Cyrl/test.tsv",
+        overlays=[lock],
+    )
     assert "config/inputs.lock records" in output
 
 
@@ -125,11 +141,23 @@ def test_settings_impossible_together_are_refused_before_anything_runs_naming_th
     from conftest import MINI_ENCODER
 
     cases = [
-        ({"alignment": {"word_negatives": 1900}}, "config error at alignment.word_negatives: 1900 negatives are more than encoders[0] (MiniXLM-R)'s vocabulary"),
-        ({"encoders": [MINI_ENCODER | {"mini": MINI_ENCODER["mini"] | {"heads": 5}}]}, "config error at encoders[0] (MiniXLM-R).mini.heads: 5 heads do not divide the width, 64"),
-        ({"alignment": {"mlm_probability": 0.0001}}, "config error at alignment.mlm_probability: 0.0001 masks fewer than one token"),
-        ({"analysis": {"recall_at": [1, 500]}}, "config error at analysis.recall_at: R@500 ranks among more sentences than the 150 FLORES"),
-    ]  # fmt: skip
+        (
+            {"alignment": {"word_negatives": 1900}},
+            "config error at alignment.word_negatives: 1900 negatives are more than encoders[0] (MiniXLM-R)'s vocabulary",
+        ),
+        (
+            {"encoders": [MINI_ENCODER | {"mini": MINI_ENCODER["mini"] | {"heads": 5}}]},
+            "config error at encoders[0] (MiniXLM-R).mini.heads: 5 heads do not divide the width, 64",
+        ),
+        (
+            {"alignment": {"mlm_probability": 0.0001}},
+            "config error at alignment.mlm_probability: 0.0001 masks fewer than one token",
+        ),
+        (
+            {"analysis": {"recall_at": [1, 500]}},
+            "config error at analysis.recall_at: R@500 ranks among more sentences than the 150 FLORES",
+        ),
+    ]
     for overlay, expected in cases:
         result = snakemake(tmp_path, "-n", overlays=[MINI, overlay], check=False)
         assert result.returncode == 1 and expected in result.stderr, (overlay, result.stderr[-1500:])
@@ -145,13 +173,45 @@ def test_facts_that_a_prepared_base_encoder_contradicts_are_refused_before_anyth
 
     base = tmp_path / "results/MiniXLM-R/models/base"
     base.mkdir(parents=True)
-    (base / "config.json").write_text(json.dumps({"num_hidden_layers": 3, "hidden_size": 64, "num_attention_heads": 4,
-                                                   "vocab_size": 2004, "model_type": "xlm-roberta"}))  # fmt: skip
-    result = snakemake(tmp_path, "-n", overlays=[MINI, {"encoders": [MINI_ENCODER | {"sentence_layer": 5}]}], check=False)
+    (base / "config.json").write_text(
+        json.dumps(
+            {
+                "num_hidden_layers": 3,
+                "hidden_size": 64,
+                "num_attention_heads": 4,
+                "vocab_size": 2004,
+                "model_type": "xlm-roberta",
+            }
+        )
+    )
+    result = snakemake(
+        tmp_path, "-n", overlays=[MINI, {"encoders": [MINI_ENCODER | {"sentence_layer": 5}]}], check=False
+    )
     assert result.returncode == 1
-    assert "config error at encoders[0] (MiniXLM-R): layer 5 (layers, sentence_layer, retrieval_layer) is beyond its 3" in result.stderr
-    stand_in = {"name": "StandIn", "mirror": str(base), "mlm_head": False, "losses": ["S1W0M0"], "sentence_layer": 2,
-                "layers": [1, 2], "retrieval_layer": 2, "shape": {"model_type": "bert", "layers": 3, "hidden_size": 64,
-                "heads": 4, "intermediate_size": 256, "vocab_size": 2004, "positions": 130}}  # fmt: skip
+    assert (
+        "config error at encoders[0] (MiniXLM-R): layer 5 (layers, sentence_layer, retrieval_layer) is beyond its 3"
+        in result.stderr
+    )
+    stand_in = {
+        "name": "StandIn",
+        "mirror": str(base),
+        "mlm_head": False,
+        "losses": ["S1W0M0"],
+        "sentence_layer": 2,
+        "layers": [1, 2],
+        "retrieval_layer": 2,
+        "shape": {
+            "model_type": "bert",
+            "layers": 3,
+            "hidden_size": 64,
+            "heads": 4,
+            "intermediate_size": 256,
+            "vocab_size": 2004,
+            "positions": 130,
+        },
+    }
     result = snakemake(tmp_path, "-n", overlays=[{"encoders": [stand_in]}], check=False)
-    assert result.returncode == 1 and "config error at encoders[0] (StandIn).shape.model_type: 'bert', but" in result.stderr
+    assert (
+        result.returncode == 1
+        and "config error at encoders[0] (StandIn).shape.model_type: 'bert', but" in result.stderr
+    )

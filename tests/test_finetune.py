@@ -5,12 +5,12 @@ import math
 
 import pytest
 import torch
+from conftest import SHARED_DATA, needs_shared
 
 from align_transfer.finetune import FinetuneSettings, epoch_batches, finetune_full, linear_probes
 from align_transfer.sib200 import read_sib_tsv, write_sib_tsv
 from align_transfer.tasks import accuracy, correct_and_total, first_subtoken_labels, tokenize_task
 from align_transfer.ud import UPOS, read_conllu, write_jsonl
-from conftest import SHARED_DATA, needs_shared
 
 
 def test_accuracy_counts_only_scored_items():
@@ -72,11 +72,16 @@ def test_same_seed_same_metrics(tiny, task_data, task):
         assert [item["item"] for item in mine] == list(range(len(task_data[task][f"test_{row['language']}"])))
         assert sum(item["total"] for item in mine) == row["n"]
         assert sum(item["correct"] for item in mine) / row["n"] == pytest.approx(row["accuracy"])
-    probes = [list(linear_probes(tiny / "encoder", task_data[task], settings(task), [15, 42], ["de"], "cpu")) for _ in range(2)]
+    probes = [
+        list(linear_probes(tiny / "encoder", task_data[task], settings(task), [15, 42], ["de"], "cpu"))
+        for _ in range(2)
+    ]
     assert [(s, log, rows) for s, _, log, rows in probes[0]] == [(s, log, rows) for s, _, log, rows in probes[1]]
     assert probes[0][0][2] != probes[0][1][2]  # another seed, another run
     (_, _, _, (probe_rows, probe_items)), _ = probes[0]
-    assert sum(i["correct"] for i in probe_items) / sum(i["total"] for i in probe_items) == pytest.approx(probe_rows[0]["accuracy"])
+    assert sum(i["correct"] for i in probe_items) / sum(i["total"] for i in probe_items) == pytest.approx(
+        probe_rows[0]["accuracy"]
+    )
     assert {i["total"] for i in probe_items} != {1} if task == "pos" else {i["total"] for i in probe_items} == {1}
     logs = [first[1]] + [log for _, _, log, _ in probes[0]]
     assert all(math.isfinite(row["train_loss"]) for log in logs for row in log)
@@ -130,8 +135,11 @@ def test_a_split_with_the_same_examples_as_an_earlier_one_is_encoded_once():
     from align_transfer.finetune import same_splits
 
     pos_dev = {"input_ids": [[0, 5, 2], [0, 7, 2]], "labels": [[-100, 3, -100], [-100, 1, -100]]}
-    data = {"train": Dataset.from_dict(pos_dev), "dev": Dataset.from_dict(pos_dev),
-            "test_de": Dataset.from_dict({"input_ids": [[0, 5, 2]], "labels": [[-100, 3, -100]]})}  # fmt: skip
+    data = {
+        "train": Dataset.from_dict(pos_dev),
+        "dev": Dataset.from_dict(pos_dev),
+        "test_de": Dataset.from_dict({"input_ids": [[0, 5, 2]], "labels": [[-100, 3, -100]]}),
+    }
     assert same_splits(data) == {"train": "train", "dev": "train", "test_de": "test_de"}
 
 
@@ -192,7 +200,7 @@ def test_stand_in_pos_probe_on_ewt_dev_beats_the_majority_tag(stand_in, tmp_path
     tokenize_task("pos", files, stand_in, tmp_path / "task", max_length=128)
     data = load_from_disk(str(tmp_path / "task"))
     probe = settings("pos", epochs=3, batch_size=16, linear_lr=5e-3)
-    (_, _, _, (rows, _)), = linear_probes(stand_in, data, probe, [42], ["en", "de", "fr"], "cpu")
+    ((_, _, _, (rows, _)),) = linear_probes(stand_in, data, probe, [42], ["en", "de", "fr"], "cpu")
     scores = {row["language"]: row["accuracy"] for row in rows}
     gold = [tag for line in files["test_en"].read_text().splitlines() for tag in json.loads(line)["upos"]]
     majority = Counter(gold).most_common(1)[0][1] / len(gold)
@@ -204,16 +212,20 @@ def test_stand_in_pos_probe_on_ewt_dev_beats_the_majority_tag(stand_in, tmp_path
 def test_the_bf16_path_fine_tunes_and_evaluates_like_fp32(tiny, task_data, task, bf16_on_cpu):
     """Full fine-tuning and its zero-shot evaluation under the GPU path's bf16 autocast, against fp32
     from the same seed: the training loss within 5% per epoch, accuracies within 0.05."""
-    runs = [finetune_full(tiny / "encoder", task_data[task], settings(task, bf16=bf16), 15, ["de", "ja"], "cpu")
-            for bf16 in (False, True)]  # fmt: skip
+    runs = [
+        finetune_full(tiny / "encoder", task_data[task], settings(task, bf16=bf16), 15, ["de", "ja"], "cpu")
+        for bf16 in (False, True)
+    ]
     (_, log32, (rows32, _)), (_, log16, (rows16, _)) = runs
     assert log16 != log32  # bf16 did run
     for epoch32, epoch16 in zip(log32, log16):
         assert epoch16["train_loss"] == pytest.approx(epoch32["train_loss"], rel=0.05)
         assert abs(epoch16["dev_accuracy"] - epoch32["dev_accuracy"]) <= 0.05
     assert all(abs(a["accuracy"] - b["accuracy"]) <= 0.05 for a, b in zip(rows32, rows16))
-    probes = [next(linear_probes(tiny / "encoder", task_data[task], settings(task, bf16=bf16), [15], ["de"], "cpu"))
-              for bf16 in (False, True)]  # fmt: skip
+    probes = [
+        next(linear_probes(tiny / "encoder", task_data[task], settings(task, bf16=bf16), [15], ["de"], "cpu"))
+        for bf16 in (False, True)
+    ]
     assert abs(probes[0][3][0][0]["accuracy"] - probes[1][3][0][0]["accuracy"]) <= 0.05
 
 
@@ -230,10 +242,19 @@ full_finetuning_job(args["encoder"], args["data"], FinetuneSettings(**args["sett
 
 def full_job(tiny, out, state_every=3, epochs=3):
     """The arguments of a full fine-tuning job of two seeds (POS, the tiny world) writing under ``out``."""
-    outputs = {seed: [str(out / f"seed{seed}"), str(out / f"seed{seed}.csv"), str(out / f"seed{seed}_items.csv")] for seed in (15, 42)}
+    outputs = {
+        seed: [str(out / f"seed{seed}"), str(out / f"seed{seed}.csv"), str(out / f"seed{seed}_items.csv")]
+        for seed in (15, 42)
+    }
     values = settings("pos", epochs=epochs).__dict__
-    return {"encoder": str(tiny / "encoder"), "data": str(tiny / "task_pos"), "settings": values, "outputs": outputs,
-            "work": str(out / "work"), "state_every": state_every}  # fmt: skip
+    return {
+        "encoder": str(tiny / "encoder"),
+        "data": str(tiny / "task_pos"),
+        "settings": values,
+        "outputs": outputs,
+        "work": str(out / "work"),
+        "state_every": state_every,
+    }
 
 
 def run_job(arguments, kill_when=None, timeout=300):
@@ -245,8 +266,9 @@ def run_job(arguments, kill_when=None, timeout=300):
     import time
     from pathlib import Path
 
-    process = subprocess.Popen([sys.executable, "-c", FULL_JOB, json.dumps(arguments)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-c", FULL_JOB, json.dumps(arguments)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + timeout
     while kill_when and process.poll() is None and time.monotonic() < deadline:
         if Path(kill_when).exists():
@@ -257,7 +279,9 @@ def run_job(arguments, kill_when=None, timeout=300):
     return process.returncode
 
 
-def test_full_fine_tuning_killed_mid_seed_resumes_to_the_same_weights_and_keeps_finished_seeds(tiny, task_data, tmp_path):
+def test_full_fine_tuning_killed_mid_seed_resumes_to_the_same_weights_and_keeps_finished_seeds(
+    tiny, task_data, tmp_path
+):
     from safetensors.torch import load_file
 
     straight = full_job(tiny, tmp_path / "straight")
@@ -268,7 +292,9 @@ def test_full_fine_tuning_killed_mid_seed_resumes_to_the_same_weights_and_keeps_
     assert run_job(resumed, kill_when=state) == -9 and state.exists() and not (tmp_path / "resumed/seed15").exists()
     # killed in seed 42: seed 15 finished, its results wait in the work folder
     assert run_job(resumed, kill_when=tmp_path / "resumed/work/seed42/state/trainer.pt") == -9
-    assert (tmp_path / "resumed/work/seed15/finished.json").exists() and not (tmp_path / "resumed/work/seed15/state").exists()
+    assert (tmp_path / "resumed/work/seed15/finished.json").exists() and not (
+        tmp_path / "resumed/work/seed15/state"
+    ).exists()
     assert run_job(resumed) == 0
     for seed in (15, 42):
         a, b = (load_file(tmp_path / run / f"seed{seed}/head.safetensors") for run in ("straight", "resumed"))
@@ -295,8 +321,13 @@ def test_a_finished_seed_is_not_trained_again_and_lost_outputs_come_back(tiny, t
 def test_a_non_finite_task_loss_stops_fine_tuning_naming_the_step(tiny, task_data):
     from align_transfer.state import NonFiniteLoss
 
-    with pytest.raises(NonFiniteLoss, match=r"pos fine-tuning \(seed 15\): the task loss is not finite at step \d+ \(backbone_lr 1e\+08"):
-        finetune_full(tiny / "encoder", task_data["pos"], settings("pos", backbone_lr=1e8, head_lr=1e8), 15, ["de"], device="cpu")
+    with pytest.raises(
+        NonFiniteLoss,
+        match=r"pos fine-tuning \(seed 15\): the task loss is not finite at step \d+ \(backbone_lr 1e\+08",
+    ):
+        finetune_full(
+            tiny / "encoder", task_data["pos"], settings("pos", backbone_lr=1e8, head_lr=1e8), 15, ["de"], device="cpu"
+        )
 
 
 # The per-item scores behind every zero-shot accuracy, against a plain loop over the items one at a time
@@ -338,8 +369,10 @@ def test_item_scores_match_a_loop_over_items_on_token_and_sequence_tasks():
     generator = torch.Generator().manual_seed(2)
     lengths = [4, 1, 6, 3, 5]
     ids = [torch.randint(2, 30, (n,), generator=generator).tolist() for n in lengths]
-    pos_labels = [[-100 if i % 3 == 2 else int(t) % 4 for i, t in enumerate(torch.randint(0, 8, (n,), generator=generator))]
-                  for n in lengths]  # fmt: skip
+    pos_labels = [
+        [-100 if i % 3 == 2 else int(t) % 4 for i, t in enumerate(torch.randint(0, 8, (n,), generator=generator))]
+        for n in lengths
+    ]
     sc_labels = [int(torch.randint(0, 4, (1,), generator=generator)) for _ in lengths]
 
     pos_model = TokenScorer(30, 4)
@@ -363,7 +396,10 @@ def test_item_scores_on_cached_features_match_a_loop_over_items():
 
     generator = torch.Generator().manual_seed(3)
     sizes = [2, 3, 1, 4]
-    states, labels = torch.randn(sum(sizes), 5, generator=generator), torch.randint(0, 3, (sum(sizes),), generator=generator)
+    states, labels = (
+        torch.randn(sum(sizes), 5, generator=generator),
+        torch.randint(0, 3, (sum(sizes),), generator=generator),
+    )
     offsets = [0, *torch.tensor(sizes).cumsum(0).tolist()]
     head = torch.nn.Linear(5, 3)
     correct, total = item_scores(head, Features(states, labels, offsets), batch_size=3)

@@ -9,8 +9,9 @@ TINY = EncoderShape(layers=2, hidden=4, intermediate=8, vocab=10)
 
 
 def test_one_alignment_step_matches_a_count_by_hand():
-    flops = alignment_step(TINY, "S1W1M1", batch=2, length=3, sentence_layer=1, word_negatives=5, mlm_probability=0.5,
-                           bag=4)  # fmt: skip
+    flops = alignment_step(
+        TINY, "S1W1M1", batch=2, length=3, sentence_layer=1, word_negatives=5, mlm_probability=0.5, bag=4
+    )
     # per token and layer, the projections: 8·H² + 4·H·F = 128 + 128 = 256; attention 4·H·T² per sequence
     # L_S: 4 sentences of 3 + 2 tokens, 1 layer: 4·(5·256 + 16·25) = 6720; similarity 2·4²·4 = 128; x3
     assert flops["sentence"] == 3 * (6720 + 128)
@@ -18,7 +19,9 @@ def test_one_alignment_step_matches_a_count_by_hand():
     assert flops["word"] == 3 * (16640 + 144)
     # L_M: 4 sentences of 5 tokens, 2 layers: 13440; head at 0.5·4·3 = 6 positions: 6·(2·16 + 2·4·10) = 672; x3
     assert flops["mlm"] == 3 * (13440 + 672)
-    assert alignment_step(TINY, "S0W0M1", 2, 3, sentence_layer=1, word_negatives=5, mlm_probability=0.5) == {"mlm": flops["mlm"]}
+    assert alignment_step(TINY, "S0W0M1", 2, 3, sentence_layer=1, word_negatives=5, mlm_probability=0.5) == {
+        "mlm": flops["mlm"]
+    }
 
 
 def test_torch_counts_the_same_flops_in_a_real_alignment_step(tiny):
@@ -33,9 +36,19 @@ def test_torch_counts_the_same_flops_in_a_real_alignment_step(tiny):
     model = AutoModelForMaskedLM.from_pretrained(tiny / "encoder", attn_implementation="eager")
     model.train()
     tokenizer = AutoTokenizer.from_pretrained(tiny / "encoder")
-    settings = AlignmentSettings(losses="S1W1M1", learning_rate=1e-5, batch_size=3, max_length=32, word_negatives=7,
-                                 temperature=0.1, steps=1, checkpoint_steps=[1], seed=0, sentence_layer=1,
-                                 mlm_probability=1.0)  # every token masked: a known number of masked positions
+    settings = AlignmentSettings(
+        losses="S1W1M1",
+        learning_rate=1e-5,
+        batch_size=3,
+        max_length=32,
+        word_negatives=7,
+        temperature=0.1,
+        steps=1,
+        checkpoint_steps=[1],
+        seed=0,
+        sentence_layer=1,
+        mlm_probability=1.0,
+    )  # every token masked: a known number of masked positions
     # equal lengths (no padding) and distinct ids (each pair's bag is all its 2 x 6 tokens)
     first = len(tokenizer.all_special_ids) + 5
     ids = iter(range(first, first + 36))
@@ -45,8 +58,16 @@ def test_torch_counts_the_same_flops_in_a_real_alignment_step(tiny):
         losses, _ = objective(src, tgt)
         sum(losses.values()).backward()
     shape = EncoderShape.of(model.config)
-    expected = alignment_step(shape, "S1W1M1", 3, 6, sentence_layer=1, word_negatives=7, mlm_probability=1.0,
-                              pair_specials=len(objective.with_specials([], [])))  # fmt: skip
+    expected = alignment_step(
+        shape,
+        "S1W1M1",
+        3,
+        6,
+        sentence_layer=1,
+        word_negatives=7,
+        mlm_probability=1.0,
+        pair_specials=len(objective.with_specials([], [])),
+    )
     word_dots = 3 * 2 * 3 * (12 + 7) * shape.hidden  # elementwise products, which FlopCounterMode does not count
     assert counter.get_total_flops() == pytest.approx(sum(expected.values()) - word_dots, rel=1e-9)
 
@@ -54,8 +75,10 @@ def test_torch_counts_the_same_flops_in_a_real_alignment_step(tiny):
 def test_a_job_counts_its_steps_and_gpu_hours_follow_from_the_peak():
     config = {
         "alignment": {"batch_size": 2, "steps": 10, "word_negatives": 5, "mlm_probability": 0.5},
-        "compute": {"tokens": {"parallel": 3}, "items": {}}, "finetune": {}, "analysis": {},
-    }  # fmt: skip
+        "compute": {"tokens": {"parallel": 3}, "items": {}},
+        "finetune": {},
+        "analysis": {},
+    }
     job = {"rule": "align", "wildcards": {"pair": "de-en", "losses": "S1W0M0", "encoder": "E"}}
     encoder = {"name": "E", "sentence_layer": 1, "mlm_head": True}
     assert job_flops(job, config, TINY, encoder) == 10 * 3 * (6720 + 128)

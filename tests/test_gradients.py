@@ -26,7 +26,14 @@ def test_parallel_gradients_have_cosine_one_and_the_head_is_left_out(tiny_model)
     loss_b = 2 * out.sum() + 5 * tiny_model["head"].weight.sum()
     assert gradient_cosine(loss_a, loss_b, backbone) == pytest.approx(1.0)
     everything = list(tiny_model.parameters())
-    assert gradient_cosine(tiny_model["backbone"](x).sum(), 2 * tiny_model["backbone"](x).sum() + 5 * tiny_model["head"].weight.sum(), everything) < 0.99
+    assert (
+        gradient_cosine(
+            tiny_model["backbone"](x).sum(),
+            2 * tiny_model["backbone"](x).sum() + 5 * tiny_model["head"].weight.sum(),
+            everything,
+        )
+        < 0.99
+    )
 
 
 def test_orthogonal_gradients_have_cosine_zero_and_a_general_case_matches_numpy(tiny_model):
@@ -53,10 +60,12 @@ def test_mean_gradient_and_pairwise_cosines(tiny_model):
     mean = mean_gradient((layer(x).sum() for x in xs), params)
     # d sum(Wx + b)/dW = rows of x; the mean over the two inputs is rows of (0.5, 0.5, 0); db = (1, 1)
     assert mean.numpy() == pytest.approx([0.5, 0.5, 0, 0.5, 0.5, 0, 1, 1])
-    rows = pairwise_cosines({"a": torch.tensor([1.0, 0.0]), "b": torch.tensor([0.0, 2.0]), "c": torch.tensor([1.0, 1.0])})
+    rows = pairwise_cosines(
+        {"a": torch.tensor([1.0, 0.0]), "b": torch.tensor([0.0, 2.0]), "c": torch.tensor([1.0, 1.0])}
+    )
     cosines = {(r["lang_a"], r["lang_b"]): r["cosine"] for r in rows}
     assert len(rows) == 9 and cosines[("a", "a")] == pytest.approx(1.0)
-    assert cosines[("a", "b")] == pytest.approx(0.0) and cosines[("b", "c")] == pytest.approx(2 ** -0.5)
+    assert cosines[("a", "b")] == pytest.approx(0.0) and cosines[("b", "c")] == pytest.approx(2**-0.5)
 
 
 def test_the_gram_matrix_summed_in_slices_is_the_float64_one():
@@ -76,6 +85,7 @@ def test_task_batches_are_seeded_and_capped():
 
 def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
     from datasets import load_from_disk
+    from test_finetune import settings, write_task_files
 
     from align_transfer.align import AlignmentSettings
     from align_transfer.encoders import tokenize_parallel
@@ -83,7 +93,6 @@ def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
     from align_transfer.gradients import analyse_run
     from align_transfer.parallel import prepare_parallel
     from align_transfer.tasks import tokenize_task
-    from test_finetune import settings, write_task_files
 
     files = write_task_files(tiny)
     tokenize_task("sc", files["sc"], tiny / "encoder", tmp_path / "task", max_length=64)
@@ -91,19 +100,48 @@ def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
     task_settings = settings("sc", epochs=1)
     model, dev_log, _ = finetune_full(tiny / "encoder", data, task_settings, 15, ["de"], device="cpu")
     save_run(tmp_path / "run", model.head, dev_log, backbone=model.backbone, tokenizer_dir=tiny / "encoder")
-    prepare_parallel(tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip", tmp_path / "de-en.tsv",
-                     pair="de-en", max_chars=1000, cap=64, seed=0)  # fmt: skip
+    prepare_parallel(
+        tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip",
+        tmp_path / "de-en.tsv",
+        pair="de-en",
+        max_chars=1000,
+        cap=64,
+        seed=0,
+    )
     tokenize_parallel(tmp_path / "de-en.tsv", tiny / "encoder", tmp_path / "tokens", max_length=32)
     align_settings = AlignmentSettings(
-        losses="S1W0M1", learning_rate=1e-3, batch_size=4, max_length=32, word_negatives=16, temperature=0.1,
-        steps=2, checkpoint_steps=[2], seed=42, sentence_layer=1,
-    )  # fmt: skip
+        losses="S1W0M1",
+        learning_rate=1e-3,
+        batch_size=4,
+        max_length=32,
+        word_negatives=16,
+        temperature=0.1,
+        steps=2,
+        checkpoint_steps=[2],
+        seed=42,
+        sentence_layer=1,
+    )
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tiny / "encoder")
-    flores = {lang: tokenizer(lines)["input_ids"] for lang, lines in {"en": ["a b c", "d e f g"], "de": ["x y z", "u v"]}.items()}
+    flores = {
+        lang: tokenizer(lines)["input_ids"]
+        for lang, lines in {"en": ["a b c", "d e f g"], "de": ["x y z", "u v"]}.items()
+    }
     tokens = load_from_disk(str(tmp_path / "tokens"))
-    args = (tmp_path / "run", tiny / "encoder", data, tokens, flores, task_settings, align_settings, 15, 2, ["de", "ja"], "en")
+    args = (
+        tmp_path / "run",
+        tiny / "encoder",
+        data,
+        tokens,
+        flores,
+        task_settings,
+        align_settings,
+        15,
+        2,
+        ["de", "ja"],
+        "en",
+    )
     table3_rows, language_rows = analyse_run(*args, device="cpu")
     assert [r["batch"] for r in table3_rows] == [0, 1]
     assert all(r["task_norm"] > 0 and r["alignment_norm"] > 0 for r in table3_rows)

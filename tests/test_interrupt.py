@@ -8,7 +8,6 @@ import time
 
 import pytest
 import yaml
-
 from conftest import MINI, NARROW, REPO
 
 pytestmark = pytest.mark.e2e
@@ -20,9 +19,25 @@ RUN = "results/MiniXLM-R/align/de-en/S1W0M1"
 def demo(workdir, overlay):
     """tools/demo.py up to one alignment run, in a session of its own: its process group stands in for a
     terminal's foreground group."""
-    return subprocess.Popen([sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir),
-                             "--configfile", str(MINI), str(overlay), "--", f"{RUN}/train_log.csv"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(REPO / "tools/demo.py"),
+            "--cores",
+            "2",
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(MINI),
+            str(overlay),
+            "--",
+            f"{RUN}/train_log.csv",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def test_ctrl_c_stops_every_job_quietly_and_the_next_run_resumes(tmp_path):
@@ -40,7 +55,9 @@ def test_ctrl_c_stops_every_job_quietly_and_the_next_run_resumes(tmp_path):
     assert process.returncode == 130 and "demo: stopped; `make demo` resumes where it stopped" in console
     assert "Traceback" not in console and "KeyboardInterrupt" not in console, console[-3000:]
     assert not list((tmp_path / ".snakemake/locks").glob("*")), "snakemake left its lock"
-    left = subprocess.run(["pgrep", "-f", f"align_transfer.worker|{tmp_path}"], capture_output=True, text=True).stdout.split()
+    left = subprocess.run(
+        ["pgrep", "-f", f"align_transfer.worker|{tmp_path}"], capture_output=True, text=True
+    ).stdout.split()
     assert not [pid for pid in left if int(pid) != os.getpid()], "a job or the worker outlived Ctrl-C"
     # the next run resumes: the alignment from its saved state
     console = demo(tmp_path, overlay).communicate(timeout=900)[0]

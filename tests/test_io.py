@@ -58,8 +58,10 @@ def test_a_full_disk_names_the_output_and_keeps_nothing(tmp_path, monkeypatch):
 def test_an_input_error_names_the_mirror_file_the_user_gave():
     from align_transfer.runner import describe, user_path
 
-    config = {"sources": {"sib200": {"mirror": "/data/sib"}, "opus": {"mirror": None}},
-              "data": {"lexicons": [{"pair": "en-kk", "source": "/mine/en-kk.txt"}]}}  # fmt: skip
+    config = {
+        "sources": {"sib200": {"mirror": "/data/sib"}, "opus": {"mirror": None}},
+        "data": {"lexicons": [{"pair": "en-kk", "source": "/mine/en-kk.txt"}]},
+    }
     error = InputError("resources/sib200/data/annotated/kaz_Cyrl/test.tsv", "label 'weather'", line=3)
     assert describe(error, config) == (
         "/data/sib/data/annotated/kaz_Cyrl/test.tsv (copied to resources/sib200/data/annotated/kaz_Cyrl/test.tsv):3: label 'weather'"
@@ -69,7 +71,10 @@ def test_an_input_error_names_the_mirror_file_the_user_gave():
     assert user_path(opus, config) == opus  # fetched from its URL: the copy is the user's file
     assert user_path("results/data/x.tsv", config) == "results/data/x.tsv"
     config["encoders"] = [{"name": "hub", "mirror": None}, {"name": "mine", "mirror": "/models/mine"}]
-    assert user_path("resources/encoders/mine/config.json", config) == "/models/mine/config.json (copied to resources/encoders/mine/config.json)"
+    assert (
+        user_path("resources/encoders/mine/config.json", config)
+        == "/models/mine/config.json (copied to resources/encoders/mine/config.json)"
+    )
     assert user_path("resources/encoders/hub/config.json", config) == "resources/encoders/hub/config.json"
 
 

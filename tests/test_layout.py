@@ -40,7 +40,9 @@ def test_tasks_say_which_splits_and_files_each_language_needs():
     assert pos.splits("de", "en", True, settings, "test") == ["test"]
     # the source's SIB-200 test items too: the instance level retrieves each item's translation among them
     assert sc.splits("en", "en", False, {}, "test") == ["dev", "test", "train"]
-    assert sc.files("en", ["de"], {}, "test") == {"train": "results/data/sib200/en/train.tsv",
-                                                  "dev": "results/data/sib200/en/dev.tsv",
-                                                  "test_de": "results/data/sib200/de/test.tsv"}  # fmt: skip
+    assert sc.files("en", ["de"], {}, "test") == {
+        "train": "results/data/sib200/en/train.tsv",
+        "dev": "results/data/sib200/en/dev.tsv",
+        "test_de": "results/data/sib200/de/test.tsv",
+    }
     assert len(pos.labels) == 17 and len(sc.labels) == 7

@@ -6,13 +6,18 @@ import json
 
 import pytest
 import torch
+from conftest import MINI, REPO, snakemake
 
 from align_transfer.config import load_config
-from conftest import MINI, REPO, snakemake
 
 # The sizes every check expects, read from config/mini.yaml (over config/config.yaml)
 CONFIG = load_config([REPO / "config/config.yaml", MINI], REPO / "workflow/schemas/config.schema.yaml")
-SIZES, ALIGNMENT, FINETUNE, ANALYSIS = CONFIG["mini_world"]["sizes"], CONFIG["alignment"], CONFIG["finetune"], CONFIG["analysis"]
+SIZES, ALIGNMENT, FINETUNE, ANALYSIS = (
+    CONFIG["mini_world"]["sizes"],
+    CONFIG["alignment"],
+    CONFIG["finetune"],
+    CONFIG["analysis"],
+)
 EPOCHS = {task: FINETUNE[task]["epochs"] for task in FINETUNE["tasks"]}
 CODES = ALIGNMENT["losses"]
 STEPS = ALIGNMENT["checkpoint_steps"]
@@ -21,8 +26,14 @@ PAIR = ALIGNMENT["pairs"][0]
 KEPT_SEED = ANALYSIS["finetuned_seeds"][0]
 RETRIEVAL_PAIRS = sum(len(group["pairs"]) for group in ANALYSIS["retrieval_groups"])
 # each mini encoder: its architecture's name in its weights, its depth and its analysed layers
-ENCODERS = {entry["name"]: ({"xlm-roberta": "roberta"}.get(entry["mini"]["architecture"], entry["mini"]["architecture"]),
-                            entry["mini"]["layers"], entry["layers"]) for entry in CONFIG["encoders"]}  # fmt: skip
+ENCODERS = {
+    entry["name"]: (
+        {"xlm-roberta": "roberta"}.get(entry["mini"]["architecture"], entry["mini"]["architecture"]),
+        entry["mini"]["layers"],
+        entry["layers"],
+    )
+    for entry in CONFIG["encoders"]
+}
 PRETRAINING_STEPS = {entry["name"]: entry["mini"]["steps"] for entry in CONFIG["encoders"]}
 pytestmark = pytest.mark.e2e
 each_encoder = pytest.mark.parametrize("encoder", list(ENCODERS))
@@ -68,14 +79,24 @@ def test_the_console_has_a_line_per_job_start_and_end_and_ends_with_what_to_open
 
 def test_long_jobs_log_their_rate_and_the_time_left(mini_run):
     logs = mini_run / "logs"
-    xlmr, bert, steps, train = PRETRAINING_STEPS["MiniXLM-R"], PRETRAINING_STEPS["MiniBERT"], ALIGNMENT["steps"], SIZES["ud_train"]
+    xlmr, bert, steps, train = (
+        PRETRAINING_STEPS["MiniXLM-R"],
+        PRETRAINING_STEPS["MiniBERT"],
+        ALIGNMENT["steps"],
+        SIZES["ud_train"],
+    )
     languages = len(LANGUAGES) + 1  # and the source
-    for log, what in [("MiniXLM-R/models/pretrain_mini_encoder.log", f"pretraining (xlm-roberta type): {xlmr}/{xlmr} steps (100%)"),
-                      ("MiniBERT/models/pretrain_mini_encoder.log", f"pretraining (bert type): {bert}/{bert} steps (100%)"),
-                      ("MiniXLM-R/align/de-en/S1W1M1.log", f"alignment S1W1M1: {steps}/{steps} steps (100%)"),
-                      ("MiniBERT/finetune/pos/linear/base.log", f"features of train: {train}/{train} examples (100%)"),
-                      ("MiniXLM-R/evaluate/embed/base.log", "texts (100%)"),
-                      (f"MiniBERT/evaluate/gradients/de-en_S1W1M1_{steps}.log", f"MLM gradients per language: {languages}/{languages} languages")]:  # fmt: skip
+    for log, what in [
+        ("MiniXLM-R/models/pretrain_mini_encoder.log", f"pretraining (xlm-roberta type): {xlmr}/{xlmr} steps (100%)"),
+        ("MiniBERT/models/pretrain_mini_encoder.log", f"pretraining (bert type): {bert}/{bert} steps (100%)"),
+        ("MiniXLM-R/align/de-en/S1W1M1.log", f"alignment S1W1M1: {steps}/{steps} steps (100%)"),
+        ("MiniBERT/finetune/pos/linear/base.log", f"features of train: {train}/{train} examples (100%)"),
+        ("MiniXLM-R/evaluate/embed/base.log", "texts (100%)"),
+        (
+            f"MiniBERT/evaluate/gradients/de-en_S1W1M1_{steps}.log",
+            f"MLM gradients per language: {languages}/{languages} languages",
+        ),
+    ]:
         text = (logs / log).read_text()
         assert what in text and "/s, " in text, log
     assert " left" in (logs / "MiniXLM-R/align/de-en/S1W1M1.log").read_text()
@@ -92,12 +113,17 @@ def test_the_two_encoders_tokenize_the_same_text_their_own_ways(mini_run):
     from transformers import AutoTokenizer
 
     tokenizers = {name: AutoTokenizer.from_pretrained(mini_run / f"results/{name}/models/base") for name in ENCODERS}
-    assert {name: type(t).__name__ for name, t in tokenizers.items()} == {"MiniXLM-R": "XLMRobertaTokenizer",
-                                                                          "MiniBERT": "BertTokenizer"}  # fmt: skip
+    assert {name: type(t).__name__ for name, t in tokenizers.items()} == {
+        "MiniXLM-R": "XLMRobertaTokenizer",
+        "MiniBERT": "BertTokenizer",
+    }
     tokens = {name: load_from_disk(str(mini_run / f"results/{name}/data/tokens/de-en"))["src"][0] for name in ENCODERS}
     assert tokens["MiniXLM-R"] != tokens["MiniBERT"]
-    assert all(tokenizers[name].decode(ids).replace(" ", "") == tokenizers["MiniXLM-R"].decode(tokens["MiniXLM-R"]).replace(" ", "")
-               for name, ids in tokens.items())  # fmt: skip
+    assert all(
+        tokenizers[name].decode(ids).replace(" ", "")
+        == tokenizers["MiniXLM-R"].decode(tokens["MiniXLM-R"]).replace(" ", "")
+        for name, ids in tokens.items()
+    )
 
 
 @each_encoder
@@ -111,10 +137,16 @@ def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run, encod
     for pair in ("de-en",):
         for code in CODES:
             run = mini_run / f"results/{encoder}/align/{pair}/{code}"
-            assert sorted(p.name for p in run.iterdir()) == [*(f"step{step}" for step in STEPS), "train_log.csv", "work"], run
+            assert sorted(p.name for p in run.iterdir()) == [
+                *(f"step{step}" for step in STEPS),
+                "train_log.csv",
+                "work",
+            ], run
             assert (run / "work/finished.json").exists() and not (run / "work/state").exists()  # kept for a retry
             rows = list(csv.DictReader((run / "train_log.csv").open()))
-            assert [int(r["step"]) for r in rows] == list(range(ALIGNMENT["log_every"], ALIGNMENT["steps"] + 1, ALIGNMENT["log_every"]))
+            assert [int(r["step"]) for r in rows] == list(
+                range(ALIGNMENT["log_every"], ALIGNMENT["steps"] + 1, ALIGNMENT["log_every"])
+            )
             for term, flag in zip(("sentence", "word", "mlm"), code[1::2]):
                 assert all(bool(r[f"loss_{term}"]) == (flag == "1") for r in rows), (run, term)
             if code[3] == "1":  # the word loss falls quickly, even at lr 1e-5
@@ -131,7 +163,11 @@ def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run, encoder)
         for mode in FINETUNE["modes"]:
             for model in models:
                 for seed in FINETUNE["seeds"]:
-                    rows = list(csv.DictReader((mini_run / f"results/{encoder}/eval/zeroshot/{task}/{mode}/{model}/seed{seed}.csv").open()))
+                    rows = list(
+                        csv.DictReader(
+                            (mini_run / f"results/{encoder}/eval/zeroshot/{task}/{mode}/{model}/seed{seed}.csv").open()
+                        )
+                    )
                     assert [r["language"] for r in rows] == LANGUAGES
                     keys = {(r["encoder"], r["task"], r["mode"], r["model"], int(r["seed"])) for r in rows}
                     assert keys == {(encoder, task, mode, model, seed)}  # the run's keys are columns of its file
@@ -167,7 +203,9 @@ def test_length_grouped_batches_pad_less_and_transfer_as_well_as_random_ones(min
     config = load_config([REPO / "config/config.yaml", MINI])
     settings = FinetuneSettings.from_config(config["finetune"], task)
     data = load_from_disk(str(mini_run / f"results/MiniXLM-R/data/tasks/{task}"))
-    runs = run_finetune_benchmark(mini_run / "results/MiniXLM-R/models/base", data, settings, [15, 33, 42], ["de", "es", "ru"])
+    runs = run_finetune_benchmark(
+        mini_run / "results/MiniXLM-R/models/base", data, settings, [15, 33, 42], ["de", "es", "ru"]
+    )
     assert all(g["padded_tokens"] < 0.8 * r["padded_tokens"] for g, r in zip(runs["grouped"], runs["random"]))
     accuracy = {name: [run["zero_shot"] for run in seeds] for name, seeds in runs.items()}
     spread = max(statistics.stdev(accuracy["random"]), statistics.stdev(accuracy["grouped"]))
@@ -182,7 +220,11 @@ def test_table1_has_every_pair_loss_code_task_and_mode(mini_run, encoder):
     aligned = [r for r in table if r["pair"] != "base"]
     assert all(int(r["n"]) == 2 and r["colour"] in ("red", "green", "black") for r in aligned)
     markdown = (tables / "table1.md").read_text()
-    assert "### POS Tagging" in markdown and "### Sentence Classification" in markdown and f"| {encoder}_de-en |" in markdown
+    assert (
+        "### POS Tagging" in markdown
+        and "### Sentence Classification" in markdown
+        and f"| {encoder}_de-en |" in markdown
+    )
     for n in (4, 5, 6):
         assert (tables / f"table{n}.md").read_text().startswith("| Parameter | Value |")
 
@@ -194,13 +236,29 @@ def test_each_checkpoint_is_embedded_once_per_language_and_layer(mini_run, encod
     layers = ENCODERS[encoder][2]
     embeddings = load_file(mini_run / f"results/{encoder}/embeddings/base/encoder.safetensors")
     flores = sorted(k for k in embeddings if k.startswith("flores/"))
-    codes = {"deu_Latn", "eng_Latn", "fra_Latn", "hin_Deva", "jpn_Jpan", "kaz_Cyrl", "kor_Hang", "pes_Arab", "rus_Cyrl", "spa_Latn"}
+    codes = {
+        "deu_Latn",
+        "eng_Latn",
+        "fra_Latn",
+        "hin_Deva",
+        "jpn_Jpan",
+        "kaz_Cyrl",
+        "kor_Hang",
+        "pes_Arab",
+        "rus_Cyrl",
+        "spa_Latn",
+    }
     assert flores == sorted(f"flores/{c}/layer{k}" for c in codes for k in layers)
     width = next(entry["mini"]["hidden_size"] for entry in CONFIG["encoders"] if entry["name"] == encoder)
     assert all(embeddings[k].shape == (SIZES["flores"], width) for k in flores)
-    english = {line.split("\t")[0] for path in (mini_run / "results/data/lexicon").glob("en-*.tsv")
-               for line in path.read_text(encoding="utf-8").splitlines()[1 : 1 + ANALYSIS["lexicon_size"]]}
-    assert embeddings[f"words/en/layer{layers[1]}"].shape[0] == len(english)  # 9 lexicons' English words, each encoded once
+    english = {
+        line.split("\t")[0]
+        for path in (mini_run / "results/data/lexicon").glob("en-*.tsv")
+        for line in path.read_text(encoding="utf-8").splitlines()[1 : 1 + ANALYSIS["lexicon_size"]]
+    }
+    assert embeddings[f"words/en/layer{layers[1]}"].shape[0] == len(
+        english
+    )  # 9 lexicons' English words, each encoded once
     finetuned = sorted(p.name for p in (mini_run / f"results/{encoder}/embeddings/de-en_S1W0M1_40").iterdir())
     assert finetuned == ["encoder.safetensors", "pos_seed15.safetensors", "sc_seed15.safetensors"]
 
@@ -213,9 +271,14 @@ def test_retrieval_and_similarity_tables_cover_every_pair_and_loss_code(mini_run
     for name in ("table2", "table7", "table8", "recall_at_1"):
         table = pd.read_csv(mini_run / f"results/{encoder}/tables/{name}.csv")
         assert len(table) == pairs * len(CODES) and set(table["losses"]) == set(CODES), name
-        assert (table["n"] == 1).all() and (table["colour"] == "black").all()  # one aligned model a cell: no std, no colour
+        assert (table["n"] == 1).all() and (
+            table["colour"] == "black"
+        ).all()  # one aligned model a cell: no std, no colour
         markdown = (mini_run / f"results/{encoder}/tables/{name}.md").read_text()
-        assert markdown.startswith("| Lang Pair | S0W0M1 |") and "| **Group 7: Languages of Different Scripts, Aligned** |" in markdown
+        assert (
+            markdown.startswith("| Lang Pair | S0W0M1 |")
+            and "| **Group 7: Languages of Different Scripts, Aligned** |" in markdown
+        )
     recall = pd.read_csv(mini_run / f"results/{encoder}/eval/retrieval/base/encoder.csv")
     assert set(recall["direction"]) >= {"deu->eng", "eng->deu"} and set(recall["k"]) == {1, 5, 10}
     assert recall["recall"].between(0, 1).all()
@@ -247,20 +310,33 @@ def test_figure1_has_a_panel_per_level_and_layer_and_the_report_shows_everything
     assert panels == [f"{level} level, layer {k}" for level in ("Token", "Sentence") for k in layers]
     assert (figures / "figure1.pdf").read_bytes().startswith(b"%PDF") and (figures / "gradient_languages.png").exists()
     points = list(csv.DictReader((figures / "figure1.csv").open()))
-    assert {r["condition"] for r in points} == {"aligned", "fine-tuned"} and {r["level"] for r in points} == {"token", "sentence"}
+    assert {r["condition"] for r in points} == {"aligned", "fine-tuned"} and {r["level"] for r in points} == {
+        "token",
+        "sentence",
+    }
     report = (mini_run / f"results/{encoder}/report.html").read_text(encoding="utf-8")
     for heading in ("Table 1", "Table 2", "Table 3", "Table 7", "Table 8", "Figure 1", "Configuration"):
         assert heading in report
-    assert report.count("data:image/png;base64,") == 3 and "retrieval_groups:" in report and 'href="../report.html"' in report
+    assert (
+        report.count("data:image/png;base64,") == 3
+        and "retrieval_groups:" in report
+        and 'href="../report.html"' in report
+    )
 
 
 def test_the_reports_say_what_they_are_made_of(mini_run):
     from align_transfer.config import digest, load_yaml, merged, validate
 
-    config = validate(merged(load_yaml(REPO / "config/config.yaml"), load_yaml(MINI)), REPO / "workflow/schemas/config.schema.yaml", [])
+    config = validate(
+        merged(load_yaml(REPO / "config/config.yaml"), load_yaml(MINI)),
+        REPO / "workflow/schemas/config.schema.yaml",
+        [],
+    )
     assert f"<b>config digest</b>: {digest(config)}" in (mini_run / "results/report.html").read_text(encoding="utf-8")
-    labels = {"MiniXLM-R": "MiniXLM-R (the mini world&#x27;s own, xlm-roberta type: 3 layers of width 64)",
-              "MiniBERT": "MiniBERT (the mini world&#x27;s own, bert type: 2 layers of width 64)"}  # fmt: skip
+    labels = {
+        "MiniXLM-R": "MiniXLM-R (the mini world&#x27;s own, xlm-roberta type: 3 layers of width 64)",
+        "MiniBERT": "MiniBERT (the mini world&#x27;s own, bert type: 2 layers of width 64)",
+    }
     study = (mini_run / "results/report.html").read_text(encoding="utf-8")
     for name, label in labels.items():
         report = (mini_run / f"results/{name}/report.html").read_text(encoding="utf-8")
@@ -269,7 +345,11 @@ def test_the_reports_say_what_they_are_made_of(mini_run):
         # an encoder's report: the config as its study sees it, its own entry of `encoders`
         own = config | {"encoders": [entry for entry in config["encoders"] if entry["name"] == name]}
         others = [other for other in ENCODERS if other != name]
-        assert f"<b>config digest</b>: {digest(own)}" in report and f"name: {name}" in report and f"name: {others[0]}" not in report
+        assert (
+            f"<b>config digest</b>: {digest(own)}" in report
+            and f"name: {name}" in report
+            and f"name: {others[0]}" not in report
+        )
         assert "<b>code version</b>: " in report and "<b>code version</b>: unknown" not in report
         assert f"| {name}_base |" in (mini_run / f"results/{name}/tables/table1.md").read_text()
         assert "XLM-R_base" not in report.replace("MiniXLM-R_base", "")
@@ -286,7 +366,9 @@ def test_the_claims_layer_tests_every_claim_from_the_results(mini_run, encoder):
     runs, tasks, modes, seeds = len(CODES), len(FINETUNE["tasks"]), len(FINETUNE["modes"]), len(FINETUNE["seeds"])
     assert len(join) == runs * len(STEPS) * tasks * modes * seeds * len(LANGUAGES) and set(join["step"]) == set(STEPS)
     assert join.dropna(subset=["delta_r1"])["language"].nunique() == len(LANGUAGES)  # with the source, English
-    assert join["gradient_cosine"].notna().sum() == runs * tasks * len(LANGUAGES)  # full runs kept at the last step, one seed
+    assert join["gradient_cosine"].notna().sum() == runs * tasks * len(
+        LANGUAGES
+    )  # full runs kept at the last step, one seed
     assert join["run"].nunique() == runs and set(join["encoder"]) == {encoder}
     claims = pd.read_csv(results / "claims/claims.csv")
     assert set(claims["claim"]) == {"similarity", "transfer", "predicts", "orthogonal"}
@@ -294,7 +376,9 @@ def test_the_claims_layer_tests_every_claim_from_the_results(mini_run, encoder):
     assert claims["agrees"].isin(["yes", "no", "inconclusive"]).all() and claims["paper"].str.contains("§").all()
     with_interval = claims.dropna(subset=["low"])
     assert ((with_interval["low"] <= with_interval["value"]) & (with_interval["value"] <= with_interval["high"])).all()
-    assert (claims.dropna(subset=["low"])["units"] >= 3).all() and (claims[claims["units"] < 3]["verdict"] == "too few units").all()
+    assert (claims.dropna(subset=["low"])["units"] >= 3).all() and (
+        claims[claims["units"] < 3]["verdict"] == "too few units"
+    ).all()
     # one pair: one run per loss code, so nothing to rank within codes; seven runs across them
     predicts = claims[claims["claim"] == "predicts"].set_index("scope")
     assert (predicts[predicts.index.str.endswith("within loss codes")]["verdict"] == "too few units").all()
@@ -305,7 +389,10 @@ def test_the_claims_layer_tests_every_claim_from_the_results(mini_run, encoder):
     assert len(significance) == runs * tasks * modes and (significance["p_holm"] >= significance["p"]).all()
     assert ((significance["low"] <= significance["delta"]) & (significance["delta"] <= significance["high"])).all()
     instances = pd.read_csv(results / "claims/instances.csv")
-    assert len(instances) == (1 + runs * len(STEPS)) * modes * len(LANGUAGES) and instances["items"].eq(SIZES["sib_test"]).all()
+    assert (
+        len(instances) == (1 + runs * len(STEPS)) * modes * len(LANGUAGES)
+        and instances["items"].eq(SIZES["sib_test"]).all()
+    )
     min_group = CONFIG["claims"]["min_group"]
     small = (instances["in_group"] < min_group) | (instances["items"] - instances["in_group"] < min_group)
     assert instances[small]["low"].isna().all()  # no interval from a group under claims.min_group
@@ -332,9 +419,13 @@ def test_the_claims_are_tested_across_the_two_encoders_and_the_encoders_compared
     within = pooled[pooled["scope"].str.endswith("within loss codes")]
     assert (within["units"] == 14).all()  # each loss code has a run of each encoder: ranked within codes
     each = pd.read_csv(results / "encoders.csv")
-    assert set(each["encoder"]) == set(ENCODERS) and len(each) == 2 * len(pd.read_csv(mini_run / "results/MiniBERT/claims/claims.csv"))
+    assert set(each["encoder"]) == set(ENCODERS) and len(each) == 2 * len(
+        pd.read_csv(mini_run / "results/MiniBERT/claims/claims.csv")
+    )
     differences = pd.read_csv(results / "differences.csv")
-    assert set(differences["claim"]) == {"similarity", "transfer", "orthogonal"} and (differences["encoders"] == 2).all()
+    assert (
+        set(differences["claim"]) == {"similarity", "transfer", "orthogonal"} and (differences["encoders"] == 2).all()
+    )
     assert differences["p"].between(0, 1).all() and differences["verdict"].isin(["supported", "inconclusive"]).all()
     study = (mini_run / "results/report.html").read_text(encoding="utf-8")
     assert "Claims across the encoders" in study and "Do the encoders differ?" in study

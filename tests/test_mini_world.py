@@ -9,7 +9,9 @@ from align_transfer.parallel import read_moses_zip
 from align_transfer.sib200 import read_sib_tsv
 from align_transfer.ud import read_conllu
 
-SIZES = dict(parallel=60, monolingual=20, flores=15, ud_train=12, ud_dev=6, ud_test=6, sib_train=14, sib_dev=7, sib_test=7)
+SIZES = dict(
+    parallel=60, monolingual=20, flores=15, ud_train=12, ud_dev=6, ud_test=6, sib_train=14, sib_dev=7, sib_test=7
+)
 
 
 @pytest.fixture(scope="module")

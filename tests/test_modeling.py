@@ -32,7 +32,10 @@ def test_a_token_file_cut_at_a_record_batch_boundary_is_refused(tmp_path):
     from datasets import load_from_disk
 
     assert len(load_from_disk(str(tmp_path / "tokens"))) == 1000  # what a reader without the manifest trained on
-    with pytest.raises(InputError, match=r"tokens: it holds 1000 rows that do not match the 1500 its manifest records.*snakemake --force"):
+    with pytest.raises(
+        InputError,
+        match=r"tokens: it holds 1000 rows that do not match the 1500 its manifest records.*snakemake --force",
+    ):
         load_tokens(tmp_path / "tokens")
 
 
@@ -46,7 +49,9 @@ def test_a_task_dataset_without_its_manifest_or_with_a_foreign_file_is_refused(t
         load_tokens(tmp_path / "task")
     (tmp_path / "garbage").mkdir()
     (tmp_path / "garbage/dataset_dict.json").write_text("{not json")
-    with pytest.raises(InputError, match=r"garbage: cannot be read as a tokenized dataset \(Arrow\).*it is damaged or stale"):
+    with pytest.raises(
+        InputError, match=r"garbage: cannot be read as a tokenized dataset \(Arrow\).*it is damaged or stale"
+    ):
         load_tokens(tmp_path / "garbage")
 
 
@@ -58,11 +63,15 @@ def test_a_truncated_safetensors_file_names_the_file_and_how_to_rebuild_it(tiny,
     weights = model_dir / "model.safetensors"
     assert len(load_tensors(weights)) > 10
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
-    with pytest.raises(InputError, match=rf"{weights}: cannot be read as a safetensors file .*snakemake --force {weights}"):
+    with pytest.raises(
+        InputError, match=rf"{weights}: cannot be read as a safetensors file .*snakemake --force {weights}"
+    ):
         load_tensors(weights)
     with pytest.raises(InputError, match=rf"{model_dir}: cannot be read as a Hugging Face model folder"):
         load_model(model_dir)
-    assert isinstance(load_tensors(tiny / "encoder/model.safetensors")["roberta.embeddings.word_embeddings.weight"], torch.Tensor)
+    assert isinstance(
+        load_tensors(tiny / "encoder/model.safetensors")["roberta.embeddings.word_embeddings.weight"], torch.Tensor
+    )
 
 
 def test_a_sample_of_rows_is_recorded_as_the_rows_it_keeps(tmp_path):

@@ -4,15 +4,20 @@ import subprocess
 import sys
 
 import pytest
+from conftest import REPO
+from test_flops import TINY
 
 from align_transfer.config import merged
 from align_transfer.flops import job_flops
 from align_transfer.plan import compute_plan, job_seconds, parse_dry_run
-from conftest import REPO
-from test_flops import TINY
 
 CONFIG = {
-    "alignment": {"steps": 100, "batch_size": 4, "checkpoint_steps": [50, 100], "pairs": [{"pair": "de-en", "cap": 1000}]},
+    "alignment": {
+        "steps": 100,
+        "batch_size": 4,
+        "checkpoint_steps": [50, 100],
+        "pairs": [{"pair": "de-en", "cap": 1000}],
+    },
     "finetune": {"tasks": ["pos", "sc"], "seeds": [1, 2], "pos": {"epochs": 3}, "sc": {"epochs": 2}},
     "evaluation": {"languages": [{"lang": "de"}, {"lang": "fr"}], "table_step": 100},
     "analysis": {"finetuned_seeds": [1], "gradient_batches": 2},
@@ -20,30 +25,62 @@ CONFIG = {
     "compute": {
         "device": "test",
         "encoder": None,
-        "seconds": {"align_step": {"sentence": 1.0, "word": 2.0, "mlm": 4.0, "optimizer": 0.5}, "train_example": 0.5, "forward_example": 0.1,
-                    "gradient_example": 0.2, "tokenize_example": 0.01, "other_job": 3.0},
-        "items": {"pos": {"train": 10, "dev": 4, "test": 6}, "sc": {"train": 20, "dev": 2, "test": 8},
-                  "flores": 5, "flores_languages": 3, "words": 7},
+        "seconds": {
+            "align_step": {"sentence": 1.0, "word": 2.0, "mlm": 4.0, "optimizer": 0.5},
+            "train_example": 0.5,
+            "forward_example": 0.1,
+            "gradient_example": 0.2,
+            "tokenize_example": 0.01,
+            "other_job": 3.0,
+        },
+        "items": {
+            "pos": {"train": 10, "dev": 4, "test": 6},
+            "sc": {"train": 20, "dev": 2, "test": 8},
+            "flores": 5,
+            "flores_languages": 3,
+            "words": 7,
+        },
         "tokens": {"parallel": 3, "pos": 4, "sc": 5, "flores": 6, "words": 2},
         "flops": {"utilisation": 0.5, "peak_tflops": {"V100": 100, "H100": 1000}},
     },
-}  # fmt: skip
+}
 
 
 def job(rule, gpu=True, threads=1, **wildcards):
-    return {"rule": rule, "wildcards": wildcards, "resources": {"gpu": "1" if gpu else "0", "mem_mb": "2000"}, "threads": threads}
+    return {
+        "rule": rule,
+        "wildcards": wildcards,
+        "resources": {"gpu": "1" if gpu else "0", "mem_mb": "2000"},
+        "threads": threads,
+    }
 
 
 @pytest.mark.parametrize(
     "rule, wildcards, seconds",
     [
         ("align", {"losses": "S1W0M1", "pair": "de-en"}, 100 * (1.0 + 4.0 + 0.5)),  # steps x (active terms + AdamW)
-        ("finetune_full", {"task": "pos", "model": "base"}, 2 * (3 * (10 * 0.5 + 4 * 0.1) + 6 * 0.1)),  # seeds x (epochs + test)
+        (
+            "finetune_full",
+            {"task": "pos", "model": "base"},
+            2 * (3 * (10 * 0.5 + 4 * 0.1) + 6 * 0.1),
+        ),  # seeds x (epochs + test)
         ("linear_probe", {"task": "sc", "model": "base"}, (20 + 2 + 8) * 0.1),  # every split encoded once
-        ("embed", {"model": "base"}, (3 * 5 + 7 + 8 * (1 + 1 / 2)) * 0.1),  # and SIB-200 test: 2 languages' and English's
+        (
+            "embed",
+            {"model": "base"},
+            (3 * 5 + 7 + 8 * (1 + 1 / 2)) * 0.1,
+        ),  # and SIB-200 test: 2 languages' and English's
         ("embed_finetuned", {"model": "de-en_S1W0M1_100"}, 2 * 1 * (3 * 5 + 7) * 0.1),  # tasks x kept seeds
-        ("gradients", {"model": "de-en_S1W0M1_100"}, 2 * 1 * 2 * (2 + 2 * 3) * 4 * 0.2),  # runs x batches x gradients x batch
-        ("gradients", {"model": "de-en_S1W0M0_100", "encoder": "no head"}, 2 * 1 * 2 * (2 + 3) * 4 * 0.2),  # no MLM gradients
+        (
+            "gradients",
+            {"model": "de-en_S1W0M1_100"},
+            2 * 1 * 2 * (2 + 2 * 3) * 4 * 0.2,
+        ),  # runs x batches x gradients x batch
+        (
+            "gradients",
+            {"model": "de-en_S1W0M0_100", "encoder": "no head"},
+            2 * 1 * 2 * (2 + 3) * 4 * 0.2,
+        ),  # no MLM gradients
         ("tokenize_parallel", {"pair": "de-en"}, 1000 * 0.01),
         ("prepare_ud", {}, 3.0),
     ],
@@ -54,7 +91,9 @@ def test_job_seconds_by_hand(rule, wildcards, seconds):
 
 
 def test_plan_sums_flops_gpu_and_cpu_hours_and_disk_per_rule():
-    jobs = [job("align", losses="S1W1M1", pair="de-en", encoder="A")] * 2 + [job("prepare_ud", gpu=False, threads=2)] * 3
+    jobs = [job("align", losses="S1W1M1", pair="de-en", encoder="A")] * 2 + [
+        job("prepare_ud", gpu=False, threads=2)
+    ] * 3
     sizes = {"checkpoint": 1e9, "backbone": 0, "head": 0, "embeddings": 0}
     config = merged(CONFIG, {"alignment": {"word_negatives": 5, "mlm_probability": 0.5}})
     encoders = {"A": {"entry": CONFIG["encoders"][0], "shape": TINY, "sizes": sizes}}
@@ -75,8 +114,10 @@ def test_another_encoders_jobs_take_the_measured_seconds_times_its_flops_over_th
     config = merged(CONFIG, {"alignment": {"word_negatives": 5, "mlm_probability": 0.5}})
     wide = EncoderShape(layers=4, hidden=8, intermediate=16, vocab=10)
     sizes = {"checkpoint": 1e9, "backbone": 0, "head": 0, "embeddings": 0}
-    encoders = {"A": {"entry": config["encoders"][0], "shape": TINY, "sizes": sizes},
-                "B": {"entry": config["encoders"][0] | {"name": "B"}, "shape": wide, "sizes": {**sizes, "checkpoint": 3e9}}}  # fmt: skip
+    encoders = {
+        "A": {"entry": config["encoders"][0], "shape": TINY, "sizes": sizes},
+        "B": {"entry": config["encoders"][0] | {"name": "B"}, "shape": wide, "sizes": {**sizes, "checkpoint": 3e9}},
+    }
     jobs = [job("align", losses="S1W1M1", pair="de-en", encoder=name) for name in ("A", "B")]
     plan = compute_plan(jobs, config, encoders).set_index("rule")
     a, b = (job_flops(jobs[0], config, shape, config["encoders"][0]) for shape in (TINY, wide))
@@ -94,13 +135,25 @@ def test_overlays_merge_like_snakemake():
 def test_dry_run_parser_reads_rules_wildcards_resources_and_threads():
     text = "rule align:\n    output: x\n    wildcards: pair=de-en, losses=S1W1M1\n    threads: 4\n    resources: tmpdir=/tmp, mem_mb=32000, gpu=1\n\nlocalrule table1:\n    output: y\n"
     first, second = parse_dry_run(text)
-    assert first == {"rule": "align", "local": False, "wildcards": {"pair": "de-en", "losses": "S1W1M1"},
-                     "resources": {"tmpdir": "/tmp", "mem_mb": "32000", "gpu": "1"}, "output": ["x"], "threads": 4}  # fmt: skip
+    assert first == {
+        "rule": "align",
+        "local": False,
+        "wildcards": {"pair": "de-en", "losses": "S1W1M1"},
+        "resources": {"tmpdir": "/tmp", "mem_mb": "32000", "gpu": "1"},
+        "output": ["x"],
+        "threads": 4,
+    }
     assert second["rule"] == "table1" and second["local"] and second["threads"] == 1
 
 
-@pytest.mark.parametrize("overlay, encoders", [(None, ["XLM-R"]), ("config/mini.yaml", ["MiniXLM-R", "MiniBERT"]),
-                                               ("config/three-encoders.yaml", ["XLM-R", "XLM-R-large", "mBERT"])])  # fmt: skip
+@pytest.mark.parametrize(
+    "overlay, encoders",
+    [
+        (None, ["XLM-R"]),
+        ("config/mini.yaml", ["MiniXLM-R", "MiniBERT"]),
+        ("config/three-encoders.yaml", ["XLM-R", "XLM-R-large", "mBERT"]),
+    ],
+)
 def test_the_plan_prints_for_each_config(tmp_path, overlay, encoders):
     command = [sys.executable, str(REPO / "tools/compute_plan.py"), "--out", str(tmp_path / "plan.tsv")]
     if overlay:

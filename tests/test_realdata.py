@@ -10,37 +10,68 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from conftest import REPO, SHARED_DATA, needs_shared
 
 from align_transfer.lock import read_lock
-from conftest import REPO, SHARED_DATA, needs_shared
 
 pytestmark = [needs_shared, pytest.mark.realdata]
 
 NARROW = {
     "alignment": {
         "pairs": [{"pair": "en-kk", "corpus": "DebianLibreOffice", "version": "v7.4.7", "cap": 400}],
-        "steps": 2, "checkpoint_steps": [1, 2], "batch_size": 8, "max_length": 64,
-        "word_negatives": 64, "log_every": 1, "state_every": 1,
+        "steps": 2,
+        "checkpoint_steps": [1, 2],
+        "batch_size": 8,
+        "max_length": 64,
+        "word_negatives": 64,
+        "log_every": 1,
+        "state_every": 1,
     },
-    "finetune": {"seeds": [15], "checkpoint_steps": [2], "train_examples": 48, "pos": {"epochs": 1}, "sc": {"epochs": 1}},
+    "finetune": {
+        "seeds": [15],
+        "checkpoint_steps": [2],
+        "train_examples": 48,
+        "pos": {"epochs": 1},
+        "sc": {"epochs": 1},
+    },
     "evaluation": {"languages": ["de"], "table_step": 2, "test_examples": 32},
     "data": {"lexicons": [{"pair": "en-de"}, {"pair": "en-kk"}]},
-    "analysis": {"finetuned_seeds": [15], "gradient_batches": 2, "lexicon_size": 30, "flores_examples": 40,
-                 "retrieval_groups": [{"group": "Aligned Languages With English", "pairs": ["deu-eng", "kaz-eng"]}]},
-}  # fmt: skip
+    "analysis": {
+        "finetuned_seeds": [15],
+        "gradient_batches": 2,
+        "lexicon_size": 30,
+        "flores_examples": 40,
+        "retrieval_groups": [{"group": "Aligned Languages With English", "pairs": ["deu-eng", "kaz-eng"]}],
+    },
+}
 
 
 @pytest.fixture(scope="module")
 def real_run(stand_in, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("real")
-    mirror = yaml.safe_load((REPO / "config/mirror-example.yaml").read_text().replace("../shared/data", str(SHARED_DATA)))
+    mirror = yaml.safe_load(
+        (REPO / "config/mirror-example.yaml").read_text().replace("../shared/data", str(SHARED_DATA))
+    )
     mirror["encoders"][0] |= {"mirror": str(stand_in.parent / "raw"), "losses": ["S1W1M0"]}  # no MLM head: no M loss
     overlays = []
     for name, overlay in (("mirror", mirror), ("narrow", NARROW)):
         overlays.append(workdir / f"{name}.yaml")
         overlays[-1].write_text(yaml.safe_dump(overlay))
-    result = subprocess.run([sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir),
-                             "--configfile", *map(str, overlays)], capture_output=True, text=True, timeout=2400)  # fmt: skip
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tools/demo.py"),
+            "--cores",
+            "2",
+            "--directory",
+            str(workdir),
+            "--configfile",
+            *map(str, overlays),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=2400,
+    )
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     return workdir / "results"
 
@@ -57,8 +88,12 @@ def rows(path):
 def test_every_fetched_file_is_locked(real_run):
     locked = read_lock(real_run.parent / "config/mirror-example.lock")
     assert "ud/UD_Hindi-PUD/hi_pud-ud-test.conllu" not in locked  # Hindi is not evaluated here
-    assert {"ud/UD_English-EWT/en_ewt-ud-dev.conllu", "sib200/data/annotated/deu_Latn/test.tsv",
-            "opus/OPUS-DebianLibreOffice/v7.4.7/moses/en-kk.txt.zip", "encoders/StandIn/config.json"} <= set(locked)  # fmt: skip
+    assert {
+        "ud/UD_English-EWT/en_ewt-ud-dev.conllu",
+        "sib200/data/annotated/deu_Latn/test.tsv",
+        "opus/OPUS-DebianLibreOffice/v7.4.7/moses/en-kk.txt.zip",
+        "encoders/StandIn/config.json",
+    } <= set(locked)
 
 
 def test_alignment_losses_are_finite_and_the_word_loss_is_in_its_range(study):
@@ -76,7 +111,9 @@ def test_the_aligned_checkpoints_load_back_as_the_base_encoder_with_new_weights(
     for step in (1, 2):
         aligned = AutoModel.from_pretrained(study / f"align/en-kk/S1W1M0/step{step}")
         assert type(aligned) is type(base)
-        changed = [n for (n, a), (_, b) in zip(base.named_parameters(), aligned.named_parameters()) if not torch.equal(a, b)]
+        changed = [
+            n for (n, a), (_, b) in zip(base.named_parameters(), aligned.named_parameters()) if not torch.equal(a, b)
+        ]
         assert "embeddings.word_embeddings.weight" in "".join(changed) and len(changed) > 100
 
 
@@ -104,7 +141,9 @@ def test_the_tables_gradients_and_report_exist_with_sane_values(study):
     assert len(table3) == 2 and table3["mean"].between(-1, 1).all()
     table1 = pd.read_csv(study / "tables/table1.csv")
     assert set(table1["losses"].dropna()) == {"S1W1M0"}
-    assert set(pd.read_csv(study / "tables/gradient_languages.csv")["kind"]) == {"task"}  # no MLM head: no MLM gradients
+    assert set(pd.read_csv(study / "tables/gradient_languages.csv")["kind"]) == {
+        "task"
+    }  # no MLM head: no MLM gradients
     report = (study / "report.html").read_text(encoding="utf-8")
     assert "StandIn" in report and "XLM-R_base" not in report and "synthetic mini world" not in report
     assert not (study.parent / "report.html").exists()  # one encoder: no study across encoders

@@ -7,8 +7,16 @@ from align_transfer.report import table_layout, write_report
 from align_transfer.results import write_frame
 from align_transfer.tables import table1_layout, write_table
 
-LAYOUT = [Heading("Title"), Label("Mode"), Table(["Model", "A", ""], [Section("Group 1"), ["x", Cell("0.1", "green"), ""],
-                                                                       ["y", Cell("-0.2", "red"), Cell("0.0")]]), "", "A note."]
+LAYOUT = [
+    Heading("Title"),
+    Label("Mode"),
+    Table(
+        ["Model", "A", ""],
+        [Section("Group 1"), ["x", Cell("0.1", "green"), ""], ["y", Cell("-0.2", "red"), Cell("0.0")]],
+    ),
+    "",
+    "A note.",
+]
 
 
 def test_a_layout_renders_as_markdown_and_as_html_by_hand():
@@ -23,11 +31,40 @@ def test_a_layout_renders_as_markdown_and_as_html_by_hand():
 
 
 def test_a_cell_takes_its_colour_from_the_csv_not_from_its_text(tmp_path):
-    rows = pd.DataFrame([
-        {"pair": "base", "losses": "", "task": "pos", "mode": "full", "mean": 0.75, "std": 0.01, "n": 3, "colour": ""},
-        {"pair": "de-en", "losses": "S1W0M0", "task": "pos", "mode": "full", "mean": 0.02, "std": 0.001, "n": 3, "colour": "green"},
-        {"pair": "de-en", "losses": "S0W1M0", "task": "pos", "mode": "full", "mean": 0.02, "std": 0.001, "n": 3, "colour": "red"},
-    ])  # fmt: skip
+    rows = pd.DataFrame(
+        [
+            {
+                "pair": "base",
+                "losses": "",
+                "task": "pos",
+                "mode": "full",
+                "mean": 0.75,
+                "std": 0.01,
+                "n": 3,
+                "colour": "",
+            },
+            {
+                "pair": "de-en",
+                "losses": "S1W0M0",
+                "task": "pos",
+                "mode": "full",
+                "mean": 0.02,
+                "std": 0.001,
+                "n": 3,
+                "colour": "green",
+            },
+            {
+                "pair": "de-en",
+                "losses": "S0W1M0",
+                "task": "pos",
+                "mode": "full",
+                "mean": 0.02,
+                "std": 0.001,
+                "n": 3,
+                "colour": "red",
+            },
+        ]
+    )
     csv = tmp_path / "tables" / "table1.csv"
     csv.parent.mkdir()
     context = {"losses": ["S1W0M0", "S0W1M0"], "encoder": "Mini"}
@@ -41,8 +78,15 @@ def test_a_cell_takes_its_colour_from_the_csv_not_from_its_text(tmp_path):
 def test_the_report_page_holds_tables_figures_provenance_and_the_config(tmp_path):
     write_frame(tmp_path / "table4.csv", pd.DataFrame({"parameter": ["Batch size"], "value": [16]}))
     provenance = {"encoder": "MiniXLM-R", "config digest": "abc123", "code version": "deadbee"}
-    write_report(tmp_path / "r.html", {"T": tmp_path / "table4.csv"}, {}, "alignment:\n  steps: 1\n", "Report", provenance,
-                 "Not XLM-R.")  # fmt: skip
+    write_report(
+        tmp_path / "r.html",
+        {"T": tmp_path / "table4.csv"},
+        {},
+        "alignment:\n  steps: 1\n",
+        "Report",
+        provenance,
+        "Not XLM-R.",
+    )
     page = (tmp_path / "r.html").read_text()
     assert "<td>Batch size</td><td>16</td>" in page and "steps: 1" in page
     assert '<p class="banner">Not XLM-R.</p>' in page and "<b>config digest</b>: abc123" in page

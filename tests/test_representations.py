@@ -63,7 +63,9 @@ def test_the_cosine_gap_subtracts_the_non_translation_pairs():
     assert cosine_gap(a, b) == pytest.approx(matched - others)
     # a collapsed space (every vector alike) has translations no closer than strangers: gap 0, cosine 1
     same = np.ones((3, 2)) + 1e-9 * rng.normal(size=(3, 2))
-    assert cosine_gap(same, same) == pytest.approx(0.0, abs=1e-6) and translation_cosine(same, same) == pytest.approx(1.0)
+    assert cosine_gap(same, same) == pytest.approx(0.0, abs=1e-6) and translation_cosine(same, same) == pytest.approx(
+        1.0
+    )
 
 
 def test_a_sib_item_is_retrieved_when_its_translation_ranks_first():
@@ -78,7 +80,9 @@ def test_a_sib_item_is_retrieved_when_its_translation_ranks_first():
 
 
 def test_word_tables_encode_each_word_once_and_index_the_pairs():
-    words, index = word_tables({"en-de": [("dog", "Hund"), ("cat", "Katze")], "en-fr": [("cat", "chat"), ("dog", "chien")]})
+    words, index = word_tables(
+        {"en-de": [("dog", "Hund"), ("cat", "Katze")], "en-fr": [("cat", "chat"), ("dog", "chien")]}
+    )
     assert words == {"en": ["dog", "cat"], "de": ["Hund", "Katze"], "fr": ["chat", "chien"]}
     assert index["lexicon/en-fr/src"].tolist() == [1, 0] and index["lexicon/en-fr/tgt"].tolist() == [0, 1]
 
@@ -146,8 +150,13 @@ def test_the_bf16_path_embeds_like_fp32(tiny, bf16_on_cpu):
     fp32, bf16 = (encode(model, tokenizer, ids, [1, 2], bf16=b) for b in (False, True))
     for layer in (1, 2):
         assert bf16[layer].dtype == np.float32 and not np.array_equal(bf16[layer], fp32[layer])  # bf16 did run
-        cosines = (fp32[layer] * bf16[layer]).sum(1) / np.linalg.norm(fp32[layer], axis=1) / np.linalg.norm(bf16[layer], axis=1)
+        cosines = (
+            (fp32[layer] * bf16[layer]).sum(1)
+            / np.linalg.norm(fp32[layer], axis=1)
+            / np.linalg.norm(bf16[layer], axis=1)
+        )
         assert cosines.min() > 0.99, cosines.min()
-        same = (cosine_matrix(fp32[layer], fp32[layer]) - 2 * np.eye(40)).argmax(1) == \
-            (cosine_matrix(bf16[layer], bf16[layer]) - 2 * np.eye(40)).argmax(1)  # fmt: skip
+        same = (cosine_matrix(fp32[layer], fp32[layer]) - 2 * np.eye(40)).argmax(1) == (
+            cosine_matrix(bf16[layer], bf16[layer]) - 2 * np.eye(40)
+        ).argmax(1)
         assert same.mean() >= 0.9

@@ -2,20 +2,37 @@
 
 import pytest
 import yaml
+from conftest import MINI, snakemake
 
 from align_transfer.plan import parse_dry_run
-from conftest import MINI, snakemake
 
 pytestmark = pytest.mark.e2e
 MINI_CONFIG = yaml.safe_load(MINI.read_text())
-TABLES = {"table1", "table2", "table3", "retrieval_tables", "gradient_languages", "figure1", "hyperparameter_tables", "report",
-          "transfer_join", "table1_significance", "instance_level", "claims", "tables_at_step"}  # fmt: skip
+TABLES = {
+    "table1",
+    "table2",
+    "table3",
+    "retrieval_tables",
+    "gradient_languages",
+    "figure1",
+    "hyperparameter_tables",
+    "report",
+    "transfer_join",
+    "table1_significance",
+    "instance_level",
+    "claims",
+    "tables_at_step",
+}
 ACROSS = {"join_encoders", "claims_across_encoders", "study_report"}  # what compares the encoders reads every one
 
 
 def planned(workdir, *overlays):
     """Every job a dry run of the finished run plans with ``overlays`` over the mini config."""
-    return [job for job in parse_dry_run(snakemake(workdir, "-n", overlays=[MINI, *overlays]).stdout) if job["rule"] != "all"]
+    return [
+        job
+        for job in parse_dry_run(snakemake(workdir, "-n", overlays=[MINI, *overlays]).stdout)
+        if job["rule"] != "all"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -50,8 +67,18 @@ def test_a_linear_sc_learning_rate_plans_only_the_sc_probes_and_the_tables_above
     jobs = planned(mini_run, {"finetune": {"sc": {"linear_lr": 0.04}}})
     probes = [job for job in jobs if job["rule"] == "linear_probe"]
     assert len(probes) == 2 * 15 and all(job["wildcards"]["task"] == "sc" for job in probes)  # both encoders
-    claims = {"transfer_join", "table1_significance", "instance_level", "claims", "tables_at_step"}  # all read every run
-    assert {job["rule"] for job in jobs} - {"linear_probe"} == {"table1", "hyperparameter_tables", "report"} | claims | ACROSS  # Table 6 shows it
+    claims = {
+        "transfer_join",
+        "table1_significance",
+        "instance_level",
+        "claims",
+        "tables_at_step",
+    }  # all read every run
+    assert {job["rule"] for job in jobs} - {"linear_probe"} == {
+        "table1",
+        "hyperparameter_tables",
+        "report",
+    } | claims | ACROSS  # Table 6 shows it
 
 
 def test_a_full_sc_learning_rate_plans_only_sc_fine_tuning_and_what_reads_it(mini_run):
@@ -80,5 +107,15 @@ def test_one_encoders_fact_plans_only_that_encoders_analyses(mini_run):
     jobs = planned(mini_run, {"encoders": encoders})
     assert {job["wildcards"].get("encoder") for job in jobs} == {"MiniBERT", None}  # never MiniXLM-R's
     # the layers analysed: its embeddings and what reads them, never its training or its gradients
-    assert {job["rule"] for job in jobs} == {"embed", "embed_finetuned", "table2", "retrieval_tables", "figure1", "transfer_join",
-                                             "claims", "instance_level", "tables_at_step", "report"} | ACROSS  # fmt: skip
+    assert {job["rule"] for job in jobs} == {
+        "embed",
+        "embed_finetuned",
+        "table2",
+        "retrieval_tables",
+        "figure1",
+        "transfer_join",
+        "claims",
+        "instance_level",
+        "tables_at_step",
+        "report",
+    } | ACROSS

@@ -60,9 +60,21 @@ def test_empty_headless_and_foreign_files_are_refused(tmp_path):
 
 
 def test_a_similarity_file_must_pair_every_evaluation_language_with_the_source(tmp_path):
-    rows = [{"variant": "encoder", "level": "sentence", "group": JOIN_GROUP, "pair": pair, "layer": 2, "cosine": 0.5, "gap": 0.1}
-            for pair in ("de-en", "ja-en")]  # fmt: skip
-    rows.append({"variant": "encoder", "level": "token", "group": "", "pair": "en-ko", "layer": 2, "cosine": 0.5, "gap": 0.1})
+    rows = [
+        {
+            "variant": "encoder",
+            "level": "sentence",
+            "group": JOIN_GROUP,
+            "pair": pair,
+            "layer": 2,
+            "cosine": 0.5,
+            "gap": 0.1,
+        }
+        for pair in ("de-en", "ja-en")
+    ]
+    rows.append(
+        {"variant": "encoder", "level": "token", "group": "", "pair": "en-ko", "layer": 2, "cosine": 0.5, "gap": 0.1}
+    )
     path = tmp_path / "encoder.csv"
     write_frame(path, keyed(rows, encoder="E", model="base"))
     assert expected(CONFIG)["pair"] == ["de-en", "ja-en", "ko-en"]

@@ -6,9 +6,8 @@ import zipfile
 import numpy as np
 import pytest
 import yaml
-from safetensors.numpy import save_file
-
 from conftest import REPO, SHARED_DATA, needs_shared, snakemake
+from safetensors.numpy import save_file
 
 pytestmark = needs_shared
 EVAL = ["de", "es", "fa", "fr", "hi", "ja", "kk", "ko", "ru"]
@@ -43,7 +42,9 @@ def jsonl(path):
 
 def test_ud_sentences_match_the_treebank_files(shared_run):
     ud = SHARED_DATA / "ud"
-    assert len(jsonl(shared_run / "ud/en/dev.jsonl")) == sentence_count(ud / "UD_English-EWT/en_ewt-ud-dev.conllu") == 2001
+    assert (
+        len(jsonl(shared_run / "ud/en/dev.jsonl")) == sentence_count(ud / "UD_English-EWT/en_ewt-ud-dev.conllu") == 2001
+    )
     assert len(jsonl(shared_run / "ud/fr/test.jsonl")) == sentence_count(ud / "UD_French-GSD/fr_gsd-ud-test.conllu")
     assert len(jsonl(shared_run / "ud/hi/test.jsonl")) == sentence_count(ud / "UD_Hindi-PUD/hi_pud-ud-test.conllu")
 
@@ -62,7 +63,10 @@ def multiword_ranges(conllu, form):
 
 @pytest.mark.parametrize(
     "lang, path, form, words",
-    [("fr", "UD_French-GSD/fr_gsd-ud-test.conllu", "du", ["de", "le"]), ("es", "UD_Spanish-GSD/es_gsd-ud-test.conllu", "del", ["de", "el"])],
+    [
+        ("fr", "UD_French-GSD/fr_gsd-ud-test.conllu", "du", ["de", "le"]),
+        ("es", "UD_Spanish-GSD/es_gsd-ud-test.conllu", "del", ["de", "el"]),
+    ],
 )
 def test_contractions_become_their_syntactic_words(shared_run, lang, path, form, words):
     sentences = jsonl(shared_run / f"ud/{lang}/test.jsonl")
@@ -74,7 +78,11 @@ def test_contractions_become_their_syntactic_words(shared_run, lang, path, form,
 
 
 def test_sib_rows_match_the_files(shared_run):
-    for lang, code, split, n in [("en", "eng_Latn", "train", 701), ("en", "eng_Latn", "dev", 99), ("kk", "kaz_Cyrl", "test", 204)]:
+    for lang, code, split, n in [
+        ("en", "eng_Latn", "train", 701),
+        ("en", "eng_Latn", "dev", 99),
+        ("kk", "kaz_Cyrl", "test", 204),
+    ]:
         raw = SHARED_DATA / f"sib200/data/annotated/{code}/{split}.tsv"
         prepared = (shared_run / f"sib200/{lang}/{split}.tsv").read_text(encoding="utf-8").splitlines()
         assert len(prepared) - 1 == n, (lang, split)
@@ -98,7 +106,11 @@ def test_parallel_corpora_are_cleaned_by_the_rules(shared_run):
         expected = {
             (" ".join(x.split()), " ".join(y.split()))
             for x, y in zip(a, b)
-            if x.split() and y.split() and " ".join(x.split()) != " ".join(y.split()) and len(x.strip()) <= 1000 and len(y.strip()) <= 1000
+            if x.split()
+            and y.split()
+            and " ".join(x.split()) != " ".join(y.split())
+            and len(x.strip()) <= 1000
+            and len(y.strip()) <= 1000
         }
         prepared = (shared_run / f"parallel/{pair}.tsv").read_text(encoding="utf-8").splitlines()
         assert prepared[0] == f"{src}\t{tgt}"

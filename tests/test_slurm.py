@@ -10,9 +10,9 @@ import time
 import pytest
 import torch
 import yaml
+from conftest import MINI, NARROW, REPO, slurm_profile, snakemake
 
 from align_transfer.plan import parse_dry_run
-from conftest import MINI, NARROW, REPO, slurm_profile, snakemake
 
 pytestmark = pytest.mark.slurm
 GPU_RULES = {"align", "linear_probe", "finetune_full", "embed", "embed_finetuned", "gradients"}
@@ -28,8 +28,17 @@ def slurm_run(local_slurm, tmp_path_factory):
     planned = parse_dry_run(snakemake(workdir, "-n", "--profile", str(profile), overlays=[MINI, NARROW]).stdout)
     # a small local cluster: ask for job states every 2 s, without the plugin's back-off (tests/slurm_snakemake.py);
     # a real cluster's scheduler wants the defaults
-    result = snakemake(workdir, "--profile", str(profile), "--slurm-keep-successful-logs", "--slurm-init-seconds-before-status-checks",
-                       "2", overlays=[MINI, NARROW], timeout=1800, runner=(sys.executable, str(REPO / "tests/slurm_snakemake.py")))  # fmt: skip
+    result = snakemake(
+        workdir,
+        "--profile",
+        str(profile),
+        "--slurm-keep-successful-logs",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        overlays=[MINI, NARROW],
+        timeout=1800,
+        runner=(sys.executable, str(REPO / "tests/slurm_snakemake.py")),
+    )
     log = result.stdout + result.stderr
     found = re.findall(r"SLURM jobid (\d+) \(log: \S*/slurm_logs/rule_(\w+)/", log)
     assert found, log[-3000:]
@@ -46,8 +55,13 @@ def declared_local_rules() -> set[str]:
 
 
 def sacct(job_ids):
-    result = subprocess.run(["sacct", "-X", "-n", "-P", "-o", "JobID,Partition,AllocTRES,State", "-j", ",".join(job_ids)],
-                            capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    result = subprocess.run(
+        ["sacct", "-X", "-n", "-P", "-o", "JobID,Partition,AllocTRES,State", "-j", ",".join(job_ids)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return {row.split("|")[0]: row.split("|")[1:] for row in result.stdout.splitlines()}
 
 
@@ -67,9 +81,10 @@ def test_every_rule_ran_and_each_job_on_its_partition(slurm_run):
     assert (workdir / "results/MiniXLM-R/report.html").exists()  # one encoder: its own report, no study layer
 
 
-
 def submitted_jobs(log: str, rule: str) -> list[str]:
-    return [job for job, name in re.findall(r"SLURM jobid (\d+) \(log: \S*/slurm_logs/rule_(\w+)/", log) if name == rule]
+    return [
+        job for job, name in re.findall(r"SLURM jobid (\d+) \(log: \S*/slurm_logs/rule_(\w+)/", log) if name == rule
+    ]
 
 
 # An alignment run long enough for a time limit of one minute to stop it once: a retry finishes it.
@@ -101,24 +116,44 @@ def test_a_time_limit_stops_training_with_its_state_saved_and_the_retry_resumes_
     profile = slurm_profile(tmp_path)
     text = (profile / "config.yaml").read_text().replace("--signal=USR1@300", "--signal=USR1@20")
     (profile / "config.yaml").write_text(text)
-    overlay = {"alignment": NARROW["alignment"] | LONG | {"losses": ["S1W0M1", "S1W0M0"]},
-               "compute": {"resources": {"align": {"mem_mb": 2000, "runtime": 1}}}}  # fmt: skip
+    overlay = {
+        "alignment": NARROW["alignment"] | LONG | {"losses": ["S1W0M1", "S1W0M0"]},
+        "compute": {"resources": {"align": {"mem_mb": 2000, "runtime": 1}}},
+    }
     (tmp_path / "narrow.yaml").write_text(yaml.safe_dump(NARROW))
     (tmp_path / "long.yaml").write_text(yaml.safe_dump(overlay))
-    config = load_config([REPO / "config/config.yaml", MINI, tmp_path / "narrow.yaml", tmp_path / "long.yaml"],
-                         schema=REPO / "workflow/schemas/config.schema.yaml")  # fmt: skip
+    config = load_config(
+        [REPO / "config/config.yaml", MINI, tmp_path / "narrow.yaml", tmp_path / "long.yaml"],
+        schema=REPO / "workflow/schemas/config.schema.yaml",
+    )
     # the same run, uninterrupted, beside it on the other core
     reference = tmp_path / "reference"
-    arguments = {"encoder": str(workdir / "results/MiniXLM-R/models/base"), "tokens": str(workdir / "results/MiniXLM-R/data/tokens/de-en"),
-                 "checkpoints": {step: str(reference / f"step{step}") for step in LONG["checkpoint_steps"]},
-                 "log": str(reference / "train_log.csv"), "work": str(reference / "work"),
-                 "settings": AlignmentSettings.determining(config["alignment"], config["encoders"][0]) | LONG}  # fmt: skip
-    uninterrupted = subprocess.Popen([sys.executable, "-c", REFERENCE, json.dumps(arguments)], stderr=subprocess.PIPE, text=True)
+    arguments = {
+        "encoder": str(workdir / "results/MiniXLM-R/models/base"),
+        "tokens": str(workdir / "results/MiniXLM-R/data/tokens/de-en"),
+        "checkpoints": {step: str(reference / f"step{step}") for step in LONG["checkpoint_steps"]},
+        "log": str(reference / "train_log.csv"),
+        "work": str(reference / "work"),
+        "settings": AlignmentSettings.determining(config["alignment"], config["encoders"][0]) | LONG,
+    }
+    uninterrupted = subprocess.Popen(
+        [sys.executable, "-c", REFERENCE, json.dumps(arguments)], stderr=subprocess.PIPE, text=True
+    )
     run = "results/MiniXLM-R/align/de-en/S1W0M0"
     # each attempt trains for the 40 s or so its minute leaves after start-up: a few retries finish it
-    result = snakemake(workdir, "--profile", str(profile), "--slurm-init-seconds-before-status-checks", "2", "--retries", "5",
-                       f"{run}/train_log.csv", overlays=[MINI, tmp_path / "narrow.yaml", tmp_path / "long.yaml"], timeout=1200,
-                       runner=(sys.executable, str(REPO / "tests/slurm_snakemake.py")))  # fmt: skip
+    result = snakemake(
+        workdir,
+        "--profile",
+        str(profile),
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        "--retries",
+        "5",
+        f"{run}/train_log.csv",
+        overlays=[MINI, tmp_path / "narrow.yaml", tmp_path / "long.yaml"],
+        timeout=1200,
+        runner=(sys.executable, str(REPO / "tests/slurm_snakemake.py")),
+    )
     log = result.stdout + result.stderr
     attempts = submitted_jobs(log, "align")
     assert len(attempts) >= 2, log[-3000:]
@@ -128,8 +163,13 @@ def test_a_time_limit_stops_training_with_its_state_saved_and_the_retry_resumes_
     assert uninterrupted.wait(timeout=900) == 0, uninterrupted.stderr.read()[-2000:]
     a, b = load_file(reference / "step1500/model.safetensors"), load_file(workdir / f"{run}/step1500/model.safetensors")
     assert all(torch.equal(a[k], b[k]) for k in a)  # bit for bit
-    rows = [[r for r in (path).read_text().splitlines()] for path in (reference / "train_log.csv", workdir / f"{run}/train_log.csv")]
-    assert [r.rsplit(",", 2)[0] for r in rows[0]] == [r.rsplit(",", 2)[0] for r in rows[1]]  # every loss, but the tokens/s
+    rows = [
+        [r for r in (path).read_text().splitlines()]
+        for path in (reference / "train_log.csv", workdir / f"{run}/train_log.csv")
+    ]
+    assert [r.rsplit(",", 2)[0] for r in rows[0]] == [
+        r.rsplit(",", 2)[0] for r in rows[1]
+    ]  # every loss, but the tokens/s
 
 
 def test_a_cancelled_job_fails_the_run_in_seconds(slurm_run, tmp_path):
@@ -138,17 +178,36 @@ def test_a_cancelled_job_fails_the_run_in_seconds(slurm_run, tmp_path):
     _, _, workdir = slurm_run
     profile = slurm_profile(tmp_path)
     overlay = tmp_path / "cancel.yaml"
-    overlay.write_text(yaml.safe_dump({"alignment": NARROW["alignment"] | {"steps": 200_000, "losses": ["S1W0M1", "S0W0M1"]}}))
+    overlay.write_text(
+        yaml.safe_dump({"alignment": NARROW["alignment"] | {"steps": 200_000, "losses": ["S1W0M1", "S0W0M1"]}})
+    )
     (tmp_path / "narrow.yaml").write_text(yaml.safe_dump(NARROW))
-    command = [sys.executable, str(REPO / "tests/slurm_snakemake.py"), "-s", str(REPO / "workflow/Snakefile"), "-d", str(workdir),
-               "--profile", str(profile), "--slurm-init-seconds-before-status-checks", "2", "--retries", "0",
-               "results/MiniXLM-R/align/de-en/S0W0M1/train_log.csv", "--configfile", str(MINI), str(tmp_path / "narrow.yaml"),
-               str(overlay)]  # fmt: skip
+    command = [
+        sys.executable,
+        str(REPO / "tests/slurm_snakemake.py"),
+        "-s",
+        str(REPO / "workflow/Snakefile"),
+        "-d",
+        str(workdir),
+        "--profile",
+        str(profile),
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        "--retries",
+        "0",
+        "results/MiniXLM-R/align/de-en/S0W0M1/train_log.csv",
+        "--configfile",
+        str(MINI),
+        str(tmp_path / "narrow.yaml"),
+        str(overlay),
+    ]
     run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline, running = time.monotonic() + 300, []
     while not running and run.poll() is None and time.monotonic() < deadline:
         time.sleep(1)
-        running = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i"], capture_output=True, text=True).stdout.split()
+        running = subprocess.run(
+            ["squeue", "-h", "-t", "RUNNING", "-o", "%i"], capture_output=True, text=True
+        ).stdout.split()
     assert running, run.communicate()[0][-3000:]
     subprocess.run(["scancel", *running], check=True)
     cancelled = time.monotonic()

@@ -49,7 +49,11 @@ def test_a_fetched_file_is_recorded_in_the_lock_then_checked_against_it(tmp_path
     message = str(error.value)
     assert str(mirror / "dictionaries/en-de.txt") in message and good in message and bad in message
     assert "delete that line" in message
-    assert not dest.exists() and list(dest.parent.iterdir()) == [] and read_lock(lock)["muse/dictionaries/en-de.txt"] == good
+    assert (
+        not dest.exists()
+        and list(dest.parent.iterdir()) == []
+        and read_lock(lock)["muse/dictionaries/en-de.txt"] == good
+    )
 
 
 def test_the_lock_keeps_every_entry_and_refuses_a_malformed_line(tmp_path):
@@ -64,7 +68,10 @@ def test_the_lock_keeps_every_entry_and_refuses_a_malformed_line(tmp_path):
 
 def test_a_url_is_filled_with_the_files_pinned_revision():
     ud = {"url": "https://h/{treebank}/{revision}/{file}", "revision": {"UD_English-EWT": "c0ffee"}}
-    assert file_url("ud", ud, {"treebank": "UD_English-EWT", "file": "a.conllu"}) == "https://h/UD_English-EWT/c0ffee/a.conllu"
+    assert (
+        file_url("ud", ud, {"treebank": "UD_English-EWT", "file": "a.conllu"})
+        == "https://h/UD_English-EWT/c0ffee/a.conllu"
+    )
     with pytest.raises(SourceError, match="names no revision for"):
         file_url("ud", ud, {"treebank": "UD_German-GSD", "file": "b.conllu"})
     sib = {"url": "https://h/{revision}/{code}.tsv", "revision": "abc"}
@@ -109,7 +116,9 @@ def test_flores_tarball_is_extracted_for_the_wanted_languages(tmp_path):
     assert got == [f"flores200_dataset/{s}/{c}.{s}" for s in ("dev", "devtest") for c in ("deu_Latn", "eng_Latn")]
     # the same tree read as a mirror gives the same files
     mirrored = tmp_path / "mirrored"
-    fetch_flores({"url": "x", "mirror": str(tree)}, ["eng_Latn", "deu_Latn"], ["dev", "devtest"], mirrored, NO_RETRY, lock=lock)
+    fetch_flores(
+        {"url": "x", "mirror": str(tree)}, ["eng_Latn", "deu_Latn"], ["dev", "devtest"], mirrored, NO_RETRY, lock=lock
+    )
     assert (mirrored / "flores200_dataset/dev/deu_Latn.dev").read_text() == "deu_Latn dev\n"
     assert read_lock(lock)["flores/flores200_dataset/dev/deu_Latn.dev"] == hashlib.sha256(b"deu_Latn dev\n").hexdigest()
 
@@ -132,9 +141,9 @@ def test_every_configured_url_fills_from_its_layouts_fields():
     import string
 
     import yaml
+    from conftest import REPO
 
     from align_transfer.layout import SOURCE_LAYOUTS as LAYOUTS
-    from conftest import REPO
 
     sources = yaml.safe_load((REPO / "config/config.yaml").read_text())["sources"]
     for name, layout in LAYOUTS.items():
@@ -146,7 +155,6 @@ def test_every_configured_url_fills_from_its_layouts_fields():
 
 def test_the_committed_lock_pins_the_papers_ud_and_sib_files_at_their_commits():
     import yaml
-
     from conftest import REPO
 
     paper = yaml.safe_load((REPO / "config/config.yaml").read_text())
@@ -155,4 +163,6 @@ def test_the_committed_lock_pins_the_papers_ud_and_sib_files_at_their_commits():
     assert all(len(commit) == 40 for commit in paper["sources"]["ud"]["revision"].values())
     assert set(paper["sources"]["ud"]["revision"]) == {language["treebank"] for language in languages}
     assert {f"sib200/data/annotated/{language['sib']}/test.tsv" for language in languages[1:]} <= set(locked)
-    assert sum(name.startswith("ud/") for name in locked) == 9  # the repositories read offline lacked EWT train and HDTB test
+    assert (
+        sum(name.startswith("ud/") for name in locked) == 9
+    )  # the repositories read offline lacked EWT train and HDTB test

@@ -2,10 +2,10 @@
 downloaded encoder: its facts checked against its weights (its alignment on real parallel text is in test_realdata)."""
 
 import pytest
+from conftest import STAND_IN_FACTS, needs_shared
 
 from align_transfer.config import ConfigError
 from align_transfer.encoders import prepare_base_encoder
-from conftest import STAND_IN_FACTS, needs_shared
 
 pytestmark = [needs_shared, pytest.mark.realdata]
 
@@ -31,5 +31,7 @@ def test_an_encoder_without_an_mlm_head_is_kept_as_its_backbone(stand_in):
 )
 def test_facts_its_weights_contradict_are_refused_and_nothing_is_written(stand_in, tmp_path, facts, message):
     with pytest.raises(ConfigError, match=message):
-        prepare_base_encoder(stand_in.parent / "raw", tmp_path / "base", "encoders[0] (StandIn)", STAND_IN_FACTS | facts)
+        prepare_base_encoder(
+            stand_in.parent / "raw", tmp_path / "base", "encoders[0] (StandIn)", STAND_IN_FACTS | facts
+        )
     assert list(tmp_path.iterdir()) == []

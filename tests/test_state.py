@@ -17,7 +17,9 @@ def test_a_stop_signal_is_a_request_and_the_previous_handlers_come_back():
         assert not stop.requested
         os.kill(os.getpid(), signal.SIGTERM)  # SLURM at the time limit: the process lives on
         assert stop.requested and stop.signal == signal.SIGTERM
-        assert "stopped at SIGTERM after saving its state in work/state" in str(stop.stop("alignment S1W0M0", "work/state"))
+        assert "stopped at SIGTERM after saving its state in work/state" in str(
+            stop.stop("alignment S1W0M0", "work/state")
+        )
     assert signal.getsignal(signal.SIGUSR1) is before
 
 
@@ -33,9 +35,12 @@ def test_finished_work_is_kept_as_hard_links_and_cleaned_once_the_outputs_stand(
     unfinished = tmp_path / "other/work"
     (unfinished / "state").mkdir(parents=True)
     (unfinished / "state/trainer.pt").write_bytes(b"resume from me")
-    jobs = {str(work): [str(tmp_path / "run/step2")], str(unfinished): [str(tmp_path / "other/step2")],
-            str(tmp_path / "missing/work"): []}  # fmt: skip
-    (removed, alone), = state.clean_finished(jobs)
+    jobs = {
+        str(work): [str(tmp_path / "run/step2")],
+        str(unfinished): [str(tmp_path / "other/step2")],
+        str(tmp_path / "missing/work"): [],
+    }
+    ((removed, alone),) = state.clean_finished(jobs)
     assert removed == str(work) and alone < 1000  # its checkpoint was its output's bytes: only the markers were its own
     assert not work.exists() and output.read_bytes() == b"x" * 1000 and unfinished.exists()
 
@@ -52,8 +57,12 @@ def test_the_work_of_another_run_is_removed_saying_what_differs(tmp_path, caplog
 def test_the_first_non_finite_step_and_term_are_found_without_a_sync_per_step():
     check = state.FiniteCheck("cpu")
     for step, value in enumerate([1.0, 2.0, float("nan"), float("inf"), 3.0], 1):
-        check.add(step, {"the loss L_S": torch.tensor(value), "the loss L_W": torch.tensor(1.0 if step < 4 else float("nan"))})
-    with pytest.raises(state.NonFiniteLoss, match=r"x: the loss L_S is not finite at step 3 \(temperature 1e-45\); no checkpoint"):
+        check.add(
+            step, {"the loss L_S": torch.tensor(value), "the loss L_W": torch.tensor(1.0 if step < 4 else float("nan"))}
+        )
+    with pytest.raises(
+        state.NonFiniteLoss, match=r"x: the loss L_S is not finite at step 3 \(temperature 1e-45\); no checkpoint"
+    ):
         check.check("x", {"temperature": 1e-45})
     fine = state.FiniteCheck("cpu")
     fine.add(1, {"loss": torch.tensor(0.5)})

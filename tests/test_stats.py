@@ -16,7 +16,9 @@ def test_pearson_and_spearman_match_the_formula_and_scipy():
     assert stats.pearson([1, 2, 3], [2, 4, 7]) == pytest.approx(5 / math.sqrt(2 * 114 / 9))
     # ranks 1, 2.5, 2.5, 4 and 1, 3, 2, 4: r = 4.5 / sqrt(4.5 * 5)
     assert stats.spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(4.5 / math.sqrt(4.5 * 5))
-    assert stats.spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(sps.spearmanr([1, 2, 2, 3], [1, 3, 2, 4]).statistic)
+    assert stats.spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(
+        sps.spearmanr([1, 2, 2, 3], [1, 3, 2, 4]).statistic
+    )
     assert math.isnan(stats.pearson([1, 1, 1], [1, 2, 3]))
 
 
@@ -72,8 +74,14 @@ def test_the_cluster_permutation_p_value_is_exact_for_few_clusters():
     by_hand = [sps.spearmanr(x[list(order)].ravel(), y.ravel()).statistic for order in permutations(range(4))]
     assert result["p"] == pytest.approx(np.mean(np.abs(by_hand) >= 1 - 1e-12)) == pytest.approx(1 / 24)
     # the same as scipy's permutation test of |ρ| over one sample of cluster indices, every pairing
-    scipy_p = sps.permutation_test((np.arange(4),), lambda i, axis=-1: np.abs(stats.pooled_statistic([x[i]], [y], "spearman")),
-                                   permutation_type="pairings", vectorized=True, n_resamples=10_000, alternative="greater").pvalue  # fmt: skip
+    scipy_p = sps.permutation_test(
+        (np.arange(4),),
+        lambda i, axis=-1: np.abs(stats.pooled_statistic([x[i]], [y], "spearman")),
+        permutation_type="pairings",
+        vectorized=True,
+        n_resamples=10_000,
+        alternative="greater",
+    ).pvalue
     assert result["p"] == pytest.approx(scipy_p) and result["value"] == pytest.approx(1)
 
 
@@ -115,7 +123,11 @@ def simulated_sets(rng, sets, clusters, points, correlation, noise):
     truth = 6 / math.pi * math.asin(r / 2)
     for _ in range(sets):
         ab = rng.multivariate_normal([0, 0], [[1, correlation], [correlation, 1]], size=clusters)
-        yield truth, ab[:, [0]] + noise * rng.normal(size=(clusters, points)), ab[:, [1]] + noise * rng.normal(size=(clusters, points))
+        yield (
+            truth,
+            ab[:, [0]] + noise * rng.normal(size=(clusters, points)),
+            ab[:, [1]] + noise * rng.normal(size=(clusters, points)),
+        )
 
 
 def test_the_cluster_bootstrap_covers_where_the_naive_one_does_not():
@@ -157,15 +169,22 @@ def test_the_paired_two_level_bootstrap_matches_a_plain_loop():
 
         def score(model, seed):
             correct, total = model
-            return np.mean([sum(items[l][b, i] * correct[l][seed, i] for i in range(n)) /
-                            sum(items[l][b, i] * total[l][seed, i] for i in range(n)) for l, n in enumerate(shapes)])  # fmt: skip
+            return np.mean(
+                [
+                    sum(items[lang][b, i] * correct[lang][seed, i] for i in range(n))
+                    / sum(items[lang][b, i] * total[lang][seed, i] for i in range(n))
+                    for lang, n in enumerate(shapes)
+                ]
+            )
 
         expected = np.mean([score(aligned, s) for s in drawn_seeds]) - np.mean([score(base, s) for s in drawn_seeds])
         assert fast[b] == pytest.approx(expected)
     # no resampling (every weight 1): Table 1's Δ itself
     ones = [np.ones((1, n)) for n in shapes]
     whole = stats.paired_delta(seed_scores(*aligned, ones), seed_scores(*base, ones), np.ones((1, 2)))
-    by_hand = np.mean([[c[s].mean() for c in aligned[0]] for s in range(2)]) - np.mean([[c[s].mean() for c in base[0]] for s in range(2)])
+    by_hand = np.mean([[c[s].mean() for c in aligned[0]] for s in range(2)]) - np.mean(
+        [[c[s].mean() for c in base[0]] for s in range(2)]
+    )
     assert whole[0] == pytest.approx(by_hand)
 
 
@@ -177,8 +196,14 @@ def test_the_group_difference_resamples_within_each_group():
     assert row["difference"] == pytest.approx(8 / 12 - 3 / 12) and (row["items"], row["in_group"]) == (24, 12)
     assert row["low"] <= row["difference"] <= row["high"] and row["p"] < 0.1
     # every resample keeps both groups: its difference is one group's resampled mean minus the other's
-    boot = sps.bootstrap((values[in_group], values[~in_group]), stats.difference_of_means, n_resamples=2000,
-                         method="percentile", vectorized=True, rng=np.random.default_rng(1)).bootstrap_distribution  # fmt: skip
+    boot = sps.bootstrap(
+        (values[in_group], values[~in_group]),
+        stats.difference_of_means,
+        n_resamples=2000,
+        method="percentile",
+        vectorized=True,
+        rng=np.random.default_rng(1),
+    ).bootstrap_distribution
     assert not np.isnan(boot).any() and boot.min() > -1
 
 
@@ -209,7 +234,9 @@ def test_predicts_at_each_boundary():
     assert stats.verdict_predicts(-0.2, 0.3, 10) == CONTRADICTED  # contains 0, but lies below +0.5
     assert stats.verdict_predicts(0.1, 0.7, 10) == INCONCLUSIVE  # contains +0.5
     assert stats.verdict_predicts(0.5, 0.8, 10) == INCONCLUSIVE and stats.verdict_predicts(0.2, 0.5, 10) == INCONCLUSIVE
-    assert stats.verdict_predicts(0.6, 0.9, 2) == TOO_FEW and stats.verdict_predicts(math.nan, math.nan, 5) == INCONCLUSIVE
+    assert (
+        stats.verdict_predicts(0.6, 0.9, 2) == TOO_FEW and stats.verdict_predicts(math.nan, math.nan, 5) == INCONCLUSIVE
+    )
     assert stats.verdict_predicts(0.35, 0.45, 10, threshold=0.3) == SUPPORTED
 
 

@@ -1,11 +1,11 @@
 """Table 1's arithmetic on a hand-made frame, and Tables 4-6 from the config."""
 
 import pandas as pd
-
-from align_transfer.document import markdown
 import pytest
 import yaml
+from conftest import REPO
 
+from align_transfer.document import markdown
 from align_transfer.tables import (
     colour,
     delta_layout,
@@ -19,7 +19,6 @@ from align_transfer.tables import (
     table3,
     table3_layout,
 )
-from conftest import REPO
 
 
 def runs(model, seed_scores, task="pos", mode="full"):
@@ -56,7 +55,9 @@ def test_table1_by_hand(frame):
     assert black["mean"] == pytest.approx(0.025) and black["std"] == pytest.approx(0.05 / 2**0.5)
     assert black["colour"] == "black" and black["n"] == 2
     red = table.loc[("de-en", "S0W1M0")]
-    assert red["mean"] == pytest.approx(-0.145) and red["std"] == pytest.approx(0.01 / 2**0.5) and red["colour"] == "red"
+    assert (
+        red["mean"] == pytest.approx(-0.145) and red["std"] == pytest.approx(0.01 / 2**0.5) and red["colour"] == "red"
+    )
     green = table.loc[("en-kk", "S1W0M0")]
     assert green["mean"] == pytest.approx(0.055) and green["colour"] == "green"
     assert len(table) == 4  # the 3000-step encoder is not in Table 1
@@ -74,9 +75,15 @@ def test_hyperparameter_tables_are_the_papers():
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
     tables = {name: dict(rows) for name, rows in hyperparameter_tables(config).items()}
     assert tables["table4"] == {
-        "Learning rate": 1e-5, "Batch size": 16, "Max sequence length": 128, "Word negatives": 512,
-        "Temperature": 0.1, "Number of epochs": 1, "Number of steps": 6000, "Seed": 42,
-    }  # fmt: skip
+        "Learning rate": 1e-5,
+        "Batch size": 16,
+        "Max sequence length": 128,
+        "Word negatives": 512,
+        "Temperature": 0.1,
+        "Number of epochs": 1,
+        "Number of steps": 6000,
+        "Seed": 42,
+    }
     assert tables["table5"]["Backbone learning rate (full model)"] == 1e-4
     assert tables["table5"]["Classifier learning rate (full model)"] == 1e-3
     assert tables["table5"]["Learning rate (linear layer only)"] == 5e-3
@@ -90,17 +97,27 @@ def test_gain_colour_rule_of_tables_2_7_8():
     assert gain_colour(-0.01, 0.005) == "red"
     assert gain_colour(0.005, 0.001) == "blue" and gain_colour(0.0051, 0.001) == "green"
     assert gain_colour(0.01, 0.001) == "green" and gain_colour(0.0101, 0.001) == "dark green"
-    assert gain_colour(-0.001, 0.005) == "black" and gain_colour(-0.38, 0.46) == "black"  # a loss within one std: plain, not a gain
+    assert (
+        gain_colour(-0.001, 0.005) == "black" and gain_colour(-0.38, 0.46) == "black"
+    )  # a loss within one std: plain, not a gain
     assert gain_colour(-2.8e-17, 0.0) == "black"  # prints as 0.0000: no "0.0000 ▼"
     assert gain_colour(0.05, float("nan"), n=1) == "black"  # one aligned model: no std, no colour
 
 
 def test_the_markers_of_tables_2_7_8_follow_the_colours():
     rows = []
-    for model, cosine in (("base", 0.5), ("de-en_S1W0M0_6000", 0.5 - 2.8e-17), ("ja-kk_S1W0M0_6000", 0.5 - 2.8e-17),
-                          ("de-en_S0W1M0_6000", 0.44527), ("ja-kk_S0W1M0_6000", -0.20527), ("de-en_S1W1M1_6000", 0.503),
-                          ("ja-kk_S1W1M1_6000", 0.5034)):  # fmt: skip
-        rows.append({"model": model, "level": "sentence", "group": "G", "pair": "deu-eng", "layer": 8, "cosine": cosine})
+    for model, cosine in (
+        ("base", 0.5),
+        ("de-en_S1W0M0_6000", 0.5 - 2.8e-17),
+        ("ja-kk_S1W0M0_6000", 0.5 - 2.8e-17),
+        ("de-en_S0W1M0_6000", 0.44527),
+        ("ja-kk_S0W1M0_6000", -0.20527),
+        ("de-en_S1W1M1_6000", 0.503),
+        ("ja-kk_S1W1M1_6000", 0.5034),
+    ):
+        rows.append(
+            {"model": model, "level": "sentence", "group": "G", "pair": "deu-eng", "layer": 8, "cosine": cosine}
+        )
     text = markdown(delta_layout(table2(pd.DataFrame(rows), 8), ["S1W0M0", "S0W1M0", "S1W1M1"], "Table 2."))
     # -2.8e-17 prints as 0.0000 with no marker; -0.38 ± 0.46 is plain; +0.0032 ± 0.0002 is a small (blue) gain
     assert "| deu-eng | 0.0000 ± 0.0000 | -0.3800 ± 0.4600 | 0.0032 ± 0.0003 · |" in text
@@ -113,8 +130,12 @@ def retrieval():
     recalls = {"base": (0.5, 0.7), "de-en_S1W0M0_6000": (0.6, 0.8), "en-kk_S1W0M0_6000": (0.5, 0.9)}
     for model, (forward, backward) in recalls.items():
         for direction, value in (("deu->eng", forward), ("eng->deu", backward)):
-            rows.append({"model": model, "group": "G1", "pair": "deu-eng", "direction": direction, "k": 1, "recall": value})
-            rows.append({"model": model, "group": "G1", "pair": "deu-eng", "direction": direction, "k": 5, "recall": 1.0})
+            rows.append(
+                {"model": model, "group": "G1", "pair": "deu-eng", "direction": direction, "k": 1, "recall": value}
+            )
+            rows.append(
+                {"model": model, "group": "G1", "pair": "deu-eng", "direction": direction, "k": 5, "recall": 1.0}
+            )
     return pd.DataFrame(rows)
 
 
@@ -130,9 +151,31 @@ def test_retrieval_delta_by_hand(retrieval):
 
 def test_table2_reads_sentence_cosines_at_its_layer_and_renders_groups():
     rows = []
-    for model, cosines in {"base": (0.90, 0.5), "de-en_S0W1M0_6000": (0.88, 0.9), "ja-kk_S0W1M0_6000": (0.86, 0.9)}.items():
-        rows.append({"model": model, "level": "sentence", "group": "Aligned", "pair": "deu-eng", "layer": 8, "cosine": cosines[0]})
-        rows.append({"model": model, "level": "sentence", "group": "Aligned", "pair": "deu-eng", "layer": 4, "cosine": cosines[1]})
+    for model, cosines in {
+        "base": (0.90, 0.5),
+        "de-en_S0W1M0_6000": (0.88, 0.9),
+        "ja-kk_S0W1M0_6000": (0.86, 0.9),
+    }.items():
+        rows.append(
+            {
+                "model": model,
+                "level": "sentence",
+                "group": "Aligned",
+                "pair": "deu-eng",
+                "layer": 8,
+                "cosine": cosines[0],
+            }
+        )
+        rows.append(
+            {
+                "model": model,
+                "level": "sentence",
+                "group": "Aligned",
+                "pair": "deu-eng",
+                "layer": 4,
+                "cosine": cosines[1],
+            }
+        )
         rows.append({"model": model, "level": "token", "group": "", "pair": "en-de", "layer": 8, "cosine": 0.1})
     table = table2(pd.DataFrame(rows), layer=8)
     assert len(table) == 1
@@ -149,8 +192,28 @@ def test_table2_gap_sits_beside_the_cosine_and_the_join_group_stays_out_of_the_p
 
     rows = []
     for model, cosine, gap in (("base", 0.5, 0.20), ("de-en_S1W0M0_6000", 0.3, 0.25), ("ja-kk_S1W0M0_6000", 0.4, 0.27)):
-        rows.append({"model": model, "level": "sentence", "group": "G", "pair": "deu-eng", "layer": 8, "cosine": cosine, "gap": gap})
-        rows.append({"model": model, "level": "sentence", "group": JOIN_GROUP, "pair": "de-en", "layer": 8, "cosine": 0.0, "gap": 0.0})
+        rows.append(
+            {
+                "model": model,
+                "level": "sentence",
+                "group": "G",
+                "pair": "deu-eng",
+                "layer": 8,
+                "cosine": cosine,
+                "gap": gap,
+            }
+        )
+        rows.append(
+            {
+                "model": model,
+                "level": "sentence",
+                "group": JOIN_GROUP,
+                "pair": "de-en",
+                "layer": 8,
+                "cosine": 0.0,
+                "gap": 0.0,
+            }
+        )
     similarity = pd.DataFrame(rows)
     table = table2_gap(similarity, [8])
     assert len(table) == 1 and table.iloc[0]["pair"] == "deu-eng"
@@ -163,14 +226,30 @@ def test_table2_gap_sits_beside_the_cosine_and_the_join_group_stays_out_of_the_p
 def test_table3_baseline_puts_the_null_cosine_beside_each_cell():
     from align_transfer.tables import table3_baseline, table3_baseline_layout
 
-    rows = [{"task": "pos", "model": "de-en_S1W0M1_6000", "seed": seed, "batch": batch, "cosine": cosine,
-             "baseline_cosine": baseline, "task_norm": 1.0 + seed, "alignment_norm": 3.0}
-            for seed, batch, cosine, baseline in [(1, 0, 0.1, float("nan")), (1, 1, 0.3, 0.6), (2, 0, 0.0, float("nan")),
-                                                   (2, 1, 0.2, 0.4)]]  # fmt: skip
+    rows = [
+        {
+            "task": "pos",
+            "model": "de-en_S1W0M1_6000",
+            "seed": seed,
+            "batch": batch,
+            "cosine": cosine,
+            "baseline_cosine": baseline,
+            "task_norm": 1.0 + seed,
+            "alignment_norm": 3.0,
+        }
+        for seed, batch, cosine, baseline in [
+            (1, 0, 0.1, float("nan")),
+            (1, 1, 0.3, 0.6),
+            (2, 0, 0.0, float("nan")),
+            (2, 1, 0.2, 0.4),
+        ]
+    ]
     row = table3_baseline(pd.DataFrame(rows)).iloc[0]
     assert row["cosine"] == pytest.approx(0.15) and row["baseline_cosine"] == pytest.approx(0.5)
     assert row["task_norm"] == pytest.approx(2.5) and row["seeds"] == 2
-    assert "| XLM-R_de-en | 0.1500 (0.5000) |" in markdown(table3_baseline_layout(table3_baseline(pd.DataFrame(rows)), ["S1W0M1"]))
+    assert "| XLM-R_de-en | 0.1500 (0.5000) |" in markdown(
+        table3_baseline_layout(table3_baseline(pd.DataFrame(rows)), ["S1W0M1"])
+    )
 
 
 def test_table3_averages_batches_then_seeds():
@@ -196,7 +275,17 @@ def test_figure1_points_are_delta_distances_averaged_over_language_pairs():
         ("de-en_S1W0M0_6000", "pos_seed1", (0.7, 0.7)),  # Δ +0.1, -0.1
     ]:
         for pair, value in zip(("deu-eng", "kaz-eng"), cosines):
-            rows.append({"model": model, "variant": variant, "level": "sentence", "group": "G", "pair": pair, "layer": 8, "cosine": value})
+            rows.append(
+                {
+                    "model": model,
+                    "variant": variant,
+                    "level": "sentence",
+                    "group": "G",
+                    "pair": pair,
+                    "layer": 8,
+                    "cosine": value,
+                }
+            )
     points = figure1_data(pd.DataFrame(rows)).set_index("condition")
     assert points.loc["aligned", "delta_distance"] == pytest.approx(0.0)
     assert points.loc["fine-tuned", "delta_distance"] == pytest.approx(0.0)

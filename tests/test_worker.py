@@ -37,8 +37,14 @@ def served(tmp_path):
     """A worker with nothing to warm up (the real one imports torch and transformers first), and a job script."""
     socket = str(tmp_path / "worker.sock")
     Path(worker.starting(socket)).touch()
-    server = subprocess.Popen([sys.executable, "-c", "import sys; from align_transfer.ops import worker; "
-                               "worker.serve(sys.argv[1], warm=lambda: None)", socket])  # fmt: skip
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from align_transfer.ops import worker; worker.serve(sys.argv[1], warm=lambda: None)",
+            socket,
+        ]
+    )
     deadline = time.monotonic() + 30
     while not os.path.exists(socket) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -49,9 +55,17 @@ def served(tmp_path):
 
 
 def run_job(folder, socket=None, **env):
-    environment = os.environ | {key: str(value) for key, value in env.items()} | ({worker.SOCKET_ENV: socket} if socket else {})
-    return subprocess.Popen([sys.executable, "job.py"], cwd=folder, env=environment, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    environment = (
+        os.environ | {key: str(value) for key, value in env.items()} | ({worker.SOCKET_ENV: socket} if socket else {})
+    )
+    return subprocess.Popen(
+        [sys.executable, "job.py"],
+        cwd=folder,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_a_job_runs_in_the_worker_with_its_directory_environment_streams_and_status(served):
@@ -99,5 +113,9 @@ def test_a_job_whose_process_dies_takes_its_child_with_it(served):
 def test_every_rule_script_hands_over_to_the_worker_first():
     for path in sorted((REPO / "scripts").glob("*.py")):
         body = ast.parse(path.read_text()).body
-        statements = [ast.unparse(node) for node in body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+        statements = [
+            ast.unparse(node)
+            for node in body
+            if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+        ]
         assert statements[:2] == ["from align_transfer.ops.worker import delegate", "delegate()"], path.name

@@ -5,9 +5,9 @@ import subprocess
 import tomllib
 
 import yaml
+from conftest import REPO, SNAKEMAKE, job_counts, snakemake
 
 from align_transfer.plan import parse_dry_run as dry_run_jobs
-from conftest import REPO, SNAKEMAKE, job_counts, snakemake
 
 # Every job of the paper's grid that exists so far, per rule: one place that says what a
 # change to the DAG does to the cluster's job count.
@@ -48,10 +48,30 @@ PAPER_JOBS = {
     "all": 1,
 }
 # Each encoder is a study of its own; the mini world has two (and so the layer across them)
-PER_ENCODER = {"prepare_base_encoder", "tokenize_parallel", "align", "tokenize_task", "linear_probe", "finetune_full", "embed",
-               "embed_finetuned", "gradients", "table1", "hyperparameter_tables", "table2", "retrieval_tables", "table3",
-               "gradient_languages", "figure1", "transfer_join", "table1_significance", "instance_level", "claims",
-               "tables_at_step", "report"}  # fmt: skip
+PER_ENCODER = {
+    "prepare_base_encoder",
+    "tokenize_parallel",
+    "align",
+    "tokenize_task",
+    "linear_probe",
+    "finetune_full",
+    "embed",
+    "embed_finetuned",
+    "gradients",
+    "table1",
+    "hyperparameter_tables",
+    "table2",
+    "retrieval_tables",
+    "table3",
+    "gradient_languages",
+    "figure1",
+    "transfer_join",
+    "table1_significance",
+    "instance_level",
+    "claims",
+    "tables_at_step",
+    "report",
+}
 MINI_ENCODER_JOBS = {
     "train_mini_tokenizer": 1,
     "pretrain_mini_encoder": 1,
@@ -64,17 +84,19 @@ MINI_ENCODER_JOBS = {
     "embed_finetuned": 7,
     "gradients": 7,
 }
-MINI_JOBS = {rule: count * 2 if rule in PER_ENCODER else count for rule, count in PAPER_JOBS.items()} | {
-    rule: 2 * count for rule, count in MINI_ENCODER_JOBS.items()
-} | {
-    "generate_mini_world": 1,
-    "download_encoder": 0,
-    "download_parallel": 1,
-    "prepare_parallel": 1,
-    "join_encoders": 1,  # across the two encoders
-    "claims_across_encoders": 1,
-    "study_report": 1,
-}
+MINI_JOBS = (
+    {rule: count * 2 if rule in PER_ENCODER else count for rule, count in PAPER_JOBS.items()}
+    | {rule: 2 * count for rule, count in MINI_ENCODER_JOBS.items()}
+    | {
+        "generate_mini_world": 1,
+        "download_encoder": 0,
+        "download_parallel": 1,
+        "prepare_parallel": 1,
+        "join_encoders": 1,  # across the two encoders
+        "claims_across_encoders": 1,
+        "study_report": 1,
+    }
+)
 GPU_RULES = {"align", "linear_probe", "finetune_full", "embed", "embed_finetuned", "gradients"}
 
 
@@ -99,7 +121,9 @@ def test_mini_dry_run(tmp_path):
 
 
 def test_without_the_sc_task_there_is_no_sc_run_and_no_instance_level(tmp_path):
-    counts = job_counts(snakemake(tmp_path, "-n", overlays=[REPO / "config/mini.yaml", {"finetune": {"tasks": ["pos"]}}]).stdout)
+    counts = job_counts(
+        snakemake(tmp_path, "-n", overlays=[REPO / "config/mini.yaml", {"finetune": {"tasks": ["pos"]}}]).stdout
+    )
     assert "instance_level" not in counts and counts["tokenize_task"] == 2  # one per encoder
     assert counts["finetune_full"] == counts["linear_probe"] == 2 * 15  # POS only: base and 14 checkpoints, per encoder
 
@@ -116,10 +140,19 @@ def test_an_encoder_without_an_mlm_head_that_takes_the_m_loss_is_refused_by_name
     headless = paper | {"name": "mE5", "mlm_head": False}
     result = snakemake(tmp_path, "-n", overlays=[{"encoders": [paper, headless]}], check=False)
     assert result.returncode == 1
-    assert ("config error at encoders[1] (mE5): mlm_head: false, so it cannot take the M loss of S0W0M1, S0W1M1, S1W0M1, "
-            "S1W1M1; leave those codes out for it (losses: [S0W1M0, S1W0M0, S1W1M0])") in result.stderr  # fmt: skip
-    counts = job_counts(snakemake(tmp_path, "-n", "--quiet", "rules", overlays=[
-        {"encoders": [paper, headless | {"losses": ["S0W1M0", "S1W0M0", "S1W1M0"]}]}]).stdout)  # fmt: skip
+    assert (
+        "config error at encoders[1] (mE5): mlm_head: false, so it cannot take the M loss of S0W0M1, S0W1M1, S1W0M1, "
+        "S1W1M1; leave those codes out for it (losses: [S0W1M0, S1W0M0, S1W1M0])"
+    ) in result.stderr
+    counts = job_counts(
+        snakemake(
+            tmp_path,
+            "-n",
+            "--quiet",
+            "rules",
+            overlays=[{"encoders": [paper, headless | {"losses": ["S0W1M0", "S1W0M0", "S1W1M0"]}]}],
+        ).stdout
+    )
     assert counts["align"] == 4 * (7 + 3) and counts["download_encoder"] == 2 and counts["study_report"] == 1
 
 
@@ -150,7 +183,9 @@ def test_lint_and_format_are_clean():
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
     ruff = SNAKEMAKE.parent / "ruff"  # the Python: formatted and linted by ruff (pyproject.toml, [tool.ruff])
     for command in (["format", "--check"], ["check"]):
-        result = subprocess.run([str(ruff), *command, "src", "scripts", "tools", "tests"], cwd=REPO, capture_output=True, text=True)
+        result = subprocess.run(
+            [str(ruff), *command, "src", "scripts", "tools", "tests"], cwd=REPO, capture_output=True, text=True
+        )
         assert result.returncode == 0, f"ruff {' '.join(command)}:\n{result.stdout}{result.stderr}"
 
 
@@ -174,8 +209,19 @@ def test_the_disk_plan_matches_the_jobs_of_the_paper_grid(tmp_path):
     checkpoints = [out for job in jobs if job["rule"] == "align" for out in job["output"] if "/step" in out]
     full = [job for job in jobs if job["rule"] == "finetune_full"]
     # aligned, at Table 1's step: every seed keeps its backbone
-    kept = [out for job in full if job["wildcards"]["model"].endswith("_6000") for out in job["output"] if "/seed" in out and not out.endswith(".csv")]
-    heads = sum(not out.endswith(".csv") for job in jobs if job["rule"] in ("finetune_full", "linear_probe") for out in job["output"])
+    kept = [
+        out
+        for job in full
+        if job["wildcards"]["model"].endswith("_6000")
+        for out in job["output"]
+        if "/seed" in out and not out.endswith(".csv")
+    ]
+    heads = sum(
+        not out.endswith(".csv")
+        for job in jobs
+        if job["rule"] in ("finetune_full", "linear_probe")
+        for out in job["output"]
+    )
     assert int(plan["alignment checkpoints"]["count"]) == len(checkpoints) == 56
     assert int(plan["fully fine-tuned backbones kept for Table 3 and Figure 1"]["count"]) == len(kept) == 168
     assert int(plan["fine-tuning heads"]["count"]) == heads == 684
@@ -199,7 +245,9 @@ def test_a_dry_run_for_table3_lists_only_what_table3_needs(tmp_path):
 
 def test_the_mini_world_lands_in_its_own_folder_and_the_paper_where_it_runs(tmp_path):
     command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-n", "--quiet", "rules"]
-    mini = subprocess.run(command + ["--configfile", str(REPO / "config/mini.yaml")], cwd=tmp_path, capture_output=True, text=True)
+    mini = subprocess.run(
+        command + ["--configfile", str(REPO / "config/mini.yaml")], cwd=tmp_path, capture_output=True, text=True
+    )
     assert mini.returncode == 0 and not (tmp_path / ".snakemake").exists()  # it ran in demo/, not here
     assert (REPO / "demo/.snakemake").is_dir()
     paper = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)

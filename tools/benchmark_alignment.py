@@ -16,8 +16,8 @@ from pathlib import Path
 
 import torch
 
-from align_transfer.modeling import device_of
 from align_transfer.benchmark import corpus_pairs, run_benchmark
+from align_transfer.modeling import device_of
 from align_transfer.parallel import read_moses_zip
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,8 +44,9 @@ if args.corpus:
     shapes.pop("vocab_size", None)  # the corpus's ids are XLM-R's
     lengths = [len(side) for pair in pairs for side in pair]
     source = f"{' + '.join(args.corpus)}: {sum(lengths) / len(lengths):.1f} tokens per sentence (max {max(lengths)})"
-result = run_benchmark(steps=args.steps, batch_size=args.batch_size, device=args.device, bf16=args.bf16, pairs=pairs,
-                       **shapes)  # fmt: skip
+result = run_benchmark(
+    steps=args.steps, batch_size=args.batch_size, device=args.device, bf16=args.bf16, pairs=pairs, **shapes
+)
 shape = "tiny" if args.tiny else "XLM-R base"
 print(f"shapes: {shape}, device {args.device}, bf16 {args.bf16}, batch {args.batch_size}, S1W1M1")
 print(f"batches: {source}")

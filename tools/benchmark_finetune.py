@@ -14,12 +14,12 @@ import statistics
 import transformers  # noqa: F401  (loaded, so that quiet_libraries quiets it)
 from datasets import load_from_disk
 
-from align_transfer.modeling import device_of
-from align_transfer.tasks import TASKS
 from align_transfer.benchmark import run_finetune_benchmark
 from align_transfer.config import load_config
+from align_transfer.modeling import device_of
 from align_transfer.runner import quiet_libraries
 from align_transfer.settings import FinetuneSettings
+from align_transfer.tasks import TASKS
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--encoder", required=True, help="an encoder folder (save_pretrained)")
@@ -38,17 +38,30 @@ settings.epochs = args.epochs or settings.epochs
 data = load_from_disk(args.data)
 languages = [name.removeprefix("test_") for name in data if name.startswith("test_")]
 results = run_finetune_benchmark(args.encoder, data, settings, args.seeds, languages, args.device)
-print(f"{args.task}: {len(data['train'])} training examples, {settings.epochs} epochs, batch {settings.batch_size}, "
-      f"seeds {args.seeds}, zero-shot on {', '.join(languages)}, device {args.device}")  # fmt: skip
+print(
+    f"{args.task}: {len(data['train'])} training examples, {settings.epochs} epochs, batch {settings.batch_size}, "
+    f"seeds {args.seeds}, zero-shot on {', '.join(languages)}, device {args.device}"
+)
 print(f"{'batches':8} {'seed':>5} {'seconds':>8} {'padded tokens':>14} {'dev acc':>8} {'zero-shot':>9}")
 for name, runs in results.items():
     for seed, run in zip(args.seeds, runs):
-        print(f"{name:8} {seed:5d} {run['seconds']:8.1f} {run['padded_tokens']:14d} {run['dev_accuracy']:8.4f} {run['zero_shot']:9.4f}")
+        print(
+            f"{name:8} {seed:5d} {run['seconds']:8.1f} {run['padded_tokens']:14d} {run['dev_accuracy']:8.4f} {run['zero_shot']:9.4f}"
+        )
 mean = {name: {k: statistics.mean(run[k] for run in runs) for k in runs[0]} for name, runs in results.items()}
-spread = {name: statistics.stdev(run["zero_shot"] for run in runs) if len(runs) > 1 else float("nan") for name, runs in results.items()}
-print(f"ratio (random / grouped seconds): {mean['random']['seconds'] / mean['grouped']['seconds']:.2f}x; "
-      f"padded tokens {mean['random']['padded_tokens'] / mean['grouped']['padded_tokens']:.2f}x")
-print(f"zero-shot accuracy: random {mean['random']['zero_shot']:.4f} (sd {spread['random']:.4f} over seeds), "
-      f"grouped {mean['grouped']['zero_shot']:.4f} (sd {spread['grouped']:.4f}); "
-      f"difference {mean['grouped']['zero_shot'] - mean['random']['zero_shot']:+.4f}")
-print(f"English dev accuracy: random {mean['random']['dev_accuracy']:.4f}, grouped {mean['grouped']['dev_accuracy']:.4f}")
+spread = {
+    name: statistics.stdev(run["zero_shot"] for run in runs) if len(runs) > 1 else float("nan")
+    for name, runs in results.items()
+}
+print(
+    f"ratio (random / grouped seconds): {mean['random']['seconds'] / mean['grouped']['seconds']:.2f}x; "
+    f"padded tokens {mean['random']['padded_tokens'] / mean['grouped']['padded_tokens']:.2f}x"
+)
+print(
+    f"zero-shot accuracy: random {mean['random']['zero_shot']:.4f} (sd {spread['random']:.4f} over seeds), "
+    f"grouped {mean['grouped']['zero_shot']:.4f} (sd {spread['grouped']:.4f}); "
+    f"difference {mean['grouped']['zero_shot'] - mean['random']['zero_shot']:+.4f}"
+)
+print(
+    f"English dev accuracy: random {mean['random']['dev_accuracy']:.4f}, grouped {mean['grouped']['dev_accuracy']:.4f}"
+)

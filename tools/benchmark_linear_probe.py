@@ -14,11 +14,13 @@ import yaml
 from datasets import load_from_disk
 
 from align_transfer.benchmark import run_linear_probe_benchmark
-from align_transfer.tasks import TASKS
 from align_transfer.finetune import FinetuneSettings
+from align_transfer.tasks import TASKS
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--encoder", default="demo/results/MiniXLM-R/models/base", help="an encoder folder (save_pretrained)")
+parser.add_argument(
+    "--encoder", default="demo/results/MiniXLM-R/models/base", help="an encoder folder (save_pretrained)"
+)
 parser.add_argument("--task", choices=list(TASKS), default="pos")
 parser.add_argument("--data", help="tokenized task data (default: the encoder's, ../../data/tasks/TASK beside it)")
 parser.add_argument("--config", default="config/config.yaml", help="the hyper-parameters of Tables 5 and 6")

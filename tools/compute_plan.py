@@ -26,7 +26,9 @@ parser.add_argument("--configfile", nargs="*", default=[], help="overlays on con
 parser.add_argument("--out", help="default: results/plan/compute.tsv in the config's working directory")
 args = parser.parse_args()
 
-config = load_config([REPO / "config/config.yaml", *args.configfile], schema=REPO / "workflow/schemas/config.schema.yaml")
+config = load_config(
+    [REPO / "config/config.yaml", *args.configfile], schema=REPO / "workflow/schemas/config.schema.yaml"
+)
 snakemake = Path(sys.executable).parent / "snakemake"
 command = [str(snakemake), "-s", str(REPO / "workflow/Snakefile"), "-n", "--forceall"]
 if args.configfile:

@@ -36,7 +36,9 @@ def longest_job(benchmarks: Path, since: float) -> tuple[str, float]:
         if path.stat().st_mtime >= since:
             with path.open() as handle:
                 seconds = float(next(csv.DictReader(handle, delimiter="\t"))["s"])
-            longest = max(longest, (path.relative_to(benchmarks).with_suffix("").as_posix(), seconds), key=lambda x: x[1])
+            longest = max(
+                longest, (path.relative_to(benchmarks).with_suffix("").as_posix(), seconds), key=lambda x: x[1]
+            )
     return longest
 
 
@@ -64,15 +66,25 @@ def wait(process: subprocess.Popen) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cores", default="all", help="cores for snakemake (default: every core)")
-    parser.add_argument("--configfile", nargs="*", default=[str(MINI)],
-                        help="overlays on config/config.yaml (default: config/mini.yaml)")  # fmt: skip
+    parser.add_argument(
+        "--configfile",
+        nargs="*",
+        default=[str(MINI)],
+        help="overlays on config/config.yaml (default: config/mini.yaml)",
+    )
     parser.add_argument("--directory", help="the working directory (default: the config's, demo/)")
-    parser.add_argument("--no-worker", action="store_true", help="every job imports its libraries itself (for measuring)")
+    parser.add_argument(
+        "--no-worker", action="store_true", help="every job imports its libraries itself (for measuring)"
+    )
     parser.add_argument("targets", nargs="*", help="snakemake targets, after --")
     args = parser.parse_args()
 
     overlays = [Path(path).absolute() for path in args.configfile]
-    workdir = Path(args.directory) if args.directory else workdir_of(load_config([REPO / "config/config.yaml", *overlays]), REPO)
+    workdir = (
+        Path(args.directory)
+        if args.directory
+        else workdir_of(load_config([REPO / "config/config.yaml", *overlays]), REPO)
+    )
     # SLURM_CONF: snakemake's SLURM plugin asks `scontrol` for the cluster's settings as it loads, which
     # waits 9 s where a SLURM client has no controller to reach; the demo submits nothing to SLURM.
     python_path = os.pathsep.join(filter(None, [str(REPO / "src"), os.getenv("PYTHONPATH")]))
@@ -80,9 +92,22 @@ def main() -> int:
     # the greedy scheduler: the ILP one solves a program at every step, seconds of a 2-core demo's CPU
     # --rerun-incomplete: a run stopped by Ctrl-C left its running jobs' outputs incomplete; they run again
     # (an alignment from its saved state)
-    command = [str(Path(sys.executable).parent / "snakemake"), "-s", str(REPO / "workflow/Snakefile"), "--cores", args.cores,
-               "--scheduler", "greedy", "--logger", "brief", "--rerun-incomplete", "--configfile", *map(str, overlays), "--",
-               *args.targets]  # fmt: skip
+    command = [
+        str(Path(sys.executable).parent / "snakemake"),
+        "-s",
+        str(REPO / "workflow/Snakefile"),
+        "--cores",
+        args.cores,
+        "--scheduler",
+        "greedy",
+        "--logger",
+        "brief",
+        "--rerun-incomplete",
+        "--configfile",
+        *map(str, overlays),
+        "--",
+        *args.targets,
+    ]
     if args.directory:
         command[3:3] = ["-d", str(workdir)]
     started, clock = time.time(), time.monotonic()
@@ -90,7 +115,9 @@ def main() -> int:
         socket = os.path.join(folder, "worker.sock")
         worker = None if args.no_worker else start_worker(socket, env)
         try:
-            returncode = wait(subprocess.Popen(command, env=env | ({} if args.no_worker else {SOCKET_ENV: socket}), cwd=REPO))
+            returncode = wait(
+                subprocess.Popen(command, env=env | ({} if args.no_worker else {SOCKET_ENV: socket}), cwd=REPO)
+            )
         finally:
             if worker:
                 worker.terminate()
@@ -102,8 +129,10 @@ def main() -> int:
     if returncode:
         return returncode
     name, seconds = longest_job(workdir / "benchmarks", started)
-    print(f"demo: {duration(wall)} wall ({wall:.0f} s) on {args.cores} cores; the longest job, {name}, took "
-          f"{seconds:.0f} s ({seconds / wall:.0%} of the wall time)")  # fmt: skip
+    print(
+        f"demo: {duration(wall)} wall ({wall:.0f} s) on {args.cores} cores; the longest job, {name}, took "
+        f"{seconds:.0f} s ({seconds / wall:.0%} of the wall time)"
+    )
     return 0
 
 

@@ -16,9 +16,9 @@ import time
 import torch
 import yaml
 
-from align_transfer.modeling import device_of
 from align_transfer.config import encoder_entry, load_config
 from align_transfer.costs import measure_costs
+from align_transfer.modeling import device_of
 from align_transfer.plan import reference_encoder
 from align_transfer.storage import encoder_architecture
 
@@ -27,7 +27,9 @@ parser.add_argument("--configfile", nargs="*", default=[], help="overlays on con
 parser.add_argument("--device", default=device_of().type)
 parser.add_argument("--bf16", action="store_true")
 parser.add_argument("--repeats", type=int, default=2)
-parser.add_argument("--tokenizer", help="a tokenizer folder to time tokenize_example with (default: the encoder's, once built)")
+parser.add_argument(
+    "--tokenizer", help="a tokenizer folder to time tokenize_example with (default: the encoder's, once built)"
+)
 parser.add_argument("--tokens", metavar="DATA", help="measure mean tokens per example on DATA (needs --tokenizer)")
 args = parser.parse_args()
 if args.tokens:
@@ -51,8 +53,23 @@ if args.tokenizer:
     tokenizer(text, add_special_tokens=False)
     tokenizer(text, add_special_tokens=False)
     costs["tokenize_example"] = (time.perf_counter() - start) / len(text)
-device = args.device if args.device != "cpu" else f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
-print(f"# measured on {device}, {'bf16' if args.bf16 else 'fp32'}, {architecture.num_hidden_layers} layers x {architecture.hidden_size}, "
-      f"batch 16, {costs.pop('tokens_per_example')} tokens per example; peak RSS {costs.pop('peak_rss_mb'):.0f} MB")  # fmt: skip
-print(yaml.safe_dump({"seconds": {k: (round(v, 6) if isinstance(v, float) else {t: round(s, 4) for t, s in v.items()})
-                                  for k, v in costs.items()}}, sort_keys=False))  # fmt: skip
+device = (
+    args.device
+    if args.device != "cpu"
+    else f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+)
+print(
+    f"# measured on {device}, {'bf16' if args.bf16 else 'fp32'}, {architecture.num_hidden_layers} layers x {architecture.hidden_size}, "
+    f"batch 16, {costs.pop('tokens_per_example')} tokens per example; peak RSS {costs.pop('peak_rss_mb'):.0f} MB"
+)
+print(
+    yaml.safe_dump(
+        {
+            "seconds": {
+                k: (round(v, 6) if isinstance(v, float) else {t: round(s, 4) for t, s in v.items()})
+                for k, v in costs.items()
+            }
+        },
+        sort_keys=False,
+    )
+)

@@ -22,10 +22,17 @@ import torch
 
 from . import state
 from .io import atomic_path
+from .losses import (
+    bags_of_words,
+    masked_positions_loss,
+    mean_pool,
+    sample_negatives,
+    sentence_infonce,
+    word_contrastive,
+)
 from .modeling import adamw, device_of, load_encoder, load_tokens, mlm_head, pad, table_digest
 from .precision import autocast
 from .progress import Progress
-from .losses import bags_of_words, masked_positions_loss, mean_pool, sample_negatives, sentence_infonce, word_contrastive
 from .settings import AlignmentSettings
 
 log = logging.getLogger(__name__)
@@ -200,8 +207,9 @@ class AlignmentObjective:
         embeds = {term: table[row] for term, row in zip(passes, rows)}
 
         def encode(term, token_types=None):
-            return self.model.base_model(inputs_embeds=embeds[term], attention_mask=passes[term][1].to(device),
-                                         token_type_ids=token_types)  # fmt: skip
+            return self.model.base_model(
+                inputs_embeds=embeds[term], attention_mask=passes[term][1].to(device), token_type_ids=token_types
+            )
 
         losses = {}
         if weights.sentence:
@@ -253,12 +261,21 @@ class Window:
         return self.seconds + time.perf_counter() - self.clock
 
     def state(self) -> dict:
-        return {"sums": {t: float(v) for t, v in self.sums.items()}, "tokens": self.tokens, "steps": self.steps,
-                "seconds": self.elapsed()}  # fmt: skip
+        return {
+            "sums": {t: float(v) for t, v in self.sums.items()},
+            "tokens": self.tokens,
+            "steps": self.steps,
+            "seconds": self.elapsed(),
+        }
 
     def load(self, state: dict) -> None:
         self.sums = {t: torch.tensor(v, device=self.device) for t, v in state["sums"].items()}
-        self.tokens, self.steps, self.seconds, self.clock = state["tokens"], state["steps"], state["seconds"], time.perf_counter()
+        self.tokens, self.steps, self.seconds, self.clock = (
+            state["tokens"],
+            state["steps"],
+            state["seconds"],
+            time.perf_counter(),
+        )
 
 
 class TrainingLog:
@@ -310,7 +327,11 @@ def train_alignment(
     work_dir = Path(work_dir)
     state_dir, staged, work_log = work_dir / "state", work_dir / "checkpoints", work_dir / "train_log.csv"
     tokens = load_tokens(tokens_dir)
-    fingerprint = {"settings": settings.fingerprint(), "corpus": table_digest(tokens), "encoder": state.folder_digest(encoder_dir)}
+    fingerprint = {
+        "settings": settings.fingerprint(),
+        "corpus": table_digest(tokens),
+        "encoder": state.folder_digest(encoder_dir),
+    }
     what = f"alignment {settings.losses}"
     if state.matches(work_dir, fingerprint, what) and state.finished(work_dir, fingerprint):
         log.info("%s finished before (%s): its checkpoints are restored, no step is trained again", what, work_dir)
@@ -358,13 +379,20 @@ def train_alignment(
                 if done % settings.log_every == 0 or done == settings.steps:
                     finite.check(what, shown, advice)
                     elapsed = window.elapsed()
-                    means = {term: (value / window.steps).item() for term, value in window.sums.items()}  # the one host sync
-                    row = {f"loss_{t}": (f"{means[t]:.6f}" if t in losses or t == "total" else "") for t in (*TERMS, "total")}
+                    means = {
+                        term: (value / window.steps).item() for term, value in window.sums.items()
+                    }  # the one host sync
+                    row = {
+                        f"loss_{t}": (f"{means[t]:.6f}" if t in losses or t == "total" else "")
+                        for t in (*TERMS, "total")
+                    }
                     row |= {"step": done, "tokens_per_second": f"{window.tokens / elapsed:.1f}"}
                     row["learning_rate"] = f"{scheduler.get_last_lr()[0]:.3g}"
                     training_log.write(row)
                     terms = " ".join(f"L_{t[0].upper()} {means[t]:.4f}" for t in TERMS if t in losses)
-                    progress_line(done, f"{terms} | total {means['total']:.4f} | {window.tokens / elapsed:.0f} tokens/s")
+                    progress_line(
+                        done, f"{terms} | total {means['total']:.4f} | {window.tokens / elapsed:.0f} tokens/s"
+                    )
                     window.reset()
                 if done in checkpoints:
                     finite.check(what, shown, advice)
@@ -372,8 +400,15 @@ def train_alignment(
                     log.info("checkpoint at step %d", done)
                 if done < settings.steps and (done % settings.state_every == 0 or stop.requested):
                     finite.check(what, shown, advice)
-                    state.save(state_dir, model, optimizer, scheduler, {"generator": generator},
-                               {"step": done, "window": window.state()}, fingerprint)  # fmt: skip
+                    state.save(
+                        state_dir,
+                        model,
+                        optimizer,
+                        scheduler,
+                        {"generator": generator},
+                        {"step": done, "window": window.state()},
+                        fingerprint,
+                    )
                     if stop.requested:
                         raise stop.stop(what, state_dir)
                 if interrupt_after == done:

@@ -91,28 +91,56 @@ def measure(objective, model, optimizer, batches, warmup: int = 1) -> tuple[floa
     return (len(batches) - warmup) / elapsed, tokens / elapsed
 
 
-def run_benchmark(*, hidden_size=768, layers=12, heads=12, intermediate_size=3072, vocab_size=250002,
-                  batch_size=16, max_length=128, steps=3, lengths=(10, 60), device="cpu", bf16=False,
-                  seed=0, pairs=None) -> dict:  # fmt: skip
+def run_benchmark(
+    *,
+    hidden_size=768,
+    layers=12,
+    heads=12,
+    intermediate_size=3072,
+    vocab_size=250002,
+    batch_size=16,
+    max_length=128,
+    steps=3,
+    lengths=(10, 60),
+    device="cpu",
+    bf16=False,
+    seed=0,
+    pairs=None,
+) -> dict:
     """Run both objectives at the given shapes on ``pairs`` of token ids (``corpus_pairs``; random ids of
     ``lengths`` tokens without them); returns steps/s, tokens/s and the ratio."""
     from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
 
     tokenizer = synthetic_tokenizer(vocab_size)
     config = XLMRobertaConfig(
-        vocab_size=vocab_size, hidden_size=hidden_size, num_hidden_layers=layers, num_attention_heads=heads,
-        intermediate_size=intermediate_size, max_position_embeddings=2 * max_length + 4, type_vocab_size=1,
-    )  # fmt: skip
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=intermediate_size,
+        max_position_embeddings=2 * max_length + 4,
+        type_vocab_size=1,
+    )
     settings = AlignmentSettings(
-        losses="S1W1M1", learning_rate=1e-5, batch_size=batch_size, max_length=max_length, word_negatives=512,
-        temperature=0.1, steps=steps, checkpoint_steps=[steps], seed=seed, sentence_layer=min(8, layers),
-    )  # fmt: skip
-    pairs = pairs[: batch_size * (steps + 1)] if pairs else random_pairs(batch_size * (steps + 1), vocab_size, lengths, seed)
+        losses="S1W1M1",
+        learning_rate=1e-5,
+        batch_size=batch_size,
+        max_length=max_length,
+        word_negatives=512,
+        temperature=0.1,
+        steps=steps,
+        checkpoint_steps=[steps],
+        seed=seed,
+        sentence_layer=min(8, layers),
+    )
+    pairs = (
+        pairs[: batch_size * (steps + 1)]
+        if pairs
+        else random_pairs(batch_size * (steps + 1), vocab_size, lengths, seed)
+    )
     if len(pairs) < batch_size * (steps + 1):
         raise ValueError(f"{len(pairs)} pairs are fewer than {steps + 1} batches of {batch_size}")
-    batches = [
-        tuple(map(list, zip(*pairs[i : i + batch_size]))) for i in range(0, len(pairs), batch_size)
-    ]
+    batches = [tuple(map(list, zip(*pairs[i : i + batch_size]))) for i in range(0, len(pairs), batch_size)]
     results = {}
     # the naive way: the losses above and torch's default AdamW (a loop over the parameters)
     ways = (("naive", NaiveAlignmentObjective, torch.optim.AdamW), ("optimized", AlignmentObjective, adamw))
@@ -174,7 +202,14 @@ def run_linear_probe_benchmark(encoder_dir, data, settings, seeds, device="cpu")
         for seed in seeds:
             torch.manual_seed(seed)
             head = torch.nn.Linear(backbone.config.hidden_size, len(TASKS[settings.task].labels)).to(device)
-            fit(head, decayed_groups(head, settings.linear_lr, settings.weight_decay), train_split, dev_split, settings, seed)
+            fit(
+                head,
+                decayed_groups(head, settings.linear_lr, settings.weight_decay),
+                train_split,
+                dev_split,
+                settings,
+                seed,
+            )
 
     start = time.perf_counter()
     probe_all(extract_features(backbone, train, settings), extract_features(backbone, dev, settings))
@@ -199,14 +234,20 @@ def run_finetune_benchmark(encoder_dir, data, settings, seeds, languages, device
     for name, grouped in (("random", False), ("grouped", True)):
         runs = []
         for seed in seeds:
-            batches = epoch_batches(len(train), settings.batch_size, torch.Generator().manual_seed(seed),
-                                    train.lengths if grouped else None)  # fmt: skip
+            batches = epoch_batches(
+                len(train), settings.batch_size, torch.Generator().manual_seed(seed), train.lengths if grouped else None
+            )
             start = time.perf_counter()
-            _, dev_log, (rows, _) = finetune_full(encoder_dir, data, replace(settings, length_grouped=grouped), seed,
-                                                  languages, device)  # fmt: skip
-            runs.append({"seconds": time.perf_counter() - start,
-                         "padded_tokens": sum(len(b) * max(train.lengths[r] for r in b) for b in batches),
-                         "dev_accuracy": dev_log[-1]["dev_accuracy"],
-                         "zero_shot": sum(row["accuracy"] for row in rows) / len(rows)})  # fmt: skip
+            _, dev_log, (rows, _) = finetune_full(
+                encoder_dir, data, replace(settings, length_grouped=grouped), seed, languages, device
+            )
+            runs.append(
+                {
+                    "seconds": time.perf_counter() - start,
+                    "padded_tokens": sum(len(b) * max(train.lengths[r] for r in b) for b in batches),
+                    "dev_accuracy": dev_log[-1]["dev_accuracy"],
+                    "zero_shot": sum(row["accuracy"] for row in rows) / len(rows),
+                }
+            )
         results[name] = runs
     return results

@@ -22,9 +22,13 @@ def encoder_shape(entry: dict, workdir=".") -> tuple[dict | None, str]:
     for folder in (f"results/{entry['name']}/models/base", f"resources/encoders/{entry['name']}", entry.get("mirror")):
         if folder and (path := Path(workdir, folder, "config.json")).is_file():
             config = json.loads(path.read_text())
-            return {"layers": config.get("num_hidden_layers"), "hidden_size": config.get("hidden_size"),
-                    "heads": config.get("num_attention_heads"), "vocab_size": config.get("vocab_size"),
-                    "model_type": config.get("model_type")}, str(path)  # fmt: skip
+            return {
+                "layers": config.get("num_hidden_layers"),
+                "hidden_size": config.get("hidden_size"),
+                "heads": config.get("num_attention_heads"),
+                "vocab_size": config.get("vocab_size"),
+                "model_type": config.get("model_type"),
+            }, str(path)
     if entry.get("mini"):
         return dict(entry["mini"]), "its mini settings"
     if entry.get("shape"):
@@ -42,12 +46,23 @@ def inconsistent_settings(config: dict) -> list[tuple[str, str]]:
     that are not among those trained, encoders that share a name or cannot take their losses."""
     problems = []
     languages, finetune, analysis = config["languages"], config["finetune"], config["analysis"]
-    for key, codes in (("finetune.source", [finetune["source"]]), ("evaluation.languages", config["evaluation"]["languages"])):
-        problems += [(key, f"'{code}' is not in `languages` (its UD treebank and SIB-200 code)") for code in codes
-                     if code not in languages]  # fmt: skip
-    short_codes = dict.fromkeys(code for group in analysis["retrieval_groups"] for pair in group["pairs"] for code in pair.split("-"))
-    problems += [("analysis.flores_codes", f"'{code}' (used in analysis.retrieval_groups) has no FLORES code")
-                 for code in short_codes if code not in analysis["flores_codes"]]  # fmt: skip
+    for key, codes in (
+        ("finetune.source", [finetune["source"]]),
+        ("evaluation.languages", config["evaluation"]["languages"]),
+    ):
+        problems += [
+            (key, f"'{code}' is not in `languages` (its UD treebank and SIB-200 code)")
+            for code in codes
+            if code not in languages
+        ]
+    short_codes = dict.fromkeys(
+        code for group in analysis["retrieval_groups"] for pair in group["pairs"] for code in pair.split("-")
+    )
+    problems += [
+        ("analysis.flores_codes", f"'{code}' (used in analysis.retrieval_groups) has no FLORES code")
+        for code in short_codes
+        if code not in analysis["flores_codes"]
+    ]
     steps = config["alignment"]["checkpoint_steps"]
     if max(steps) > config["alignment"]["steps"]:
         problems.append(("alignment.checkpoint_steps", f"{max(steps)} is beyond alignment.steps"))
@@ -67,13 +82,20 @@ def inconsistent_settings(config: dict) -> list[tuple[str, str]]:
         key, codes = f"encoders[{index}] ({entry['name']})", encoder_losses(config, entry)
         if not entry["mlm_head"] and (needs_head := [code for code in codes if code.endswith("M1")]):
             without = [code for code in codes if code.endswith("M0")]
-            problems.append((key, f"mlm_head: false, so it cannot take the M loss of {', '.join(needs_head)}; leave "
-                                  f"those codes out for it (losses: [{', '.join(without)}])"))  # fmt: skip
+            problems.append(
+                (
+                    key,
+                    f"mlm_head: false, so it cannot take the M loss of {', '.join(needs_head)}; leave "
+                    f"those codes out for it (losses: [{', '.join(without)}])",
+                )
+            )
         if entry["source"] == "mini":
             depth = entry["mini"]["layers"]
             deepest = max(entry["layers"] + [entry["sentence_layer"], entry["retrieval_layer"]])
             if deepest > depth:
-                problems.append((key, f"layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its {depth} layers"))
+                problems.append(
+                    (key, f"layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its {depth} layers")
+                )
     return problems
 
 
@@ -91,15 +113,24 @@ def impossible_settings(config: dict, workdir=".") -> list[tuple[str, str]]:
         if shape is None:
             continue
         if shape.get("hidden_size") and shape.get("heads") and shape["hidden_size"] % shape["heads"]:
-            problems.append((f"{key}.{'mini' if where == 'its mini settings' else 'shape'}.heads",
-                             f"{shape['heads']} heads do not divide the width, {shape['hidden_size']} (from {where})"))  # fmt: skip
+            problems.append(
+                (
+                    f"{key}.{'mini' if where == 'its mini settings' else 'shape'}.heads",
+                    f"{shape['heads']} heads do not divide the width, {shape['hidden_size']} (from {where})",
+                )
+            )
         vocabulary = shape.get("vocab_size")
         # a pair's bag of words (at most both sides' tokens) and the specials are never negatives
         room = vocabulary - 2 * alignment["max_length"] - 8 if vocabulary else None
         codes = encoder_losses(config, entry)
         if room is not None and any(code[3] == "1" for code in codes) and alignment["word_negatives"] > room:
-            problems.append(("alignment.word_negatives", f"{alignment['word_negatives']} negatives are more than "
-                             f"{key}'s vocabulary of {vocabulary} holds beside a pair's bag of words (at most {room}; {where})"))  # fmt: skip
+            problems.append(
+                (
+                    "alignment.word_negatives",
+                    f"{alignment['word_negatives']} negatives are more than "
+                    f"{key}'s vocabulary of {vocabulary} holds beside a pair's bag of words (at most {room}; {where})",
+                )
+            )
         if entry.get("shape") and where.endswith("config.json"):
             for name, stated in entry["shape"].items():
                 if shape.get(name) is not None and stated != shape[name]:
@@ -107,15 +138,32 @@ def impossible_settings(config: dict, workdir=".") -> list[tuple[str, str]]:
         if where.endswith("config.json") and shape.get("layers"):
             deepest = max([*entry["layers"], entry["sentence_layer"], entry["retrieval_layer"]])
             if deepest > shape["layers"]:
-                problems.append((key, f"layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its "
-                                      f"{shape['layers']} layers ({where})"))  # fmt: skip
+                problems.append(
+                    (
+                        key,
+                        f"layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its "
+                        f"{shape['layers']} layers ({where})",
+                    )
+                )
     masked = alignment.get("mlm_probability", 0.15) * 2 * alignment["batch_size"] * alignment["max_length"]
-    if masked < 1 and any(code.endswith("M1") for entry in config["encoders"] for code in encoder_losses(config, entry)):
-        problems.append(("alignment.mlm_probability", f"{alignment['mlm_probability']} masks fewer than one token of a "
-                         f"batch of {alignment['batch_size']} pairs even at {alignment['max_length']} tokens: L_M would learn nothing"))  # fmt: skip
+    if masked < 1 and any(
+        code.endswith("M1") for entry in config["encoders"] for code in encoder_losses(config, entry)
+    ):
+        problems.append(
+            (
+                "alignment.mlm_probability",
+                f"{alignment['mlm_probability']} masks fewer than one token of a "
+                f"batch of {alignment['batch_size']} pairs even at {alignment['max_length']} tokens: L_M would learn nothing",
+            )
+        )
     sentences = analysis.get("flores_examples") or ((config.get("mini_world") or {}).get("sizes", {}).get("flores"))
     sentences = sentences or FLORES_DEVTEST
     if max(analysis["recall_at"]) > sentences:
-        problems.append(("analysis.recall_at", f"R@{max(analysis['recall_at'])} ranks among more sentences than the "
-                         f"{sentences} FLORES sentences retrieval has"))  # fmt: skip
+        problems.append(
+            (
+                "analysis.recall_at",
+                f"R@{max(analysis['recall_at'])} ranks among more sentences than the "
+                f"{sentences} FLORES sentences retrieval has",
+            )
+        )
     return problems

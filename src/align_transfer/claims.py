@@ -25,8 +25,8 @@ from .captions import caption
 from .document import Cell, Heading, Label, Table
 from .layout import JOIN_GROUP
 from .results import delta_from_base
-from .tasks import TASKS
 from .tables import colour, number, with_encoder_columns
+from .tasks import TASKS
 
 GRADIENT_COLUMNS = ["gradient_cosine", "gradient_baseline_cosine", "task_norm", "alignment_norm"]
 
@@ -44,8 +44,13 @@ def join_measures(similarity: pd.DataFrame, retrieval: pd.DataFrame, layers: lis
     return wide.join(recall).reset_index()
 
 
-def transfer_join(zeroshot: pd.DataFrame, similarity: pd.DataFrame, retrieval: pd.DataFrame,
-                  gradients: pd.DataFrame | None, layers: list[int]) -> pd.DataFrame:  # fmt: skip
+def transfer_join(
+    zeroshot: pd.DataFrame,
+    similarity: pd.DataFrame,
+    retrieval: pd.DataFrame,
+    gradients: pd.DataFrame | None,
+    layers: list[int],
+) -> pd.DataFrame:
     """The join of DESIGN §7, from result files read with their keys (``results.read_results``). Δ accuracy
     is against the base encoder's mean over seeds (as Table 1); each Δ alignment measure
     (``delta_cosine_l{k}``, ``delta_gap_l{k}``, ``delta_r{k}``) is the model's minus the base encoder's,
@@ -59,17 +64,34 @@ def transfer_join(zeroshot: pd.DataFrame, similarity: pd.DataFrame, retrieval: p
     measures = join_measures(similarity, retrieval, layers)
     names = [c for c in measures.columns if c not in ("model", "language")]
     deltas = delta_from_base(measures, ["language"], names)
-    rows = rows.merge(deltas[["model", "language", *(f"delta_{name}" for name in names)]], on=["model", "language"], how="left")
+    rows = rows.merge(
+        deltas[["model", "language", *(f"delta_{name}" for name in names)]], on=["model", "language"], how="left"
+    )
 
     if gradients is not None and len(gradients):
         per_run = gradients.groupby(["task", "model", "seed"], as_index=False).agg(
-            gradient_cosine=("cosine", "mean"), gradient_baseline_cosine=("baseline_cosine", "mean"),
-            task_norm=("task_norm", "mean"), alignment_norm=("alignment_norm", "mean"),
-        )  # fmt: skip
+            gradient_cosine=("cosine", "mean"),
+            gradient_baseline_cosine=("baseline_cosine", "mean"),
+            task_norm=("task_norm", "mean"),
+            alignment_norm=("alignment_norm", "mean"),
+        )
         rows = rows.merge(per_run.assign(mode="full"), on=["task", "mode", "model", "seed"], how="left")
     rows["step"] = rows["step"].astype(int)
-    columns = ["encoder", "run", "aligned_pair", "losses", "step", "task", "mode", "seed", "language", "model", "accuracy",
-               "base_accuracy", "delta_accuracy"] + [c for c in rows.columns if c.startswith("delta_") and c != "delta_accuracy"]  # fmt: skip
+    columns = [
+        "encoder",
+        "run",
+        "aligned_pair",
+        "losses",
+        "step",
+        "task",
+        "mode",
+        "seed",
+        "language",
+        "model",
+        "accuracy",
+        "base_accuracy",
+        "delta_accuracy",
+    ] + [c for c in rows.columns if c.startswith("delta_") and c != "delta_accuracy"]
     columns += [c for c in GRADIENT_COLUMNS if c in rows]
     order = ["task", "mode", "aligned_pair", "losses", "step", "seed", "language"]
     return rows[columns].sort_values(order).reset_index(drop=True)
@@ -132,9 +154,19 @@ def correlations(join: pd.DataFrame, resamples: int, permutations: int, seed: in
                 x, y, codes = cluster_matrices(block.dropna(subset=[measure]), measure)
                 for scope, strata in SCOPES.items():
                     for method in ("spearman", "pearson") if strata is None else ("spearman",):
-                        result = stats.cluster_correlation(x, y, method, resamples, permutations, np.random.default_rng(seed),
-                                                           strata=None if strata is None else codes, level=1 - alpha)  # fmt: skip
-                        rows.append({"task": task, "mode": mode, "level": level, "scope": scope, "measure": measure} | result)
+                        result = stats.cluster_correlation(
+                            x,
+                            y,
+                            method,
+                            resamples,
+                            permutations,
+                            np.random.default_rng(seed),
+                            strata=None if strata is None else codes,
+                            level=1 - alpha,
+                        )
+                        rows.append(
+                            {"task": task, "mode": mode, "level": level, "scope": scope, "measure": measure} | result
+                        )
     return pd.DataFrame(rows)
 
 
@@ -166,17 +198,32 @@ def table1_significance(items: pd.DataFrame, step: int, resamples: int, seed: in
         for correct, total in per_language.values():
             weights = stats.resample_weights(correct.shape[1], resamples, rng)
             scores = scores + stats.resampled_accuracy(correct, total, weights) / len(per_language)
-            observed = observed + stats.resampled_accuracy(correct, total, np.ones((1, correct.shape[1]))) / len(per_language)
-        scores, observed = scores.reshape(resamples, len(models), len(seeds)), observed.reshape(1, len(models), len(seeds))
+            observed = observed + stats.resampled_accuracy(correct, total, np.ones((1, correct.shape[1]))) / len(
+                per_language
+            )
+        scores, observed = (
+            scores.reshape(resamples, len(models), len(seeds)),
+            observed.reshape(1, len(models), len(seeds)),
+        )
         whole = np.ones((1, len(seeds)))
         for index, model in enumerate(models[1:], 1):
             samples = stats.paired_delta(scores[:, index], scores[:, 0], seed_weights)
             low, high = stats.percentile_interval(samples, 1 - alpha)
             info = parsed.set_index("model").loc[model]
-            rows.append({"pair": info["aligned_pair"], "losses": info["losses"], "task": task, "mode": mode,
-                         "delta": float(stats.paired_delta(observed[:, index], observed[:, 0], whole)[0]),
-                         "low": low, "high": high, "p": stats.bootstrap_p(samples), "seeds": len(seeds),
-                         "items": sum(c.shape[1] for c, _ in per_language.values())})  # fmt: skip
+            rows.append(
+                {
+                    "pair": info["aligned_pair"],
+                    "losses": info["losses"],
+                    "task": task,
+                    "mode": mode,
+                    "delta": float(stats.paired_delta(observed[:, index], observed[:, 0], whole)[0]),
+                    "low": low,
+                    "high": high,
+                    "p": stats.bootstrap_p(samples),
+                    "seeds": len(seeds),
+                    "items": sum(c.shape[1] for c, _ in per_language.values()),
+                }
+            )
     table = pd.DataFrame(rows)
     table["p_holm"] = stats.holm(table["p"])
     table["significant"] = table["p_holm"] < alpha
@@ -199,22 +246,35 @@ def table1_significance_layout(table: pd.DataFrame, losses: list[str], alpha: fl
     for (task, mode), block in table.groupby(["task", "mode"], sort=False):
         grid = Table(["Model", *losses])
         for pair in sorted(set(block["pair"])):
-            cells = loss_code_cells(block, "pair", pair, losses, lambda r: (
-                interval_text(r["delta"], r["low"], r["high"], 3) + (" *" if r["significant"] else "")))  # fmt: skip
+            cells = loss_code_cells(
+                block,
+                "pair",
+                pair,
+                losses,
+                lambda r: interval_text(r["delta"], r["low"], r["high"], 3) + (" *" if r["significant"] else ""),
+            )
             grid.rows.append([f"{encoder}_{pair}", *cells])
         blocks += [Label(f"{TASK_TITLES[task]}, {MODE_TITLES[mode]}"), grid, ""]
     return blocks + [caption("table1_significance", confidence=100 * (1 - alpha), alpha=alpha)]
 
 
-def instance_level(items: pd.DataFrame, retrieved: pd.DataFrame, resamples: int, permutations: int, seed: int,
-                   alpha: float = 0.05, min_group: int = 10) -> pd.DataFrame:  # fmt: skip
+def instance_level(
+    items: pd.DataFrame,
+    retrieved: pd.DataFrame,
+    resamples: int,
+    permutations: int,
+    seed: int,
+    alpha: float = 0.05,
+    min_group: int = 10,
+) -> pd.DataFrame:
     """Per model, mode and language: SIB-200 accuracy on the items whose English translation the model
     retrieves first minus accuracy on the other items (an item's score: its mean over seeds), with an
     interval that resamples items within each group and a permutation p-value, where each group has
     ``min_group`` items."""
     found = {key: block.set_index("item")["retrieved"] for key, block in retrieved.groupby(["model", "language"])}
-    scores = items[items["task"].map(lambda task: TASKS[task].parallel_items)].pivot_table(index=["model", "mode", "language", "item"], columns="seed",
-                                                       values="correct")  # fmt: skip
+    scores = items[items["task"].map(lambda task: TASKS[task].parallel_items)].pivot_table(
+        index=["model", "mode", "language", "item"], columns="seed", values="correct"
+    )
     rows = []
     for (model, mode, language), correct in scores.groupby(level=[0, 1, 2], sort=False):
         hits = found.get((model, language))
@@ -222,8 +282,15 @@ def instance_level(items: pd.DataFrame, retrieved: pd.DataFrame, resamples: int,
             continue
         correct = correct.droplevel([0, 1, 2])
         correct = correct.loc[correct.index.intersection(hits.index)]
-        result = stats.group_difference(correct.mean(axis=1).to_numpy(), hits.loc[correct.index].to_numpy(bool), resamples,
-                                        permutations, np.random.default_rng(seed), 1 - alpha, min_group)  # fmt: skip
+        result = stats.group_difference(
+            correct.mean(axis=1).to_numpy(),
+            hits.loc[correct.index].to_numpy(bool),
+            resamples,
+            permutations,
+            np.random.default_rng(seed),
+            1 - alpha,
+            min_group,
+        )
         rows.append({"model": model, "mode": mode, "language": language} | result)
     return pd.DataFrame(rows)
 
@@ -273,18 +340,37 @@ class Finding:
     disagree: tuple[str, ...]
 
 
-S, C, I = stats.SUPPORTED, stats.CONTRADICTED, stats.INCONCLUSIVE
+SUPPORTED, CONTRADICTED, INCONCLUSIVE = stats.SUPPORTED, stats.CONTRADICTED, stats.INCONCLUSIVE
 FINDINGS = {
-    ("similarity", None): Finding("Yes: nearly every language pair gains in cosine, R@5 and R@10; only the word-only "
-                                  "code S0W1M0 loses (§5.1; Tables 2, 7, 8).", (S,), (C,)),  # fmt: skip
-    ("transfer", "full"): Finding("No reliable gain: full fine-tuning's Δs lie within ±0.04, mostly within one std "
-                                  "over seeds, and S0W1M0 loses (Table 1; §6, Takeaway II).", (I, C), (S,)),  # fmt: skip
-    ("transfer", "linear"): Finding("Yes, with a linear probe: most codes gain, most with a loss of the task's level; "
-                                    "S0W1M0 loses (§5.1; Table 1; §6, Takeaway II).", (S,), (C,)),  # fmt: skip
-    ("predicts", None): Finding("No: embedding distances and recall are not reliable predictors of downstream "
-                                "performance (§6, Takeaway I; Abstract).", (C,), (S,)),  # fmt: skip
-    ("orthogonal", None): Finding("Yes: Table 3's cosines lie between -0.10 and +0.18, near 0 for POS (§5.3; §6, "
-                                  "Takeaway II).", (S,), (C,)),  # fmt: skip
+    ("similarity", None): Finding(
+        "Yes: nearly every language pair gains in cosine, R@5 and R@10; only the word-only "
+        "code S0W1M0 loses (§5.1; Tables 2, 7, 8).",
+        (SUPPORTED,),
+        (CONTRADICTED,),
+    ),
+    ("transfer", "full"): Finding(
+        "No reliable gain: full fine-tuning's Δs lie within ±0.04, mostly within one std "
+        "over seeds, and S0W1M0 loses (Table 1; §6, Takeaway II).",
+        (INCONCLUSIVE, CONTRADICTED),
+        (SUPPORTED,),
+    ),
+    ("transfer", "linear"): Finding(
+        "Yes, with a linear probe: most codes gain, most with a loss of the task's level; "
+        "S0W1M0 loses (§5.1; Table 1; §6, Takeaway II).",
+        (SUPPORTED,),
+        (CONTRADICTED,),
+    ),
+    ("predicts", None): Finding(
+        "No: embedding distances and recall are not reliable predictors of downstream "
+        "performance (§6, Takeaway I; Abstract).",
+        (CONTRADICTED,),
+        (SUPPORTED,),
+    ),
+    ("orthogonal", None): Finding(
+        "Yes: Table 3's cosines lie between -0.10 and +0.18, near 0 for POS (§5.3; §6, Takeaway II).",
+        (SUPPORTED,),
+        (CONTRADICTED,),
+    ),
 }
 NOT_TESTED = "not tested"
 
@@ -304,15 +390,17 @@ def table1_contrast(verdict: str, colours: Counter, units: int) -> str:
     """One sentence where Table 1's colours (each aligned model against its own spread over seeds) and the
     transfer claim (the aligned models as units) seem to disagree; empty where they do not."""
     cells, green, red = sum(colours.values()), colours["green"], colours["red"]
-    scope = ("Table 1 colours each aligned model by whether it beats the base encoder by more than its own spread over "
-             "seeds, while the claim takes the aligned models as units and asks where their mean lies")  # fmt: skip
-    if verdict == S and green * 2 < cells:
+    scope = (
+        "Table 1 colours each aligned model by whether it beats the base encoder by more than its own spread over "
+        "seeds, while the claim takes the aligned models as units and asks where their mean lies"
+    )
+    if verdict == SUPPORTED and green * 2 < cells:
         return f"Table 1 has {green} of {cells} cells green: {scope}; small gains that every model shares make the mean's interval clear 0."
-    if verdict == C and red * 2 < cells:
+    if verdict == CONTRADICTED and red * 2 < cells:
         return f"Table 1 has {red} of {cells} cells red: {scope}; small losses that every model shares make the mean's interval fall below 0."
     if verdict == stats.TOO_FEW and max(green, red) * 2 >= cells > 0:
         return f"Table 1 colours {max(green, red)} of {cells} cells, each against its own seeds; {units} aligned models are too few for an interval of their mean."
-    if verdict == I and max(green, red) * 2 >= cells > 0:
+    if verdict == INCONCLUSIVE and max(green, red) * 2 >= cells > 0:
         tint = "green" if green >= red else "red"
         return f"Table 1 has {max(green, red)} of {cells} cells {tint}: {scope}; the models differ from each other more than each one's seeds do, so the mean's interval includes 0."
     return ""
@@ -326,11 +414,23 @@ def table1_colours(block: pd.DataFrame) -> Counter:
     return Counter(colour(m, s, n) for m, s, n in spread.itertuples(index=False))
 
 
-def claim_row(claim: str, scope: str, statistic: str, result: dict, verdict: str, found: Finding, note: str = "",
-              **extra) -> dict:  # fmt: skip
-    return {"claim": claim, "scope": scope, "statistic": statistic, "units": result["units"], "value": result["value"],
-            "low": result["low"], "high": result["high"], "p": result["p"], "verdict": verdict,
-            "paper": found.text, "agrees": agreement(verdict, found), "note": note} | extra  # fmt: skip
+def claim_row(
+    claim: str, scope: str, statistic: str, result: dict, verdict: str, found: Finding, note: str = "", **extra
+) -> dict:
+    return {
+        "claim": claim,
+        "scope": scope,
+        "statistic": statistic,
+        "units": result["units"],
+        "value": result["value"],
+        "low": result["low"],
+        "high": result["high"],
+        "p": result["p"],
+        "verdict": verdict,
+        "paper": found.text,
+        "agrees": agreement(verdict, found),
+        "note": note,
+    } | extra
 
 
 def absent(claim: str, scope: str, why: str) -> dict:
@@ -338,14 +438,26 @@ def absent(claim: str, scope: str, why: str) -> dict:
     return claim_row(claim, scope, "", empty, NOT_TESTED, finding(claim), why)
 
 
-def claims(join: pd.DataFrame, correlation_table: pd.DataFrame, step: int, resamples: int, seed: int,
-           threshold: float, band: float, alpha: float = 0.05) -> pd.DataFrame:  # fmt: skip
+def claims(
+    join: pd.DataFrame,
+    correlation_table: pd.DataFrame,
+    step: int,
+    resamples: int,
+    seed: int,
+    threshold: float,
+    band: float,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """One row per claim and scope: the statistic over its independent units with its 1 - alpha interval,
     a p-value where one applies, the verdict of DESIGN §7's rules, the paper's finding and whether this run
     agrees with it, and a note (why a claim is not tested; where Table 1 and the claim seem to disagree)."""
     rows, level = [], 1 - alpha
-    if join["delta_accuracy"].isna().any():  # the readers refuse such files; a join made elsewhere must not slip through
-        raise ValueError(f"the join has no Δ accuracy for {', '.join(join[join['delta_accuracy'].isna()]['model'].unique())}")
+    if (
+        join["delta_accuracy"].isna().any()
+    ):  # the readers refuse such files; a join made elsewhere must not slip through
+        raise ValueError(
+            f"the join has no Δ accuracy for {', '.join(join[join['delta_accuracy'].isna()]['model'].unique())}"
+        )
     at_step = join[join["step"] == step]
     recall = recall_column(join)
 
@@ -355,25 +467,60 @@ def claims(join: pd.DataFrame, correlation_table: pd.DataFrame, step: int, resam
     # a model's Δ R@1 with the source, per language: the same in every run of the model
     per_model = at_step.dropna(subset=[recall]).drop_duplicates(["model", "language"]).groupby("model")[recall].mean()
     result = mean_claim(per_model)
-    rows.append(claim_row("similarity", f"aligned models at step {step}", f"mean {measure_label(recall)} over aligned models",
-                          result, stats.verdict_positive(result["low"], result["high"], result["units"]), finding("similarity")))  # fmt: skip
+    rows.append(
+        claim_row(
+            "similarity",
+            f"aligned models at step {step}",
+            f"mean {measure_label(recall)} over aligned models",
+            result,
+            stats.verdict_positive(result["low"], result["high"], result["units"]),
+            finding("similarity"),
+        )
+    )
     for (task, mode), block in at_step.groupby(["task", "mode"], sort=False):
         result = mean_claim(block.groupby("model")["delta_accuracy"].mean())
         verdict = stats.verdict_positive(result["low"], result["high"], result["units"])
         note = table1_contrast(verdict, table1_colours(block), result["units"])
-        rows.append(claim_row("transfer", f"{task}, {mode}, step {step}", "mean Δ accuracy over aligned models", result,
-                              verdict, finding("transfer", mode), note))  # fmt: skip
+        rows.append(
+            claim_row(
+                "transfer",
+                f"{task}, {mode}, step {step}",
+                "mean Δ accuracy over aligned models",
+                result,
+                verdict,
+                finding("transfer", mode),
+                note,
+            )
+        )
 
-    predictive = correlation_table[(correlation_table["measure"] == recall) & (correlation_table["level"] == "language")
-                                   & (correlation_table["method"] == "spearman")]  # fmt: skip
+    predictive = correlation_table[
+        (correlation_table["measure"] == recall)
+        & (correlation_table["level"] == "language")
+        & (correlation_table["method"] == "spearman")
+    ]
     for _, result in predictive.iterrows():
         verdict = stats.verdict_predicts(result["low"], result["high"], result["units"], threshold)
-        note = "" if result["units"] >= stats.MIN_UNITS else (
-            "Fewer than 3 alignment runs are in loss codes of two runs or more: there is nothing to rank within a code."
-            if result["scope"] != "across runs" else "Fewer than 3 alignment runs.")  # fmt: skip
-        rows.append(claim_row("predicts", f"{result['task']}, {result['mode']}, every step, {result['scope']}",
-                              f"Spearman ρ of {measure_label(recall)} with Δ accuracy over {result['points']} checkpoint x "
-                              "language points, alignment runs as units", result.to_dict(), verdict, finding("predicts"), note))  # fmt: skip
+        note = (
+            ""
+            if result["units"] >= stats.MIN_UNITS
+            else (
+                "Fewer than 3 alignment runs are in loss codes of two runs or more: there is nothing to rank within a code."
+                if result["scope"] != "across runs"
+                else "Fewer than 3 alignment runs."
+            )
+        )
+        rows.append(
+            claim_row(
+                "predicts",
+                f"{result['task']}, {result['mode']}, every step, {result['scope']}",
+                f"Spearman ρ of {measure_label(recall)} with Δ accuracy over {result['points']} checkpoint x "
+                "language points, alignment runs as units",
+                result.to_dict(),
+                verdict,
+                finding("predicts"),
+                note,
+            )
+        )
 
     gradients = join.dropna(subset=["gradient_cosine"]) if "gradient_cosine" in join else join.iloc[:0]
     for task, block in gradients.drop_duplicates(["task", "model", "seed"]).groupby("task", sort=False):
@@ -381,15 +528,37 @@ def claims(join: pd.DataFrame, correlation_table: pd.DataFrame, step: int, resam
         result = mean_claim(per_model["gradient_cosine"])
         baseline = per_model["gradient_baseline_cosine"].dropna()  # none with one gradient batch a run
         base = mean_claim(baseline) if len(baseline) == len(per_model) else {"value": math.nan} | stats.NO_INTERVAL
-        verdict = stats.verdict_orthogonal(result["low"], result["high"], result["units"], base["low"], base["high"], band)
-        note = "" if not math.isnan(base["value"]) else "No task-vs-task baseline: each run took one gradient batch (analysis.gradient_batches)."
-        rows.append(claim_row("orthogonal", f"{task}, full fine-tuning, step {step}",
-                              "mean task-vs-alignment gradient cosine over aligned models (each the mean over its seeds)",
-                              result, verdict, finding("orthogonal"), note, baseline=base["value"], baseline_low=base["low"],
-                              baseline_high=base["high"]))  # fmt: skip
+        verdict = stats.verdict_orthogonal(
+            result["low"], result["high"], result["units"], base["low"], base["high"], band
+        )
+        note = (
+            ""
+            if not math.isnan(base["value"])
+            else "No task-vs-task baseline: each run took one gradient batch (analysis.gradient_batches)."
+        )
+        rows.append(
+            claim_row(
+                "orthogonal",
+                f"{task}, full fine-tuning, step {step}",
+                "mean task-vs-alignment gradient cosine over aligned models (each the mean over its seeds)",
+                result,
+                verdict,
+                finding("orthogonal"),
+                note,
+                baseline=base["value"],
+                baseline_low=base["low"],
+                baseline_high=base["high"],
+            )
+        )
     if not len(gradients):
-        rows.append(absent("orthogonal", "every task", "The grid fine-tunes no model fully (finetune.modes), so there "
-                           "are no task gradients to compare with alignment's."))  # fmt: skip
+        rows.append(
+            absent(
+                "orthogonal",
+                "every task",
+                "The grid fine-tunes no model fully (finetune.modes), so there "
+                "are no task gradients to compare with alignment's.",
+            )
+        )
     table = pd.DataFrame(rows)
     table.insert(1, "hypothesis", [HYPOTHESES[c].format(threshold=threshold, band=band) for c in table["claim"]])
     if "encoder" in join and join["encoder"].nunique() == 1:
@@ -404,27 +573,50 @@ def _css(text: str) -> str:
 def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
     """Each claim row: hypothesis, scope, statistic, value and interval, the verdict and whether this run agrees
     with the paper (both coloured in the report), then the notes and the rules."""
-    grid = Table(["Hypothesis", "Scope", "Statistic (units)", f"Value [{100 * (1 - alpha):g}% interval]", "Verdict",
-                  "The paper finds", "This run agrees"])  # fmt: skip
+    grid = Table(
+        [
+            "Hypothesis",
+            "Scope",
+            "Statistic (units)",
+            f"Value [{100 * (1 - alpha):g}% interval]",
+            "Verdict",
+            "The paper finds",
+            "This run agrees",
+        ]
+    )
     notes = []
     for _, row in table.iterrows():
         value = interval_text(row["value"], row["low"], row["high"], 3)
         if row["claim"] == "orthogonal" and not pd.isna(row.get("baseline")):
             value += f"; baseline {interval_text(row['baseline'], row['baseline_low'], row['baseline_high'], 3)}"
-        statistic = f"{row['statistic']} (n={row['units']})" if isinstance(row["statistic"], str) and row["statistic"] else ""
+        statistic = (
+            f"{row['statistic']} (n={row['units']})" if isinstance(row["statistic"], str) and row["statistic"] else ""
+        )
         note = row["note"] if isinstance(row["note"], str) else ""
         mark = f" [{len(notes) + 1}]" if note else ""
         if note:
             notes.append(f"[{len(notes) + 1}] {note}")
         agrees = row["agrees"] if isinstance(row["agrees"], str) else ""
-        grid.rows.append([row["hypothesis"], row["scope"], statistic, value,
-                          Cell(f"**{row['verdict']}**{mark}", f"verdict-{_css(row['verdict'])}"), row["paper"],
-                          Cell(agrees, f"agrees-{_css(agrees)}" if agrees else "black")])  # fmt: skip
+        grid.rows.append(
+            [
+                row["hypothesis"],
+                row["scope"],
+                statistic,
+                value,
+                Cell(f"**{row['verdict']}**{mark}", f"verdict-{_css(row['verdict'])}"),
+                row["paper"],
+                Cell(agrees, f"agrees-{_css(agrees)}" if agrees else "black"),
+            ]
+        )
     return [grid, "", *notes, "", caption("claims", alpha=alpha)]
 
 
-CLAIM_NAMES = {"similarity": "Retrieval gains", "transfer": "Transfer gains", "predicts": "'Alignment predicts transfer'",
-               "orthogonal": "'Alignment and task gradients are orthogonal'"}  # fmt: skip
+CLAIM_NAMES = {
+    "similarity": "Retrieval gains",
+    "transfer": "Transfer gains",
+    "predicts": "'Alignment predicts transfer'",
+    "orthogonal": "'Alignment and task gradients are orthogonal'",
+}
 
 
 def _listed(items: list[str]) -> str:
@@ -449,10 +641,15 @@ def verdict_summary(each: pd.DataFrame) -> str:
                 where, within = _scope_parts(row["scope"])
                 if claim in ("similarity", "orthogonal") and not pd.isna(row["value"]):
                     where += f" ({interval_text(row['value'], row['low'], row['high'], 3)})"
-                grouped.setdefault(within, {}).setdefault(row["verdict"], []).append("" if claim == "similarity" else where)
+                grouped.setdefault(within, {}).setdefault(row["verdict"], []).append(
+                    "" if claim == "similarity" else where
+                )
             clauses = []
             for within, verdicts in grouped.items():
-                said = "; ".join(f"{verdict} for {_listed(scopes)}" if any(scopes) else verdict for verdict, scopes in verdicts.items())
+                said = "; ".join(
+                    f"{verdict} for {_listed(scopes)}" if any(scopes) else verdict
+                    for verdict, scopes in verdicts.items()
+                )
                 clauses.append(f"{within}, {said}" if within else said)
             if claim == "similarity":
                 value = rows.iloc[0]
@@ -460,8 +657,10 @@ def verdict_summary(each: pd.DataFrame) -> str:
             parts.append(f"{encoder} " + "; ".join(clauses))
         sentences.append(f"{CLAIM_NAMES[claim]}: " + "; ".join(parts) + ".")
     agrees = Counter(each["agrees"].replace("", np.nan).dropna())
-    sentences.append(f"Against the paper's own findings, {agrees['yes']} of these rows agree, {agrees['no']} disagree and "
-                     f"{agrees['inconclusive']} leave it open.")  # fmt: skip
+    sentences.append(
+        f"Against the paper's own findings, {agrees['yes']} of these rows agree, {agrees['no']} disagree and "
+        f"{agrees['inconclusive']} leave it open."
+    )
     return " ".join(sentences) + "\n"
 
 
@@ -481,16 +680,27 @@ def pooled(join: pd.DataFrame) -> pd.DataFrame:
     return join.assign(model=join["encoder"] + "/" + join["model"], run=join["encoder"] + "/" + join["run"])
 
 
-def pooled_claims(join: pd.DataFrame, step: int, resamples: int, permutations: int, seed: int, threshold: float,
-                  band: float, alpha: float = 0.05) -> pd.DataFrame:  # fmt: skip
+def pooled_claims(
+    join: pd.DataFrame,
+    step: int,
+    resamples: int,
+    permutations: int,
+    seed: int,
+    threshold: float,
+    band: float,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Each claim tested on the aligned models of every encoder together (``claims`` on the pooled join)."""
     units = pooled(join)
-    table = claims(units, correlations(units, resamples, permutations, seed, alpha), step, resamples, seed, threshold,
-                   band, alpha)  # fmt: skip
+    table = claims(
+        units, correlations(units, resamples, permutations, seed, alpha), step, resamples, seed, threshold, band, alpha
+    )
     return table.assign(scope="every encoder: " + table["scope"])
 
 
-def encoder_differences(join: pd.DataFrame, step: int, permutations: int, seed: int, alpha: float = 0.05) -> pd.DataFrame:
+def encoder_differences(
+    join: pd.DataFrame, step: int, permutations: int, seed: int, alpha: float = 0.05
+) -> pd.DataFrame:
     """Does what alignment does depend on the encoder? For each claim's statistic, the encoders' means of their
     units (aligned models, as the claims average them) and the permutation p-value of 'every encoder has the
     same mean' (between-encoder sum of squares, units relabelled)."""
@@ -509,10 +719,19 @@ def encoder_differences(join: pd.DataFrame, step: int, permutations: int, seed: 
         means = units.groupby("encoder", sort=False)[column].mean()
         p = stats.group_permutation_p(units[column], units["encoder"], permutations, np.random.default_rng(seed))
         groups = [units.loc[units["encoder"] == name, column].to_numpy() for name in means.index]
-        rows.append({"claim": claim, "scope": scope, "measure": column, "units": len(units), "encoders": len(means),
-                     "means": "; ".join(f"{name} {number(value, 4)}" for name, value in means.items()),
-                     "between_ss": float(stats.between_groups(*groups)) if len(groups) > 1 else math.nan,
-                     "p": p, "verdict": stats.verdict_differs(p, alpha)})  # fmt: skip
+        rows.append(
+            {
+                "claim": claim,
+                "scope": scope,
+                "measure": column,
+                "units": len(units),
+                "encoders": len(means),
+                "means": "; ".join(f"{name} {number(value, 4)}" for name, value in means.items()),
+                "between_ss": float(stats.between_groups(*groups)) if len(groups) > 1 else math.nan,
+                "p": p,
+                "verdict": stats.verdict_differs(p, alpha),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -522,8 +741,13 @@ def encoders_layout(verdicts: pd.DataFrame, differences: pd.DataFrame, alpha: fl
     names = list(dict.fromkeys(verdicts["encoder"]))
     grid = Table(["Claim", "Scope", *names])
     for (claim, scope), block in verdicts.groupby(["claim", "scope"], sort=False):
-        cells = {r["encoder"]: Cell(f"{interval_text(r['value'], r['low'], r['high'], 3)} **{r['verdict']}**".strip(),
-                                    f"verdict-{_css(r['verdict'])}") for _, r in block.iterrows()}  # fmt: skip
+        cells = {
+            r["encoder"]: Cell(
+                f"{interval_text(r['value'], r['low'], r['high'], 3)} **{r['verdict']}**".strip(),
+                f"verdict-{_css(r['verdict'])}",
+            )
+            for _, r in block.iterrows()
+        }
         grid.rows.append([claim, scope, *(cells.get(name, "") for name in names)])
     blocks = [Heading("Each encoder's verdicts"), grid, "", Heading("Do the encoders differ?")]
     if differences.empty or (differences["encoders"] < 2).all():
@@ -532,7 +756,14 @@ def encoders_layout(verdicts: pd.DataFrame, differences: pd.DataFrame, alpha: fl
         rows = []
         for _, r in differences.iterrows():
             p = "" if pd.isna(r["p"]) else f"{r['p']:.3g}"
-            rows.append([r["claim"], r["scope"], f"{r['means']} (n={r['units']})", p,
-                         Cell(f"**{r['verdict']}**", f"verdict-{_css(r['verdict'])}")])  # fmt: skip
+            rows.append(
+                [
+                    r["claim"],
+                    r["scope"],
+                    f"{r['means']} (n={r['units']})",
+                    p,
+                    Cell(f"**{r['verdict']}**", f"verdict-{_css(r['verdict'])}"),
+                ]
+            )
         blocks.append(Table(["Claim", "Scope", "Means of the encoders' units", "p", "Verdict"], rows))
     return blocks + ["", caption("encoders", alpha=alpha)]

@@ -214,7 +214,9 @@ def validate(config: dict, schema_path, sources: list[tuple[str, dict]]) -> dict
 def config_sources(base_path, configfiles, cli_config) -> list[tuple[str, dict]]:
     """The mappings merged into the config, in order, each with the label an error names it by."""
     sources = [(str(base_path), load_yaml(base_path))]
-    sources += [(str(path), load_yaml(path)) for path in configfiles if Path(path).resolve() != Path(base_path).resolve()]
+    sources += [
+        (str(path), load_yaml(path)) for path in configfiles if Path(path).resolve() != Path(base_path).resolve()
+    ]
     if cli_config:
         sources.append(("--config", dict(cli_config)))
     return sources

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from .align import AlignmentObjective, AlignmentSettings
-from .modeling import load_tokenizer, pad
 from .benchmark import random_pairs, synthetic_tokenizer
+from .modeling import load_tokenizer, pad
 from .precision import autocast
 
 
@@ -31,8 +31,9 @@ def _timed(call, repeats: int, device) -> float:
     return (time.perf_counter() - start) / repeats
 
 
-def measure_costs(architecture, alignment: dict, *, device="cpu", bf16=False, repeats=2, lengths=(8, 48),
-                  batch_size=16) -> dict:  # fmt: skip
+def measure_costs(
+    architecture, alignment: dict, *, device="cpu", bf16=False, repeats=2, lengths=(8, 48), batch_size=16
+) -> dict:
     """Seconds of one alignment step per loss term (batch ``batch_size``) and of its AdamW update, and per example of full
     fine-tuning (forward, backward, AdamW), of a forward pass, and of a gradient (forward, backward)."""
     from transformers import AutoModelForMaskedLM
@@ -46,8 +47,9 @@ def measure_costs(architecture, alignment: dict, *, device="cpu", bf16=False, re
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
     step_seconds = {}
     for term, code in (("sentence", "S1W0M0"), ("word", "S0W1M0"), ("mlm", "S0W0M1")):
-        settings = AlignmentSettings.from_config(alignment | {"sentence_layer": min(alignment["sentence_layer"],
-                                                 architecture.num_hidden_layers)}, code)  # fmt: skip
+        settings = AlignmentSettings.from_config(
+            alignment | {"sentence_layer": min(alignment["sentence_layer"], architecture.num_hidden_layers)}, code
+        )
         objective = AlignmentObjective(model, tokenizer, settings, torch.Generator().manual_seed(0))
 
         def step():
@@ -71,8 +73,9 @@ def measure_costs(architecture, alignment: dict, *, device="cpu", bf16=False, re
     def train_step():
         with autocast(device, bf16):
             logits = head(backbone(ids, attention_mask=mask).last_hidden_state)
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), torch.zeros(logits.shape[:2], dtype=torch.long,
-                               device=device).flatten())  # fmt: skip
+        loss = F.cross_entropy(
+            logits.flatten(0, 1).float(), torch.zeros(logits.shape[:2], dtype=torch.long, device=device).flatten()
+        )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -93,8 +96,12 @@ def measure_costs(architecture, alignment: dict, *, device="cpu", bf16=False, re
         "forward_example": _timed(forward, repeats, device) / batch_size,
     }
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"align_step": step_seconds, **per_example, "peak_rss_mb": peak_mb,
-            "tokens_per_example": round(float(mask.sum()) / batch_size, 1)}  # fmt: skip
+    return {
+        "align_step": step_seconds,
+        **per_example,
+        "peak_rss_mb": peak_mb,
+        "tokens_per_example": round(float(mask.sum()) / batch_size, 1),
+    }
 
 
 def mean_tokens(data_dir, tokenizer_dir, max_length: int = 128) -> dict[str, float]:
@@ -123,13 +130,25 @@ def mean_tokens(data_dir, tokenizer_dir, max_length: int = 128) -> dict[str, flo
         return path.read_text(encoding="utf-8").splitlines()
 
     flores = data / "flores200_dataset/devtest"
-    pos = [len(first_subtoken_labels(s["words"], s["upos"], tokenizer, max_length)[0]) - specials
-           for path in sorted(data.glob("ud/UD_*/*.conllu")) for s in read_conllu(path)]  # fmt: skip
+    pos = [
+        len(first_subtoken_labels(s["words"], s["upos"], tokenizer, max_length)[0]) - specials
+        for path in sorted(data.glob("ud/UD_*/*.conllu"))
+        for s in read_conllu(path)
+    ]
     return {
-        "parallel": mean([t for code in ("deu_Latn", "eng_Latn", "kaz_Cyrl", "jpn_Jpan", "kor_Hang")
-                          for t in lines(flores / f"{code}.devtest")]),  # fmt: skip
+        "parallel": mean(
+            [
+                t
+                for code in ("deu_Latn", "eng_Latn", "kaz_Cyrl", "jpn_Jpan", "kor_Hang")
+                for t in lines(flores / f"{code}.devtest")
+            ]
+        ),
         "pos": sum(pos) / len(pos),
-        "sc": mean([row["text"] for path in sorted(data.glob("sib200/data/annotated/*/*.tsv")) for row in read_sib_tsv(path)]),
+        "sc": mean(
+            [row["text"] for path in sorted(data.glob("sib200/data/annotated/*/*.tsv")) for row in read_sib_tsv(path)]
+        ),
         "flores": mean([t for path in sorted(flores.glob("*.devtest")) for t in lines(path)]),
-        "words": mean([w for path in sorted(data.glob("muse/dictionaries/*.txt")) for pair in read_muse(path) for w in pair]),
+        "words": mean(
+            [w for path in sorted(data.glob("muse/dictionaries/*.txt")) for pair in read_muse(path) for w in pair]
+        ),
     }

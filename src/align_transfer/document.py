@@ -92,7 +92,9 @@ def _html_table(table: Table) -> str:
     rows = ["<table><tr>" + "".join(_html_cell(name, "th") for name in table.header) + "</tr>"]
     for row in table.rows:
         if isinstance(row, Section):
-            rows.append(f'<tr><td class="section" colspan="{len(table.header)}"><b>{html_.escape(row.text)}</b></td></tr>')
+            rows.append(
+                f'<tr><td class="section" colspan="{len(table.header)}"><b>{html_.escape(row.text)}</b></td></tr>'
+            )
         else:
             rows.append("<tr>" + "".join(map(_html_cell, row)) + "</tr>")
     return "\n".join(rows + ["</table>"])

@@ -40,12 +40,16 @@ def check_facts(entry: str, facts: dict, config, has_mlm_head: bool) -> None:
     key = f"config error at {entry}"
     deepest = max([*facts["layers"], facts["sentence_layer"], facts["retrieval_layer"]])
     if deepest > depth:
-        raise ConfigError(f"{key}: layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its {depth} layers")
+        raise ConfigError(
+            f"{key}: layer {deepest} (layers, sentence_layer, retrieval_layer) is beyond its {depth} layers"
+        )
     if facts["max_length"] > (limit := position_limit(config)):
         raise ConfigError(f"{key}.max_length: {facts['max_length']} is beyond its position limit, {limit}")
     if facts["mlm_head"] and not has_mlm_head:
-        raise ConfigError(f"{key}.mlm_head: true, but it has no pretrained MLM head; set mlm_head: false and "
-                          "leave out the loss codes with M1 for it (`losses`)")  # fmt: skip
+        raise ConfigError(
+            f"{key}.mlm_head: true, but it has no pretrained MLM head; set mlm_head: false and "
+            "leave out the loss codes with M1 for it (`losses`)"
+        )
 
 
 def prepare_base_encoder(source_dir, out_dir, entry: str, facts: dict) -> None:
@@ -62,9 +66,14 @@ def prepare_base_encoder(source_dir, out_dir, entry: str, facts: dict) -> None:
     with atomic_path(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-    log.info("%s (%s): %s, %.1fM parameters, vocabulary %d", entry, source_dir,
-             "with its MLM head" if facts["mlm_head"] else "the backbone (no MLM head)", model.num_parameters() / 1e6,
-             len(tokenizer))  # fmt: skip
+    log.info(
+        "%s (%s): %s, %.1fM parameters, vocabulary %d",
+        entry,
+        source_dir,
+        "with its MLM head" if facts["mlm_head"] else "the backbone (no MLM head)",
+        model.num_parameters() / 1e6,
+        len(tokenizer),
+    )
 
 
 def encode_sentences(tokenizer, texts: list[str], max_length: int) -> list[list[int]]:
@@ -81,15 +90,17 @@ def tokenize_parallel(tsv, encoder_dir, out_dir, max_length: int) -> None:
 
     tokenizer = load_tokenizer(encoder_dir)
     src, tgt = read_parallel_tsv(tsv)
-    dataset = Dataset.from_dict({"src": encode_sentences(tokenizer, src, max_length),
-                                 "tgt": encode_sentences(tokenizer, tgt, max_length)})  # fmt: skip
+    dataset = Dataset.from_dict(
+        {"src": encode_sentences(tokenizer, src, max_length), "tgt": encode_sentences(tokenizer, tgt, max_length)}
+    )
     save_dataset(dataset, out_dir)
     lengths = [len(s) + len(t) for s, t in zip(dataset["src"], dataset["tgt"])]
     log.info("%s: %d pairs, %.1f tokens per pair", tsv, len(dataset), sum(lengths) / len(lengths))
 
 
-def train_mini_tokenizer(text_files, out_dir, vocab_size: int, architecture: str = "xlm-roberta",
-                         max_length: int = 512) -> None:  # fmt: skip
+def train_mini_tokenizer(
+    text_files, out_dir, vocab_size: int, architecture: str = "xlm-roberta", max_length: int = 512
+) -> None:
     """A tokenizer trained on the mini world, of the architecture's kind: a sentencepiece unigram model
     wrapped as an XLM-R tokenizer (``<s> <pad> </s> <unk>`` first, ``<mask>`` last, as XLM-R), or a
     WordPiece vocabulary wrapped as a cased BERT tokenizer (``[PAD] [UNK] [CLS] [SEP] [MASK]``, as mBERT).
@@ -153,11 +164,17 @@ def _wordpiece(lines: list[str], folder: Path, vocab_size: int, max_length: int)
 
     # the words as BERT splits text before WordPiece: each needs its first character, and "##" forms of the rest
     backend = bert({token: index for index, token in enumerate(specials)}).backend_tokenizer
-    words = {word for line in lines for word, _ in backend.pre_tokenizer.pre_tokenize_str(backend.normalizer.normalize_str(line))}
+    words = {
+        word
+        for line in lines
+        for word, _ in backend.pre_tokenizer.pre_tokenize_str(backend.normalizer.normalize_str(line))
+    }
     alphabet = sorted({word[0] for word in words} | {f"##{char}" for word in words for char in word[1:]})
     room = vocab_size - len(specials) - len(alphabet)
     if room < 0:
-        raise ValueError(f"a WordPiece vocabulary of {vocab_size} cannot hold the {len(alphabet)} characters its words need")
+        raise ValueError(
+            f"a WordPiece vocabulary of {vocab_size} cannot hold the {len(alphabet)} characters its words need"
+        )
     merges = []
     for piece, _ in _sentencepiece(lines, folder, vocab_size, "bpe"):
         word = piece[1:] if piece.startswith("\u2581") else f"##{piece}"
@@ -167,30 +184,64 @@ def _wordpiece(lines: list[str], folder: Path, vocab_size: int, max_length: int)
 
 
 #: The special ids of the mini tokenizers, fixed by the order of their special tokens (``train_mini_tokenizer``).
-MINI_SPECIAL_IDS = {"xlm-roberta": {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2}, "bert": {"pad_token_id": 0}}
+MINI_SPECIAL_IDS = {
+    "xlm-roberta": {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2},
+    "bert": {"pad_token_id": 0},
+}
 #: Entries a mini tokenizer has beyond its trained size: the unigram model's pieces less its <unk>, plus
 #: XLM-R's five specials; WordPiece counts its specials in its size.
 MINI_EXTRA_ENTRIES = {"xlm-roberta": 4, "bert": 0}
 
 
-def mini_config(architecture: str, vocab_size: int, *, hidden_size: int, layers: int, heads: int, intermediate_size: int,
-                dropout: float, max_length: int):  # fmt: skip
+def mini_config(
+    architecture: str,
+    vocab_size: int,
+    *,
+    hidden_size: int,
+    layers: int,
+    heads: int,
+    intermediate_size: int,
+    dropout: float,
+    max_length: int,
+):
     """A transformers config of a small encoder of ``architecture`` with a mini tokenizer of ``vocab_size``
     entries, taking inputs of ``max_length`` tokens."""
     from transformers import BertConfig, XLMRobertaConfig
 
     ids = MINI_SPECIAL_IDS[architecture]
-    shape = dict(vocab_size=vocab_size, hidden_size=hidden_size, num_hidden_layers=layers, num_attention_heads=heads,
-                 intermediate_size=intermediate_size, hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout, **ids)  # fmt: skip
+    shape = dict(
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=intermediate_size,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
+        **ids,
+    )
     if architecture == "bert":
         return BertConfig(**shape, max_position_embeddings=max_length, type_vocab_size=2)
     # XLM-R's positions start after the padding id
     return XLMRobertaConfig(**shape, max_position_embeddings=max_length + ids["pad_token_id"] + 1, type_vocab_size=1)
 
 
-def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, architecture: str, hidden_size: int, layers: int,
-                          heads: int, intermediate_size: int, steps: int, batch_size: int, learning_rate: float, seed: int,
-                          max_length: int = 512, dropout: float = 0.1) -> dict:  # fmt: skip
+def pretrain_mini_encoder(
+    tokenizer_dir,
+    text_files,
+    out_dir,
+    *,
+    architecture: str,
+    hidden_size: int,
+    layers: int,
+    heads: int,
+    intermediate_size: int,
+    steps: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+    max_length: int = 512,
+    dropout: float = 0.1,
+) -> dict:
     """Pretrain a small masked LM of ``architecture`` (XLM-R or BERT type) on the mini world.
 
     Returns (and writes to ``pretraining.json`` beside the weights) the held-out MLM accuracy and
@@ -203,8 +254,16 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, architecture: s
 
     torch.manual_seed(seed)
     tokenizer = load_tokenizer(tokenizer_dir)
-    config = mini_config(architecture, len(tokenizer), hidden_size=hidden_size, layers=layers, heads=heads,
-                         intermediate_size=intermediate_size, dropout=dropout, max_length=max_length)  # fmt: skip
+    config = mini_config(
+        architecture,
+        len(tokenizer),
+        hidden_size=hidden_size,
+        layers=layers,
+        heads=heads,
+        intermediate_size=intermediate_size,
+        dropout=dropout,
+        max_length=max_length,
+    )
     model = AutoModelForMaskedLM.from_config(config)
     model.train()
     lines = [line for path in text_files for line in Path(path).read_text(encoding="utf-8").splitlines() if line]
@@ -254,7 +313,9 @@ def pretrain_mini_encoder(tokenizer_dir, text_files, out_dir, *, architecture: s
         "mlm_accuracy": (predicted == gold).float().mean().item(),
         "most_frequent_token_accuracy": (gold == gold.mode().values).float().mean().item(),
     }
-    log.info("held-out MLM accuracy %(mlm_accuracy).3f (most frequent token: %(most_frequent_token_accuracy).3f)", report)
+    log.info(
+        "held-out MLM accuracy %(mlm_accuracy).3f (most frequent token: %(most_frequent_token_accuracy).3f)", report
+    )
     with atomic_path(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)

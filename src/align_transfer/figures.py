@@ -36,8 +36,16 @@ def figure1(points: pd.DataFrame, losses: list[str], layers: list[int], png, pdf
         for column, layer in enumerate(layers):
             axis = axes[row][column]
             panel = points[(points["level"] == level) & (points["layer"] == layer)]
-            sns.barplot(panel, x="losses", y="delta_distance", hue="condition", order=losses,
-                        hue_order=["aligned", "fine-tuned"], errorbar="sd", ax=axis)  # fmt: skip
+            sns.barplot(
+                panel,
+                x="losses",
+                y="delta_distance",
+                hue="condition",
+                order=losses,
+                hue_order=["aligned", "fine-tuned"],
+                errorbar="sd",
+                ax=axis,
+            )
             axis.axhline(0, color="black", linewidth=0.8)
             axis.set_title(f"{LEVEL_TITLES[level]}, layer {layer}")
             axis.set_xlabel("")
@@ -53,8 +61,11 @@ def figure1(points: pd.DataFrame, losses: list[str], layers: list[int], png, pdf
 def gradient_heatmaps(table: pd.DataFrame, png, pdf) -> None:
     """§4.5: pairwise cosine of per-language gradients, one heatmap per task and kind (mean over models, seeds);
     no MLM row for an encoder without an MLM head."""
-    kinds = {kind: title for kind, title in {"task": "task-loss gradients", "mlm": "MLM gradients on FLORES"}.items()
-             if kind in set(table["kind"])}  # fmt: skip
+    kinds = {
+        kind: title
+        for kind, title in {"task": "task-loss gradients", "mlm": "MLM gradients on FLORES"}.items()
+        if kind in set(table["kind"])
+    }
     tasks = [t for t in TASK_TITLES if t in set(table["task"])]
     figure, axes = plt.subplots(len(kinds), len(tasks), figsize=(5.5 * len(tasks), 4.5 * len(kinds)), squeeze=False)
     for row, kind in enumerate(kinds):
@@ -62,8 +73,18 @@ def gradient_heatmaps(table: pd.DataFrame, png, pdf) -> None:
             block = table[(table["task"] == task) & (table["kind"] == kind)]
             order = list(dict.fromkeys(block["lang_a"]))
             matrix = block.pivot(index="lang_a", columns="lang_b", values="mean").loc[order, order]
-            sns.heatmap(matrix, vmin=-1, vmax=1, cmap="RdBu_r", annot=True, fmt=".2f", annot_kws={"size": 6},
-                        square=True, cbar=column == len(tasks) - 1, ax=axes[row][column])  # fmt: skip
+            sns.heatmap(
+                matrix,
+                vmin=-1,
+                vmax=1,
+                cmap="RdBu_r",
+                annot=True,
+                fmt=".2f",
+                annot_kws={"size": 6},
+                square=True,
+                cbar=column == len(tasks) - 1,
+                ax=axes[row][column],
+            )
             axes[row][column].set_title(f"{TASK_TITLES[task]}: {kinds[kind]}")
             axes[row][column].set_xlabel("")
             axes[row][column].set_ylabel("")
@@ -76,7 +97,7 @@ def alignment_vs_transfer(points: pd.DataFrame, png, pdf) -> None:
     its Δ zero-shot accuracy, one panel per task and mode, with a least-squares fit and its 95% band."""
     from .tables import MODE_TITLES
 
-    recall = sorted((c for c in points.columns if c.startswith("delta_r")), key=lambda c: int(c[len("delta_r"):]))[0]
+    recall = sorted((c for c in points.columns if c.startswith("delta_r")), key=lambda c: int(c[len("delta_r") :]))[0]
     tasks = [t for t in TASK_TITLES if t in set(points["task"])]
     modes = [m for m in MODE_TITLES if m in set(points["mode"])]
     sns.set_theme(style="whitegrid", context="paper")
@@ -85,12 +106,20 @@ def alignment_vs_transfer(points: pd.DataFrame, png, pdf) -> None:
         for column, mode in enumerate(modes):
             axis = axes[row][column]
             panel = points[(points["task"] == task) & (points["mode"] == mode)].dropna(subset=[recall])
-            sns.regplot(panel, x=recall, y="delta_accuracy", ci=95, n_boot=1000, seed=0, ax=axis,
-                        scatter_kws={"s": 12, "alpha": 0.6})  # fmt: skip
+            sns.regplot(
+                panel,
+                x=recall,
+                y="delta_accuracy",
+                ci=95,
+                n_boot=1000,
+                seed=0,
+                ax=axis,
+                scatter_kws={"s": 12, "alpha": 0.6},
+            )
             axis.axhline(0, color="black", linewidth=0.8)
             axis.axvline(0, color="black", linewidth=0.8)
             axis.set_title(f"{TASK_TITLES[task]}, {MODE_TITLES[mode]}")
-            axis.set_xlabel(f"Δ R@{recall[len('delta_r'):]} with the source")
+            axis.set_xlabel(f"Δ R@{recall[len('delta_r') :]} with the source")
             axis.set_ylabel("Δ zero-shot accuracy" if column == 0 else "")
     figure.suptitle("Does better alignment predict better transfer? (a point: an encoder and a language)")
     figure.tight_layout()

@@ -22,8 +22,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import state
-from .modeling import adamw, device_of, load_model, load_tensors, load_tokenizer, pad
 from .losses import mean_pool
+from .modeling import adamw, device_of, load_model, load_tensors, load_tokenizer, pad
 from .precision import autocast
 from .progress import Progress
 from .settings import FinetuneSettings
@@ -99,7 +99,9 @@ def sum_per_item(values: torch.Tensor, sizes: list[int]) -> torch.Tensor:
 
 
 @torch.no_grad()
-def extract_features(backbone, data: TaskData, settings: FinetuneSettings, batch_size: int = 64, name: str = "") -> Features:
+def extract_features(
+    backbone, data: TaskData, settings: FinetuneSettings, batch_size: int = 64, name: str = ""
+) -> Features:
     """Run the frozen backbone (eval mode) over a split once."""
     backbone.eval()
     states, labels, offsets = [], [], [0]
@@ -167,7 +169,9 @@ def evaluate(model: nn.Module, data, batch_size: int = 64, bf16: bool = False) -
 BUCKET_BATCHES = 50
 
 
-def epoch_batches(size: int, batch_size: int, generator: torch.Generator, lengths: list[int] | None = None) -> list[list]:
+def epoch_batches(
+    size: int, batch_size: int, generator: torch.Generator, lengths: list[int] | None = None
+) -> list[list]:
     """One epoch's batches of row indices: a seeded shuffle cut into batches. With ``lengths``, grouped by
     length: the shuffle is cut into buckets of ``BUCKET_BATCHES`` batches, each bucket sorted by length
     (longest first) and cut into batches, and the batches are shuffled, so that a batch pads little and
@@ -193,8 +197,15 @@ class Resume:
     stop: state.StopRequests
 
 
-def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSettings, seed: int,
-        resume: Resume | None = None) -> list[dict]:  # fmt: skip
+def fit(
+    model: nn.Module,
+    groups: list[dict],
+    train,
+    dev,
+    settings: FinetuneSettings,
+    seed: int,
+    resume: Resume | None = None,
+) -> list[dict]:
     """Train with AdamW and a linear decay to zero (the Hugging Face Trainer's default schedule), on
     batches grouped by length where ``settings.length_grouped`` and the data pads (``epoch_batches``).
 
@@ -217,12 +228,22 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
         done, first_epoch, skip = progress["done"], progress["epoch"], progress["batch"]
         epoch_generator, resumed_loss, dev_log = progress["epoch_generator"], progress["loss_sum"], progress["dev_log"]
         best = progress["best"] | {"weights": _load_best(resume.folder)}
-        log.info("resuming %s training (seed %d) at epoch %d, step %d of %d (its state matches this run)",
-                 settings.task, seed, first_epoch, done, total)  # fmt: skip
+        log.info(
+            "resuming %s training (seed %d) at epoch %d, step %d of %d (its state matches this run)",
+            settings.task,
+            seed,
+            first_epoch,
+            done,
+            total,
+        )
     progress_line = Progress(log, f"{settings.task} training (seed {seed})", total, first=done)
     finite = state.FiniteCheck(device)
     what = f"{settings.task} fine-tuning (seed {seed})"
-    shown = {key: getattr(settings, key) for key in ("backbone_lr", "head_lr", "linear_lr", "batch_size") if getattr(settings, key)}
+    shown = {
+        key: getattr(settings, key)
+        for key in ("backbone_lr", "head_lr", "linear_lr", "batch_size")
+        if getattr(settings, key)
+    }
     model.train()
     lengths = getattr(train, "lengths", None) if settings.length_grouped else None  # frozen features do not pad
     for epoch in range(first_epoch, settings.epochs + 1):
@@ -247,19 +268,44 @@ def fit(model: nn.Module, groups: list[dict], train, dev, settings: FinetuneSett
             progress_line(done) if done < total else None  # the epoch line below reports the last step
             if resume and done < total and (done % resume.every == 0 or resume.stop.requested):
                 finite.check(what, shown)
-                progress = {"done": done, "epoch": epoch, "batch": index + 1, "epoch_generator": epoch_generator,
-                            "loss_sum": float(loss_sum), "dev_log": dev_log, "best": {"accuracy": best["accuracy"]}}  # fmt: skip
-                state.save(resume.folder, model, optimizer, scheduler, {"batches": generator}, progress, resume.fingerprint,
-                           best=best["weights"])  # fmt: skip
+                progress = {
+                    "done": done,
+                    "epoch": epoch,
+                    "batch": index + 1,
+                    "epoch_generator": epoch_generator,
+                    "loss_sum": float(loss_sum),
+                    "dev_log": dev_log,
+                    "best": {"accuracy": best["accuracy"]},
+                }
+                state.save(
+                    resume.folder,
+                    model,
+                    optimizer,
+                    scheduler,
+                    {"batches": generator},
+                    progress,
+                    resume.fingerprint,
+                    best=best["weights"],
+                )
                 if resume.stop.requested:
                     raise resume.stop.stop(what, resume.folder)
         finite.check(what, shown)
         correct, scored = evaluate(model, dev, bf16=settings.bf16)
-        dev_log.append({"epoch": epoch, "train_loss": (loss_sum / steps_per_epoch).item(), "dev_accuracy": correct / scored})
-        log.info("epoch %d/%d: train loss %.4f, English dev accuracy %.4f", epoch, settings.epochs,
-                 dev_log[-1]["train_loss"], dev_log[-1]["dev_accuracy"])  # fmt: skip
+        dev_log.append(
+            {"epoch": epoch, "train_loss": (loss_sum / steps_per_epoch).item(), "dev_accuracy": correct / scored}
+        )
+        log.info(
+            "epoch %d/%d: train loss %.4f, English dev accuracy %.4f",
+            epoch,
+            settings.epochs,
+            dev_log[-1]["train_loss"],
+            dev_log[-1]["dev_accuracy"],
+        )
         if settings.model_selection == "best_dev" and dev_log[-1]["dev_accuracy"] > best["accuracy"]:
-            best = {"accuracy": dev_log[-1]["dev_accuracy"], "weights": {k: v.detach().clone() for k, v in model.state_dict().items()}}
+            best = {
+                "accuracy": dev_log[-1]["dev_accuracy"],
+                "weights": {k: v.detach().clone() for k, v in model.state_dict().items()},
+            }
     if settings.model_selection == "best_dev":
         model.load_state_dict(best["weights"])
     return dev_log
@@ -279,13 +325,17 @@ def zero_shot(model: nn.Module, test_sets: dict, bf16: bool = False) -> tuple[li
         correct, total = item_scores(model, data, bf16=bf16)
         accuracy = int(correct.sum()) / int(total.sum())
         rows.append({"language": language, "n": int(total.sum()), "accuracy": accuracy})
-        items += [{"language": language, "item": item, "correct": c, "total": t}
-                  for item, (c, t) in enumerate(zip(correct.tolist(), total.tolist()))]  # fmt: skip
+        items += [
+            {"language": language, "item": item, "correct": c, "total": t}
+            for item, (c, t) in enumerate(zip(correct.tolist(), total.tolist()))
+        ]
         log.info("zero-shot %s: %.4f on %d labels", language, accuracy, int(total.sum()))
     return rows, items
 
 
-def finetune_full(encoder_dir, data, settings: FinetuneSettings, seed: int, languages, device=None, resume: Resume | None = None):
+def finetune_full(
+    encoder_dir, data, settings: FinetuneSettings, seed: int, languages, device=None, resume: Resume | None = None
+):
     """Fine-tune backbone and head together; returns the model, the dev log and the zero-shot rows."""
 
     device = device_of(device)
@@ -299,8 +349,18 @@ def finetune_full(encoder_dir, data, settings: FinetuneSettings, seed: int, lang
     return model, dev_log, zero_shot(model, {lang: split[f"test_{lang}"] for lang in languages}, settings.bf16)
 
 
-def full_finetuning_job(encoder_dir, data_dir, settings: FinetuneSettings, outputs: dict, languages: list[str], keys: dict,
-                        kept_seeds, work_dir, state_every: int = 500, device=None) -> None:  # fmt: skip
+def full_finetuning_job(
+    encoder_dir,
+    data_dir,
+    settings: FinetuneSettings,
+    outputs: dict,
+    languages: list[str],
+    keys: dict,
+    kept_seeds,
+    work_dir,
+    state_every: int = 500,
+    device=None,
+) -> None:
     """Every seed of a full fine-tuning job in turn (``outputs``: seed -> (run folder, zero-shot CSV, per-item
     CSV)), losing nothing to a kill, a time limit or a preemption. A seed's resumable state lives in
     ``work_dir/seed{seed}/state`` (``Resume``); a finished seed's results wait in ``work_dir/seed{seed}``, so a
@@ -311,8 +371,12 @@ def full_finetuning_job(encoder_dir, data_dir, settings: FinetuneSettings, outpu
 
     data = load_tokens(data_dir)
     work_dir = Path(work_dir)
-    common = {"settings": settings.__dict__, "data": json.loads((Path(data_dir) / MANIFEST).read_text()),
-              "encoder": state.folder_digest(encoder_dir), "languages": list(languages)}  # fmt: skip
+    common = {
+        "settings": settings.__dict__,
+        "data": json.loads((Path(data_dir) / MANIFEST).read_text()),
+        "encoder": state.folder_digest(encoder_dir),
+        "languages": list(languages),
+    }
     with state.StopRequests() as stop:
         for seed in outputs:
             folder = work_dir / f"seed{seed}"
@@ -356,15 +420,24 @@ def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, language
     backbone = load_model(encoder_dir, device)
     features = {}
     for name, same_as in same_splits(data).items():
-        features[name] = features[same_as] if same_as in features else \
-            extract_features(backbone, TaskData(data[name], settings.task, pad_id), settings, name=name)  # fmt: skip
+        features[name] = (
+            features[same_as]
+            if same_as in features
+            else extract_features(backbone, TaskData(data[name], settings.task, pad_id), settings, name=name)
+        )
     hidden_size = backbone.config.hidden_size
     del backbone
     for seed in seeds:
         torch.manual_seed(seed)
         head = nn.Linear(hidden_size, len(TASKS[settings.task].labels)).to(device)
-        dev_log = fit(head, decayed_groups(head, settings.linear_lr, settings.weight_decay),
-                      features["train"], features["dev"], settings, seed)  # fmt: skip
+        dev_log = fit(
+            head,
+            decayed_groups(head, settings.linear_lr, settings.weight_decay),
+            features["train"],
+            features["dev"],
+            settings,
+            seed,
+        )
         yield seed, head, dev_log, zero_shot(head, {lang: features[f"test_{lang}"] for lang in languages})
 
 
@@ -381,6 +454,5 @@ def save_run(out_dir, head: nn.Module, dev_log: list[dict], backbone=None, token
         save_file({k: v.contiguous() for k, v in head.state_dict().items()}, tmp / "head.safetensors")
         write_frame(tmp / "dev_log.csv", pd.DataFrame(dev_log))
         if backbone is not None:
-        
             backbone.save_pretrained(tmp / "model", safe_serialization=True)
             load_tokenizer(tokenizer_dir).save_pretrained(tmp / "model")

@@ -44,9 +44,19 @@ def mlm_head_forward(shape: EncoderShape, positions: float) -> float:
     return positions * (2 * shape.hidden * shape.hidden + 2 * shape.hidden * shape.vocab)
 
 
-def alignment_step(shape: EncoderShape, losses: str, batch: int, length: float, *, sentence_layer: int,
-                   word_negatives: int, mlm_probability: float, bag: float | None = None,
-                   single_specials: int = 2, pair_specials: int = 4) -> dict[str, float]:  # fmt: skip
+def alignment_step(
+    shape: EncoderShape,
+    losses: str,
+    batch: int,
+    length: float,
+    *,
+    sentence_layer: int,
+    word_negatives: int,
+    mlm_probability: float,
+    bag: float | None = None,
+    single_specials: int = 2,
+    pair_specials: int = 4,
+) -> dict[str, float]:
     """Training FLOPs of one alignment step per active loss term (``losses`` such as ``S1W0M1``), for
     ``batch`` pairs whose sentences have ``length`` tokens without special tokens (DESIGN §4):
 
@@ -82,10 +92,17 @@ def job_flops(job: dict, config: dict, shape: EncoderShape, encoder: dict) -> fl
         return encoder_forward(shape, examples, tokens[kind] + 2)  # with the two specials of a single text
 
     def step(losses):
-        return sum(alignment_step(shape, losses, alignment["batch_size"], tokens["parallel"],
-                                  sentence_layer=min(encoder["sentence_layer"], shape.layers),
-                                  word_negatives=alignment["word_negatives"],
-                                  mlm_probability=alignment["mlm_probability"]).values())  # fmt: skip
+        return sum(
+            alignment_step(
+                shape,
+                losses,
+                alignment["batch_size"],
+                tokens["parallel"],
+                sentence_layer=min(encoder["sentence_layer"], shape.layers),
+                word_negatives=alignment["word_negatives"],
+                mlm_probability=alignment["mlm_probability"],
+            ).values()
+        )
 
     if rule == "align":
         return alignment["steps"] * step(wildcards["losses"])

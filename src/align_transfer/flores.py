@@ -26,7 +26,8 @@ def read_flores(paths: dict, limit: int | None = None, seed: int = 0) -> dict[st
         for lang, count in counts.items():
             if count != counts[first]:
                 raise InputError(
-                    paths[lang], f"has {count} lines but {paths[first]} has {counts[first]}; FLORES files are line-parallel"
+                    paths[lang],
+                    f"has {count} lines but {paths[first]} has {counts[first]}; FLORES files are line-parallel",
                 )
     keep = sample_rows(len(next(iter(texts.values()), [])), limit, seed)
     return {lang: [lines[row] for row in keep] for lang, lines in texts.items()}

@@ -73,7 +73,9 @@ def pairwise_cosines(gradients: dict[str, torch.Tensor]) -> list[dict]:
     """Rows of lang_a, lang_b, cosine for every ordered pair of named gradients."""
     names = list(gradients)
     matrix = cosines(gram([gradients[name] for name in names])).tolist()
-    return [{"lang_a": a, "lang_b": b, "cosine": matrix[i][j]} for i, a in enumerate(names) for j, b in enumerate(names)]
+    return [
+        {"lang_a": a, "lang_b": b, "cosine": matrix[i][j]} for i, a in enumerate(names) for j, b in enumerate(names)
+    ]
 
 
 def task_batches(data, batch_size: int, count: int, generator: torch.Generator | None = None):
@@ -83,9 +85,21 @@ def task_batches(data, batch_size: int, count: int, generator: torch.Generator |
     return [order[s : s + batch_size] for s in islice(starts, count)]
 
 
-def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[int]]], task_settings, align_settings,
-                seed: int, batches: int, languages: list[str], source_lang: str, mlm_head: bool = True,
-                device=None) -> tuple[list, list]:  # fmt: skip
+def analyse_run(
+    run_dir,
+    aligned_dir,
+    data,
+    tokens,
+    flores: dict[str, list[list[int]]],
+    task_settings,
+    align_settings,
+    seed: int,
+    batches: int,
+    languages: list[str],
+    source_lang: str,
+    mlm_head: bool = True,
+    device=None,
+) -> tuple[list, list]:
     """Gradient cosines of one fine-tuning run (``run_dir``) of the encoder aligned in ``aligned_dir``.
 
     ``flores`` holds each language's FLORES token ids (with specials, tokenized once per job).
@@ -94,8 +108,8 @@ def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[
     (kind, lang_a, lang_b, cosine); the MLM ones only where the encoder has an MLM head (``mlm_head``).
     """
     from .align import AlignmentObjective, ParallelBatches
-    from .modeling import device_of, load_encoder, load_model, load_tensors
     from .finetune import FullModel, TaskData
+    from .modeling import device_of, load_encoder, load_model, load_tensors
 
     device = device_of(device)
     # the aligned checkpoint brings its MLM head (where it has one); the backbone is the fine-tuned one
@@ -127,24 +141,32 @@ def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[
         # the previous batch's task gradient is the null baseline: two disjoint task batches of one model
         matrix = gram([task_grad, align_grad] + ([] if previous is None else [previous]))
         cosine = cosines(matrix)
-        table3_rows.append({
-            "batch": number,
-            "cosine": cosine[0, 1].item(),
-            "task_norm": matrix[0, 0].sqrt().item(),
-            "alignment_norm": matrix[1, 1].sqrt().item(),
-            "baseline_cosine": math.nan if previous is None else cosine[0, 2].item(),
-        })  # fmt: skip
+        table3_rows.append(
+            {
+                "batch": number,
+                "cosine": cosine[0, 1].item(),
+                "task_norm": matrix[0, 0].sqrt().item(),
+                "alignment_norm": matrix[1, 1].sqrt().item(),
+                "baseline_cosine": math.nan if previous is None else cosine[0, 2].item(),
+            }
+        )
         previous = task_grad.clone()
         train_sum = task_grad if train_sum is None else train_sum.add_(task_grad)
-    log.info("task vs alignment (%s) gradients: %d batches in %.1f s", align_settings.losses, len(table3_rows),
-             time.perf_counter() - clock)  # fmt: skip
+    log.info(
+        "task vs alignment (%s) gradients: %d batches in %.1f s",
+        align_settings.losses,
+        len(table3_rows),
+        time.perf_counter() - clock,
+    )
 
     clock = time.perf_counter()
     per_language = {source_lang: train_sum / len(table3_rows)}  # the English batches above
     progress = Progress(log, f"{task_settings.task} task gradients per language", len(languages), unit="languages")
     for number, lang in enumerate(languages, 1):
         split = splits[f"test_{lang}"]
-        per_language[lang] = mean_gradient(task_losses(split, task_batches(split, task_settings.batch_size, batches)), params)
+        per_language[lang] = mean_gradient(
+            task_losses(split, task_batches(split, task_settings.batch_size, batches)), params
+        )
         progress(number, lang)
     language_rows = [{"kind": "task"} | row for row in pairwise_cosines(per_language)]
     del per_language
@@ -155,8 +177,9 @@ def analyse_run(run_dir, aligned_dir, data, tokens, flores: dict[str, list[list[
     return table3_rows, language_rows
 
 
-def mlm_language_rows(model, tokenizer, flores: dict[str, list[list[int]]], align_settings, batches: int,
-                      generator: torch.Generator) -> list[dict]:  # fmt: skip
+def mlm_language_rows(
+    model, tokenizer, flores: dict[str, list[list[int]]], align_settings, batches: int, generator: torch.Generator
+) -> list[dict]:
     """§4.5: the mean MLM gradient of each language on its FLORES text (``batches`` batches), compared pairwise."""
     from transformers import DataCollatorForLanguageModeling
 

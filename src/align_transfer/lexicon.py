@@ -38,8 +38,10 @@ def read_lexicon(path, limit: int | None = None) -> list[tuple[str, str]]:
     with open(path, encoding="utf-8") as handle:
         lines = handle.read().splitlines()[1:]
     if limit is not None and len(lines) < limit:
-        raise ConfigError(f"config error at analysis.lexicon_size: {limit} is beyond the {len(lines)} word pairs of "
-                          f"{path}; set it to {len(lines)} or fewer")  # fmt: skip
+        raise ConfigError(
+            f"config error at analysis.lexicon_size: {limit} is beyond the {len(lines)} word pairs of "
+            f"{path}; set it to {len(lines)} or fewer"
+        )
     pairs = []
     for number, line in enumerate(lines[:limit], 2):
         fields = line.split("\t")

@@ -32,11 +32,14 @@ _TRANSLIT = {
 _HANGUL_INITIAL = dict(zip(CONSONANTS, [17, 16, 15, 7, 3, 0, 6, 2, 5, 5, 9, 7, 17, 12]))
 _HANGUL_VOWEL = dict(zip(VOWELS, [0, 5, 20, 8, 13]))
 _KANA_ROW = {
-    "k": [0x304B, 0x304D, 0x304F, 0x3051, 0x3053], "s": [0x3055, 0x3057, 0x3059, 0x305B, 0x305D],
-    "t": [0x305F, 0x3061, 0x3064, 0x3066, 0x3068], "n": [0x306A, 0x306B, 0x306C, 0x306D, 0x306E],
-    "f": [0x306F, 0x3072, 0x3075, 0x3078, 0x307B], "m": [0x307E, 0x307F, 0x3080, 0x3081, 0x3082],
+    "k": [0x304B, 0x304D, 0x304F, 0x3051, 0x3053],
+    "s": [0x3055, 0x3057, 0x3059, 0x305B, 0x305D],
+    "t": [0x305F, 0x3061, 0x3064, 0x3066, 0x3068],
+    "n": [0x306A, 0x306B, 0x306C, 0x306D, 0x306E],
+    "f": [0x306F, 0x3072, 0x3075, 0x3078, 0x307B],
+    "m": [0x307E, 0x307F, 0x3080, 0x3081, 0x3082],
     "r": [0x3089, 0x308A, 0x308B, 0x308C, 0x308D],
-}  # fmt: skip
+}
 _KANA_VOICED = {"g": ("k", 1), "z": ("s", 1), "d": ("t", 1), "b": ("f", 1), "p": ("f", 2), "v": ("f", 1), "l": ("r", 0)}
 
 
@@ -63,24 +66,67 @@ LANGUAGES = {
     lang.code: lang
     for lang in [
         Language("en", "English", "eng_Latn", "latin", "SVO", ("ie", "germanic"), articles=True),
-        Language("de", "German", "deu_Latn", "latin", "SOV", ("ie", "germanic"),
-                 articles=True, contractions=True, noun_suffix="en", verb_suffix="t"),
-        Language("es", "Spanish", "spa_Latn", "latin", "SVO", ("ie", "romance"),
-                 articles=True, adjective_after=True, contractions=True, noun_suffix="o", verb_suffix="ar"),
-        Language("fr", "French", "fra_Latn", "latin", "SVO", ("ie", "romance"),
-                 articles=True, adjective_after=True, contractions=True, noun_suffix="e", verb_suffix="er"),
+        Language(
+            "de",
+            "German",
+            "deu_Latn",
+            "latin",
+            "SOV",
+            ("ie", "germanic"),
+            articles=True,
+            contractions=True,
+            noun_suffix="en",
+            verb_suffix="t",
+        ),
+        Language(
+            "es",
+            "Spanish",
+            "spa_Latn",
+            "latin",
+            "SVO",
+            ("ie", "romance"),
+            articles=True,
+            adjective_after=True,
+            contractions=True,
+            noun_suffix="o",
+            verb_suffix="ar",
+        ),
+        Language(
+            "fr",
+            "French",
+            "fra_Latn",
+            "latin",
+            "SVO",
+            ("ie", "romance"),
+            articles=True,
+            adjective_after=True,
+            contractions=True,
+            noun_suffix="e",
+            verb_suffix="er",
+        ),
         Language("ru", "Russian", "rus_Cyrl", "cyrillic", "SVO", ("ie", "steppe"), verb_suffix="it"),
-        Language("kk", "Kazakh", "kaz_Cyrl", "cyrillic", "SOV", ("steppe", "east"),
-                 postpositions=True, noun_suffix="lar"),
-        Language("ja", "Japanese", "jpn_Jpan", "kana", "SOV", ("east",),
-                 postpositions=True, case_particles=True, spaces=False, full_stop="。"),
+        Language(
+            "kk", "Kazakh", "kaz_Cyrl", "cyrillic", "SOV", ("steppe", "east"), postpositions=True, noun_suffix="lar"
+        ),
+        Language(
+            "ja",
+            "Japanese",
+            "jpn_Jpan",
+            "kana",
+            "SOV",
+            ("east",),
+            postpositions=True,
+            case_particles=True,
+            spaces=False,
+            full_stop="。",
+        ),
         Language("ko", "Korean", "kor_Hang", "hangul", "SOV", ("east",), postpositions=True, case_particles=True),
-        Language("hi", "Hindi", "hin_Deva", "devanagari", "SOV", ("ie", "indoiranian"),
-                 postpositions=True, full_stop="।"),
-        Language("fa", "Persian", "pes_Arab", "arabic", "SOV", ("ie", "indoiranian"),
-                 adjective_after=True),
+        Language(
+            "hi", "Hindi", "hin_Deva", "devanagari", "SOV", ("ie", "indoiranian"), postpositions=True, full_stop="।"
+        ),
+        Language("fa", "Persian", "pes_Arab", "arabic", "SOV", ("ie", "indoiranian"), adjective_after=True),
     ]
-}  # fmt: skip
+}
 
 # How often a group's root survives for a concept: the relatedness between its languages.
 GROUP_SHARE = {"ie": 0.25, "germanic": 0.6, "romance": 0.7, "indoiranian": 0.5, "steppe": 0.3, "east": 0.35}

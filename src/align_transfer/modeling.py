@@ -33,7 +33,9 @@ def readable(path, what: str):
         raise
     except Exception as error:  # the libraries raise many types for a truncated or foreign file
         reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
-        raise InputError(path, f"cannot be read as {what} ({type(error).__name__}: {reason}); {rebuild_hint(path)}") from None
+        raise InputError(
+            path, f"cannot be read as {what} ({type(error).__name__}: {reason}); {rebuild_hint(path)}"
+        ) from None
 
 
 def device_of(name: str | None = None) -> torch.device:
@@ -146,11 +148,16 @@ def load_tokens(path):
     manifest = json.loads((path / MANIFEST).read_text())
     splits = _splits(dataset)
     if set(splits) != set(manifest):
-        raise InputError(path, f"holds the splits {sorted(splits)}, its manifest {sorted(manifest)}; {rebuild_hint(path)}")
+        raise InputError(
+            path, f"holds the splits {sorted(splits)}, its manifest {sorted(manifest)}; {rebuild_hint(path)}"
+        )
     for name, split in splits.items():
         recorded = manifest[name]
         if len(split) != recorded["rows"] or table_digest(split) != recorded["sha256"]:
             label = f"split {name}" if name else "it"
-            raise InputError(path, f"{label} holds {len(split)} rows that do not match the {recorded['rows']} its "
-                                   f"manifest records (a cut or changed file); {rebuild_hint(path)}")  # fmt: skip
+            raise InputError(
+                path,
+                f"{label} holds {len(split)} rows that do not match the {recorded['rows']} its "
+                f"manifest records (a cut or changed file); {rebuild_hint(path)}",
+            )
     return dataset

@@ -17,12 +17,17 @@ def _member(archive: zipfile.ZipFile, zip_path, pair: str, lang: str) -> str:
     suffix = f".{pair}.{lang}"
     members = [m for m in archive.infolist() if m.filename.endswith(suffix)]
     if len(members) != 1:
-        raise InputError(zip_path, f"expected one member ending in '{suffix}', found {[m.filename for m in members] or 'none'}")
+        raise InputError(
+            zip_path, f"expected one member ending in '{suffix}', found {[m.filename for m in members] or 'none'}"
+        )
     # a zip made on Unix keeps the file type in the high bits; 0 means "no type recorded" (a plain file)
     kind = stat.S_IFMT(members[0].external_attr >> 16)
     if members[0].is_dir() or kind not in (0, stat.S_IFREG):
-        raise InputError(zip_path, f"member {members[0].filename} is not a regular file (a link or a folder); "
-                                   "archive members must be regular files")  # fmt: skip
+        raise InputError(
+            zip_path,
+            f"member {members[0].filename} is not a regular file (a link or a folder); "
+            "archive members must be regular files",
+        )
     return members[0].filename
 
 

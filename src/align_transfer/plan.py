@@ -65,7 +65,9 @@ def job_seconds(job: dict, config: dict, encoder: dict | None = None) -> float:
     return seconds["other_job"]
 
 
-def model_sizes(config: dict, encoder: dict, params: dict[str, int], hidden_size: int, tokenizer_bytes: int) -> dict[str, float]:
+def model_sizes(
+    config: dict, encoder: dict, params: dict[str, int], hidden_size: int, tokenizer_bytes: int
+) -> dict[str, float]:
     """Bytes of what an encoder's jobs keep (fp32 safetensors): a checkpoint (bare where it has no MLM
     head), a fine-tuned backbone, a head, one embeddings file at its layers."""
     items = config["compute"]["items"]
@@ -124,8 +126,10 @@ def compute_plan(jobs: list[dict], config: dict, encoders: dict[str, dict]) -> p
         seconds = job_seconds(job, config, encoder["entry"])
         if encoder is not reference and flops:
             seconds *= flops / job_flops(job, config, reference["shape"], reference["entry"])
-        for row in (rows.setdefault(job["rule"], {"rule": job["rule"]} | columns),
-                    *([totals.setdefault(name, {"rule": f"total {name}"} | columns)] if name else [])):  # fmt: skip
+        for row in (
+            rows.setdefault(job["rule"], {"rule": job["rule"]} | columns),
+            *([totals.setdefault(name, {"rule": f"total {name}"} | columns)] if name else []),
+        ):
             row["jobs"] += 1
             row["pflops"] += flops / 1e15
             for gpu, peak in flops_config["peak_tflops"].items():
@@ -146,14 +150,19 @@ def compute_plan(jobs: list[dict], config: dict, encoders: dict[str, dict]) -> p
 def format_plan(plan: pd.DataFrame, config: dict) -> str:
     compute = config["compute"]
     gpus = list(compute["flops"]["peak_tflops"])
-    lines = [f"compute plan: FLOPs and GPU-hours at {compute['flops']['utilisation']:.0%} of each GPU's peak "
-             f"(bf16; V100 fp16); measured hours on {compute['device']}",
-             f"{'rule':24} {'jobs':>6} {'PFLOPs':>9} " + " ".join(f"{gpu + '-h':>8}" for gpu in gpus) +
-             f" {'GPU-h*':>10} {'CPU-h*':>9} {'peak GB':>8} {'disk GB':>9}"]  # fmt: skip
+    lines = [
+        f"compute plan: FLOPs and GPU-hours at {compute['flops']['utilisation']:.0%} of each GPU's peak "
+        f"(bf16; V100 fp16); measured hours on {compute['device']}",
+        f"{'rule':24} {'jobs':>6} {'PFLOPs':>9} "
+        + " ".join(f"{gpu + '-h':>8}" for gpu in gpus)
+        + f" {'GPU-h*':>10} {'CPU-h*':>9} {'peak GB':>8} {'disk GB':>9}",
+    ]
     for row in plan.to_dict("records"):
-        lines.append(f"{row['rule']:24} {row['jobs']:6d} {row['pflops']:9.3g} " +
-                     " ".join(f"{row[gpu + '_hours']:8.3g}" for gpu in gpus) +
-                     f" {row['gpu_hours']:10.2f} {row['cpu_hours']:9.2f} {row['peak_mem_gb']:8.1f} {row['disk_gb']:9.2f}")  # fmt: skip
+        lines.append(
+            f"{row['rule']:24} {row['jobs']:6d} {row['pflops']:9.3g} "
+            + " ".join(f"{row[gpu + '_hours']:8.3g}" for gpu in gpus)
+            + f" {row['gpu_hours']:10.2f} {row['cpu_hours']:9.2f} {row['peak_mem_gb']:8.1f} {row['disk_gb']:9.2f}"
+        )
     note = "* measured: the cost model's seconds per unit on the device above"
     if len(config["encoders"]) > 1:
         note += f", with {reference_encoder(config)}'s shapes; the other encoders' jobs scaled by their FLOPs"

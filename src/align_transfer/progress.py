@@ -19,8 +19,16 @@ class Progress:
     most every ``every`` seconds, and always at the end. ``first`` is the count a resumed job starts
     from: the rate counts only what this process did."""
 
-    def __init__(self, log: logging.Logger, what: str, total: int, unit: str = "steps", every: float = 20.0,
-                 first: int = 0, clock=time.monotonic):  # fmt: skip
+    def __init__(
+        self,
+        log: logging.Logger,
+        what: str,
+        total: int,
+        unit: str = "steps",
+        every: float = 20.0,
+        first: int = 0,
+        clock=time.monotonic,
+    ):
         self.log, self.what, self.total, self.unit, self.every, self.clock = log, what, total, unit, every, clock
         self.first, self.start = first, clock()
         self.last = self.start
@@ -34,5 +42,15 @@ class Progress:
         rate = (done - self.first) / elapsed
         left = (self.total - done) / rate if rate else float("inf")
         when = "done in " + duration(elapsed) if done >= self.total else duration(left) + " left"
-        self.log.info("%s: %d/%d %s (%d%%), %.3g %s/s, %s%s", self.what, done, self.total, self.unit,
-                      100 * done // max(self.total, 1), rate, self.unit, when, f" | {note}" if note else "")  # fmt: skip
+        self.log.info(
+            "%s: %d/%d %s (%d%%), %.3g %s/s, %s%s",
+            self.what,
+            done,
+            self.total,
+            self.unit,
+            100 * done // max(self.total, 1),
+            rate,
+            self.unit,
+            when,
+            f" | {note}" if note else "",
+        )

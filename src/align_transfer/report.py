@@ -59,9 +59,14 @@ def table_layout(path, context: dict) -> list:
         "claims": lambda: claims.claims_layout(frame, alpha),
         "encoders": lambda: claims.encoders_layout(frame, pd.read_csv(path.with_name("differences.csv")), alpha),
     }
-    layouts |= {name_: (lambda name_=name_: tables.hyperparameter_layout(frame, name_)) for name_ in ("table4", "table5", "table6")}
-    layouts |= {table: (lambda table=table: tables.delta_layout(frame, losses, tables.recall_title(table, recall[table], step)))
-                for table in recall}  # fmt: skip
+    layouts |= {
+        name_: (lambda name_=name_: tables.hyperparameter_layout(frame, name_))
+        for name_ in ("table4", "table5", "table6")
+    }
+    layouts |= {
+        table: (lambda table=table: tables.delta_layout(frame, losses, tables.recall_title(table, recall[table], step)))
+        for table in recall
+    }
     if name not in layouts:
         raise ValueError(f"{path}: no layout for a table named {name}")
     return layouts[name]()
@@ -106,30 +111,52 @@ def code_version(repo) -> str:
     import subprocess
 
     try:
-        result = subprocess.run(["git", "-C", str(repo), "describe", "--always", "--dirty"], capture_output=True,
-                                text=True, timeout=10)  # fmt: skip
+        result = subprocess.run(
+            ["git", "-C", str(repo), "describe", "--always", "--dirty"], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else "unknown"
 
 
-def write_report(out_path, tables: dict[str, str], figures: dict[str, str], config_yaml: str, title: str,
-                 provenance: dict[str, str], banner: str | None = None, links: dict[str, str] | None = None,
-                 context: dict | None = None) -> None:  # fmt: skip
+def write_report(
+    out_path,
+    tables: dict[str, str],
+    figures: dict[str, str],
+    config_yaml: str,
+    title: str,
+    provenance: dict[str, str],
+    banner: str | None = None,
+    links: dict[str, str] | None = None,
+    context: dict | None = None,
+) -> None:
     """``tables`` and ``figures`` map a heading to a table's CSV or a PNG (``context``: what the tables' layouts
     show beside their rows, ``table_layout``); the page is self-contained but for
     ``links`` (a text to a relative address: the study's page and each encoder's). ``provenance``
     (encoder, config digest, code version, ...) is printed under the title, and ``banner`` above
     everything when the results are not what their titles suggest."""
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"]  # fmt: skip
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
+    ]
     if banner:
         parts.append(f'<p class="banner">{html.escape(banner)}</p>')
-    parts.append("<p class=\"provenance\">" + "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}"
-                                                         for k, v in provenance.items()) + "</p>")  # fmt: skip
+    parts.append(
+        '<p class="provenance">'
+        + "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" for k, v in provenance.items())
+        + "</p>"
+    )
     if links:
-        parts.append("<p>" + " · ".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in links.items()) + "</p>")
-    parts.append("<ul>" + "".join(f'<li><a href="#{i}">{html.escape(h)}</a></li>' for i, h in enumerate([*tables, *figures])) + "</ul>")
+        parts.append(
+            "<p>"
+            + " · ".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in links.items())
+            + "</p>"
+        )
+    parts.append(
+        "<ul>"
+        + "".join(f'<li><a href="#{i}">{html.escape(h)}</a></li>' for i, h in enumerate([*tables, *figures]))
+        + "</ul>"
+    )
     for number, (heading, path) in enumerate([*tables.items(), *figures.items()]):
         parts.append(f'<h2 id="{number}">{html.escape(heading)}</h2>' + render(path, context or {}))
     parts.append(f"<h2>Configuration</h2><pre>{html.escape(config_yaml)}</pre></body></html>")

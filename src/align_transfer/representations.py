@@ -66,8 +66,10 @@ def retrieval_rows(embeddings: dict, groups: list[dict], codes: dict, layer: int
 
     sentences = len(next(value for key, value in embeddings.items() if key.startswith("flores/")))
     if max(ks) > sentences:
-        raise ConfigError(f"config error at analysis.recall_at: R@{max(ks)} ranks among more sentences than the "
-                          f"{sentences} FLORES sentences embedded; use k of {sentences} or less")  # fmt: skip
+        raise ConfigError(
+            f"config error at analysis.recall_at: R@{max(ks)} ranks among more sentences than the "
+            f"{sentences} FLORES sentences embedded; use k of {sentences} or less"
+        )
     rows = []
     for group in groups:
         for pair in group["pairs"]:
@@ -75,8 +77,16 @@ def retrieval_rows(embeddings: dict, groups: list[dict], codes: dict, layer: int
             similarity = cosine_matrix(*(embeddings[f"flores/{codes[x]}/layer{layer}"] for x in (a, b)))
             for direction, matrix in ((f"{a}->{b}", similarity), (f"{b}->{a}", similarity.T)):
                 for k, value in recall_at(matrix, ks).items():
-                    rows.append({"group": group["group"], "pair": pair, "direction": direction, "k": k,
-                                 "layer": layer, "recall": value})  # fmt: skip
+                    rows.append(
+                        {
+                            "group": group["group"],
+                            "pair": pair,
+                            "direction": direction,
+                            "k": k,
+                            "layer": layer,
+                            "recall": value,
+                        }
+                    )
     return rows
 
 
@@ -87,14 +97,30 @@ def similarity_rows(embeddings: dict, groups: list[dict], codes: dict, lexicons:
         for group in groups:
             for pair in group["pairs"]:
                 a, b = (embeddings[f"flores/{codes[x]}/layer{layer}"] for x in pair.split("-"))
-                rows.append({"level": "sentence", "group": group["group"], "pair": pair, "layer": layer,
-                             "cosine": translation_cosine(a, b), "gap": cosine_gap(a, b)})  # fmt: skip
+                rows.append(
+                    {
+                        "level": "sentence",
+                        "group": group["group"],
+                        "pair": pair,
+                        "layer": layer,
+                        "cosine": translation_cosine(a, b),
+                        "gap": cosine_gap(a, b),
+                    }
+                )
         for pair in lexicons:
             src, tgt = pair.split("-")
             a = embeddings[f"words/{src}/layer{layer}"][embeddings[f"lexicon/{pair}/src"]]
             b = embeddings[f"words/{tgt}/layer{layer}"][embeddings[f"lexicon/{pair}/tgt"]]
-            rows.append({"level": "token", "group": "", "pair": pair, "layer": layer, "cosine": translation_cosine(a, b),
-                         "gap": cosine_gap(a, b)})  # fmt: skip
+            rows.append(
+                {
+                    "level": "token",
+                    "group": "",
+                    "pair": pair,
+                    "layer": layer,
+                    "cosine": translation_cosine(a, b),
+                    "gap": cosine_gap(a, b),
+                }
+            )
     return rows
 
 
@@ -129,13 +155,20 @@ def sib_retrieval_rows(embeddings: dict, index_ids: dict[str, list[str]], source
         for item, index_id in enumerate(ids):
             if index_id in position:
                 gold = similarity[item, position[index_id]]
-                rows.append({"language": lang, "item": item, "index_id": index_id,
-                             "retrieved": int((similarity[item] >= gold).sum() == 1)})  # fmt: skip
+                rows.append(
+                    {
+                        "language": lang,
+                        "item": item,
+                        "index_id": index_id,
+                        "retrieved": int((similarity[item] >= gold).sum() == 1),
+                    }
+                )
     return rows
 
 
-def tokenize_inputs(tokenizer, flores: dict[str, list[str]], lexicons: dict, sib: dict | None = None,
-                    max_length: int = 512) -> tuple[dict, dict]:  # fmt: skip
+def tokenize_inputs(
+    tokenizer, flores: dict[str, list[str]], lexicons: dict, sib: dict | None = None, max_length: int = 512
+) -> tuple[dict, dict]:
     """Token ids of every text an embeddings file holds, tokenized once for every checkpoint of a job
     (they all share the base tokenizer), each cut to ``max_length`` (the encoder's position limit):
     ``flores/{code}``, ``words/{lang}`` and ``sib/{lang}`` (SIB-200 test texts, for the instance
@@ -148,13 +181,15 @@ def tokenize_inputs(tokenizer, flores: dict[str, list[str]], lexicons: dict, sib
     return ids, index
 
 
-def encode(model, tokenizer, ids: list[list[int]], layers, batch_size: int = 64, bf16: bool = False) -> dict[int, np.ndarray]:
+def encode(
+    model, tokenizer, ids: list[list[int]], layers, batch_size: int = 64, bf16: bool = False
+) -> dict[int, np.ndarray]:
     """Mean-pooled states of ``hidden_states[k]`` for each layer k, over each sequence's non-special tokens
     (the encoder under bf16 autocast where ``bf16`` applies; the pooling in fp32)."""
     import torch
 
-    from .modeling import pad
     from .losses import mean_pool
+    from .modeling import pad
     from .precision import autocast
 
     special = torch.tensor(sorted(set(tokenizer.all_special_ids)))
@@ -188,8 +223,10 @@ def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, devi
     tokenizer = load_tokenizer(encoder_dir)
     depth = model.config.num_hidden_layers
     if max(layers) > depth:
-        raise ValueError(f"the encoder's layers / retrieval_layer (encoders[]): layer {max(layers)} is beyond the {depth} "
-                         f"layers of {encoder_dir}")  # fmt: skip
+        raise ValueError(
+            f"the encoder's layers / retrieval_layer (encoders[]): layer {max(layers)} is beyond the {depth} "
+            f"layers of {encoder_dir}"
+        )
     ids, index = inputs
     tensors, clock = dict(index), time.perf_counter()
     progress, done = Progress(log, f"embedding with {encoder_dir}", sum(map(len, ids.values())), unit="texts"), 0
@@ -201,8 +238,14 @@ def embed_encoder(encoder_dir, inputs: tuple[dict, dict], layers, out_path, devi
     metadata = {"encoder": str(encoder_dir), "layers": json.dumps(sorted(layers))}
     with atomic_path(out_path) as tmp:
         save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp), metadata=metadata)
-    log.info("%s: %d texts in %d sets, layers %s in %.1f s", encoder_dir, sum(map(len, ids.values())), len(ids),
-             sorted(layers), time.perf_counter() - clock)  # fmt: skip
+    log.info(
+        "%s: %d texts in %d sets, layers %s in %.1f s",
+        encoder_dir,
+        sum(map(len, ids.values())),
+        len(ids),
+        sorted(layers),
+        time.perf_counter() - clock,
+    )
 
 
 def load_embeddings(path) -> dict[str, np.ndarray]:
@@ -211,13 +254,18 @@ def load_embeddings(path) -> dict[str, np.ndarray]:
     return load_tensors(path, "np")
 
 
-def compare(embeddings_files: dict, groups: list[dict], codes: dict, lexicons: list[str], layers, retrieval_layer: int,
-            ks) -> tuple[list[dict], list[dict]]:  # fmt: skip
+def compare(
+    embeddings_files: dict, groups: list[dict], codes: dict, lexicons: list[str], layers, retrieval_layer: int, ks
+) -> tuple[list[dict], list[dict]]:
     """Retrieval rows (R@k both ways at the retrieval layer) and similarity rows (mean translation
     cosine per layer, sentences and words) of each ``{variant: embeddings file}``."""
     retrieval, similarity = [], []
     for variant, path in embeddings_files.items():
         embeddings = load_embeddings(path)
-        retrieval += [{"variant": variant} | row for row in retrieval_rows(embeddings, groups, codes, retrieval_layer, ks)]
-        similarity += [{"variant": variant} | row for row in similarity_rows(embeddings, groups, codes, lexicons, layers)]
+        retrieval += [
+            {"variant": variant} | row for row in retrieval_rows(embeddings, groups, codes, retrieval_layer, ks)
+        ]
+        similarity += [
+            {"variant": variant} | row for row in similarity_rows(embeddings, groups, codes, lexicons, layers)
+        ]
     return retrieval, similarity

@@ -23,13 +23,18 @@ from .layout import BASE, JOIN_GROUP, join_pair
 RUN_KEYS = ("encoder", "task", "mode", "model", "seed")
 #: The keys of an encoder's (a checkpoint's) analyses.
 MODEL_KEYS = ("encoder", "model")
+
+
 def expected(config: dict) -> dict[str, list[str]]:
     """What every result file of a config must cover, by where it names it: the evaluation languages
     (``language``), their pairs with the source in the join group (``pair``), and the languages of the
     per-language gradients, the source first (``lang_a``)."""
     languages, source = list(config["evaluation"]["languages"]), config["finetune"]["source"]
-    return {"language": languages, "pair": [join_pair(lang, source) for lang in languages if lang != source],
-            "lang_a": [source, *languages]}  # fmt: skip
+    return {
+        "language": languages,
+        "pair": [join_pair(lang, source) for lang in languages if lang != source],
+        "lang_a": [source, *languages],
+    }
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,11 @@ def check(frame: pd.DataFrame, path, kind: str, languages=()) -> pd.DataFrame:
         present = Counter(frame.loc[spec.rows(frame), spec.languages] if spec.rows else frame[spec.languages])
         lacking = [language for language in languages if language not in present]
         if lacking:
-            raise InputError(path, f"has no rows for {', '.join(map(str, lacking))} (every run has each of "
-                                   f"{', '.join(map(str, languages))}); {rebuild_hint(path)}")  # fmt: skip
+            raise InputError(
+                path,
+                f"has no rows for {', '.join(map(str, lacking))} (every run has each of "
+                f"{', '.join(map(str, languages))}); {rebuild_hint(path)}",
+            )
         twice = [language for language, count in present.items() if spec.once and count > 1]
         if twice:
             raise InputError(path, f"has {', '.join(map(str, twice))} more than once; {rebuild_hint(path)}")

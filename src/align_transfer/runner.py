@@ -10,8 +10,8 @@ from pathlib import Path
 
 from .config import ConfigError
 from .io import InputError, WriteError
-from .lock import LockMismatch, lock_path, verify_inputs
 from .layout import SOURCE_LAYOUTS, resource_parts
+from .lock import LockMismatch, lock_path, verify_inputs
 from .sources import SourceError
 from .state import NonFiniteLoss, Stopped
 
@@ -95,7 +95,9 @@ def logged(snakemake):
     )
     root = logging.getLogger("align_transfer")
     try:
-        verify_inputs(getattr(snakemake, "input", []), lock_path(snakemake.config))  # a fetched input changed since: refused
+        verify_inputs(
+            getattr(snakemake, "input", []), lock_path(snakemake.config)
+        )  # a fetched input changed since: refused
         yield logging.getLogger(f"align_transfer.rule.{snakemake.rule}")
     except CLEAN_ERRORS as error:
         message = describe(error, snakemake.config)

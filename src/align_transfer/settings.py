@@ -118,12 +118,15 @@ class FinetuneSettings:
         values = {k: v for k, v in finetune[task].items() if k in names}
         return cls(task=task, **{name: finetune[name] for name in cls.SHARED}, **values)
 
+
 def encoder_label(encoder: dict) -> str:
     """How the report names an encoder and where it came from."""
     if encoder["source"] == "mini":
         mini = encoder["mini"]
-        return (f"{encoder['name']} (the mini world's own, {mini['architecture']} type: {mini['layers']} layers of "
-                f"width {mini['hidden_size']})")  # fmt: skip
+        return (
+            f"{encoder['name']} (the mini world's own, {mini['architecture']} type: {mini['layers']} layers of "
+            f"width {mini['hidden_size']})"
+        )
     if encoder.get("mirror"):
         return f"{encoder['name']} (the folder {encoder['mirror']})"
     return f"{encoder['name']} ({encoder['hub_id']} at {encoder['revision']})"

@@ -25,6 +25,7 @@ from .lock import check_or_record
 
 log = logging.getLogger(__name__)
 
+
 class SourceError(RuntimeError):
     """A source could not be fetched; the message says which and how to use a mirror."""
 

@@ -59,7 +59,9 @@ class StopRequests:
 
     def _handle(self, number, frame) -> None:
         if self.signal is None:
-            log.warning("%s received: saving the state at the end of this step, then stopping", signal.Signals(number).name)
+            log.warning(
+                "%s received: saving the state at the end of this step, then stopping", signal.Signals(number).name
+            )
         self.signal = number
 
     def __enter__(self) -> "StopRequests":
@@ -73,8 +75,10 @@ class StopRequests:
 
     def stop(self, what: str, state_dir) -> Stopped:
         name = signal.Signals(self.signal).name
-        return Stopped(f"{what}: stopped at {name} after saving its state in {state_dir}; rerun the job (the SLURM "
-                       "profile retries it) and it resumes from there")  # fmt: skip
+        return Stopped(
+            f"{what}: stopped at {name} after saving its state in {state_dir}; rerun the job (the SLURM "
+            "profile retries it) and it resumes from there"
+        )
 
 
 def rng_state(generators: dict) -> dict:
@@ -109,8 +113,12 @@ def save(path, model, optimizer, scheduler, generators: dict, progress: dict, fi
         for name, values in tensors.items():
             if values is not None:
                 save_file({key: value.contiguous() for key, value in values.items()}, str(tmp / f"{name}.safetensors"))
-        trainer = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": rng_state(generators),
-                   "progress": progress}  # fmt: skip
+        trainer = {
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": rng_state(generators),
+            "progress": progress,
+        }
         torch.save(trainer, tmp / "trainer.pt")
         (tmp / "fingerprint.json").write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
 
@@ -135,7 +143,9 @@ def fingerprint_difference(saved: dict, current: dict) -> list[str]:
     keys = sorted((set(saved) | set(current)) - {"settings"})
     differences = [names.get(key, key) for key in keys if saved.get(key) != current.get(key)]
     old, new = saved.get("settings", {}), current.get("settings", {})
-    differences += [f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    differences += [
+        f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)
+    ]
     return differences
 
 
@@ -238,5 +248,9 @@ class FiniteCheck:
         bad = {term: int(first) for term, first in self.first.items() if int(first) >= 0}
         if bad:
             term, step = min(bad.items(), key=lambda item: item[1])
-            shown = ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}" for key, value in settings.items())
-            raise NonFiniteLoss(f"{what}: {term} is not finite at step {step} ({shown}); no checkpoint was written. {advice}")
+            shown = ", ".join(
+                f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}" for key, value in settings.items()
+            )
+            raise NonFiniteLoss(
+                f"{what}: {term} is not finite at step {step} ({shown}); no checkpoint was written. {advice}"
+            )

@@ -79,8 +79,15 @@ def bootstrap(data: tuple, statistic, resamples: int, rng: np.random.Generator, 
     distribution. A degenerate one is ``percentile_interval``'s to refuse, so scipy's warning is not shown."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sps.DegenerateDataWarning)
-        result = sps.bootstrap(data, statistic, n_resamples=resamples, confidence_level=level, method="percentile",
-                               vectorized=True, rng=rng)  # fmt: skip
+        result = sps.bootstrap(
+            data,
+            statistic,
+            n_resamples=resamples,
+            confidence_level=level,
+            method="percentile",
+            vectorized=True,
+            rng=rng,
+        )
     return result.bootstrap_distribution
 
 
@@ -109,14 +116,18 @@ def strata_of(strata, clusters: int) -> list[np.ndarray]:
 def pooled_statistic(x_parts: list[np.ndarray], y_parts: list[np.ndarray], method: str) -> np.ndarray:
     """The correlation of the points of each stratum's clusters (``parts``: (..., clusters, points) each),
     centred within each stratum and pooled. With one stratum: plain Spearman's ρ or Pearson's r."""
-    flat = [part.reshape(*part.shape[:-2], -1) for part in x_parts], [part.reshape(*part.shape[:-2], -1) for part in y_parts]
+    flat = (
+        [part.reshape(*part.shape[:-2], -1) for part in x_parts],
+        [part.reshape(*part.shape[:-2], -1) for part in y_parts],
+    )
     x = np.concatenate([centred(part, method) for part in flat[0]], axis=-1)
     y = np.concatenate([centred(part, method) for part in flat[1]], axis=-1)
     return pearson(x, y)
 
 
-def cluster_correlation(x, y, method: str, resamples: int, permutations: int, rng: np.random.Generator,
-                        strata=None, level: float = 0.95) -> dict:  # fmt: skip
+def cluster_correlation(
+    x, y, method: str, resamples: int, permutations: int, rng: np.random.Generator, strata=None, level: float = 0.95
+) -> dict:
     """A correlation over points that cluster: ``x`` and ``y`` are (clusters, points) matrices, a row per
     independent unit (an alignment run) and a column per point of it (a language at a step), the same
     columns in every row. With ``strata`` (a label per cluster: its loss code) the points are ranked
@@ -140,8 +151,9 @@ def cluster_correlation(x, y, method: str, resamples: int, permutations: int, rn
         return row
 
     def statistic(*indices, axis=-1):
-        return pooled_statistic([x[g][i] for g, i in zip(groups, indices)], [y[g][i] for g, i in zip(groups, indices)],
-                                method)  # fmt: skip
+        return pooled_statistic(
+            [x[g][i] for g, i in zip(groups, indices)], [y[g][i] for g, i in zip(groups, indices)], method
+        )
 
     samples = bootstrap(tuple(np.arange(len(g)) for g in groups), statistic, resamples, rng, level)
     row["low"], row["high"] = percentile_interval(samples, level)
@@ -197,8 +209,15 @@ def difference_of_means(inside, outside, axis=-1):
     return np.mean(inside, axis=axis) - np.mean(outside, axis=axis)
 
 
-def group_difference(values, in_group, resamples: int, permutations: int, rng: np.random.Generator,
-                     level: float = 0.95, min_group: int = 10) -> dict:  # fmt: skip
+def group_difference(
+    values,
+    in_group,
+    resamples: int,
+    permutations: int,
+    rng: np.random.Generator,
+    level: float = 0.95,
+    min_group: int = 10,
+) -> dict:
     """The mean of ``values`` (one per item) in a group minus the mean of the others. Its interval resamples
     the items within each group (scipy's two-sample bootstrap: a resample never lacks a group), its
     p-value permutes the group labels (scipy); both only where each group has ``min_group`` items."""
@@ -211,9 +230,17 @@ def group_difference(values, in_group, resamples: int, permutations: int, rng: n
     row["difference"] = float(inside.mean() - outside.mean())
     if min(len(inside), len(outside)) < min_group:
         return row
-    row["low"], row["high"] = percentile_interval(bootstrap((inside, outside), difference_of_means, resamples, rng, level), level)
-    test = sps.permutation_test((inside, outside), difference_of_means, permutation_type="independent",
-                                n_resamples=permutations, vectorized=True, rng=rng)  # fmt: skip
+    row["low"], row["high"] = percentile_interval(
+        bootstrap((inside, outside), difference_of_means, resamples, rng, level), level
+    )
+    test = sps.permutation_test(
+        (inside, outside),
+        difference_of_means,
+        permutation_type="independent",
+        n_resamples=permutations,
+        vectorized=True,
+        rng=rng,
+    )
     return row | {"p": float(test.pvalue)}
 
 
@@ -234,8 +261,15 @@ def group_permutation_p(values, groups, permutations: int, rng: np.random.Genera
     samples = [values[groups == label] for label in dict.fromkeys(groups.tolist())]
     if len(samples) < 2:
         return math.nan
-    test = sps.permutation_test(samples, between_groups, permutation_type="independent", n_resamples=permutations,
-                                alternative="greater", vectorized=True, rng=rng)  # fmt: skip
+    test = sps.permutation_test(
+        samples,
+        between_groups,
+        permutation_type="independent",
+        n_resamples=permutations,
+        alternative="greater",
+        vectorized=True,
+        rng=rng,
+    )
     return float(test.pvalue)
 
 
@@ -262,8 +296,9 @@ def verdict_predicts(low: float, high: float, units: int, threshold: float = 0.5
     return SUPPORTED if low > threshold else CONTRADICTED if high < threshold else INCONCLUSIVE
 
 
-def verdict_orthogonal(low: float, high: float, units: int, baseline_low: float, baseline_high: float,
-                       band: float = 0.1) -> str:  # fmt: skip
+def verdict_orthogonal(
+    low: float, high: float, units: int, baseline_low: float, baseline_high: float, band: float = 0.1
+) -> str:
     """'Alignment and task gradients are close to orthogonal': supported when the interval of the mean
     task-vs-alignment cosine lies within (-band, band) and the task-vs-task baseline's interval lies
     entirely above ``band`` (the task direction is stable, and alignment is orthogonal to it);

@@ -27,14 +27,27 @@ def encoder_architecture(encoder: dict, workdir=".") -> tuple[object, int]:
         from .encoders import MINI_EXTRA_ENTRIES, mini_config
 
         mini = encoder["mini"]
-        config = mini_config(mini["architecture"], mini["vocab_size"] + MINI_EXTRA_ENTRIES[mini["architecture"]], hidden_size=mini["hidden_size"],
-                             layers=mini["layers"], heads=mini["heads"], intermediate_size=mini["intermediate_size"],
-                             dropout=mini.get("dropout", 0.1), max_length=encoder["max_length"])  # fmt: skip
+        config = mini_config(
+            mini["architecture"],
+            mini["vocab_size"] + MINI_EXTRA_ENTRIES[mini["architecture"]],
+            hidden_size=mini["hidden_size"],
+            layers=mini["layers"],
+            heads=mini["heads"],
+            intermediate_size=mini["intermediate_size"],
+            dropout=mini.get("dropout", 0.1),
+            max_length=encoder["max_length"],
+        )
         return config, 0
     if shape := encoder.get("shape"):
-        config = AutoConfig.for_model(shape["model_type"], vocab_size=shape["vocab_size"], hidden_size=shape["hidden_size"],
-                                      num_hidden_layers=shape["layers"], num_attention_heads=shape["heads"],
-                                      intermediate_size=shape["intermediate_size"], max_position_embeddings=shape["positions"])  # fmt: skip
+        config = AutoConfig.for_model(
+            shape["model_type"],
+            vocab_size=shape["vocab_size"],
+            hidden_size=shape["hidden_size"],
+            num_hidden_layers=shape["layers"],
+            num_attention_heads=shape["heads"],
+            intermediate_size=shape["intermediate_size"],
+            max_position_embeddings=shape["positions"],
+        )
         return config, shape.get("tokenizer_bytes", 0)
     raise ConfigError(
         f"encoder {name}: its shape is not known before it is downloaded; run `snakemake data` first (it fetches "
@@ -52,7 +65,9 @@ def parameter_counts(config) -> dict[str, int]:
     return {"masked_lm": mlm.num_parameters(), "backbone": backbone.num_parameters()}
 
 
-def disk_plan(counts: dict[str, int], config, tokenizer_bytes: int, num_labels: dict[str, int], mlm_head: bool = True) -> list[dict]:
+def disk_plan(
+    counts: dict[str, int], config, tokenizer_bytes: int, num_labels: dict[str, int], mlm_head: bool = True
+) -> list[dict]:
     """Rows of what is kept, how many, bytes each (fp32 safetensors plus tokenizer files) and in all. An
     encoder without an MLM head keeps its checkpoints as bare backbones."""
     params = parameter_counts(config)
@@ -63,7 +78,12 @@ def disk_plan(counts: dict[str, int], config, tokenizer_bytes: int, num_labels: 
         "fully fine-tuned backbones kept for Table 3 and Figure 1": params["backbone"] * 4 + tokenizer_bytes,
         "fine-tuning heads (every other run keeps only this)": head,
         "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)": checkpoint * 12,
-        "full fine-tuning resumable state while a run trains (weights + AdamW moments; removed at each seed's end)":
-            (params["backbone"] + head // 4) * 12,
+        "full fine-tuning resumable state while a run trains (weights + AdamW moments; removed at each seed's end)": (
+            params["backbone"] + head // 4
+        )
+        * 12,
     }
-    return [{"what": what, "count": counts[what], "bytes_each": size, "bytes": counts[what] * size} for what, size in sizes.items()]
+    return [
+        {"what": what, "count": counts[what], "bytes_each": size, "bytes": counts[what] * size}
+        for what, size in sizes.items()
+    ]

@@ -61,7 +61,9 @@ def table1(results: pd.DataFrame, step: int) -> pd.DataFrame:
     rows = aligned.groupby(["pair", "losses", "task", "mode"], as_index=False)["delta_accuracy"].agg(
         mean="mean", std="std", n="count"
     )
-    base_rows = base.groupby(["pair", "task", "mode"], as_index=False)["accuracy"].agg(mean="mean", std="std", n="count")
+    base_rows = base.groupby(["pair", "task", "mode"], as_index=False)["accuracy"].agg(
+        mean="mean", std="std", n="count"
+    )
     rows["colour"] = [colour(m, s, n) for m, s, n in zip(rows["mean"], rows["std"], rows["n"])]
     base_rows["losses"], base_rows["colour"] = "", ""
     columns = ["pair", "losses", "task", "mode", "mean", "std", "n", "colour"]
@@ -89,8 +91,9 @@ def table1_layout(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R"
             if len(base):
                 grid.rows.append([f"{encoder}_base", *[number(base["mean"].iloc[0], 3)] * len(losses)])
             for pair in sorted(set(block["pair"]) - {"base"}):
-                cells = loss_code_cells(block, "pair", pair, losses,
-                                        lambda r: Cell(spread(r["mean"], r["std"], r["n"], 3), r["colour"]))  # fmt: skip
+                cells = loss_code_cells(
+                    block, "pair", pair, losses, lambda r: Cell(spread(r["mean"], r["std"], r["n"], 3), r["colour"])
+                )
                 grid.rows.append([f"{encoder}_{pair}", *cells])
             blocks += [Label(MODE_TITLES[mode]), grid, ""]
     return blocks + [caption("table1")]
@@ -145,7 +148,11 @@ def hyperparameter_frame(rows: list[tuple[str, object]]) -> pd.DataFrame:
 
 
 def hyperparameter_layout(frame: pd.DataFrame, name: str) -> list:
-    return [Table(["Parameter", "Value"], [[p, v] for p, v in zip(frame["parameter"], frame["value"])]), "", caption(name)]
+    return [
+        Table(["Parameter", "Value"], [[p, v] for p, v in zip(frame["parameter"], frame["value"])]),
+        "",
+        caption(name),
+    ]
 
 
 def write_hyperparameter_tables(config: dict, out_dir) -> None:
@@ -153,7 +160,9 @@ def write_hyperparameter_tables(config: dict, out_dir) -> None:
 
     for name, rows in hyperparameter_tables(config).items():
         frame = hyperparameter_frame(rows)
-        write_table(Path(out_dir) / f"{name}.csv", Path(out_dir) / f"{name}.md", frame, hyperparameter_layout(frame, name))
+        write_table(
+            Path(out_dir) / f"{name}.csv", Path(out_dir) / f"{name}.md", frame, hyperparameter_layout(frame, name)
+        )
 
 
 # Tables 2, 7 and 8: Δ from the base encoder, averaged over the aligned models
@@ -191,7 +200,9 @@ def delta_summary(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFr
     from base, the base value and the colour of Tables 2, 7, 8."""
     aligned = delta_from_base(with_encoder_columns(frame), keys, value)
     rows = aligned.groupby(keys + ["losses"], as_index=False, sort=False).agg(
-        mean=(f"delta_{value}", "mean"), std=(f"delta_{value}", "std"), n=(f"delta_{value}", "count"),
+        mean=(f"delta_{value}", "mean"),
+        std=(f"delta_{value}", "std"),
+        n=(f"delta_{value}", "count"),
         base=(f"base_{value}", "first"),
     )
     rows["colour"] = [gain_colour(m, s, n) for m, s, n in zip(rows["mean"], rows["std"], rows["n"])]
@@ -202,7 +213,9 @@ def retrieval_table(retrieval: pd.DataFrame, k: int) -> pd.DataFrame:
     """Tables 7 (k = 5), 8 (k = 10) and the R@1 table from per-model rows (model, group, pair,
     direction, k, recall): both directions averaged, then Δ from base over the aligned models."""
     retrieval = paper_rows(retrieval)
-    both = retrieval[retrieval["k"] == k].groupby(["model", "group", "pair"], as_index=False, sort=False)["recall"].mean()
+    both = (
+        retrieval[retrieval["k"] == k].groupby(["model", "group", "pair"], as_index=False, sort=False)["recall"].mean()
+    )
     return delta_summary(both, ["group", "pair"], "recall")
 
 
@@ -222,8 +235,12 @@ def table2_gap(similarity: pd.DataFrame, layers: list[int]) -> pd.DataFrame:
     keys = ["group", "pair", "layer"]
     cosine = delta_summary(rows[["model", *keys, "cosine"]], keys, "cosine")
     gap = delta_summary(rows[["model", *keys, "gap"]], keys, "gap")
-    table = cosine[keys + ["losses", "n", "mean", "base"]].rename(columns={"mean": "delta_cosine", "base": "base_cosine"})
-    gap = gap[keys + ["losses", "mean", "std", "base"]].rename(columns={"mean": "delta_gap", "std": "std_gap", "base": "base_gap"})
+    table = cosine[keys + ["losses", "n", "mean", "base"]].rename(
+        columns={"mean": "delta_cosine", "base": "base_cosine"}
+    )
+    gap = gap[keys + ["losses", "mean", "std", "base"]].rename(
+        columns={"mean": "delta_gap", "std": "std_gap", "base": "base_gap"}
+    )
     return table.merge(gap, on=keys + ["losses"])
 
 
@@ -232,8 +249,9 @@ def table2_gap_layout(table: pd.DataFrame, losses: list[str]) -> list:
     for layer, block in table.groupby("layer"):
         grid = Table(["Lang Pair", *losses])
         for pair in dict.fromkeys(block["pair"]):
-            cells = loss_code_cells(block, "pair", pair, losses,
-                                    lambda r: f"{number(r['delta_cosine'], 4)} / {number(r['delta_gap'], 4)}")  # fmt: skip
+            cells = loss_code_cells(
+                block, "pair", pair, losses, lambda r: f"{number(r['delta_cosine'], 4)} / {number(r['delta_gap'], 4)}"
+            )
             grid.rows.append([pair, *cells])
         blocks += [Heading(f"Layer {layer}"), grid, ""]
     return blocks + [caption("table2_gap")]
@@ -256,8 +274,9 @@ def delta_layout(table: pd.DataFrame, losses: list[str], title: str) -> list:
         grid.rows.append(Section(f"Group {number_}: {group}"))
         block = table[table["group"] == group]
         for pair in dict.fromkeys(block["pair"]):
-            cells = loss_code_cells(block, "pair", pair, losses,
-                                    lambda r: Cell(spread(r["mean"], r["std"], r["n"], 4), r["colour"]))  # fmt: skip
+            cells = loss_code_cells(
+                block, "pair", pair, losses, lambda r: Cell(spread(r["mean"], r["std"], r["n"], 4), r["colour"])
+            )
             grid.rows.append([pair, *cells])
     return [grid, "", title, "", caption("gains")]
 
@@ -297,13 +316,17 @@ def table3_baseline(cosines: pd.DataFrame) -> pd.DataFrame:
     baseline (task gradients of two disjoint batches), and the two gradients' norms; each the mean over
     batches of a seed, then the mean over seeds."""
     values = ["cosine", "baseline_cosine", "task_norm", "alignment_norm"]
-    per_seed = with_encoder_columns(cosines.groupby(["task", "model", "seed"], as_index=False, sort=False)[values].mean())
+    per_seed = with_encoder_columns(
+        cosines.groupby(["task", "model", "seed"], as_index=False, sort=False)[values].mean()
+    )
     table = per_seed.groupby(["task", "aligned_pair", "losses"], as_index=False, sort=False)[values].mean()
     return table.assign(seeds=per_seed.groupby(["task", "aligned_pair", "losses"], sort=False)["seed"].count().values)
 
 
 def table3_baseline_layout(table: pd.DataFrame, losses: list[str], encoder: str = "XLM-R") -> list:
-    grid = task_blocks(table, losses, encoder, lambda r: f"{number(r['cosine'], 4)} ({number(r['baseline_cosine'], 4)})")
+    grid = task_blocks(
+        table, losses, encoder, lambda r: f"{number(r['cosine'], 4)} ({number(r['baseline_cosine'], 4)})"
+    )
     return [grid, "", caption("table3_baseline")]
 
 
@@ -337,4 +360,6 @@ def figure1_data(similarity: pd.DataFrame) -> pd.DataFrame:
     frame = with_encoder_columns(paper_rows(similarity)).assign(distance=lambda f: 1 - f["cosine"])
     rows = delta_from_base(frame, ["level", "pair", "layer"], "distance")
     rows["condition"] = ["aligned" if v == "encoder" else "fine-tuned" for v in rows["variant"]]
-    return rows.groupby(["condition", "losses", "model", "variant", "level", "layer"], as_index=False)["delta_distance"].mean()
+    return rows.groupby(["condition", "losses", "model", "variant", "level", "layer"], as_index=False)[
+        "delta_distance"
+    ].mean()

@@ -47,7 +47,9 @@ def first_subtoken_labels(words: list[str], tags: list[str], tokenizer, max_leng
 def tokenize_pos(jsonl, tokenizer, max_length: int) -> dict:
     ids, labels = [], []
     for sentence in read_jsonl(jsonl):
-        sentence_ids, sentence_labels = first_subtoken_labels(sentence["words"], sentence["upos"], tokenizer, max_length)
+        sentence_ids, sentence_labels = first_subtoken_labels(
+            sentence["words"], sentence["upos"], tokenizer, max_length
+        )
         ids.append(sentence_ids)
         labels.append(sentence_labels)
     return {"input_ids": ids, "labels": labels}
@@ -91,7 +93,9 @@ class Task:
 
     def files(self, source: str, languages, settings: dict, test_split: str) -> dict[str, str]:
         """The prepared files of a task's splits: the source's train and dev, each evaluation language's test."""
-        files = {name: self.prepared.format(lang=source, split=split) for name, split in self.source_splits(settings).items()}
+        files = {
+            name: self.prepared.format(lang=source, split=split) for name, split in self.source_splits(settings).items()
+        }
         return files | {f"test_{lang}": self.prepared.format(lang=lang, split=test_split) for lang in languages}
 
 
@@ -108,7 +112,9 @@ def tokenize_task(task: str, files: dict, tokenizer_dir, out_dir, max_length: in
 
     tokenizer = load_tokenizer(tokenizer_dir)
     tokenize = TASKS[task].tokenize
-    splits = DatasetDict({name: Dataset.from_dict(tokenize(path, tokenizer, max_length)) for name, path in files.items()})
+    splits = DatasetDict(
+        {name: Dataset.from_dict(tokenize(path, tokenizer, max_length)) for name, path in files.items()}
+    )
     for name, split in splits.items():
         limit, seed = limit_of(sample, name.split("_")[0])
         if limit is not None and len(split) > limit:
@@ -120,7 +126,9 @@ def tokenize_task(task: str, files: dict, tokenizer_dir, out_dir, max_length: in
 
 TASKS = {
     "pos": Task("pos", "POS Tagging", "token", tuple(UPOS), layout.UD, tokenize_pos),
-    "sc": Task("sc", "Sentence Classification", "sequence", tuple(LABELS), layout.SIB, tokenize_sc, parallel_items=True),
+    "sc": Task(
+        "sc", "Sentence Classification", "sequence", tuple(LABELS), layout.SIB, tokenize_sc, parallel_items=True
+    ),
 }
 
 

@@ -28,8 +28,16 @@ import traceback
 
 SOCKET_ENV = "ALIGN_TRANSFER_WORKER"
 IN_CHILD_ENV = "ALIGN_TRANSFER_IN_WORKER"
-WARM_MODULES = ("torch", "numpy", "pandas", "datasets", "safetensors.torch", "transformers", "align_transfer.figures",
-                "snakemake.script")  # each job's script starts by unpickling its snakemake object
+WARM_MODULES = (
+    "torch",
+    "numpy",
+    "pandas",
+    "datasets",
+    "safetensors.torch",
+    "transformers",
+    "align_transfer.figures",
+    "snakemake.script",
+)  # each job's script starts by unpickling its snakemake object
 
 
 def _recv_exactly(conn: socket.socket, size: int) -> bytes:

@@ -269,8 +269,7 @@ def comparisons(encoder, kind, stage, models):
 def gradient_csvs(encoder, name):
     if not FULL:
         return []
-    return expand(layout.GRADIENTS, encoder=encoder, model=aligned_table_models(encoder),
-                  name=name)  # fmt: skip
+    return expand(layout.GRADIENTS, encoder=encoder, model=aligned_table_models(encoder), name=name)
 
 
 ANALYSIS = config["analysis"]
@@ -306,8 +305,10 @@ RECALL_TABLES = {k: {5: "table7", 10: "table8"}.get(k, f"recall_at_{k}") for k i
 def hyperparameter_values():
     """The values Tables 4, 5 and 6 print, and nothing else."""
     shown = ["batch_size", "backbone_lr", "head_lr", "linear_lr", "epochs", "weight_decay", "max_length"]
-    alignment = pick(config["alignment"], ["learning_rate", "batch_size", "max_length", "word_negatives",
-                                           "temperature", "epochs", "steps", "seed"])  # fmt: skip
+    alignment = pick(
+        config["alignment"],
+        ["learning_rate", "batch_size", "max_length", "word_negatives", "temperature", "epochs", "steps", "seed"],
+    )
     finetune = {"seeds": FINETUNE["seeds"], **{task: pick(FINETUNE[task], shown) for task in TASKS}}
     return {"alignment": alignment, "finetune": finetune}
 
@@ -329,8 +330,14 @@ EMBEDDING_PARAMS = dict(
 def embedding_layers(encoder):
     """The encoder's facts an embeddings file depends on: the layers it holds and the longest input."""
     entry = ENCODERS[encoder]
-    return canonical({"layers": sorted(set(entry["layers"]) | {entry["retrieval_layer"]}), "compared_layers": entry["layers"],
-                      "retrieval_layer": entry["retrieval_layer"], "max_length": entry["max_length"]})  # fmt: skip
+    return canonical(
+        {
+            "layers": sorted(set(entry["layers"]) | {entry["retrieval_layer"]}),
+            "compared_layers": entry["layers"],
+            "retrieval_layer": entry["retrieval_layer"],
+            "max_length": entry["max_length"],
+        }
+    )
 
 
 def requested(rule):
@@ -359,28 +366,54 @@ CLAIM_PAGES = ["claims"] + (["instances"] if PARALLEL_TASKS else [])
 def table_context(encoder):
     """What an encoder's tables show beside their rows (the report renders each table from its CSV)."""
     claims = config["claims"]
-    return {"losses": encoder_losses(encoder), "encoder": encoder, "alpha": claims["alpha"], "min_group": claims["min_group"],
-            "layer": ENCODERS[encoder]["retrieval_layer"], "recall_tables": RECALL_TABLES}  # fmt: skip
+    return {
+        "losses": encoder_losses(encoder),
+        "encoder": encoder,
+        "alpha": claims["alpha"],
+        "min_group": claims["min_group"],
+        "layer": ENCODERS[encoder]["retrieval_layer"],
+        "recall_tables": RECALL_TABLES,
+    }
 
 
 # an encoder's tables and figures, in the order its report shows them
 GRADIENT_TABLES = ["table3", "table3_baseline", "gradient_languages"] if FULL else []
-PAPER_TABLES = ["table1", "table1_significance", "table2", "table2_gap", *GRADIENT_TABLES[:2], *RECALL_TABLES.values(),
-                *GRADIENT_TABLES[2:], "table4", "table5", "table6"]  # fmt: skip
+PAPER_TABLES = [
+    "table1",
+    "table1_significance",
+    "table2",
+    "table2_gap",
+    *GRADIENT_TABLES[:2],
+    *RECALL_TABLES.values(),
+    *GRADIENT_TABLES[2:],
+    "table4",
+    "table5",
+    "table6",
+]
 FIGURES = ["alignment_vs_transfer", "figure1"] + (["gradient_languages"] if FULL else [])
 
 
 def encoder_targets(encoder):
     """Everything of one encoder's study: its checkpoints, runs, tables, figures, claims and report."""
-    targets = expand("results/{encoder}/align/{pair}/{losses}/{file}", encoder=encoder, pair=PAIRS,
-                     losses=encoder_losses(encoder), file=[f"step{step}" for step in CHECKPOINT_STEPS] + ["train_log.csv"])  # fmt: skip
+    targets = expand(
+        "results/{encoder}/align/{pair}/{losses}/{file}",
+        encoder=encoder,
+        pair=PAIRS,
+        losses=encoder_losses(encoder),
+        file=[f"step{step}" for step in CHECKPOINT_STEPS] + ["train_log.csv"],
+    )
     targets += zeroshot_csvs(encoder, finetuned_models(encoder))
     targets += expand("results/{encoder}/tables/{table}.{ext}", encoder=encoder, table=PAPER_TABLES, ext=["csv", "md"])
     targets += expand("results/{encoder}/figures/{figure}.{ext}", encoder=encoder, figure=FIGURES, ext=["png", "pdf"])
     targets += expand("results/{encoder}/claims/{name}.{ext}", encoder=encoder, name=CLAIM_PAGES, ext=["csv", "md"])
     targets += expand("results/{encoder}/claims/{name}.csv", encoder=encoder, name=["join", "correlations"])
-    targets += expand("results/{encoder}/tables/step{step}/{table}.{ext}", encoder=encoder, step=OTHER_STEPS,
-                      table=STEP_TABLES, ext=["csv", "md"])  # fmt: skip
+    targets += expand(
+        "results/{encoder}/tables/step{step}/{table}.{ext}",
+        encoder=encoder,
+        step=OTHER_STEPS,
+        table=STEP_TABLES,
+        ext=["csv", "md"],
+    )
     return targets + [f"results/{encoder}/report.html"]
 
 
