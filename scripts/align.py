@@ -1,12 +1,12 @@
 """One alignment run: one encoder, one pair, one loss code, checkpoints at the configured steps."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 
-from align_transfer.align import AlignmentSettings, train_alignment
-from align_transfer.runner import logged
+from align_transfer.alignment.align import AlignmentSettings, train_alignment
+from align_transfer.ops.runner import logged
 
 with logged(snakemake):
     # the params determine the weights; logging and state cadence come from the config

@@ -1,16 +1,16 @@
 """Does alignment predict transfer (correlations and their figure), and each claim's verdict."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 import pandas as pd
 
-from align_transfer.claims import claims, claims_layout, correlations, levels
-from align_transfer.figures import alignment_vs_transfer
-from align_transfer.results import write_frame
-from align_transfer.runner import logged
-from align_transfer.tables import write_table
+from align_transfer.claims.claims import claims, claims_layout, correlations, levels
+from align_transfer.core.results import write_frame
+from align_transfer.ops.runner import logged
+from align_transfer.tables.figures import alignment_vs_transfer
+from align_transfer.tables.tables import write_table
 
 with logged(snakemake) as log:
     params, settings, output = snakemake.params, snakemake.params.claims, snakemake.output

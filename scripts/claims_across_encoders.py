@@ -1,13 +1,13 @@
 """The claims on every encoder's aligned models together, each encoder's verdicts side by side, and whether
 the encoders differ."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 import pandas as pd
 
-from align_transfer.claims import (
+from align_transfer.claims.claims import (
     claims_layout,
     encoder_differences,
     encoders_layout,
@@ -15,10 +15,10 @@ from align_transfer.claims import (
     pooled_claims,
     verdict_summary,
 )
-from align_transfer.io import atomic_open
-from align_transfer.results import write_frame
-from align_transfer.runner import logged
-from align_transfer.tables import write_table
+from align_transfer.core.io import atomic_open
+from align_transfer.core.results import write_frame
+from align_transfer.ops.runner import logged
+from align_transfer.tables.tables import write_table
 
 with logged(snakemake) as log:
     params, settings, output = snakemake.params, snakemake.params.claims, snakemake.output

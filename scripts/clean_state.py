@@ -1,12 +1,12 @@
 """Remove the work folders of finished training jobs (their resumable state and the copies of their
 results kept for a retry after the fact): `snakemake clean_state`."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.runner import logged
-from align_transfer.state import clean_finished
+from align_transfer.core.state import clean_finished
+from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
     removed = clean_finished(snakemake.params.jobs)

@@ -1,16 +1,16 @@
 """Print and write the disk each encoder's model files need (sizes: its architecture at 4 bytes a parameter,
 plus the tokenizer files saved beside each model)."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 import pandas as pd
 
-from align_transfer.io import atomic_open
-from align_transfer.runner import logged
-from align_transfer.storage import disk_plan, encoder_architecture
-from align_transfer.tasks import TASKS
+from align_transfer.core.io import atomic_open
+from align_transfer.data.tasks import TASKS
+from align_transfer.ops.runner import logged
+from align_transfer.ops.storage import disk_plan, encoder_architecture
 
 with logged(snakemake) as log:
     frames = []

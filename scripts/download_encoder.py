@@ -1,14 +1,14 @@
 """Fetch the base encoder: a hub snapshot at its pinned revision (safetensors only) or a local model
 folder, checked against the lock file of inputs."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.config import encoder_entry
-from align_transfer.lock import lock_path
-from align_transfer.runner import logged
-from align_transfer.sources import fetch_encoder
+from align_transfer.core.config import encoder_entry
+from align_transfer.data.lock import lock_path
+from align_transfer.data.sources import fetch_encoder
+from align_transfer.ops.runner import logged
 
 with logged(snakemake):
     name = snakemake.wildcards.encoder

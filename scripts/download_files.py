@@ -1,16 +1,16 @@
 """Fetch the files of one source from its URL or its mirror (or from a file's own location),
 each checked against the lock file of inputs."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from pathlib import Path
 
-from align_transfer.layout import SOURCE_LAYOUTS
-from align_transfer.lock import lock_path
-from align_transfer.runner import logged
-from align_transfer.sources import fetch_file, fetch_location
+from align_transfer.core.layout import SOURCE_LAYOUTS
+from align_transfer.data.lock import lock_path
+from align_transfer.data.sources import fetch_file, fetch_location
+from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
     config, params = snakemake.config, snakemake.params

@@ -1,15 +1,15 @@
 """Fetch the FLORES-200 files of the configured languages (the tarball, or a mirror of its tree),
 checked against the lock file of inputs."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from pathlib import Path
 
-from align_transfer.lock import lock_path
-from align_transfer.runner import logged
-from align_transfer.sources import fetch_flores
+from align_transfer.data.lock import lock_path
+from align_transfer.data.sources import fetch_flores
+from align_transfer.ops.runner import logged
 
 with logged(snakemake):
     config, params = snakemake.config, snakemake.params

@@ -2,20 +2,26 @@
 fine-tuned run of an aligned encoder), then compare the embeddings: retrieval and translation similarity;
 for an aligned or the base encoder also the SIB-200 test items' retrieval (the instance level)."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from pathlib import Path
 
-from align_transfer.flores import read_flores
-from align_transfer.lexicon import read_lexicon
-from align_transfer.modeling import load_tokenizer
-from align_transfer.representations import compare, embed_encoder, load_embeddings, sib_retrieval_rows, tokenize_inputs
-from align_transfer.results import keyed, write_frame
-from align_transfer.runner import logged
-from align_transfer.sampling import limit_of, sample_rows
-from align_transfer.sib200 import read_prepared_sib
+from align_transfer.analysis.representations import (
+    compare,
+    embed_encoder,
+    load_embeddings,
+    sib_retrieval_rows,
+    tokenize_inputs,
+)
+from align_transfer.core.modeling import load_tokenizer
+from align_transfer.core.results import keyed, write_frame
+from align_transfer.core.sampling import limit_of, sample_rows
+from align_transfer.data.flores import read_flores
+from align_transfer.data.lexicon import read_lexicon
+from align_transfer.data.sib200 import read_prepared_sib
+from align_transfer.ops.runner import logged
 
 with logged(snakemake):
     params, output = snakemake.params, snakemake.output

@@ -1,13 +1,13 @@
 """Figure 1: Δ cosine distance from the base encoder, token and sentence level, per layer and loss code."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.figures import figure1
-from align_transfer.results import read_results, write_frame
-from align_transfer.runner import logged
-from align_transfer.tables import figure1_data
+from align_transfer.core.results import read_results, write_frame
+from align_transfer.ops.runner import logged
+from align_transfer.tables.figures import figure1
+from align_transfer.tables.tables import figure1_data
 
 with logged(snakemake) as log:
     points = figure1_data(read_results(snakemake.input, "similarity", snakemake.config))

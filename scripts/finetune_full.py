@@ -1,12 +1,12 @@
 """Full fine-tuning of one encoder on one task, each seed in turn, each followed by zero-shot evaluation;
 resumable within a seed, and a finished seed is never trained again (finetune.full_finetuning_job)."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.finetune import FinetuneSettings, full_finetuning_job
-from align_transfer.runner import logged
+from align_transfer.finetuning.finetune import FinetuneSettings, full_finetuning_job
+from align_transfer.ops.runner import logged
 
 with logged(snakemake):
     params, wc, output = snakemake.params, snakemake.wildcards, snakemake.output

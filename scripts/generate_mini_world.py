@@ -1,11 +1,11 @@
 """Generate the mini world into a local mirror of every source (DESIGN §5)."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.mini_world import generate
-from align_transfer.runner import logged
+from align_transfer.data.mini_world import generate
+from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
     world = snakemake.params.world

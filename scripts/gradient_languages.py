@@ -1,13 +1,13 @@
 """§4.5: pairwise cosines of per-language gradients, as a table and heatmaps."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.figures import gradient_heatmaps
-from align_transfer.results import read_results
-from align_transfer.runner import logged
-from align_transfer.tables import gradient_languages, gradient_languages_layout, write_table
+from align_transfer.core.results import read_results
+from align_transfer.ops.runner import logged
+from align_transfer.tables.figures import gradient_heatmaps
+from align_transfer.tables.tables import gradient_languages, gradient_languages_layout, write_table
 
 with logged(snakemake) as log:
     table = gradient_languages(read_results(snakemake.input, "gradient_languages", snakemake.config))

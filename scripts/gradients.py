@@ -1,21 +1,21 @@
 """Table 3's gradient cosines and §4.5's per-language gradients for every kept full fine-tuning run
 of one aligned encoder."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from pathlib import Path
 
-from align_transfer.align import AlignmentSettings
-from align_transfer.finetune import FinetuneSettings
-from align_transfer.flores import read_flores
-from align_transfer.gradients import analyse_run
-from align_transfer.layout import parse_model
-from align_transfer.modeling import load_tokenizer, load_tokens
-from align_transfer.results import keyed, write_frame
-from align_transfer.runner import logged
-from align_transfer.sampling import limit_of
+from align_transfer.alignment.align import AlignmentSettings
+from align_transfer.analysis.gradients import analyse_run
+from align_transfer.core.layout import parse_model
+from align_transfer.core.modeling import load_tokenizer, load_tokens
+from align_transfer.core.results import keyed, write_frame
+from align_transfer.core.sampling import limit_of
+from align_transfer.data.flores import read_flores
+from align_transfer.finetuning.finetune import FinetuneSettings
+from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
     params, losses = snakemake.params, parse_model(snakemake.wildcards.model)["losses"]

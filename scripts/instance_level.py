@@ -1,13 +1,13 @@
 """The instance level: SIB-200 accuracy on items an encoder retrieves the English translation of, minus on the rest."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.claims import instance_level, instance_level_layout
-from align_transfer.results import read_results
-from align_transfer.runner import logged
-from align_transfer.tables import write_table
+from align_transfer.claims.claims import instance_level, instance_level_layout
+from align_transfer.core.results import read_results
+from align_transfer.ops.runner import logged
+from align_transfer.tables.tables import write_table
 
 with logged(snakemake) as log:
     claims, inputs, config = snakemake.params.claims, snakemake.input, snakemake.config

@@ -1,14 +1,14 @@
 """Every encoder's join of transfer and alignment in one table."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 import pandas as pd
 
-from align_transfer.claims import join_encoders
-from align_transfer.results import write_frame
-from align_transfer.runner import logged
+from align_transfer.claims.claims import join_encoders
+from align_transfer.core.results import write_frame
+from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
     joined = join_encoders([pd.read_csv(path) for path in snakemake.input])  # each with its encoder column

@@ -1,13 +1,13 @@
 """Linear-only fine-tuning of one encoder on one task, every seed, on features computed once."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.finetune import FinetuneSettings, linear_probes, save_run
-from align_transfer.modeling import load_tokens
-from align_transfer.results import keyed, write_frame
-from align_transfer.runner import logged
+from align_transfer.core.modeling import load_tokens
+from align_transfer.core.results import keyed, write_frame
+from align_transfer.finetuning.finetune import FinetuneSettings, linear_probes, save_run
+from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
     wc = snakemake.wildcards

@@ -1,13 +1,13 @@
 """Check a downloaded encoder against the facts the config states about it, and save it for training
 (with its MLM head, or as a bare backbone where it has none)."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.config import encoder_entry, key_path
-from align_transfer.encoders import FACTS, prepare_base_encoder
-from align_transfer.runner import logged
+from align_transfer.alignment.encoders import FACTS, prepare_base_encoder
+from align_transfer.core.config import encoder_entry, key_path
+from align_transfer.ops.runner import logged
 
 with logged(snakemake):
     name = snakemake.wildcards.encoder

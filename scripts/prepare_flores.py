@@ -1,11 +1,11 @@
 """Write FLORES-200 dev and devtest for each language, checked to be line-parallel."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.flores import read_flores, write_flores
-from align_transfer.runner import logged
+from align_transfer.data.flores import read_flores, write_flores
+from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
     raw = iter(snakemake.input)

@@ -1,11 +1,11 @@
 """Clean, deduplicate, shuffle and cap one parallel corpus (paper §4.2)."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.parallel import prepare_parallel
-from align_transfer.runner import logged
+from align_transfer.data.parallel import prepare_parallel
+from align_transfer.ops.runner import logged
 
 with logged(snakemake):
     prepare_parallel(

@@ -1,13 +1,13 @@
 """Pretrain a mini encoder (XLM-R or BERT type) with MLM on the mini world."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from pathlib import Path
 
-from align_transfer.encoders import pretrain_mini_encoder
-from align_transfer.runner import logged
+from align_transfer.alignment.encoders import pretrain_mini_encoder
+from align_transfer.ops.runner import logged
 
 with logged(snakemake):
     texts = sorted(Path(snakemake.input.world, "mono").glob("*.txt"))

@@ -1,16 +1,16 @@
 """An encoder's HTML report: every table and figure of its study, and the configuration they came from."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from pathlib import Path
 
 import yaml
 
-from align_transfer.captions import title
-from align_transfer.report import MINI_BANNER, code_version, step_of, write_report
-from align_transfer.runner import logged
+from align_transfer.ops.runner import logged
+from align_transfer.report.report import MINI_BANNER, code_version, step_of, write_report
+from align_transfer.tables.captions import title
 
 
 def heading(path):

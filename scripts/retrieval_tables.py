@@ -1,14 +1,14 @@
 """Tables 7 and 8 (and R@1): Δ FLORES retrieval recall from the base encoder."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from pathlib import Path
 
-from align_transfer.results import read_results
-from align_transfer.runner import logged
-from align_transfer.tables import delta_layout, recall_title, retrieval_table, write_table
+from align_transfer.core.results import read_results
+from align_transfer.ops.runner import logged
+from align_transfer.tables.tables import delta_layout, recall_title, retrieval_table, write_table
 
 with logged(snakemake) as log:
     retrieval = read_results(snakemake.input, "retrieval", snakemake.config)

@@ -1,17 +1,17 @@
 """The study's HTML report: the claims across the encoders, each encoder's verdicts side by side, and a link
 to each encoder's own report."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from pathlib import Path
 
 import yaml
 
-from align_transfer.captions import title
-from align_transfer.report import MINI_BANNER, code_version, write_report
-from align_transfer.runner import logged
+from align_transfer.ops.runner import logged
+from align_transfer.report.report import MINI_BANNER, code_version, write_report
+from align_transfer.tables.captions import title
 
 with logged(snakemake) as log:
     params, claims = snakemake.params, {Path(path).stem: path for path in snakemake.input.claims}

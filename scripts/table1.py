@@ -1,12 +1,12 @@
 """Table 1: Δ zero-shot accuracy from the base encoder, per pair, loss code, task and mode."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.results import read_results
-from align_transfer.runner import logged
-from align_transfer.tables import table1, table1_layout, write_table
+from align_transfer.core.results import read_results
+from align_transfer.ops.runner import logged
+from align_transfer.tables.tables import table1, table1_layout, write_table
 
 with logged(snakemake) as log:
     table = table1(read_results(snakemake.input, "zeroshot", snakemake.config), snakemake.params.step)

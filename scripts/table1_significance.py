@@ -1,13 +1,13 @@
 """Table 1's companion: each cell's Δ with a paired two-level bootstrap interval, Holm-corrected."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.claims import table1_significance, table1_significance_layout
-from align_transfer.results import read_results
-from align_transfer.runner import logged
-from align_transfer.tables import write_table
+from align_transfer.claims.claims import table1_significance, table1_significance_layout
+from align_transfer.core.results import read_results
+from align_transfer.ops.runner import logged
+from align_transfer.tables.tables import write_table
 
 with logged(snakemake) as log:
     params, claims = snakemake.params, snakemake.params.claims

@@ -1,13 +1,13 @@
 """Table 2: Δ mean cosine similarity of FLORES translations from the base encoder, and beside it the
 Δ cosine gap (translations minus non-translation pairs) at each analysed layer."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.results import read_results
-from align_transfer.runner import logged
-from align_transfer.tables import delta_layout, table2, table2_gap, table2_gap_layout, table2_title, write_table
+from align_transfer.core.results import read_results
+from align_transfer.ops.runner import logged
+from align_transfer.tables.tables import delta_layout, table2, table2_gap, table2_gap_layout, table2_title, write_table
 
 with logged(snakemake) as log:
     params, output = snakemake.params, snakemake.output

@@ -1,13 +1,13 @@
 """Table 3: cosine between task and alignment gradients on the aligned-then-fine-tuned encoders, and
 its companion: each cosine beside the task-vs-task baseline and the gradients' norms."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.results import read_results
-from align_transfer.runner import logged
-from align_transfer.tables import table3, table3_baseline, table3_baseline_layout, table3_layout, write_table
+from align_transfer.core.results import read_results
+from align_transfer.ops.runner import logged
+from align_transfer.tables.tables import table3, table3_baseline, table3_baseline_layout, table3_layout, write_table
 
 with logged(snakemake) as log:
     params, output, encoder = snakemake.params, snakemake.output, snakemake.wildcards.encoder

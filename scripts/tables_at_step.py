@@ -1,14 +1,14 @@
 """Dose-response: Tables 1, 2 and the recall tables at another fine-tuned alignment checkpoint."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from pathlib import Path
 
-from align_transfer.results import read_results
-from align_transfer.runner import logged
-from align_transfer.tables import (
+from align_transfer.core.results import read_results
+from align_transfer.ops.runner import logged
+from align_transfer.tables.tables import (
     delta_layout,
     recall_title,
     retrieval_table,

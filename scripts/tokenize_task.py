@@ -1,11 +1,11 @@
 """Tokenize a task's splits once; every encoder shares the base tokenizer."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.runner import logged
-from align_transfer.tasks import tokenize_task
+from align_transfer.data.tasks import tokenize_task
+from align_transfer.ops.runner import logged
 
 with logged(snakemake):
     tokenize_task(

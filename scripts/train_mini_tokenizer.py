@@ -1,14 +1,14 @@
 """Train a mini encoder's tokenizer on the mini world's monolingual text: sentencepiece unigram (XLM-R type)
 or WordPiece (BERT type)."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from pathlib import Path
 
-from align_transfer.encoders import train_mini_tokenizer
-from align_transfer.runner import logged
+from align_transfer.alignment.encoders import train_mini_tokenizer
+from align_transfer.ops.runner import logged
 
 with logged(snakemake):
     texts = sorted(Path(snakemake.input[0], "mono").glob("*.txt"))

@@ -1,12 +1,12 @@
 """The claims layer's join: a row per aligned model, step, task, mode, seed and evaluation language."""
 
-from align_transfer.worker import delegate
+from align_transfer.ops.worker import delegate
 
-delegate()  # the job runs in the warm worker where one is up (align_transfer.worker)
+delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.claims import transfer_join
-from align_transfer.results import read_results, write_frame
-from align_transfer.runner import logged
+from align_transfer.claims.claims import transfer_join
+from align_transfer.core.results import read_results, write_frame
+from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
     inputs, config = snakemake.input, snakemake.config

@@ -55,7 +55,7 @@ STAND_IN_FACTS = {"mlm_head": False, "max_length": 512, "sentence_layer": 8, "la
 def stand_in(tmp_path_factory):
     """The offline stand-in for XLM-R (../shared/tools), prepared as the workflow prepares it: a real
     multilingual encoder (BERT type, XLM-R's vocabulary) without an MLM head; the download is beside it (``raw``)."""
-    from align_transfer.encoders import prepare_base_encoder
+    from align_transfer.alignment.encoders import prepare_base_encoder
 
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared is absent")
@@ -77,8 +77,8 @@ def tiny(tmp_path_factory):
     import torch
     from transformers import AutoTokenizer, XLMRobertaConfig, XLMRobertaForMaskedLM
 
-    from align_transfer.encoders import train_mini_tokenizer
-    from align_transfer.mini_world import generate
+    from align_transfer.alignment.encoders import train_mini_tokenizer
+    from align_transfer.data.mini_world import generate
 
     root = tmp_path_factory.mktemp("tiny")
     generate(root / "world", seed=1, sizes=TINY_SIZES, anchor_share=0.3, pairs=["de-en"])
@@ -106,7 +106,7 @@ def tiny_bert(tiny):
     import torch
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
-    from align_transfer.encoders import mini_config, train_mini_tokenizer
+    from align_transfer.alignment.encoders import mini_config, train_mini_tokenizer
 
     folder = tiny / "bert"
     if not folder.exists():
@@ -209,6 +209,6 @@ def mini_run(tmp_path_factory):
 @pytest.fixture
 def bf16_on_cpu(monkeypatch):
     """The GPU precision path (bf16 autocast) on this CPU: autocast supports bf16 there."""
-    from align_transfer import precision
+    from align_transfer.core import precision
 
     monkeypatch.setattr(precision, "AUTOCAST_DEVICES", {"cuda", "cpu"})

@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForMaskedLM
 
-from align_transfer.align import (
+from align_transfer.alignment.align import (
     AlignmentObjective,
     AlignmentSettings,
     ParallelBatches,
@@ -16,9 +16,9 @@ from align_transfer.align import (
     TrainingInterrupted,
     train_alignment,
 )
-from align_transfer.encoders import tokenize_parallel
-from align_transfer.modeling import load_encoder, mlm_head
-from align_transfer.parallel import prepare_parallel
+from align_transfer.alignment.encoders import tokenize_parallel
+from align_transfer.core.modeling import load_encoder, mlm_head
+from align_transfer.data.parallel import prepare_parallel
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_each_code_computes_exactly_its_terms_and_only_they_get_gradients(tiny, 
 
 def test_the_sentence_pass_stops_at_its_layer_with_the_loss_and_gradients_of_the_full_pass(tiny):
     """L_S through layers 1..k only equals L_S read off a pass through every layer, and so do its gradients."""
-    from align_transfer.losses import mean_pool, sentence_infonce
+    from align_transfer.alignment.losses import mean_pool, sentence_infonce
 
     model, tokenizer = load_encoder(tiny / "encoder")
     model.eval()  # no dropout: both passes see the same function
@@ -278,7 +278,7 @@ def test_a_state_of_another_run_is_not_resumed(tiny, tmp_path, caplog, change):
     with pytest.raises(TrainingInterrupted):
         run(tiny, tmp_path / "run", interrupt_after=5)
     fresh = run(tiny, tmp_path / "fresh", **change)
-    with caplog.at_level("INFO", logger="align_transfer.align"):
+    with caplog.at_level("INFO", logger="align_transfer.alignment.align"):
         changed = run(tiny, tmp_path / "run", **change)
     assert "belongs to another run" in caplog.text and "resuming" not in caplog.text
     what = "the tokenized corpus" if "tokens" in change else next(iter(change))
@@ -289,7 +289,7 @@ def test_a_state_of_another_run_is_not_resumed(tiny, tmp_path, caplog, change):
 def test_a_changed_log_cadence_still_resumes(tiny, tmp_path, caplog):
     with pytest.raises(TrainingInterrupted):
         run(tiny, tmp_path / "run", interrupt_after=5)
-    with caplog.at_level("INFO", logger="align_transfer.align"):
+    with caplog.at_level("INFO", logger="align_transfer.alignment.align"):
         run(tiny, tmp_path / "run", log_every=3)
     assert "resuming S1W1M1 from step 4" in caplog.text
 
@@ -303,7 +303,7 @@ def test_outputs_lost_after_the_fact_are_restored_from_the_work_folder_without_t
     for output in ("step3", "step6"):
         shutil.rmtree(tmp_path / "run" / output)  # what snakemake does to a failed job's outputs
     (tmp_path / "run/train_log.csv").unlink()
-    with caplog.at_level("INFO", logger="align_transfer.align"):
+    with caplog.at_level("INFO", logger="align_transfer.alignment.align"):
         again = run(tiny, tmp_path / "run")
     assert "finished before" in caplog.text and "alignment S1W1M1:" not in caplog.text  # no progress line: no step
     assert same(first, again) and (tmp_path / "run/train_log.csv").exists()
@@ -315,7 +315,7 @@ def test_a_stop_signal_saves_the_state_at_the_current_step_and_the_rerun_resumes
     import os
     import signal
 
-    from align_transfer.state import Stopped
+    from align_transfer.core.state import Stopped
 
     straight = run(tiny, tmp_path / "straight", log_every=3)
     fetch = ParallelBatches.__getitem__
@@ -337,7 +337,7 @@ def test_a_stop_signal_saves_the_state_at_the_current_step_and_the_rerun_resumes
 
 @pytest.mark.parametrize("change", [{"temperature": 1e-45}, {"learning_rate": 1e8}])
 def test_a_non_finite_loss_stops_training_and_writes_no_checkpoint(tiny, tmp_path, change):
-    from align_transfer.state import NonFiniteLoss
+    from align_transfer.core.state import NonFiniteLoss
 
     with pytest.raises(
         NonFiniteLoss, match=r"alignment S1W1M1: the loss L_. is not finite at step \d+ \(learning_rate"
@@ -358,7 +358,7 @@ def test_the_bf16_path_gives_the_fp32_losses_and_gradients_within_bf16_precision
     """One S1W1M1 step under the GPU path's bf16 autocast, against fp32 on the same batch, masks and
     negatives: each loss within 2% and the gradient's direction within a cosine of 0.99; then a short
     bf16 run trains and checkpoints fp32 weights near the fp32 run's."""
-    from align_transfer.precision import autocast
+    from align_transfer.core.precision import autocast
 
     src, tgt = batch(tiny)
     results = {}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from align_transfer.checks import config_problems, inconsistent_settings
-from align_transfer.config import load_config
+from align_transfer.core.checks import config_problems, inconsistent_settings
+from align_transfer.core.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from align_transfer import claims
-from align_transfer.document import markdown
-from align_transfer.layout import JOIN_GROUP
-from align_transfer.stats import CONTRADICTED, INCONCLUSIVE, SUPPORTED, TOO_FEW
-from align_transfer.tables import table1
+from align_transfer.claims import claims
+from align_transfer.claims.stats import CONTRADICTED, INCONCLUSIVE, SUPPORTED, TOO_FEW
+from align_transfer.core.layout import JOIN_GROUP
+from align_transfer.tables.document import markdown
+from align_transfer.tables.tables import table1
 
 ALIGNED = "de-en_S1W0M0_40"
 CODES = ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"]

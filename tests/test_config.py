@@ -6,15 +6,15 @@ import pytest
 import yaml
 from conftest import REPO
 
-from align_transfer.config import ConfigError, canonical, digest, origin, pick, validate, without_operational
-from align_transfer.settings import AlignmentSettings, FinetuneSettings
+from align_transfer.core.config import ConfigError, canonical, digest, origin, pick, validate, without_operational
+from align_transfer.core.settings import AlignmentSettings, FinetuneSettings
 
 SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 PAPER = yaml.safe_load((REPO / "config/config.yaml").read_text())
 
 
 def merged(*overlays):
-    from align_transfer.config import merged as merge
+    from align_transfer.core.config import merged as merge
 
     config = copy.deepcopy(PAPER)
     for overlay in overlays:

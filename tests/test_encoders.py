@@ -6,14 +6,14 @@ import json
 import pytest
 from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
-from align_transfer.config import ConfigError
-from align_transfer.encoders import (
+from align_transfer.alignment.encoders import (
     MINI_SPECIAL_IDS,
     mini_config,
     position_limit,
     prepare_base_encoder,
     pretrain_mini_encoder,
 )
+from align_transfer.core.config import ConfigError
 
 FACTS = {"mlm_head": True, "max_length": 64, "sentence_layer": 1, "layers": [1, 2], "retrieval_layer": 2}
 

@@ -92,8 +92,8 @@ def test_the_lock_records_each_fetched_file_and_refuses_a_changed_one(world):
     snakemake(world, "--cores", "1", SIB, overlays=[MINI, SMALL, lock])
     recorded = (world / "config/inputs.lock").read_text()
     assert "  sib200/data/annotated/kaz_Cyrl/test.tsv\n" in recorded
-    from align_transfer.lock import read_lock
-    from align_transfer.sources import sha256sum
+    from align_transfer.data.lock import read_lock
+    from align_transfer.data.sources import sha256sum
 
     good = read_lock(world / "config/inputs.lock")["sib200/data/annotated/kaz_Cyrl/test.tsv"]
     assert good == sha256sum(world / SIB_MIRROR)

@@ -7,10 +7,10 @@ import pytest
 import torch
 from conftest import SHARED_DATA, needs_shared
 
-from align_transfer.finetune import FinetuneSettings, epoch_batches, finetune_full, linear_probes
-from align_transfer.sib200 import read_sib_tsv, write_sib_tsv
-from align_transfer.tasks import accuracy, correct_and_total, first_subtoken_labels, tokenize_task
-from align_transfer.ud import UPOS, read_conllu, write_jsonl
+from align_transfer.data.sib200 import read_sib_tsv, write_sib_tsv
+from align_transfer.data.tasks import accuracy, correct_and_total, first_subtoken_labels, tokenize_task
+from align_transfer.data.ud import UPOS, read_conllu, write_jsonl
+from align_transfer.finetuning.finetune import FinetuneSettings, epoch_batches, finetune_full, linear_probes
 
 
 def test_accuracy_counts_only_scored_items():
@@ -91,7 +91,7 @@ def test_best_dev_selection_ends_on_the_best_epoch(tiny, task_data):
     model, dev_log, _ = finetune_full(
         tiny / "encoder", task_data["sc"], settings("sc", epochs=3, model_selection="best_dev"), 33, ["de"], "cpu"
     )
-    from align_transfer.finetune import TaskData, evaluate
+    from align_transfer.finetuning.finetune import TaskData, evaluate
 
     correct, total = evaluate(model, TaskData(task_data["sc"]["dev"], "sc", pad_id=1))
     assert correct / total == max(row["dev_accuracy"] for row in dev_log)
@@ -132,7 +132,7 @@ def test_length_grouped_batches_cover_every_row_once_from_shuffled_buckets_and_p
 def test_a_split_with_the_same_examples_as_an_earlier_one_is_encoded_once():
     from datasets import Dataset
 
-    from align_transfer.finetune import same_splits
+    from align_transfer.finetuning.finetune import same_splits
 
     pos_dev = {"input_ids": [[0, 5, 2], [0, 7, 2]], "labels": [[-100, 3, -100], [-100, 1, -100]]}
     data = {
@@ -231,7 +231,7 @@ def test_the_bf16_path_fine_tunes_and_evaluates_like_fp32(tiny, task_data, task,
 
 FULL_JOB = """
 import sys, json
-from align_transfer.finetune import FinetuneSettings, full_finetuning_job
+from align_transfer.finetuning.finetune import FinetuneSettings, full_finetuning_job
 args = json.loads(sys.argv[1])
 outputs = {int(seed): paths for seed, paths in args["outputs"].items()}
 full_finetuning_job(args["encoder"], args["data"], FinetuneSettings(**args["settings"]), outputs, ["de"],
@@ -319,7 +319,7 @@ def test_a_finished_seed_is_not_trained_again_and_lost_outputs_come_back(tiny, t
 
 
 def test_a_non_finite_task_loss_stops_fine_tuning_naming_the_step(tiny, task_data):
-    from align_transfer.state import NonFiniteLoss
+    from align_transfer.core.state import NonFiniteLoss
 
     with pytest.raises(
         NonFiniteLoss,
@@ -334,7 +334,7 @@ def test_a_non_finite_task_loss_stops_fine_tuning_naming_the_step(tiny, task_dat
 
 
 def test_sum_per_item_matches_a_plain_loop():
-    from align_transfer.finetune import sum_per_item
+    from align_transfer.finetuning.finetune import sum_per_item
 
     generator = torch.Generator().manual_seed(0)
     sizes = [3, 0, 1, 5, 2]
@@ -364,7 +364,7 @@ class TokenScorer(torch.nn.Module):
 def test_item_scores_match_a_loop_over_items_on_token_and_sequence_tasks():
     from datasets import Dataset
 
-    from align_transfer.finetune import TaskData, item_scores
+    from align_transfer.finetuning.finetune import TaskData, item_scores
 
     generator = torch.Generator().manual_seed(2)
     lengths = [4, 1, 6, 3, 5]
@@ -392,7 +392,7 @@ def test_item_scores_match_a_loop_over_items_on_token_and_sequence_tasks():
 
 
 def test_item_scores_on_cached_features_match_a_loop_over_items():
-    from align_transfer.finetune import Features, item_scores
+    from align_transfer.finetuning.finetune import Features, item_scores
 
     generator = torch.Generator().manual_seed(3)
     sizes = [2, 3, 1, 4]

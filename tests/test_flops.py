@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from align_transfer.flops import EncoderShape, alignment_step, encoder_forward, gpu_hours, job_flops
+from align_transfer.ops.flops import EncoderShape, alignment_step, encoder_forward, gpu_hours, job_flops
 
 TINY = EncoderShape(layers=2, hidden=4, intermediate=8, vocab=10)
 
@@ -30,8 +30,8 @@ def test_torch_counts_the_same_flops_in_a_real_alignment_step(tiny):
     from torch.utils.flop_counter import FlopCounterMode
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
-    from align_transfer.align import AlignmentObjective
-    from align_transfer.settings import AlignmentSettings
+    from align_transfer.alignment.align import AlignmentObjective
+    from align_transfer.core.settings import AlignmentSettings
 
     model = AutoModelForMaskedLM.from_pretrained(tiny / "encoder", attn_implementation="eager")
     model.train()

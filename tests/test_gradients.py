@@ -8,7 +8,14 @@ import pytest
 import torch
 from torch import nn
 
-from align_transfer.gradients import flat_gradient, gradient_cosine, gram, mean_gradient, pairwise_cosines, task_batches
+from align_transfer.analysis.gradients import (
+    flat_gradient,
+    gradient_cosine,
+    gram,
+    mean_gradient,
+    pairwise_cosines,
+    task_batches,
+)
 
 
 @pytest.fixture
@@ -87,12 +94,12 @@ def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
     from datasets import load_from_disk
     from test_finetune import settings, write_task_files
 
-    from align_transfer.align import AlignmentSettings
-    from align_transfer.encoders import tokenize_parallel
-    from align_transfer.finetune import finetune_full, save_run
-    from align_transfer.gradients import analyse_run
-    from align_transfer.parallel import prepare_parallel
-    from align_transfer.tasks import tokenize_task
+    from align_transfer.alignment.align import AlignmentSettings
+    from align_transfer.alignment.encoders import tokenize_parallel
+    from align_transfer.analysis.gradients import analyse_run
+    from align_transfer.data.parallel import prepare_parallel
+    from align_transfer.data.tasks import tokenize_task
+    from align_transfer.finetuning.finetune import finetune_full, save_run
 
     files = write_task_files(tiny)
     tokenize_task("sc", files["sc"], tiny / "encoder", tmp_path / "task", max_length=64)

@@ -56,7 +56,7 @@ def test_ctrl_c_stops_every_job_quietly_and_the_next_run_resumes(tmp_path):
     assert "Traceback" not in console and "KeyboardInterrupt" not in console, console[-3000:]
     assert not list((tmp_path / ".snakemake/locks").glob("*")), "snakemake left its lock"
     left = subprocess.run(
-        ["pgrep", "-f", f"align_transfer.worker|{tmp_path}"], capture_output=True, text=True
+        ["pgrep", "-f", f"align_transfer.ops.worker|{tmp_path}"], capture_output=True, text=True
     ).stdout.split()
     assert not [pid for pid in left if int(pid) != os.getpid()], "a job or the worker outlived Ctrl-C"
     # the next run resumes: the alignment from its saved state

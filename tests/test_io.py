@@ -1,6 +1,6 @@
 import pytest
 
-from align_transfer.io import InputError, all_or_nothing, atomic_open
+from align_transfer.core.io import InputError, all_or_nothing, atomic_open
 
 
 def test_atomic_open_writes_on_success(tmp_path):
@@ -42,7 +42,7 @@ def test_a_full_disk_names_the_output_and_keeps_nothing(tmp_path, monkeypatch):
     import errno
     import os
 
-    from align_transfer.io import WriteError
+    from align_transfer.core.io import WriteError
 
     def full(*args):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -56,7 +56,7 @@ def test_a_full_disk_names_the_output_and_keeps_nothing(tmp_path, monkeypatch):
 
 
 def test_an_input_error_names_the_mirror_file_the_user_gave():
-    from align_transfer.runner import describe, user_path
+    from align_transfer.ops.runner import describe, user_path
 
     config = {
         "sources": {"sib200": {"mirror": "/data/sib"}, "opus": {"mirror": None}},
@@ -81,7 +81,7 @@ def test_an_input_error_names_the_mirror_file_the_user_gave():
 def test_logged_writes_an_unexpected_error_with_its_traceback_into_the_rule_log(tmp_path):
     from types import SimpleNamespace
 
-    from align_transfer.runner import logged
+    from align_transfer.ops.runner import logged
 
     job = SimpleNamespace(log=[str(tmp_path / "rule.log")], rule="demo", config={}, threads=1)
     with pytest.raises(ZeroDivisionError):

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from align_transfer.losses import (
+from align_transfer.alignment.losses import (
     LossWeights,
     bags_of_words,
     masked_lm,

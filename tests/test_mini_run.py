@@ -8,7 +8,7 @@ import pytest
 import torch
 from conftest import MINI, REPO, snakemake
 
-from align_transfer.config import load_config
+from align_transfer.core.config import load_config
 
 # The sizes every check expects, read from config/mini.yaml (over config/config.yaml)
 CONFIG = load_config([REPO / "config/config.yaml", MINI], REPO / "workflow/schemas/config.schema.yaml")
@@ -196,9 +196,9 @@ def test_length_grouped_batches_pad_less_and_transfer_as_well_as_random_ones(min
 
     from datasets import load_from_disk
 
-    from align_transfer.benchmark import run_finetune_benchmark
-    from align_transfer.config import load_config
-    from align_transfer.settings import FinetuneSettings
+    from align_transfer.core.config import load_config
+    from align_transfer.core.settings import FinetuneSettings
+    from align_transfer.ops.benchmark import run_finetune_benchmark
 
     config = load_config([REPO / "config/config.yaml", MINI])
     settings = FinetuneSettings.from_config(config["finetune"], task)
@@ -325,7 +325,7 @@ def test_figure1_has_a_panel_per_level_and_layer_and_the_report_shows_everything
 
 
 def test_the_reports_say_what_they_are_made_of(mini_run):
-    from align_transfer.config import digest, load_yaml, merged, validate
+    from align_transfer.core.config import digest, load_yaml, merged, validate
 
     config = validate(
         merged(load_yaml(REPO / "config/config.yaml"), load_yaml(MINI)),
@@ -433,12 +433,14 @@ def test_the_claims_are_tested_across_the_two_encoders_and_the_encoders_compared
 
 
 def test_the_readme_says_what_the_mini_run_found(mini_run):
-    """The README's paragraph on the mini world's verdicts is the run's own summary (python -m align_transfer.docs)."""
-    from align_transfer.docs import section
+    """The README's paragraph on the mini world's verdicts is the run's own summary (python -m align_transfer.report.docs)."""
+    from align_transfer.report.docs import section
 
     summary = (mini_run / "results/claims/summary.md").read_text(encoding="utf-8").strip()
     assert summary.startswith("Retrieval gains: MiniXLM-R") and "Against the paper's own findings" in summary
-    assert section((REPO / "README.md").read_text(encoding="utf-8")) == summary, "run `python -m align_transfer.docs`"
+    assert section((REPO / "README.md").read_text(encoding="utf-8")) == summary, (
+        "run `python -m align_transfer.report.docs`"
+    )
 
 
 def test_a_zero_shot_file_cut_to_one_language_stops_the_tables_naming_it(mini_run):

@@ -3,11 +3,11 @@ import unicodedata
 
 import pytest
 
-from align_transfer.lexicon import read_muse
-from align_transfer.mini_world import LANGUAGES, World, generate, surface, transliterate
-from align_transfer.parallel import read_moses_zip
-from align_transfer.sib200 import read_sib_tsv
-from align_transfer.ud import read_conllu
+from align_transfer.data.lexicon import read_muse
+from align_transfer.data.mini_world import LANGUAGES, World, generate, surface, transliterate
+from align_transfer.data.parallel import read_moses_zip
+from align_transfer.data.sib200 import read_sib_tsv
+from align_transfer.data.ud import read_conllu
 
 SIZES = dict(
     parallel=60, monolingual=20, flores=15, ud_train=12, ud_dev=6, ud_test=6, sib_train=14, sib_dev=7, sib_test=7

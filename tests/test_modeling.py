@@ -6,8 +6,8 @@ import pytest
 import torch
 from datasets import Dataset
 
-from align_transfer.io import InputError
-from align_transfer.modeling import load_model, load_tensors, load_tokens, save_dataset
+from align_transfer.core.io import InputError
+from align_transfer.core.modeling import load_model, load_tensors, load_tokens, save_dataset
 
 
 def cut_to_first_record_batch(folder):

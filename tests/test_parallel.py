@@ -2,8 +2,8 @@ import zipfile
 
 import pytest
 
-from align_transfer.io import InputError
-from align_transfer.parallel import clean_pairs, prepare_parallel, read_moses_zip, read_parallel_tsv
+from align_transfer.core.io import InputError
+from align_transfer.data.parallel import clean_pairs, prepare_parallel, read_moses_zip, read_parallel_tsv
 
 
 def make_zip(path, pair, src_lines, tgt_lines, corpus="Test"):

@@ -7,9 +7,9 @@ import pytest
 from conftest import REPO
 from test_flops import TINY
 
-from align_transfer.config import merged
-from align_transfer.flops import job_flops
-from align_transfer.plan import compute_plan, job_seconds, parse_dry_run
+from align_transfer.core.config import merged
+from align_transfer.ops.flops import job_flops
+from align_transfer.ops.plan import compute_plan, job_seconds, parse_dry_run
 
 CONFIG = {
     "alignment": {
@@ -109,7 +109,7 @@ def test_plan_sums_flops_gpu_and_cpu_hours_and_disk_per_rule():
 
 
 def test_another_encoders_jobs_take_the_measured_seconds_times_its_flops_over_the_reference_encoders():
-    from align_transfer.flops import EncoderShape
+    from align_transfer.ops.flops import EncoderShape
 
     config = merged(CONFIG, {"alignment": {"word_negatives": 5, "mlm_probability": 0.5}})
     wide = EncoderShape(layers=4, hidden=8, intermediate=16, vocab=10)

@@ -12,7 +12,7 @@ import torch
 import yaml
 from conftest import REPO, SHARED_DATA, needs_shared
 
-from align_transfer.lock import read_lock
+from align_transfer.data.lock import read_lock
 
 pytestmark = [needs_shared, pytest.mark.realdata]
 
@@ -159,7 +159,7 @@ def test_the_claims_layer_runs_on_real_data(study):
     instances = pd.read_csv(study / "claims/instances.csv")
     assert set(instances["language"]) == {"de"} and instances["items"].eq(32).all()
     # SIB-200's test items come sorted by topic: the 32 a smoke run keeps are a sample of every topic
-    from align_transfer.modeling import load_tokens
+    from align_transfer.core.modeling import load_tokens
 
     assert len(set(load_tokens(study / "data/tasks/sc")["test_de"]["labels"])) == 7
     baseline = pd.read_csv(study / "tables/table3_baseline.csv")

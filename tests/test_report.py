@@ -2,10 +2,10 @@
 
 import pandas as pd
 
-from align_transfer.document import Cell, Heading, Label, Section, Table, html, markdown
-from align_transfer.report import table_layout, write_report
-from align_transfer.results import write_frame
-from align_transfer.tables import table1_layout, write_table
+from align_transfer.core.results import write_frame
+from align_transfer.report.report import table_layout, write_report
+from align_transfer.tables.document import Cell, Heading, Label, Section, Table, html, markdown
+from align_transfer.tables.tables import table1_layout, write_table
 
 LAYOUT = [
     Heading("Title"),

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from align_transfer.representations import (
+from align_transfer.analysis.representations import (
     cosine_gap,
     cosine_matrix,
     embed_encoder,

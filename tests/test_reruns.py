@@ -4,7 +4,7 @@ import pytest
 import yaml
 from conftest import MINI, snakemake
 
-from align_transfer.plan import parse_dry_run
+from align_transfer.ops.plan import parse_dry_run
 
 pytestmark = pytest.mark.e2e
 MINI_CONFIG = yaml.safe_load(MINI.read_text())

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from align_transfer.io import InputError
-from align_transfer.layout import JOIN_GROUP
-from align_transfer.results import expected, keyed, read_result, read_results, write_frame
+from align_transfer.core.io import InputError
+from align_transfer.core.layout import JOIN_GROUP
+from align_transfer.core.results import expected, keyed, read_result, read_results, write_frame
 
 CONFIG = {"evaluation": {"languages": ["de", "ja", "ko"]}, "finetune": {"source": "en"}}
 KEYS = dict(encoder="MiniXLM-R", task="sc", mode="linear", model="de-en_S1W0M0_40", seed=15)

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from align_transfer.sampling import limit_of, sample_rows
+from align_transfer.core.sampling import limit_of, sample_rows
 
 
 def test_a_sample_of_sorted_items_keeps_the_label_mix():

@@ -1,9 +1,9 @@
 import pytest
 
-from align_transfer.flores import read_flores, write_flores
-from align_transfer.io import InputError
-from align_transfer.lexicon import read_muse
-from align_transfer.sib200 import LABELS, read_sib_tsv, write_sib_tsv
+from align_transfer.core.io import InputError
+from align_transfer.data.flores import read_flores, write_flores
+from align_transfer.data.lexicon import read_muse
+from align_transfer.data.sib200 import LABELS, read_sib_tsv, write_sib_tsv
 
 
 def test_sib_reads_quoted_text_and_round_trips(tmp_path):

@@ -12,7 +12,7 @@ import torch
 import yaml
 from conftest import MINI, NARROW, REPO, slurm_profile, snakemake
 
-from align_transfer.plan import parse_dry_run
+from align_transfer.ops.plan import parse_dry_run
 
 pytestmark = pytest.mark.slurm
 GPU_RULES = {"align", "linear_probe", "finetune_full", "embed", "embed_finetuned", "gradients"}
@@ -92,8 +92,8 @@ LONG = {"steps": 1500, "checkpoint_steps": [4, 1500], "log_every": 100, "state_e
 REFERENCE = """
 import json, sys
 import torch
-from align_transfer.align import train_alignment
-from align_transfer.settings import AlignmentSettings
+from align_transfer.alignment.align import train_alignment
+from align_transfer.core.settings import AlignmentSettings
 a = json.loads(sys.argv[1])
 torch.set_num_threads(1)  # as the job (training_threads: 1): another thread count sums in another order
 train_alignment(a["encoder"], a["tokens"], {int(k): v for k, v in a["checkpoints"].items()}, a["log"], a["work"],
@@ -109,8 +109,8 @@ def test_a_time_limit_stops_training_with_its_state_saved_and_the_retry_resumes_
 
     from safetensors.torch import load_file
 
-    from align_transfer.config import load_config
-    from align_transfer.settings import AlignmentSettings
+    from align_transfer.core.config import load_config
+    from align_transfer.core.settings import AlignmentSettings
 
     _, _, workdir = slurm_run
     profile = slurm_profile(tmp_path)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from align_transfer.lock import LockMismatch, check_or_record, read_lock
-from align_transfer.sources import SourceError, fetch_encoder, fetch_file, fetch_flores, fetch_location, file_url
+from align_transfer.data.lock import LockMismatch, check_or_record, read_lock
+from align_transfer.data.sources import SourceError, fetch_encoder, fetch_file, fetch_flores, fetch_location, file_url
 
 NO_RETRY = {"retries": 2, "backoff": 0.0, "timeout": 2.0}
 
@@ -143,7 +143,7 @@ def test_every_configured_url_fills_from_its_layouts_fields():
     import yaml
     from conftest import REPO
 
-    from align_transfer.layout import SOURCE_LAYOUTS as LAYOUTS
+    from align_transfer.core.layout import SOURCE_LAYOUTS as LAYOUTS
 
     sources = yaml.safe_load((REPO / "config/config.yaml").read_text())["sources"]
     for name, layout in LAYOUTS.items():

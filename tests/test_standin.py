@@ -4,8 +4,8 @@ downloaded encoder: its facts checked against its weights (its alignment on real
 import pytest
 from conftest import STAND_IN_FACTS, needs_shared
 
-from align_transfer.config import ConfigError
-from align_transfer.encoders import prepare_base_encoder
+from align_transfer.alignment.encoders import prepare_base_encoder
+from align_transfer.core.config import ConfigError
 
 pytestmark = [needs_shared, pytest.mark.realdata]
 
@@ -13,7 +13,7 @@ pytestmark = [needs_shared, pytest.mark.realdata]
 def test_an_encoder_without_an_mlm_head_is_kept_as_its_backbone(stand_in):
     from transformers import AutoConfig, AutoModel
 
-    from align_transfer.modeling import load_encoder
+    from align_transfer.core.modeling import load_encoder
 
     assert AutoConfig.from_pretrained(stand_in).model_type == "bert"
     model, tokenizer = load_encoder(stand_in, mlm_head=False)

@@ -8,7 +8,7 @@ import signal
 import pytest
 import torch
 
-from align_transfer import state
+from align_transfer.core import state
 
 
 def test_a_stop_signal_is_a_request_and_the_previous_handlers_come_back():

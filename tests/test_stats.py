@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from align_transfer import stats
-from align_transfer.stats import CONTRADICTED, INCONCLUSIVE, SUPPORTED, TOO_FEW
+from align_transfer.claims import stats
+from align_transfer.claims.stats import CONTRADICTED, INCONCLUSIVE, SUPPORTED, TOO_FEW
 
 
 def test_pearson_and_spearman_match_the_formula_and_scipy():

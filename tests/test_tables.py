@@ -5,8 +5,8 @@ import pytest
 import yaml
 from conftest import REPO
 
-from align_transfer.document import markdown
-from align_transfer.tables import (
+from align_transfer.tables.document import markdown
+from align_transfer.tables.tables import (
     colour,
     delta_layout,
     figure1_data,
@@ -187,8 +187,8 @@ def test_table2_reads_sentence_cosines_at_its_layer_and_renders_groups():
 
 
 def test_table2_gap_sits_beside_the_cosine_and_the_join_group_stays_out_of_the_paper_tables():
-    from align_transfer.layout import JOIN_GROUP
-    from align_transfer.tables import table2_gap, table2_gap_layout
+    from align_transfer.core.layout import JOIN_GROUP
+    from align_transfer.tables.tables import table2_gap, table2_gap_layout
 
     rows = []
     for model, cosine, gap in (("base", 0.5, 0.20), ("de-en_S1W0M0_6000", 0.3, 0.25), ("ja-kk_S1W0M0_6000", 0.4, 0.27)):
@@ -224,7 +224,7 @@ def test_table2_gap_sits_beside_the_cosine_and_the_join_group_stays_out_of_the_p
 
 
 def test_table3_baseline_puts_the_null_cosine_beside_each_cell():
-    from align_transfer.tables import table3_baseline, table3_baseline_layout
+    from align_transfer.tables.tables import table3_baseline, table3_baseline_layout
 
     rows = [
         {
@@ -295,8 +295,8 @@ def test_figure1_points_are_delta_distances_averaged_over_language_pairs():
 
 
 def test_tables_print_no_negative_zero_no_nan_spread_and_integers_as_integers(tmp_path):
-    from align_transfer.results import write_frame
-    from align_transfer.tables import number, spread, write_hyperparameter_tables
+    from align_transfer.core.results import write_frame
+    from align_transfer.tables.tables import number, spread, write_hyperparameter_tables
 
     assert number(-0.00004, 4) == "0.0000" and number(-0.00006, 4) == "-0.0001" and number(0.5, 3) == "0.500"
     assert spread(0.1234, float("nan"), 1, 3) == "0.123 (n=1)" and spread(-0.00001, 0.02, 2, 3) == "0.000 ± 0.020"

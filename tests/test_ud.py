@@ -1,7 +1,7 @@
 import pytest
 
-from align_transfer.io import InputError
-from align_transfer.ud import UPOS, read_conllu
+from align_transfer.core.io import InputError
+from align_transfer.data.ud import UPOS, read_conllu
 
 GOOD = """# sent_id = s1
 # text = Il parle du chat.

@@ -7,7 +7,7 @@ import tomllib
 import yaml
 from conftest import REPO, SNAKEMAKE, job_counts, snakemake
 
-from align_transfer.plan import parse_dry_run as dry_run_jobs
+from align_transfer.ops.plan import parse_dry_run as dry_run_jobs
 
 # Every job of the paper's grid that exists so far, per rule: one place that says what a
 # change to the DAG does to the cluster's job count.

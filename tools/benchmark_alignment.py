@@ -16,9 +16,9 @@ from pathlib import Path
 
 import torch
 
-from align_transfer.benchmark import corpus_pairs, run_benchmark
-from align_transfer.modeling import device_of
-from align_transfer.parallel import read_moses_zip
+from align_transfer.core.modeling import device_of
+from align_transfer.data.parallel import read_moses_zip
+from align_transfer.ops.benchmark import corpus_pairs, run_benchmark
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--steps", type=int, default=3, help="timed steps per implementation (after one warm-up)")

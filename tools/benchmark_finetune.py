@@ -14,12 +14,12 @@ import statistics
 import transformers  # noqa: F401  (loaded, so that quiet_libraries quiets it)
 from datasets import load_from_disk
 
-from align_transfer.benchmark import run_finetune_benchmark
-from align_transfer.config import load_config
-from align_transfer.modeling import device_of
-from align_transfer.runner import quiet_libraries
-from align_transfer.settings import FinetuneSettings
-from align_transfer.tasks import TASKS
+from align_transfer.core.config import load_config
+from align_transfer.core.modeling import device_of
+from align_transfer.core.settings import FinetuneSettings
+from align_transfer.data.tasks import TASKS
+from align_transfer.ops.benchmark import run_finetune_benchmark
+from align_transfer.ops.runner import quiet_libraries
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--encoder", required=True, help="an encoder folder (save_pretrained)")

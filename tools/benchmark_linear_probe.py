@@ -13,9 +13,9 @@ from pathlib import Path
 import yaml
 from datasets import load_from_disk
 
-from align_transfer.benchmark import run_linear_probe_benchmark
-from align_transfer.finetune import FinetuneSettings
-from align_transfer.tasks import TASKS
+from align_transfer.data.tasks import TASKS
+from align_transfer.finetuning.finetune import FinetuneSettings
+from align_transfer.ops.benchmark import run_linear_probe_benchmark
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument(

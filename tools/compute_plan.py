@@ -14,11 +14,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from align_transfer.config import load_config, workdir_of
-from align_transfer.flops import EncoderShape
-from align_transfer.io import atomic_open
-from align_transfer.plan import compute_plan, format_plan, model_sizes, parse_dry_run
-from align_transfer.storage import encoder_architecture, parameter_counts
+from align_transfer.core.config import load_config, workdir_of
+from align_transfer.core.io import atomic_open
+from align_transfer.ops.flops import EncoderShape
+from align_transfer.ops.plan import compute_plan, format_plan, model_sizes, parse_dry_run
+from align_transfer.ops.storage import encoder_architecture, parameter_counts
 
 REPO = Path(__file__).resolve().parents[1]
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -4,7 +4,7 @@
     python tools/demo.py --cores 2 -- results/MiniXLM-R/tables/table1.csv
     python tools/demo.py --configfile my-overlay.yaml --directory run1   # any config, on this machine
 
-Starts a warm worker (src/align_transfer/worker.py) so that the short jobs do not each pay the
+Starts a warm worker (src/align_transfer/ops/worker.py) so that the short jobs do not each pay the
 seconds of importing torch and transformers, runs snakemake with one console line per job start
 and end, and ends with the wall time and the longest job's share of it (from this run's
 benchmarks/), then what to open.
@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from align_transfer.config import load_config, workdir_of
-from align_transfer.progress import duration
-from align_transfer.runner import QUIET_ENV
-from align_transfer.worker import SOCKET_ENV, starting
+from align_transfer.core.config import load_config, workdir_of
+from align_transfer.core.progress import duration
+from align_transfer.ops.runner import QUIET_ENV
+from align_transfer.ops.worker import SOCKET_ENV, starting
 
 REPO = Path(__file__).resolve().parents[1]
 MINI = REPO / "config/mini.yaml"
@@ -46,7 +46,7 @@ def start_worker(socket: str, env: dict) -> subprocess.Popen:
     """The warm worker, warming up while snakemake builds its DAG; a job that starts before it is ready
     waits for it (``worker.starting``)."""
     Path(starting(socket)).touch()
-    return subprocess.Popen([sys.executable, "-m", "align_transfer.worker", socket], env=env)
+    return subprocess.Popen([sys.executable, "-m", "align_transfer.ops.worker", socket], env=env)
 
 
 interrupted = False

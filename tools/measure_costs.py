@@ -16,11 +16,11 @@ import time
 import torch
 import yaml
 
-from align_transfer.config import encoder_entry, load_config
-from align_transfer.costs import measure_costs
-from align_transfer.modeling import device_of
-from align_transfer.plan import reference_encoder
-from align_transfer.storage import encoder_architecture
+from align_transfer.core.config import encoder_entry, load_config
+from align_transfer.core.modeling import device_of
+from align_transfer.ops.costs import measure_costs
+from align_transfer.ops.plan import reference_encoder
+from align_transfer.ops.storage import encoder_architecture
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--configfile", nargs="*", default=[], help="overlays on config/config.yaml")
@@ -33,7 +33,7 @@ parser.add_argument(
 parser.add_argument("--tokens", metavar="DATA", help="measure mean tokens per example on DATA (needs --tokenizer)")
 args = parser.parse_args()
 if args.tokens:
-    from align_transfer.costs import mean_tokens
+    from align_transfer.ops.costs import mean_tokens
 
     print(f"# mean tokens per example without specials, {args.tokenizer} on {args.tokens}")
     print(yaml.safe_dump({"tokens": {k: round(v, 1) for k, v in mean_tokens(args.tokens, args.tokenizer).items()}}))

@@ -5,12 +5,12 @@
 import re
 import sys
 
-from align_transfer import layout
-from align_transfer.checks import config_problems, encoder_losses as losses_of
-from align_transfer.config import canonical, pick, without_operational, digest
-from align_transfer.settings import AlignmentSettings, FinetuneSettings, encoder_label
-from align_transfer.sources import revision
-from align_transfer.tasks import TASKS
+from align_transfer.core import layout
+from align_transfer.core.checks import config_problems, encoder_losses as losses_of
+from align_transfer.core.config import canonical, pick, without_operational, digest
+from align_transfer.core.settings import AlignmentSettings, FinetuneSettings, encoder_label
+from align_transfer.data.sources import revision
+from align_transfer.data.tasks import TASKS
 
 ENV = "../envs/align_transfer.yaml"
 

@@ -1,0 +1,1 @@
+"""Phase III (paper §4.4, §4.5): embeddings, retrieval and similarity, gradient similarity."""

@@ -1,0 +1,1 @@
+"""The claims layer: the paper's findings as hypotheses tested with statistics and verdicts."""

@@ -1,0 +1,769 @@
+"""The claims layer (DESIGN §7, docs/design.md): the paper's claims tested on the workflow's own results.
+
+- ``transfer_join``: one tidy row per aligned model x step x task x mode x seed x evaluation language,
+  with Δ accuracy beside that language's Δ alignment with the source language and the gradients;
+- ``correlations``: does a model's Δ alignment predict its Δ transfer, per task and mode, across
+  alignment runs and within loss codes, with the runs as the independent units;
+- ``table1_significance``: each Table 1 cell's Δ with a paired two-level bootstrap interval, Holm-corrected;
+- ``instance_level``: are SIB-200 items whose English translation is retrieved first classified
+  correctly more often;
+- ``claims``: one row per claim and scope, with its statistic, interval, verdict, the paper's own
+  finding and whether this run agrees with it. A claim the grid cannot test is a row that says why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from align_transfer.claims import stats
+from align_transfer.core.layout import JOIN_GROUP
+from align_transfer.core.results import delta_from_base
+from align_transfer.data.tasks import TASKS
+from align_transfer.tables.captions import caption
+from align_transfer.tables.document import Cell, Heading, Label, Table
+from align_transfer.tables.tables import colour, number, with_encoder_columns
+
+GRADIENT_COLUMNS = ["gradient_cosine", "gradient_baseline_cosine", "task_norm", "alignment_norm"]
+
+
+def join_measures(similarity: pd.DataFrame, retrieval: pd.DataFrame, layers: list[int]) -> pd.DataFrame:
+    """Per model and evaluation language: cosine and cosine gap with the source at each layer, and R@k
+    (both directions averaged), from the embedding jobs' rows of the join group."""
+    sentence = similarity[(similarity["group"] == JOIN_GROUP) & (similarity["level"] == "sentence")]
+    sentence = sentence[sentence["layer"].isin(layers)].assign(language=lambda f: f["pair"].str.split("-").str[0])
+    wide = sentence.pivot_table(index=["model", "language"], columns="layer", values=["cosine", "gap"])
+    wide.columns = [f"{value}_l{layer}" for value, layer in wide.columns]
+    recall = retrieval[retrieval["group"] == JOIN_GROUP].assign(language=lambda f: f["pair"].str.split("-").str[0])
+    recall = recall.pivot_table(index=["model", "language"], columns="k", values="recall")  # mean of the directions
+    recall.columns = [f"r{k}" for k in recall.columns]
+    return wide.join(recall).reset_index()
+
+
+def transfer_join(
+    zeroshot: pd.DataFrame,
+    similarity: pd.DataFrame,
+    retrieval: pd.DataFrame,
+    gradients: pd.DataFrame | None,
+    layers: list[int],
+) -> pd.DataFrame:
+    """The join of DESIGN §7, from result files read with their keys (``results.read_results``). Δ accuracy
+    is against the base encoder's mean over seeds (as Table 1); each Δ alignment measure
+    (``delta_cosine_l{k}``, ``delta_gap_l{k}``, ``delta_r{k}``) is the model's minus the base encoder's,
+    for that language with the source (empty for the source itself); the gradient columns are the run's
+    mean over batches (full fine-tuning runs the analysis kept; none where the grid has no gradients).
+    ``run`` names the alignment run a checkpoint comes from: its checkpoints are one independent unit."""
+    runs = with_encoder_columns(zeroshot)
+    rows = delta_from_base(runs, ["task", "mode", "language"], "accuracy")
+    rows["run"] = rows["aligned_pair"] + "_" + rows["losses"]
+
+    measures = join_measures(similarity, retrieval, layers)
+    names = [c for c in measures.columns if c not in ("model", "language")]
+    deltas = delta_from_base(measures, ["language"], names)
+    rows = rows.merge(
+        deltas[["model", "language", *(f"delta_{name}" for name in names)]], on=["model", "language"], how="left"
+    )
+
+    if gradients is not None and len(gradients):
+        per_run = gradients.groupby(["task", "model", "seed"], as_index=False).agg(
+            gradient_cosine=("cosine", "mean"),
+            gradient_baseline_cosine=("baseline_cosine", "mean"),
+            task_norm=("task_norm", "mean"),
+            alignment_norm=("alignment_norm", "mean"),
+        )
+        rows = rows.merge(per_run.assign(mode="full"), on=["task", "mode", "model", "seed"], how="left")
+    rows["step"] = rows["step"].astype(int)
+    columns = [
+        "encoder",
+        "run",
+        "aligned_pair",
+        "losses",
+        "step",
+        "task",
+        "mode",
+        "seed",
+        "language",
+        "model",
+        "accuracy",
+        "base_accuracy",
+        "delta_accuracy",
+    ] + [c for c in rows.columns if c.startswith("delta_") and c != "delta_accuracy"]
+    columns += [c for c in GRADIENT_COLUMNS if c in rows]
+    order = ["task", "mode", "aligned_pair", "losses", "step", "seed", "language"]
+    return rows[columns].sort_values(order).reset_index(drop=True)
+
+
+def measure_columns(join: pd.DataFrame) -> list[str]:
+    return [c for c in join.columns if c.startswith("delta_") and c != "delta_accuracy"]
+
+
+def recall_column(join: pd.DataFrame) -> str:
+    """The recall of the smallest k (Δ R@1 in the paper's grid): the claims' alignment measure."""
+    return sorted((c for c in join.columns if c.startswith("delta_r")), key=lambda c: int(c[len("delta_r") :]))[0]
+
+
+def measure_label(column: str) -> str:
+    """``delta_r1`` -> ``Δ R@1``; ``delta_gap_l8`` -> ``Δ cosine gap (layer 8)``."""
+    name = column.removeprefix("delta_")
+    if name.startswith("r"):
+        return f"Δ R@{name[1:]}"
+    kind, layer = name.rsplit("_l", 1)
+    return f"Δ {'cosine gap' if kind == 'gap' else 'cosine'} (layer {layer})"
+
+
+def levels(join: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The join at the language level (a checkpoint x language, Δ accuracy averaged over seeds) and at the
+    model level (a checkpoint, averaged over its languages); the source language, with no Δ alignment, is
+    left out."""
+    measures = measure_columns(join)
+    keys = ["task", "mode", "run", "losses", "model", "step"]
+    rows = join.dropna(subset=measures, how="all")
+    language = rows.groupby([*keys, "language"], as_index=False)[["delta_accuracy", *measures]].mean()
+    model = language.groupby(keys, as_index=False)[["delta_accuracy", *measures]].mean()
+    return {"language": language, "model": model}
+
+
+#: How "predicts" is tested (DESIGN §7): over every run's points, and within loss codes only, where
+#: codes that hurt both retrieval and transfer cannot make a pooled ρ look predictive.
+SCOPES = {"across runs": None, "within loss codes": "losses"}
+
+
+def cluster_matrices(frame: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A level's points as (runs, points) matrices of ``measure`` and of Δ accuracy, a row per alignment run
+    and a column per (step, language) it was measured at, and each run's loss code."""
+    point = [column for column in ("step", "language") if column in frame]
+    x = frame.pivot_table(index="run", columns=point, values=measure, dropna=False)
+    y = frame.pivot_table(index="run", columns=point, values="delta_accuracy", dropna=False).loc[x.index, x.columns]
+    codes = frame.drop_duplicates("run").set_index("run").loc[x.index, "losses"].to_numpy()
+    return x.to_numpy(), y.to_numpy(), codes
+
+
+def correlations(join: pd.DataFrame, resamples: int, permutations: int, seed: int, alpha: float = 0.05) -> pd.DataFrame:
+    """Spearman's ρ (and Pearson's r across runs) of every Δ alignment measure with Δ accuracy, per task,
+    mode and level, across runs and within loss codes: clusters of an alignment run's points resampled,
+    and runs' alignment permuted (``stats.cluster_correlation``). Each row's generator is seeded by
+    ``seed``, so every row is reproducible on its own."""
+    rows = []
+    for level, frame in levels(join).items():
+        for (task, mode), block in frame.groupby(["task", "mode"], sort=False):
+            for measure in measure_columns(join):
+                x, y, codes = cluster_matrices(block.dropna(subset=[measure]), measure)
+                for scope, strata in SCOPES.items():
+                    for method in ("spearman", "pearson") if strata is None else ("spearman",):
+                        result = stats.cluster_correlation(
+                            x,
+                            y,
+                            method,
+                            resamples,
+                            permutations,
+                            np.random.default_rng(seed),
+                            strata=None if strata is None else codes,
+                            level=1 - alpha,
+                        )
+                        rows.append(
+                            {"task": task, "mode": mode, "level": level, "scope": scope, "measure": measure} | result
+                        )
+    return pd.DataFrame(rows)
+
+
+def _per_language(items: pd.DataFrame, units: list[tuple]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per language: (correct, total) matrices with a row per (model, seed) unit, columns the test items."""
+    out = {}
+    for language, block in items.groupby("language", sort=False):
+        correct = block.pivot_table(index=["model", "seed"], columns="item", values="correct").reindex(units)
+        total = block.pivot_table(index=["model", "seed"], columns="item", values="total").reindex(units)
+        out[language] = (correct.to_numpy(np.float64), total.to_numpy(np.float64))
+    return out
+
+
+def table1_significance(items: pd.DataFrame, step: int, resamples: int, seed: int, alpha: float) -> pd.DataFrame:
+    """Table 1's companion: each cell's Δ (aligned minus base, mean over seeds of the mean accuracy over
+    languages) with a paired two-level bootstrap interval (seeds, then the same test items for both
+    encoders) and p-value, Holm-corrected across every cell of the table."""
+    rows = []
+    for (task, mode), block in items.groupby(["task", "mode"], sort=False):
+        parsed = with_encoder_columns(pd.DataFrame({"model": block["model"].unique()}))
+        models = ["base"] + list(parsed[(parsed["model"] != "base") & (parsed["step"] == step)]["model"])
+        block = block[block["model"].isin(models)]
+        seeds = sorted(block["seed"].unique())
+        units = [(model, s) for model in models for s in seeds]
+        rng = np.random.default_rng(seed)
+        seed_weights = stats.resample_weights(len(seeds), resamples, rng)
+        scores, observed = 0.0, 0.0
+        per_language = _per_language(block, units)
+        for correct, total in per_language.values():
+            weights = stats.resample_weights(correct.shape[1], resamples, rng)
+            scores = scores + stats.resampled_accuracy(correct, total, weights) / len(per_language)
+            observed = observed + stats.resampled_accuracy(correct, total, np.ones((1, correct.shape[1]))) / len(
+                per_language
+            )
+        scores, observed = (
+            scores.reshape(resamples, len(models), len(seeds)),
+            observed.reshape(1, len(models), len(seeds)),
+        )
+        whole = np.ones((1, len(seeds)))
+        for index, model in enumerate(models[1:], 1):
+            samples = stats.paired_delta(scores[:, index], scores[:, 0], seed_weights)
+            low, high = stats.percentile_interval(samples, 1 - alpha)
+            info = parsed.set_index("model").loc[model]
+            rows.append(
+                {
+                    "pair": info["aligned_pair"],
+                    "losses": info["losses"],
+                    "task": task,
+                    "mode": mode,
+                    "delta": float(stats.paired_delta(observed[:, index], observed[:, 0], whole)[0]),
+                    "low": low,
+                    "high": high,
+                    "p": stats.bootstrap_p(samples),
+                    "seeds": len(seeds),
+                    "items": sum(c.shape[1] for c, _ in per_language.values()),
+                }
+            )
+    table = pd.DataFrame(rows)
+    table["p_holm"] = stats.holm(table["p"])
+    table["significant"] = table["p_holm"] < alpha
+    return table
+
+
+def interval_text(value: float, low: float, high: float, digits: int) -> str:
+    """``value [low, high]``, or the value alone where there is no interval."""
+    if pd.isna(value):
+        return ""
+    if pd.isna(low):
+        return f"{number(value, digits)} (no interval)"
+    return f"{number(value, digits)} [{number(low, digits)}, {number(high, digits)}]"
+
+
+def table1_significance_layout(table: pd.DataFrame, losses: list[str], alpha: float, encoder: str = "XLM-R") -> list:
+    from align_transfer.tables.tables import MODE_TITLES, TASK_TITLES, loss_code_cells
+
+    blocks = []
+    for (task, mode), block in table.groupby(["task", "mode"], sort=False):
+        grid = Table(["Model", *losses])
+        for pair in sorted(set(block["pair"])):
+            cells = loss_code_cells(
+                block,
+                "pair",
+                pair,
+                losses,
+                lambda r: interval_text(r["delta"], r["low"], r["high"], 3) + (" *" if r["significant"] else ""),
+            )
+            grid.rows.append([f"{encoder}_{pair}", *cells])
+        blocks += [Label(f"{TASK_TITLES[task]}, {MODE_TITLES[mode]}"), grid, ""]
+    return blocks + [caption("table1_significance", confidence=100 * (1 - alpha), alpha=alpha)]
+
+
+def instance_level(
+    items: pd.DataFrame,
+    retrieved: pd.DataFrame,
+    resamples: int,
+    permutations: int,
+    seed: int,
+    alpha: float = 0.05,
+    min_group: int = 10,
+) -> pd.DataFrame:
+    """Per model, mode and language: SIB-200 accuracy on the items whose English translation the model
+    retrieves first minus accuracy on the other items (an item's score: its mean over seeds), with an
+    interval that resamples items within each group and a permutation p-value, where each group has
+    ``min_group`` items."""
+    found = {key: block.set_index("item")["retrieved"] for key, block in retrieved.groupby(["model", "language"])}
+    scores = items[items["task"].map(lambda task: TASKS[task].parallel_items)].pivot_table(
+        index=["model", "mode", "language", "item"], columns="seed", values="correct"
+    )
+    rows = []
+    for (model, mode, language), correct in scores.groupby(level=[0, 1, 2], sort=False):
+        hits = found.get((model, language))
+        if hits is None:
+            continue
+        correct = correct.droplevel([0, 1, 2])
+        correct = correct.loc[correct.index.intersection(hits.index)]
+        result = stats.group_difference(
+            correct.mean(axis=1).to_numpy(),
+            hits.loc[correct.index].to_numpy(bool),
+            resamples,
+            permutations,
+            np.random.default_rng(seed),
+            1 - alpha,
+            min_group,
+        )
+        rows.append({"model": model, "mode": mode, "language": language} | result)
+    return pd.DataFrame(rows)
+
+
+def instance_level_layout(table: pd.DataFrame, min_group: int = 10) -> list:
+    """A block per mode: a row per model, a column per language, each cell the difference and its interval."""
+    from align_transfer.tables.tables import MODE_TITLES
+
+    def cell(row) -> str:
+        if pd.isna(row["difference"]):
+            return ""
+        if pd.isna(row["low"]):
+            return f"{number(row['difference'], 2)} ({min(row['in_group'], row['items'] - row['in_group'])} in a group)"
+        return interval_text(row["difference"], row["low"], row["high"], 2)
+
+    blocks = []
+    languages = list(dict.fromkeys(table["language"]))
+    for mode, block in table.groupby("mode", sort=False):
+        grid = Table(["Model", *languages])
+        for model, rows in block.groupby("model", sort=False):
+            cells = {r["language"]: cell(r) for _, r in rows.iterrows()}
+            grid.rows.append([model, *(cells.get(lang, "") for lang in languages)])
+        blocks += [Label(MODE_TITLES[mode]), grid, ""]
+    return blocks + [caption("instances", min_group=min_group)]
+
+
+# The claims: the hypotheses as written, the paper's own findings, and the verdicts of DESIGN §7
+
+
+HYPOTHESES = {
+    "similarity": "Alignment makes each evaluation language's sentences more retrievable from the source (Δ R@1 > 0).",
+    "transfer": "Alignment improves zero-shot transfer (Δ accuracy > 0).",
+    "predicts": "A larger gain in alignment (Δ R@1 with the source) predicts a larger gain in transfer (Spearman's ρ "
+    "above {threshold:g}).",
+    "orthogonal": "Alignment and task gradients are close to orthogonal (|mean cosine| < {band:g}, against a stable "
+    "task direction).",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The paper's own finding on a hypothesis, where it says so, and which of this run's verdicts agree
+    with it or disagree; any other verdict leaves the comparison open."""
+
+    text: str
+    agree: tuple[str, ...]
+    disagree: tuple[str, ...]
+
+
+SUPPORTED, CONTRADICTED, INCONCLUSIVE = stats.SUPPORTED, stats.CONTRADICTED, stats.INCONCLUSIVE
+FINDINGS = {
+    ("similarity", None): Finding(
+        "Yes: nearly every language pair gains in cosine, R@5 and R@10; only the word-only "
+        "code S0W1M0 loses (§5.1; Tables 2, 7, 8).",
+        (SUPPORTED,),
+        (CONTRADICTED,),
+    ),
+    ("transfer", "full"): Finding(
+        "No reliable gain: full fine-tuning's Δs lie within ±0.04, mostly within one std "
+        "over seeds, and S0W1M0 loses (Table 1; §6, Takeaway II).",
+        (INCONCLUSIVE, CONTRADICTED),
+        (SUPPORTED,),
+    ),
+    ("transfer", "linear"): Finding(
+        "Yes, with a linear probe: most codes gain, most with a loss of the task's level; "
+        "S0W1M0 loses (§5.1; Table 1; §6, Takeaway II).",
+        (SUPPORTED,),
+        (CONTRADICTED,),
+    ),
+    ("predicts", None): Finding(
+        "No: embedding distances and recall are not reliable predictors of downstream "
+        "performance (§6, Takeaway I; Abstract).",
+        (CONTRADICTED,),
+        (SUPPORTED,),
+    ),
+    ("orthogonal", None): Finding(
+        "Yes: Table 3's cosines lie between -0.10 and +0.18, near 0 for POS (§5.3; §6, Takeaway II).",
+        (SUPPORTED,),
+        (CONTRADICTED,),
+    ),
+}
+NOT_TESTED = "not tested"
+
+
+def finding(claim: str, mode: str | None = None) -> Finding:
+    return FINDINGS.get((claim, mode)) or FINDINGS[(claim, None)]
+
+
+def agreement(verdict: str, found: Finding) -> str:
+    """Whether this run's verdict agrees with the paper's finding: yes, no, or inconclusive."""
+    if verdict == NOT_TESTED:
+        return ""
+    return "yes" if verdict in found.agree else "no" if verdict in found.disagree else "inconclusive"
+
+
+def table1_contrast(verdict: str, colours: Counter, units: int) -> str:
+    """One sentence where Table 1's colours (each aligned model against its own spread over seeds) and the
+    transfer claim (the aligned models as units) seem to disagree; empty where they do not."""
+    cells, green, red = sum(colours.values()), colours["green"], colours["red"]
+    scope = (
+        "Table 1 colours each aligned model by whether it beats the base encoder by more than its own spread over "
+        "seeds, while the claim takes the aligned models as units and asks where their mean lies"
+    )
+    if verdict == SUPPORTED and green * 2 < cells:
+        return f"Table 1 has {green} of {cells} cells green: {scope}; small gains that every model shares make the mean's interval clear 0."
+    if verdict == CONTRADICTED and red * 2 < cells:
+        return f"Table 1 has {red} of {cells} cells red: {scope}; small losses that every model shares make the mean's interval fall below 0."
+    if verdict == stats.TOO_FEW and max(green, red) * 2 >= cells > 0:
+        return f"Table 1 colours {max(green, red)} of {cells} cells, each against its own seeds; {units} aligned models are too few for an interval of their mean."
+    if verdict == INCONCLUSIVE and max(green, red) * 2 >= cells > 0:
+        tint = "green" if green >= red else "red"
+        return f"Table 1 has {max(green, red)} of {cells} cells {tint}: {scope}; the models differ from each other more than each one's seeds do, so the mean's interval includes 0."
+    return ""
+
+
+def table1_colours(block: pd.DataFrame) -> Counter:
+    """Table 1's colour of each aligned model of a task and mode, from the join: each seed's Δ is its mean
+    over languages of Δ accuracy (the base encoder's mean over seeds subtracted, as Table 1 does)."""
+    per_seed = block.groupby(["model", "seed"])["delta_accuracy"].mean()
+    spread = per_seed.groupby(level="model").agg(["mean", "std", "count"])
+    return Counter(colour(m, s, n) for m, s, n in spread.itertuples(index=False))
+
+
+def claim_row(
+    claim: str, scope: str, statistic: str, result: dict, verdict: str, found: Finding, note: str = "", **extra
+) -> dict:
+    return {
+        "claim": claim,
+        "scope": scope,
+        "statistic": statistic,
+        "units": result["units"],
+        "value": result["value"],
+        "low": result["low"],
+        "high": result["high"],
+        "p": result["p"],
+        "verdict": verdict,
+        "paper": found.text,
+        "agrees": agreement(verdict, found),
+        "note": note,
+    } | extra
+
+
+def absent(claim: str, scope: str, why: str) -> dict:
+    empty = {"units": 0, "value": math.nan} | stats.NO_INTERVAL
+    return claim_row(claim, scope, "", empty, NOT_TESTED, finding(claim), why)
+
+
+def claims(
+    join: pd.DataFrame,
+    correlation_table: pd.DataFrame,
+    step: int,
+    resamples: int,
+    seed: int,
+    threshold: float,
+    band: float,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """One row per claim and scope: the statistic over its independent units with its 1 - alpha interval,
+    a p-value where one applies, the verdict of DESIGN §7's rules, the paper's finding and whether this run
+    agrees with it, and a note (why a claim is not tested; where Table 1 and the claim seem to disagree)."""
+    rows, level = [], 1 - alpha
+    if (
+        join["delta_accuracy"].isna().any()
+    ):  # the readers refuse such files; a join made elsewhere must not slip through
+        raise ValueError(
+            f"the join has no Δ accuracy for {', '.join(join[join['delta_accuracy'].isna()]['model'].unique())}"
+        )
+    at_step = join[join["step"] == step]
+    recall = recall_column(join)
+
+    def mean_claim(values):
+        return stats.mean_interval(np.asarray(values, dtype=np.float64), resamples, np.random.default_rng(seed), level)
+
+    # a model's Δ R@1 with the source, per language: the same in every run of the model
+    per_model = at_step.dropna(subset=[recall]).drop_duplicates(["model", "language"]).groupby("model")[recall].mean()
+    result = mean_claim(per_model)
+    rows.append(
+        claim_row(
+            "similarity",
+            f"aligned models at step {step}",
+            f"mean {measure_label(recall)} over aligned models",
+            result,
+            stats.verdict_positive(result["low"], result["high"], result["units"]),
+            finding("similarity"),
+        )
+    )
+    for (task, mode), block in at_step.groupby(["task", "mode"], sort=False):
+        result = mean_claim(block.groupby("model")["delta_accuracy"].mean())
+        verdict = stats.verdict_positive(result["low"], result["high"], result["units"])
+        note = table1_contrast(verdict, table1_colours(block), result["units"])
+        rows.append(
+            claim_row(
+                "transfer",
+                f"{task}, {mode}, step {step}",
+                "mean Δ accuracy over aligned models",
+                result,
+                verdict,
+                finding("transfer", mode),
+                note,
+            )
+        )
+
+    predictive = correlation_table[
+        (correlation_table["measure"] == recall)
+        & (correlation_table["level"] == "language")
+        & (correlation_table["method"] == "spearman")
+    ]
+    for _, result in predictive.iterrows():
+        verdict = stats.verdict_predicts(result["low"], result["high"], result["units"], threshold)
+        note = (
+            ""
+            if result["units"] >= stats.MIN_UNITS
+            else (
+                "Fewer than 3 alignment runs are in loss codes of two runs or more: there is nothing to rank within a code."
+                if result["scope"] != "across runs"
+                else "Fewer than 3 alignment runs."
+            )
+        )
+        rows.append(
+            claim_row(
+                "predicts",
+                f"{result['task']}, {result['mode']}, every step, {result['scope']}",
+                f"Spearman ρ of {measure_label(recall)} with Δ accuracy over {result['points']} checkpoint x "
+                "language points, alignment runs as units",
+                result.to_dict(),
+                verdict,
+                finding("predicts"),
+                note,
+            )
+        )
+
+    gradients = join.dropna(subset=["gradient_cosine"]) if "gradient_cosine" in join else join.iloc[:0]
+    for task, block in gradients.drop_duplicates(["task", "model", "seed"]).groupby("task", sort=False):
+        per_model = block.groupby("model")[["gradient_cosine", "gradient_baseline_cosine"]].mean()
+        result = mean_claim(per_model["gradient_cosine"])
+        baseline = per_model["gradient_baseline_cosine"].dropna()  # none with one gradient batch a run
+        base = mean_claim(baseline) if len(baseline) == len(per_model) else {"value": math.nan} | stats.NO_INTERVAL
+        verdict = stats.verdict_orthogonal(
+            result["low"], result["high"], result["units"], base["low"], base["high"], band
+        )
+        note = (
+            ""
+            if not math.isnan(base["value"])
+            else "No task-vs-task baseline: each run took one gradient batch (analysis.gradient_batches)."
+        )
+        rows.append(
+            claim_row(
+                "orthogonal",
+                f"{task}, full fine-tuning, step {step}",
+                "mean task-vs-alignment gradient cosine over aligned models (each the mean over its seeds)",
+                result,
+                verdict,
+                finding("orthogonal"),
+                note,
+                baseline=base["value"],
+                baseline_low=base["low"],
+                baseline_high=base["high"],
+            )
+        )
+    if not len(gradients):
+        rows.append(
+            absent(
+                "orthogonal",
+                "every task",
+                "The grid fine-tunes no model fully (finetune.modes), so there "
+                "are no task gradients to compare with alignment's.",
+            )
+        )
+    table = pd.DataFrame(rows)
+    table.insert(1, "hypothesis", [HYPOTHESES[c].format(threshold=threshold, band=band) for c in table["claim"]])
+    if "encoder" in join and join["encoder"].nunique() == 1:
+        table.insert(0, "encoder", join["encoder"].iloc[0])
+    return table
+
+
+def _css(text: str) -> str:
+    return "-".join(str(text).split())
+
+
+def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
+    """Each claim row: hypothesis, scope, statistic, value and interval, the verdict and whether this run agrees
+    with the paper (both coloured in the report), then the notes and the rules."""
+    grid = Table(
+        [
+            "Hypothesis",
+            "Scope",
+            "Statistic (units)",
+            f"Value [{100 * (1 - alpha):g}% interval]",
+            "Verdict",
+            "The paper finds",
+            "This run agrees",
+        ]
+    )
+    notes = []
+    for _, row in table.iterrows():
+        value = interval_text(row["value"], row["low"], row["high"], 3)
+        if row["claim"] == "orthogonal" and not pd.isna(row.get("baseline")):
+            value += f"; baseline {interval_text(row['baseline'], row['baseline_low'], row['baseline_high'], 3)}"
+        statistic = (
+            f"{row['statistic']} (n={row['units']})" if isinstance(row["statistic"], str) and row["statistic"] else ""
+        )
+        note = row["note"] if isinstance(row["note"], str) else ""
+        mark = f" [{len(notes) + 1}]" if note else ""
+        if note:
+            notes.append(f"[{len(notes) + 1}] {note}")
+        agrees = row["agrees"] if isinstance(row["agrees"], str) else ""
+        grid.rows.append(
+            [
+                row["hypothesis"],
+                row["scope"],
+                statistic,
+                value,
+                Cell(f"**{row['verdict']}**{mark}", f"verdict-{_css(row['verdict'])}"),
+                row["paper"],
+                Cell(agrees, f"agrees-{_css(agrees)}" if agrees else "black"),
+            ]
+        )
+    return [grid, "", *notes, "", caption("claims", alpha=alpha)]
+
+
+CLAIM_NAMES = {
+    "similarity": "Retrieval gains",
+    "transfer": "Transfer gains",
+    "predicts": "'Alignment predicts transfer'",
+    "orthogonal": "'Alignment and task gradients are orthogonal'",
+}
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _scope_parts(scope: str) -> tuple[str, str]:
+    """``"pos, full, every step, across runs"`` -> ``("POS full", "across runs")``."""
+    parts = [part for part in scope.split(", ") if not part.startswith("step") and part != "every step"]
+    return " ".join(part.upper() if part in TASKS else part for part in parts[:2]), ", ".join(parts[2:])
+
+
+def verdict_summary(each: pd.DataFrame) -> str:
+    """A paragraph of every encoder's verdicts (``each``: the encoders' claims tables in one), claim by claim,
+    and how often they agree with the paper: what the README says of a run, written by the run."""
+    sentences = []
+    for claim, block in each.groupby("claim", sort=False):
+        parts = []
+        for encoder, rows in block.groupby("encoder", sort=False):
+            grouped: dict[str, dict[str, list[str]]] = {}
+            for _, row in rows.iterrows():
+                where, within = _scope_parts(row["scope"])
+                if claim in ("similarity", "orthogonal") and not pd.isna(row["value"]):
+                    where += f" ({interval_text(row['value'], row['low'], row['high'], 3)})"
+                grouped.setdefault(within, {}).setdefault(row["verdict"], []).append(
+                    "" if claim == "similarity" else where
+                )
+            clauses = []
+            for within, verdicts in grouped.items():
+                said = "; ".join(
+                    f"{verdict} for {_listed(scopes)}" if any(scopes) else verdict
+                    for verdict, scopes in verdicts.items()
+                )
+                clauses.append(f"{within}, {said}" if within else said)
+            if claim == "similarity":
+                value = rows.iloc[0]
+                clauses = [f"{value['verdict']} ({interval_text(value['value'], value['low'], value['high'], 3)})"]
+            parts.append(f"{encoder} " + "; ".join(clauses))
+        sentences.append(f"{CLAIM_NAMES[claim]}: " + "; ".join(parts) + ".")
+    agrees = Counter(each["agrees"].replace("", np.nan).dropna())
+    sentences.append(
+        f"Against the paper's own findings, {agrees['yes']} of these rows agree, {agrees['no']} disagree and "
+        f"{agrees['inconclusive']} leave it open."
+    )
+    return " ".join(sentences) + "\n"
+
+
+# Across the encoders (README, "Encoders"): each encoder's study tested as above, then compared
+
+
+def join_encoders(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Every encoder's table (its join, or its claims, each with its ``encoder`` column) in one. A column that
+    an encoder lacks (a measure at a layer it does not analyse) is empty in its rows."""
+    joined = pd.concat(tables, ignore_index=True)
+    return joined[["encoder", *[column for column in joined.columns if column != "encoder"]]]
+
+
+def pooled(join: pd.DataFrame) -> pd.DataFrame:
+    """The joined table with each model and run named by its encoder too (``XLM-R/de-en_S1W0M1_6000``): the
+    claims then read every encoder's aligned models as units of one population."""
+    return join.assign(model=join["encoder"] + "/" + join["model"], run=join["encoder"] + "/" + join["run"])
+
+
+def pooled_claims(
+    join: pd.DataFrame,
+    step: int,
+    resamples: int,
+    permutations: int,
+    seed: int,
+    threshold: float,
+    band: float,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Each claim tested on the aligned models of every encoder together (``claims`` on the pooled join)."""
+    units = pooled(join)
+    table = claims(
+        units, correlations(units, resamples, permutations, seed, alpha), step, resamples, seed, threshold, band, alpha
+    )
+    return table.assign(scope="every encoder: " + table["scope"])
+
+
+def encoder_differences(
+    join: pd.DataFrame, step: int, permutations: int, seed: int, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Does what alignment does depend on the encoder? For each claim's statistic, the encoders' means of their
+    units (aligned models, as the claims average them) and the permutation p-value of 'every encoder has the
+    same mean' (between-encoder sum of squares, units relabelled)."""
+    at_step = join[join["step"] == step]
+    recall = recall_column(join)
+    scopes = [("similarity", f"aligned models at step {step}", at_step.dropna(subset=[recall]), recall)]
+    for (task, mode), block in at_step.groupby(["task", "mode"], sort=False):
+        scopes.append(("transfer", f"{task}, {mode}, step {step}", block, "delta_accuracy"))
+    if "gradient_cosine" in join:
+        runs = join.dropna(subset=["gradient_cosine"]).drop_duplicates(["encoder", "task", "model", "seed"])
+        for task, block in runs.groupby("task", sort=False):
+            scopes.append(("orthogonal", f"{task}, full fine-tuning, step {step}", block, "gradient_cosine"))
+    rows = []
+    for claim, scope, block, column in scopes:
+        units = block.groupby(["encoder", "model"], sort=False)[column].mean().reset_index()
+        means = units.groupby("encoder", sort=False)[column].mean()
+        p = stats.group_permutation_p(units[column], units["encoder"], permutations, np.random.default_rng(seed))
+        groups = [units.loc[units["encoder"] == name, column].to_numpy() for name in means.index]
+        rows.append(
+            {
+                "claim": claim,
+                "scope": scope,
+                "measure": column,
+                "units": len(units),
+                "encoders": len(means),
+                "means": "; ".join(f"{name} {number(value, 4)}" for name, value in means.items()),
+                "between_ss": float(stats.between_groups(*groups)) if len(groups) > 1 else math.nan,
+                "p": p,
+                "verdict": stats.verdict_differs(p, alpha),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def encoders_layout(verdicts: pd.DataFrame, differences: pd.DataFrame, alpha: float = 0.05) -> list:
+    """Each claim and scope with every encoder's value, interval and verdict side by side, then whether the
+    encoders differ."""
+    names = list(dict.fromkeys(verdicts["encoder"]))
+    grid = Table(["Claim", "Scope", *names])
+    for (claim, scope), block in verdicts.groupby(["claim", "scope"], sort=False):
+        cells = {
+            r["encoder"]: Cell(
+                f"{interval_text(r['value'], r['low'], r['high'], 3)} **{r['verdict']}**".strip(),
+                f"verdict-{_css(r['verdict'])}",
+            )
+            for _, r in block.iterrows()
+        }
+        grid.rows.append([claim, scope, *(cells.get(name, "") for name in names)])
+    blocks = [Heading("Each encoder's verdicts"), grid, "", Heading("Do the encoders differ?")]
+    if differences.empty or (differences["encoders"] < 2).all():
+        blocks.append("One encoder: there is nothing to compare.")
+    else:
+        rows = []
+        for _, r in differences.iterrows():
+            p = "" if pd.isna(r["p"]) else f"{r['p']:.3g}"
+            rows.append(
+                [
+                    r["claim"],
+                    r["scope"],
+                    f"{r['means']} (n={r['units']})",
+                    p,
+                    Cell(f"**{r['verdict']}**", f"verdict-{_css(r['verdict'])}"),
+                ]
+            )
+        blocks.append(Table(["Claim", "Scope", "Means of the encoders' units", "p", "Verdict"], rows))
+    return blocks + ["", caption("encoders", alpha=alpha)]

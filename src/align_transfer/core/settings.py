@@ -1,0 +1,132 @@
+"""The settings of alignment and fine-tuning runs, and which config values determine a run's output.
+
+A rule's params are exactly the values that determine its output (``determining``), so that a
+config edit reruns what it changes; logging and state cadence only steer how a run goes and come
+from the config at run time. Pure Python: the Snakefile reads these at parse time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple
+
+from align_transfer.core.config import pick
+
+LOSS_CODE = re.compile(r"S([01])W([01])M([01])")
+OPERATIONAL = {"operational": True}
+
+
+class LossWeights(NamedTuple):
+    sentence: int
+    word: int
+    mlm: int
+
+
+def parse_loss_code(code: str) -> LossWeights:
+    """``"S1W0M1"`` -> ``LossWeights(1, 0, 1)``; at least one λ must be 1 (§4.2)."""
+    match = LOSS_CODE.fullmatch(code)
+    if not match or code == "S0W0M0":
+        raise ValueError(f"loss code '{code}' is not of the form S?W?M? with at least one 1")
+    return LossWeights(*map(int, match.groups()))
+
+
+@dataclass
+class AlignmentSettings:
+    losses: str
+    learning_rate: float
+    batch_size: int
+    max_length: int
+    word_negatives: int
+    temperature: float
+    steps: int
+    checkpoint_steps: list
+    seed: int
+    sentence_layer: int
+    sentence_pooling: str = "mean"
+    mlm_probability: float = 0.15
+    weight_decay: float = 0.01
+    position_limit: int = 512  # the encoder's: L_W's concatenated pair is cut to fit it
+    bf16: bool = True
+    log_every: int = field(default=50, metadata=OPERATIONAL)
+    state_every: int = field(default=500, metadata=OPERATIONAL)
+
+    #: the facts of the encoder (``encoders[]``) that shape its alignment runs
+    ENCODER_FACTS = ("sentence_layer", "sentence_pooling")
+
+    @classmethod
+    def determining(cls, alignment: dict, encoder: dict) -> dict:
+        """The values that determine a run's weights: the config's ``alignment`` section and the encoder's
+        facts, with ``max_length`` cut to the encoder's position limit."""
+        values = alignment | pick(encoder, cls.ENCODER_FACTS)
+        values["max_length"] = min(alignment["max_length"], encoder["max_length"])
+        values["position_limit"] = encoder["max_length"]
+        return pick(values, [f.name for f in fields(cls) if f.name != "losses" and not f.metadata])
+
+    @classmethod
+    def from_config(cls, alignment: dict, losses: str, operational: dict | None = None) -> "AlignmentSettings":
+        """Settings from the ``determining`` values (or a whole section), plus logging and state
+        cadence from ``operational`` (the config's ``alignment`` section at run time)."""
+        names = {f.name for f in fields(cls)} - {"losses"}
+        values = {k: v for k, v in {**(operational or {}), **alignment}.items() if k in names}
+        return cls(losses=losses, **values)
+
+    def fingerprint(self) -> dict:
+        """Everything of these settings that determines the run's weights (not its cadence)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.metadata}
+
+    @property
+    def weights(self) -> LossWeights:
+        return parse_loss_code(self.losses)
+
+
+#: Learning rates that a mode does not use: changing them must not rerun it.
+UNUSED_BY_MODE = {"full": {"linear_lr"}, "linear": {"backbone_lr", "head_lr", "length_grouped"}}
+
+
+@dataclass
+class FinetuneSettings:
+    task: str
+    batch_size: int
+    epochs: int
+    max_length: int
+    backbone_lr: float | None = None
+    head_lr: float | None = None
+    linear_lr: float | None = None
+    weight_decay: float = 0.0
+    pooling: str = "first"
+    model_selection: str = "last"
+    bf16: bool = True
+    length_grouped: bool = False
+
+    #: the values of the ``finetune`` section that hold for every task
+    SHARED = ("model_selection", "bf16", "length_grouped")
+
+    @classmethod
+    def determining(cls, finetune: dict, task: str, mode: str, position_limit: int) -> dict:
+        """The values of the config's ``finetune`` section that determine a ``mode`` run of ``task``, with
+        ``max_length`` cut to the encoder's ``position_limit``."""
+        values = finetune[task] | {name: finetune[name] for name in cls.SHARED}
+        values["max_length"] = min(values["max_length"], position_limit)
+        names = {f.name for f in fields(cls)} - {"task"} - UNUSED_BY_MODE[mode]
+        return pick(values, sorted(names))
+
+    @classmethod
+    def from_config(cls, finetune: dict, task: str) -> "FinetuneSettings":
+        """Settings from the config's whole ``finetune`` section."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in finetune[task].items() if k in names}
+        return cls(task=task, **{name: finetune[name] for name in cls.SHARED}, **values)
+
+
+def encoder_label(encoder: dict) -> str:
+    """How the report names an encoder and where it came from."""
+    if encoder["source"] == "mini":
+        mini = encoder["mini"]
+        return (
+            f"{encoder['name']} (the mini world's own, {mini['architecture']} type: {mini['layers']} layers of "
+            f"width {mini['hidden_size']})"
+        )
+    if encoder.get("mirror"):
+        return f"{encoder['name']} (the folder {encoder['mirror']})"
+    return f"{encoder['name']} ({encoder['hub_id']} at {encoder['revision']})"

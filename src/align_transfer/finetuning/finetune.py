@@ -1,0 +1,458 @@
+"""Phase II and III (paper §4.3, §4.4; DESIGN §4): fine-tune an encoder on English POS or SIB-200
+topics, fully or linear-only, and evaluate it zero-shot on the evaluation languages.
+
+POS: a linear layer over the last layer's states, scored on each word's first sub-token. SC: a
+linear layer over the last layer's first-token state (or the mean of its tokens). Linear-only
+freezes the backbone in eval mode: its features are computed once per encoder and task and every
+seed and epoch reuses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from align_transfer.alignment.losses import mean_pool
+from align_transfer.core import state
+from align_transfer.core.modeling import adamw, device_of, load_model, load_tensors, load_tokenizer, pad
+from align_transfer.core.precision import autocast
+from align_transfer.core.progress import Progress
+from align_transfer.core.settings import FinetuneSettings
+from align_transfer.data.tasks import TASKS
+
+log = logging.getLogger(__name__)
+
+
+def sentence_states(hidden: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
+    return hidden[:, 0] if pooling == "first" else mean_pool(hidden, mask.bool())
+
+
+class TaskData:
+    """One split of token ids and labels (per token for POS, per example for SC), batched with dynamic padding."""
+
+    def __init__(self, split, task: str, pad_id: int):
+        columns = split[:]  # one read of the Arrow columns (a row at a time takes ten times longer)
+        self.ids, self.labels, self.task, self.pad_id = columns["input_ids"], columns["labels"], task, pad_id
+        self.token_level = TASKS[task].token_level
+        self.lengths = [len(ids) for ids in self.ids]
+
+    def __len__(self):
+        return len(self.ids)
+
+    def batch(self, rows, device):
+        ids, mask = pad([self.ids[r] for r in rows], self.pad_id)
+        if self.token_level:
+            labels, _ = pad([self.labels[r] for r in rows], -100)
+        else:
+            labels = torch.tensor([self.labels[r] for r in rows])
+        return (ids.to(device), mask.to(device)), labels.to(device)
+
+    def per_item(self, rows, values: torch.Tensor) -> torch.Tensor:
+        """Per-label values of a batch summed per example."""
+        return values.sum(1) if values.dim() == 2 else values.long()
+
+
+class FullModel(nn.Module):
+    """Backbone and linear head, trained together."""
+
+    def __init__(self, backbone, settings: FinetuneSettings):
+        super().__init__()
+        self.backbone, self.token_level, self.pooling = backbone, TASKS[settings.task].token_level, settings.pooling
+        self.head = nn.Linear(backbone.config.hidden_size, len(TASKS[settings.task].labels))
+
+    def forward(self, ids, mask):
+        hidden = self.backbone(ids, attention_mask=mask).last_hidden_state
+        return self.head(hidden if self.token_level else sentence_states(hidden, mask, self.pooling))
+
+
+class Features:
+    """Frozen features of one split: one row per scored token (POS) or per example (SC)."""
+
+    def __init__(self, states: torch.Tensor, labels: torch.Tensor, offsets: list[int]):
+        self.states, self.labels, self.offsets = states, labels, offsets
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    def batch(self, rows, device):
+        spans = [slice(self.offsets[r], self.offsets[r + 1]) for r in rows]
+        states = torch.cat([self.states[s] for s in spans]).to(device)
+        return (states,), torch.cat([self.labels[s] for s in spans]).to(device)
+
+    def per_item(self, rows, values: torch.Tensor) -> torch.Tensor:
+        return sum_per_item(values, [self.offsets[r + 1] - self.offsets[r] for r in rows])
+
+
+def sum_per_item(values: torch.Tensor, sizes: list[int]) -> torch.Tensor:
+    """Per-label values of a batch whose examples' labels are concatenated (``sizes`` each), summed per example."""
+    owner = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes)).to(values.device)
+    return torch.zeros(len(sizes), dtype=torch.long, device=values.device).index_add_(0, owner, values.long())
+
+
+@torch.no_grad()
+def extract_features(
+    backbone, data: TaskData, settings: FinetuneSettings, batch_size: int = 64, name: str = ""
+) -> Features:
+    """Run the frozen backbone (eval mode) over a split once."""
+    backbone.eval()
+    states, labels, offsets = [], [], [0]
+    progress = Progress(log, f"features of {name or 'a split'}", len(data), unit="examples")
+    for start in range(0, len(data), batch_size):
+        rows = list(range(start, min(start + batch_size, len(data))))
+        (ids, mask), gold = data.batch(rows, backbone.device)
+        with autocast(backbone.device, settings.bf16):
+            hidden = backbone(ids, attention_mask=mask).last_hidden_state.float()
+        if TASKS[settings.task].token_level:
+            for row in range(len(rows)):
+                scored = gold[row] != -100
+                states.append(hidden[row][scored].cpu())
+                labels.append(gold[row][scored].cpu())
+                offsets.append(offsets[-1] + int(scored.sum()))
+        else:
+            states.append(sentence_states(hidden, mask, settings.pooling).cpu())
+            labels.append(gold.cpu())
+            end = offsets[-1]
+            offsets.extend(range(end + 1, end + len(rows) + 1))
+        progress(rows[-1] + 1)
+    return Features(torch.cat(states), torch.cat(labels), offsets)
+
+
+def decayed_groups(module: nn.Module, lr: float, weight_decay: float) -> list[dict]:
+    """AdamW groups as the Hugging Face Trainer builds them: no decay on biases and LayerNorm weights."""
+    decay, no_decay = [], []
+    for param in module.parameters():
+        if param.requires_grad:
+            (no_decay if param.ndim < 2 else decay).append(param)
+    return [
+        {"params": decay, "lr": lr, "weight_decay": weight_decay},
+        {"params": no_decay, "lr": lr, "weight_decay": 0.0},
+    ]
+
+
+@torch.no_grad()
+def item_scores(model: nn.Module, data, batch_size: int = 64, bf16: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Correct and scored labels of ``model`` per item of a split (TaskData or Features) in split order:
+    a sentence's tokens for POS, one label for SC. The bootstrap of the claims layer resamples items."""
+    was_training = model.training
+    model.eval()
+    correct, total = [], []
+    device = next(model.parameters()).device
+    for start in range(0, len(data), batch_size):
+        rows = range(start, min(start + batch_size, len(data)))
+        inputs, labels = data.batch(rows, device)
+        scored = labels != -100
+        with autocast(device, bf16):
+            predicted = model(*inputs).argmax(-1)
+        hits = (predicted == labels) & scored
+        correct.append(data.per_item(rows, hits).cpu())
+        total.append(data.per_item(rows, scored).cpu())
+    model.train(was_training)
+    return torch.cat(correct), torch.cat(total)
+
+
+def evaluate(model: nn.Module, data, batch_size: int = 64, bf16: bool = False) -> tuple[int, int]:
+    """Correct and scored labels of ``model`` on a split (TaskData or Features)."""
+    correct, total = item_scores(model, data, batch_size, bf16)
+    return int(correct.sum()), int(total.sum())
+
+
+#: batches per bucket of length-grouped sampling (as in the Hugging Face Trainer's LengthGroupedSampler)
+BUCKET_BATCHES = 50
+
+
+def epoch_batches(
+    size: int, batch_size: int, generator: torch.Generator, lengths: list[int] | None = None
+) -> list[list]:
+    """One epoch's batches of row indices: a seeded shuffle cut into batches. With ``lengths``, grouped by
+    length: the shuffle is cut into buckets of ``BUCKET_BATCHES`` batches, each bucket sorted by length
+    (longest first) and cut into batches, and the batches are shuffled, so that a batch pads little and
+    the order of batches stays random."""
+    order = torch.randperm(size, generator=generator).tolist()
+    if lengths is None:
+        return [order[start : start + batch_size] for start in range(0, size, batch_size)]
+    batches, bucket = [], batch_size * BUCKET_BATCHES
+    for start in range(0, size, bucket):
+        rows = sorted(order[start : start + bucket], key=lambda row: -lengths[row])
+        batches += [rows[first : first + batch_size] for first in range(0, len(rows), batch_size)]
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+
+@dataclass
+class Resume:
+    """Where a fine-tuning run keeps its resumable state, whose run it is, how often it saves it (steps), and
+    the stop requests that make it save at once (``state.StopRequests``)."""
+
+    folder: Path
+    fingerprint: dict
+    every: int
+    stop: state.StopRequests
+
+
+def fit(
+    model: nn.Module,
+    groups: list[dict],
+    train,
+    dev,
+    settings: FinetuneSettings,
+    seed: int,
+    resume: Resume | None = None,
+) -> list[dict]:
+    """Train with AdamW and a linear decay to zero (the Hugging Face Trainer's default schedule), on
+    batches grouped by length where ``settings.length_grouped`` and the data pads (``epoch_batches``).
+
+    Logs the English dev accuracy every epoch and returns that log; with model selection
+    ``best_dev`` the model ends with its best epoch's weights, otherwise with the last. With ``resume``,
+    the state (weights, optimizer, schedule, random generators, the epoch and batch reached, the log so
+    far) is saved every ``resume.every`` steps and at a stop request, and a run resumes from it: it ends
+    with the weights an uninterrupted run would have.
+    """
+    device = next(model.parameters()).device
+    generator = torch.Generator().manual_seed(seed)
+    steps_per_epoch = math.ceil(len(train) / settings.batch_size)
+    optimizer = adamw(groups)
+    total = settings.epochs * steps_per_epoch
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total))
+    dev_log, best = [], {"accuracy": -1.0, "weights": None}
+    done, first_epoch, skip, epoch_generator, resumed_loss = 0, 1, 0, None, 0.0
+    if resume and (resume.folder / "trainer.pt").exists():
+        progress = state.load(resume.folder, model, optimizer, scheduler, {"batches": generator})
+        done, first_epoch, skip = progress["done"], progress["epoch"], progress["batch"]
+        epoch_generator, resumed_loss, dev_log = progress["epoch_generator"], progress["loss_sum"], progress["dev_log"]
+        best = progress["best"] | {"weights": _load_best(resume.folder)}
+        log.info(
+            "resuming %s training (seed %d) at epoch %d, step %d of %d (its state matches this run)",
+            settings.task,
+            seed,
+            first_epoch,
+            done,
+            total,
+        )
+    progress_line = Progress(log, f"{settings.task} training (seed {seed})", total, first=done)
+    finite = state.FiniteCheck(device)
+    what = f"{settings.task} fine-tuning (seed {seed})"
+    shown = {
+        key: getattr(settings, key)
+        for key in ("backbone_lr", "head_lr", "linear_lr", "batch_size")
+        if getattr(settings, key)
+    }
+    model.train()
+    lengths = getattr(train, "lengths", None) if settings.length_grouped else None  # frozen features do not pad
+    for epoch in range(first_epoch, settings.epochs + 1):
+        if epoch == first_epoch and epoch_generator is not None:
+            generator.set_state(epoch_generator)  # the resumed epoch's batches, drawn again as they were
+        epoch_generator = generator.get_state()
+        loss_sum = torch.full((), resumed_loss if epoch == first_epoch else 0.0, device=device)
+        for index, rows in enumerate(epoch_batches(len(train), settings.batch_size, generator, lengths)):
+            if epoch == first_epoch and index < skip:
+                continue
+            inputs, labels = train.batch(rows, device)
+            with autocast(device, settings.bf16):
+                logits = model(*inputs)
+            loss = F.cross_entropy(logits.flatten(0, -2).float(), labels.flatten(), ignore_index=-100)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            loss_sum += loss.detach()
+            done += 1
+            finite.add(done, {"the task loss": loss})
+            progress_line(done) if done < total else None  # the epoch line below reports the last step
+            if resume and done < total and (done % resume.every == 0 or resume.stop.requested):
+                finite.check(what, shown)
+                progress = {
+                    "done": done,
+                    "epoch": epoch,
+                    "batch": index + 1,
+                    "epoch_generator": epoch_generator,
+                    "loss_sum": float(loss_sum),
+                    "dev_log": dev_log,
+                    "best": {"accuracy": best["accuracy"]},
+                }
+                state.save(
+                    resume.folder,
+                    model,
+                    optimizer,
+                    scheduler,
+                    {"batches": generator},
+                    progress,
+                    resume.fingerprint,
+                    best=best["weights"],
+                )
+                if resume.stop.requested:
+                    raise resume.stop.stop(what, resume.folder)
+        finite.check(what, shown)
+        correct, scored = evaluate(model, dev, bf16=settings.bf16)
+        dev_log.append(
+            {"epoch": epoch, "train_loss": (loss_sum / steps_per_epoch).item(), "dev_accuracy": correct / scored}
+        )
+        log.info(
+            "epoch %d/%d: train loss %.4f, English dev accuracy %.4f",
+            epoch,
+            settings.epochs,
+            dev_log[-1]["train_loss"],
+            dev_log[-1]["dev_accuracy"],
+        )
+        if settings.model_selection == "best_dev" and dev_log[-1]["dev_accuracy"] > best["accuracy"]:
+            best = {
+                "accuracy": dev_log[-1]["dev_accuracy"],
+                "weights": {k: v.detach().clone() for k, v in model.state_dict().items()},
+            }
+    if settings.model_selection == "best_dev":
+        model.load_state_dict(best["weights"])
+    return dev_log
+
+
+def _load_best(folder: Path):
+
+    path = folder / "best.safetensors"  # state.save's ``best``
+    return load_tensors(path) if path.exists() else None
+
+
+def zero_shot(model: nn.Module, test_sets: dict, bf16: bool = False) -> tuple[list[dict], list[dict]]:
+    """Each evaluation language's test split: rows of language, n (scored labels), accuracy; and the
+    per-item rows of language, item (its row in the split), correct, total."""
+    rows, items = [], []
+    for language, data in test_sets.items():
+        correct, total = item_scores(model, data, bf16=bf16)
+        accuracy = int(correct.sum()) / int(total.sum())
+        rows.append({"language": language, "n": int(total.sum()), "accuracy": accuracy})
+        items += [
+            {"language": language, "item": item, "correct": c, "total": t}
+            for item, (c, t) in enumerate(zip(correct.tolist(), total.tolist()))
+        ]
+        log.info("zero-shot %s: %.4f on %d labels", language, accuracy, int(total.sum()))
+    return rows, items
+
+
+def finetune_full(
+    encoder_dir, data, settings: FinetuneSettings, seed: int, languages, device=None, resume: Resume | None = None
+):
+    """Fine-tune backbone and head together; returns the model, the dev log and the zero-shot rows."""
+
+    device = device_of(device)
+    pad_id = load_tokenizer(encoder_dir).pad_token_id
+    torch.manual_seed(seed)
+    model = FullModel(load_model(encoder_dir, device), settings).to(device)
+    groups = decayed_groups(model.backbone, settings.backbone_lr, settings.weight_decay)
+    groups += decayed_groups(model.head, settings.head_lr, settings.weight_decay)
+    split = {name: TaskData(data[name], settings.task, pad_id) for name in data}
+    dev_log = fit(model, groups, split["train"], split["dev"], settings, seed, resume)
+    return model, dev_log, zero_shot(model, {lang: split[f"test_{lang}"] for lang in languages}, settings.bf16)
+
+
+def full_finetuning_job(
+    encoder_dir,
+    data_dir,
+    settings: FinetuneSettings,
+    outputs: dict,
+    languages: list[str],
+    keys: dict,
+    kept_seeds,
+    work_dir,
+    state_every: int = 500,
+    device=None,
+) -> None:
+    """Every seed of a full fine-tuning job in turn (``outputs``: seed -> (run folder, zero-shot CSV, per-item
+    CSV)), losing nothing to a kill, a time limit or a preemption. A seed's resumable state lives in
+    ``work_dir/seed{seed}/state`` (``Resume``); a finished seed's results wait in ``work_dir/seed{seed}``, so a
+    rerun trains only what is not finished; the outputs appear when every seed is done (hard links of the
+    finished results, which stay in ``work_dir`` for a retry after the fact: ``state``)."""
+    from align_transfer.core.modeling import MANIFEST, load_tokens
+    from align_transfer.core.results import keyed, write_frame
+
+    data = load_tokens(data_dir)
+    work_dir = Path(work_dir)
+    common = {
+        "settings": settings.__dict__,
+        "data": json.loads((Path(data_dir) / MANIFEST).read_text()),
+        "encoder": state.folder_digest(encoder_dir),
+        "languages": list(languages),
+    }
+    with state.StopRequests() as stop:
+        for seed in outputs:
+            folder = work_dir / f"seed{seed}"
+            fingerprint = common | {"seed": seed, "keeps_backbone": seed in kept_seeds}
+            if state.matches(folder, fingerprint, f"seed {seed}") and state.finished(folder, fingerprint):
+                log.info("seed %d finished before (%s): not trained again", seed, folder)
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "fingerprint.json").write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
+            resume = Resume(folder / "state", fingerprint, state_every, stop)
+            model, dev_log, (rows, items) = finetune_full(encoder_dir, data, settings, seed, languages, device, resume)
+            save_run(folder / "run", model.head, dev_log, model.backbone if seed in kept_seeds else None, encoder_dir)
+            write_frame(folder / "zeroshot.csv", keyed(rows, **keys, seed=seed))
+            write_frame(folder / "items.csv", keyed(items, **keys, seed=seed))
+            state.mark_finished(folder, fingerprint)
+            shutil.rmtree(folder / "state", ignore_errors=True)
+            log.info("seed %d done", seed)
+    for seed, (run_dir, zeroshot_csv, items_csv) in outputs.items():
+        folder = work_dir / f"seed{seed}"
+        state.link_copy(folder / "run", run_dir)
+        state.link_copy(folder / "zeroshot.csv", zeroshot_csv)
+        state.link_copy(folder / "items.csv", items_csv)
+
+
+def same_splits(data) -> dict[str, str]:
+    """Each split's name -> the first split with the same examples, so that features are extracted once
+    per distinct text (a mirror may train and tune POS on one file: `pos.train_split: dev`)."""
+    first_with, same = {}, {}
+    for name in data:
+        columns = data[name][:]
+        content = hashlib.sha256(json.dumps([columns["input_ids"], columns["labels"]]).encode()).digest()
+        same[name] = first_with.setdefault(content, name)
+    return same
+
+
+def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, languages, device=None):
+    """Linear-only fine-tuning for every seed on features computed once; yields (seed, head, dev log, rows)."""
+
+    device = device_of(device)
+    pad_id = load_tokenizer(encoder_dir).pad_token_id
+    backbone = load_model(encoder_dir, device)
+    features = {}
+    for name, same_as in same_splits(data).items():
+        features[name] = (
+            features[same_as]
+            if same_as in features
+            else extract_features(backbone, TaskData(data[name], settings.task, pad_id), settings, name=name)
+        )
+    hidden_size = backbone.config.hidden_size
+    del backbone
+    for seed in seeds:
+        torch.manual_seed(seed)
+        head = nn.Linear(hidden_size, len(TASKS[settings.task].labels)).to(device)
+        dev_log = fit(
+            head,
+            decayed_groups(head, settings.linear_lr, settings.weight_decay),
+            features["train"],
+            features["dev"],
+            settings,
+            seed,
+        )
+        yield seed, head, dev_log, zero_shot(head, {lang: features[f"test_{lang}"] for lang in languages})
+
+
+def save_run(out_dir, head: nn.Module, dev_log: list[dict], backbone=None, tokenizer_dir=None) -> None:
+    """A run's folder: the head (safetensors), the dev log and, where an analysis needs it, the backbone."""
+    import pandas as pd
+    from safetensors.torch import save_file
+
+    from align_transfer.core.io import atomic_path
+    from align_transfer.core.results import write_frame
+
+    with atomic_path(out_dir) as tmp:
+        tmp.mkdir()
+        save_file({k: v.contiguous() for k, v in head.state_dict().items()}, tmp / "head.safetensors")
+        write_frame(tmp / "dev_log.csv", pd.DataFrame(dev_log))
+        if backbone is not None:
+            backbone.save_pretrained(tmp / "model", safe_serialization=True)
+            load_tokenizer(tokenizer_dir).save_pretrained(tmp / "model")

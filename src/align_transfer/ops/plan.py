@@ -1,0 +1,170 @@
+"""The compute plan: every job of a dry run, priced with the config's cost model (``compute``).
+
+Pure Python and pandas: it reads the jobs that ``snakemake -n --forceall`` lists (rule, wildcards,
+resources) and charges each job the seconds its units take on the cost model's device.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from align_transfer.ops.flops import gpu_hours, job_flops
+
+
+def parse_dry_run(output: str) -> list[dict]:
+    """Every job a dry run lists: its rule, resources (dict), wildcards (dict) and outputs."""
+    jobs = []
+    for block in re.split(r"^(?=(?:local)?rule \w+:$)", output, flags=re.M)[1:]:
+        job = {"rule": re.match(r"(?:local)?rule (\w+):", block)[1], "local": block.startswith("localrule")}
+        for key in ("resources", "wildcards", "output"):
+            found = re.search(rf"^    {key}: (.*)$", block, re.M)
+            job[key] = found[1].split(", ") if found else []
+        job["wildcards"] = dict(w.split("=", 1) for w in job["wildcards"])
+        job["resources"] = dict(r.split("=", 1) for r in job["resources"] if "=" in r)
+        threads = re.search(r"^    threads: (\d+)$", block, re.M)
+        job["threads"] = int(threads[1]) if threads else 1
+        jobs.append(job)
+    return jobs
+
+
+def job_seconds(job: dict, config: dict, encoder: dict | None = None) -> float:
+    """Seconds one job takes on the cost model's device, with the encoder its seconds were measured on
+    (``encoder``: the job's entry of ``encoders``, for what it computes: no MLM gradients without an MLM head)."""
+    cost, rule, wildcards = config["compute"], job["rule"], job["wildcards"]
+    seconds, items = cost["seconds"], cost["items"]
+    finetune, analysis = config["finetune"], config["analysis"]
+    if rule == "align":
+        terms = dict(zip(("sentence", "word", "mlm"), wildcards["losses"][1::2]))
+        active = sum(seconds["align_step"][t] for t, on in terms.items() if on == "1")
+        return config["alignment"]["steps"] * (active + seconds["align_step"]["optimizer"])
+    if rule in ("finetune_full", "linear_probe"):
+        task = items[wildcards["task"]]
+        evaluated = task["dev"] + task["test"]
+        if rule == "linear_probe":  # the backbone runs once over every split; heads train on features
+            return (task["train"] + evaluated) * seconds["forward_example"]
+        epochs = finetune[wildcards["task"]]["epochs"]
+        per_seed = epochs * (task["train"] * seconds["train_example"] + task["dev"] * seconds["forward_example"])
+        return len(finetune["seeds"]) * (per_seed + task["test"] * seconds["forward_example"])
+    if rule in ("embed", "embed_finetuned"):
+        encoders = 1 if rule == "embed" else len(finetune["tasks"]) * len(analysis["finetuned_seeds"])
+        texts = items["flores_languages"] * items["flores"] + items["words"]
+        if rule == "embed":  # and the SIB-200 test texts of every evaluation language and of the source
+            texts += items["sc"]["test"] * (1 + 1 / len(config["evaluation"]["languages"]))
+        return encoders * texts * seconds["forward_example"]
+    if rule == "gradients":
+        runs = len(finetune["tasks"]) * len(analysis["finetuned_seeds"])
+        languages = len(config["evaluation"]["languages"]) + 1
+        # per batch: the task gradient, the alignment gradient, then each language's task and MLM gradients
+        batches = analysis["gradient_batches"] * (2 + (1 + (encoder or {}).get("mlm_head", True)) * languages)
+        return runs * batches * config["alignment"]["batch_size"] * seconds["gradient_example"]
+    if rule == "tokenize_parallel":
+        pair = next(p for p in config["alignment"]["pairs"] if p["pair"] == wildcards["pair"])
+        return pair["cap"] * seconds["tokenize_example"]
+    return seconds["other_job"]
+
+
+def model_sizes(
+    config: dict, encoder: dict, params: dict[str, int], hidden_size: int, tokenizer_bytes: int
+) -> dict[str, float]:
+    """Bytes of what an encoder's jobs keep (fp32 safetensors): a checkpoint (bare where it has no MLM
+    head), a fine-tuned backbone, a head, one embeddings file at its layers."""
+    items = config["compute"]["items"]
+    layers = len(set(encoder["layers"]) | {encoder["retrieval_layer"]})
+    return {
+        "checkpoint": params["masked_lm" if encoder["mlm_head"] else "backbone"] * 4 + tokenizer_bytes,
+        "backbone": params["backbone"] * 4 + tokenizer_bytes,
+        "head": 18 * (hidden_size + 1) * 4,
+        "embeddings": (items["flores_languages"] * items["flores"] + items["words"]) * layers * hidden_size * 4,
+    }
+
+
+def job_bytes(job: dict, config: dict, sizes: dict[str, float]) -> float:
+    """Bytes one job's outputs keep."""
+    finetune, analysis, rule = config["finetune"], config["analysis"], job["rule"]
+    if rule == "align":
+        return len(config["alignment"]["checkpoint_steps"]) * sizes["checkpoint"]
+    if rule == "linear_probe":
+        return len(finetune["seeds"]) * sizes["head"]
+    if rule == "finetune_full":
+        table_step = f"_{config['evaluation']['table_step']}"
+        kept = len(analysis["finetuned_seeds"]) if job["wildcards"]["model"].endswith(table_step) else 0
+        return len(finetune["seeds"]) * sizes["head"] + kept * sizes["backbone"]
+    if rule == "embed":
+        return sizes["embeddings"]
+    if rule == "embed_finetuned":
+        return len(finetune["tasks"]) * len(analysis["finetuned_seeds"]) * sizes["embeddings"]
+    return 0.0
+
+
+def reference_encoder(config: dict) -> str:
+    """The encoder whose shapes ``compute.seconds`` were measured with: ``compute.encoder``, or the first."""
+    return config["compute"].get("encoder") or config["encoders"][0]["name"]
+
+
+def compute_plan(jobs: list[dict], config: dict, encoders: dict[str, dict]) -> pd.DataFrame:
+    """Per rule: jobs, PFLOPs and the hours they take on each GPU of ``compute.flops`` at its stated
+    utilisation; GPU-hours measured on the cost model's device (jobs with gpu=1), CPU-hours (core-hours
+    of the others), the memory a job requests (its peak, GB), and the disk its outputs keep (GB); then,
+    with more than one encoder, each encoder's total; then the total.
+
+    ``encoders`` maps each encoder's name to its ``entry`` (of the config's ``encoders``), ``shape``
+    (EncoderShape) and ``sizes`` (model_sizes). A job is priced on the encoder its wildcards name. The
+    measured seconds are the reference encoder's (``reference_encoder``): another encoder's job takes them
+    times its FLOPs over the reference's for the same job."""
+    flops_config, reference = config["compute"]["flops"], encoders[reference_encoder(config)]
+    columns = {"jobs": 0, "pflops": 0.0} | {f"{gpu}_hours": 0.0 for gpu in flops_config["peak_tflops"]}
+    columns |= {"gpu_hours": 0.0, "cpu_hours": 0.0, "peak_mem_gb": 0.0, "disk_gb": 0.0}
+    rows, totals = {}, {}
+    for job in jobs:
+        if job["rule"] == "all":
+            continue
+        name = job["wildcards"].get("encoder")
+        encoder = encoders.get(name, reference)  # a data job runs no encoder: it counts no FLOPs either way
+        flops = job_flops(job, config, encoder["shape"], encoder["entry"])
+        seconds = job_seconds(job, config, encoder["entry"])
+        if encoder is not reference and flops:
+            seconds *= flops / job_flops(job, config, reference["shape"], reference["entry"])
+        for row in (
+            rows.setdefault(job["rule"], {"rule": job["rule"]} | columns),
+            *([totals.setdefault(name, {"rule": f"total {name}"} | columns)] if name else []),
+        ):
+            row["jobs"] += 1
+            row["pflops"] += flops / 1e15
+            for gpu, peak in flops_config["peak_tflops"].items():
+                row[f"{gpu}_hours"] += gpu_hours(flops, peak, flops_config["utilisation"])
+            if job["resources"].get("gpu", "0") != "0":
+                row["gpu_hours"] += seconds / 3600
+            else:
+                row["cpu_hours"] += seconds / 3600 * job["threads"]
+            row["peak_mem_gb"] = max(row["peak_mem_gb"], int(job["resources"].get("mem_mb", 0)) / 1000)
+            row["disk_gb"] += job_bytes(job, config, encoder["sizes"]) / 1e9
+    frame = pd.DataFrame(list(rows.values()))
+    total = {column: frame[column].sum() for column in frame.columns if column != "rule"}
+    total |= {"rule": "total", "peak_mem_gb": frame["peak_mem_gb"].max()}
+    per_encoder = [totals[name] for name in encoders if name in totals] if len(totals) > 1 else []
+    return pd.concat([frame, pd.DataFrame(per_encoder + [total])], ignore_index=True)
+
+
+def format_plan(plan: pd.DataFrame, config: dict) -> str:
+    compute = config["compute"]
+    gpus = list(compute["flops"]["peak_tflops"])
+    lines = [
+        f"compute plan: FLOPs and GPU-hours at {compute['flops']['utilisation']:.0%} of each GPU's peak "
+        f"(bf16; V100 fp16); measured hours on {compute['device']}",
+        f"{'rule':24} {'jobs':>6} {'PFLOPs':>9} "
+        + " ".join(f"{gpu + '-h':>8}" for gpu in gpus)
+        + f" {'GPU-h*':>10} {'CPU-h*':>9} {'peak GB':>8} {'disk GB':>9}",
+    ]
+    for row in plan.to_dict("records"):
+        lines.append(
+            f"{row['rule']:24} {row['jobs']:6d} {row['pflops']:9.3g} "
+            + " ".join(f"{row[gpu + '_hours']:8.3g}" for gpu in gpus)
+            + f" {row['gpu_hours']:10.2f} {row['cpu_hours']:9.2f} {row['peak_mem_gb']:8.1f} {row['disk_gb']:9.2f}"
+        )
+    note = "* measured: the cost model's seconds per unit on the device above"
+    if len(config["encoders"]) > 1:
+        note += f", with {reference_encoder(config)}'s shapes; the other encoders' jobs scaled by their FLOPs"
+    lines.append(note)
+    return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""What every workflow script shares: logging into the rule's log, and errors a person can act on."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from pathlib import Path
+
+from align_transfer.core.config import ConfigError
+from align_transfer.core.io import InputError, WriteError
+from align_transfer.core.layout import SOURCE_LAYOUTS, resource_parts
+from align_transfer.core.state import NonFiniteLoss, Stopped
+from align_transfer.data.lock import LockMismatch, lock_path, verify_inputs
+from align_transfer.data.sources import SourceError
+
+#: Errors whose message says all a person needs: one line, no traceback on the console.
+CLEAN_ERRORS = (InputError, SourceError, LockMismatch, ConfigError, WriteError, Stopped, NonFiniteLoss)
+
+
+def user_path(path: str, config: dict) -> str:
+    """The file a person gave for ``path``: its mirror copy's origin for a file under ``resources/``
+    (``archive.zip!member`` keeps its member), else ``path`` itself."""
+    file, bang, member = str(path).partition("!")
+    if (parts := resource_parts(file)) is None:
+        return path
+    name, relpath = parts
+    sources = config.get("sources", {})
+    origin = None
+    if name == "muse":
+        lexicons = {entry["pair"]: entry.get("source", "muse") for entry in config.get("data", {}).get("lexicons", [])}
+        explicit = lexicons.get(relpath.stem)
+        if explicit not in (None, "muse", "skip"):
+            origin = explicit
+    if origin is None and name in SOURCE_LAYOUTS and sources.get(name, {}).get("mirror"):
+        origin = str(Path(sources[name]["mirror"]) / relpath)
+    if origin is None and name == "encoders" and len(relpath.parts) > 1:  # resources/encoders/{name}/{file}
+        entry = next((e for e in config.get("encoders", []) if e.get("name") == relpath.parts[0]), {})
+        if entry.get("mirror"):
+            origin = str(Path(entry["mirror"], *relpath.parts[1:]))
+    if origin is None:
+        return path
+    return f"{origin}{bang}{member} (copied to {file})"
+
+
+def describe(error: BaseException, config: dict) -> str:
+    """One line for the console and the log: an input error names the user's own file."""
+    if isinstance(error, InputError):
+        where = user_path(error.path, config)
+        return f"{where}:{error.line}: {error.reason}" if error.line is not None else f"{where}: {error.reason}"
+    return str(error)
+
+
+#: Environment of every job: third-party libraries print no progress bars or load reports (they would
+#: flood the console of a run of hundreds of jobs); what a job has to say goes into its log.
+QUIET_ENV = {
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+    "TQDM_DISABLE": "1",
+}
+
+
+def use_threads(threads: int) -> None:
+    """Run this job's math on its Snakemake ``threads`` only, so that jobs side by side never
+    oversubscribe the cores: torch, OpenMP, MKL and the tokenizers' Rust pool."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS"):
+        os.environ[name] = str(threads)
+    if "torch" in sys.modules:  # already imported (or inherited from the warm worker): tell it directly
+        sys.modules["torch"].set_num_threads(threads)
+
+
+def quiet_libraries() -> None:
+    os.environ.update(QUIET_ENV)
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    if "datasets" in sys.modules:
+        sys.modules["datasets"].disable_progress_bars()
+
+
+@contextlib.contextmanager
+def logged(snakemake):
+    """Log into the rule's ``log:`` file only, with the job's threads and quiet libraries. Bad input, a
+    failed download, a lock mismatch or a full disk end the job with one line on the console naming
+    the file; anything else with its traceback. The log keeps both."""
+    use_threads(snakemake.threads)
+    quiet_libraries()
+    handlers = [logging.FileHandler(snakemake.log[0], mode="w", encoding="utf-8")] if snakemake.log else []
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
+    )
+    root = logging.getLogger("align_transfer")
+    try:
+        verify_inputs(
+            getattr(snakemake, "input", []), lock_path(snakemake.config)
+        )  # a fetched input changed since: refused
+        yield logging.getLogger(f"align_transfer.rule.{snakemake.rule}")
+    except CLEAN_ERRORS as error:
+        message = describe(error, snakemake.config)
+        root.error("%s", message)
+        raise SystemExit(f"error: {message}") from None
+    except Exception:
+        root.exception("rule %s failed", snakemake.rule)
+        raise

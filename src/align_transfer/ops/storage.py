@@ -1,0 +1,89 @@
+"""How much disk the workflow's model files need, from counts of what the rules keep and each encoder's size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from align_transfer.core.config import ConfigError
+
+TOKENIZER_FILES = ("tokenizer", "sentencepiece", "special", "vocab")
+
+
+def encoder_architecture(encoder: dict, workdir=".") -> tuple[object, int]:
+    """An encoder's transformers config and the bytes of its tokenizer files, before or after it exists:
+    its prepared folder's config.json (``results/{name}/models/base``) or its downloaded one
+    (``resources/encoders/{name}``) once there; before, the mini world's settings, or the ``shape``
+    the config gives it (with the tokenizer bytes it states, 0 where unknown)."""
+    from transformers import AutoConfig
+
+    name, workdir = encoder["name"], Path(workdir)
+    for folder in (workdir / "results" / name / "models/base", workdir / "resources/encoders" / name):
+        if (folder / "config.json").exists():
+            tokenizer_files = [f for f in folder.iterdir() if f.name.startswith(TOKENIZER_FILES)]
+            return AutoConfig.from_pretrained(folder), sum(f.stat().st_size for f in tokenizer_files)
+    if encoder["source"] == "mini":
+        from align_transfer.alignment.encoders import MINI_EXTRA_ENTRIES, mini_config
+
+        mini = encoder["mini"]
+        config = mini_config(
+            mini["architecture"],
+            mini["vocab_size"] + MINI_EXTRA_ENTRIES[mini["architecture"]],
+            hidden_size=mini["hidden_size"],
+            layers=mini["layers"],
+            heads=mini["heads"],
+            intermediate_size=mini["intermediate_size"],
+            dropout=mini.get("dropout", 0.1),
+            max_length=encoder["max_length"],
+        )
+        return config, 0
+    if shape := encoder.get("shape"):
+        config = AutoConfig.for_model(
+            shape["model_type"],
+            vocab_size=shape["vocab_size"],
+            hidden_size=shape["hidden_size"],
+            num_hidden_layers=shape["layers"],
+            num_attention_heads=shape["heads"],
+            intermediate_size=shape["intermediate_size"],
+            max_position_embeddings=shape["positions"],
+        )
+        return config, shape.get("tokenizer_bytes", 0)
+    raise ConfigError(
+        f"encoder {name}: its shape is not known before it is downloaded; run `snakemake data` first (it fetches "
+        "its config.json), or give it `shape:` in the config (README, 'Encoders')"
+    )
+
+
+def parameter_counts(config) -> dict[str, int]:
+    """Parameters of the masked-LM checkpoint and of the bare backbone (no pooler), counted without weights."""
+    from transformers import AutoModel, AutoModelForMaskedLM
+
+    with torch.device("meta"):
+        mlm = AutoModelForMaskedLM.from_config(config)
+        backbone = AutoModel.from_config(config, add_pooling_layer=False)
+    return {"masked_lm": mlm.num_parameters(), "backbone": backbone.num_parameters()}
+
+
+def disk_plan(
+    counts: dict[str, int], config, tokenizer_bytes: int, num_labels: dict[str, int], mlm_head: bool = True
+) -> list[dict]:
+    """Rows of what is kept, how many, bytes each (fp32 safetensors plus tokenizer files) and in all. An
+    encoder without an MLM head keeps its checkpoints as bare backbones."""
+    params = parameter_counts(config)
+    checkpoint = params["masked_lm" if mlm_head else "backbone"]
+    head = max(num_labels.values()) * (config.hidden_size + 1) * 4
+    sizes = {
+        "alignment checkpoints (model + tokenizer)": checkpoint * 4 + tokenizer_bytes,
+        "fully fine-tuned backbones kept for Table 3 and Figure 1": params["backbone"] * 4 + tokenizer_bytes,
+        "fine-tuning heads (every other run keeps only this)": head,
+        "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)": checkpoint * 12,
+        "full fine-tuning resumable state while a run trains (weights + AdamW moments; removed at each seed's end)": (
+            params["backbone"] + head // 4
+        )
+        * 12,
+    }
+    return [
+        {"what": what, "count": counts[what], "bytes_each": size, "bytes": counts[what] * size}
+        for what, size in sizes.items()
+    ]

@@ -1,0 +1,1 @@
+"""The HTML reports, and the README's paragraph written from a run."""

@@ -1,0 +1,165 @@
+"""One static HTML page with every table and figure and the configuration they came from.
+
+Each table is rendered from its CSV through the same layout as its Markdown file (``document``): the cells
+carry their colour as data.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from align_transfer.core.io import atomic_open
+from align_transfer.tables import document
+
+STYLE = """
+body { font-family: sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
+td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
+td:first-child, td.section { text-align: left; }
+.red { color: #c00; } .green { color: #080; } .dark-green { color: #040; font-weight: bold; } .blue { color: #00c; }
+.verdict-supported, .agrees-yes { color: #080; font-weight: bold; }
+.verdict-contradicted, .agrees-no { color: #c00; font-weight: bold; }
+.verdict-inconclusive, .agrees-inconclusive { color: #a60; }
+.verdict-too-few-units, .verdict-not-tested { color: #777; }
+.banner { background: #fff3cd; border: 1px solid #e0b000; padding: 0.8em; font-weight: bold; }
+.provenance { font-size: 0.85em; color: #555; }
+img { max-width: 100%; } pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.8em; }
+"""
+
+
+def step_of(path) -> int | None:
+    """The alignment step of a table under ``tables/step{N}/``; None for Table 1's step."""
+    folder = Path(path).parent.name
+    return int(folder.removeprefix("step")) if folder.startswith("step") and folder[4:].isdigit() else None
+
+
+def table_layout(path, context: dict) -> list:
+    """The layout of a table from its CSV, as its Markdown file has it: the table is named by the file's stem,
+    and ``context`` gives what its layout shows beside the rows (``losses``, ``encoder``, ``alpha``,
+    ``min_group``, ``layer``, ``recall_tables``)."""
+    import pandas as pd
+
+    from align_transfer.claims import claims
+    from align_transfer.tables import tables
+
+    path, name, step = Path(path), Path(path).stem, step_of(path)
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    losses, encoder, alpha = context.get("losses"), context.get("encoder"), context.get("alpha", 0.05)
+    recall = {table: k for k, table in context.get("recall_tables", {}).items()}
+    layouts = {
+        "table1": lambda: tables.table1_layout(frame, losses, encoder),
+        "table2": lambda: tables.delta_layout(frame, losses, tables.table2_title(context.get("layer"), step)),
+        "table2_gap": lambda: tables.table2_gap_layout(frame, losses),
+        "table3": lambda: tables.table3_layout(frame, losses, encoder),
+        "table3_baseline": lambda: tables.table3_baseline_layout(frame, losses, encoder),
+        "gradient_languages": lambda: tables.gradient_languages_layout(frame),
+        "table1_significance": lambda: claims.table1_significance_layout(frame, losses, alpha, encoder),
+        "instances": lambda: claims.instance_level_layout(frame, context.get("min_group", 10)),
+        "claims": lambda: claims.claims_layout(frame, alpha),
+        "encoders": lambda: claims.encoders_layout(frame, pd.read_csv(path.with_name("differences.csv")), alpha),
+    }
+    layouts |= {
+        name_: (lambda name_=name_: tables.hyperparameter_layout(frame, name_))
+        for name_ in ("table4", "table5", "table6")
+    }
+    layouts |= {
+        table: (lambda table=table: tables.delta_layout(frame, losses, tables.recall_title(table, recall[table], step)))
+        for table in recall
+    }
+    if name not in layouts:
+        raise ValueError(f"{path}: no layout for a table named {name}")
+    return layouts[name]()
+
+
+def render(path, context: dict) -> str:
+    """A table (from its CSV) or a figure (a PNG) of the report, as HTML."""
+    if Path(path).suffix == ".png":
+        return _image(Path(path))
+    return document.html(table_layout(path, context))
+
+
+def _image(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(path.name)}" src="data:image/png;base64,{data}">'
+
+
+def run_summary(workdir, seconds: float) -> str:
+    """The closing lines of a run: how long it took and what to open."""
+    from align_transfer.core.progress import duration
+
+    results = Path(workdir).resolve() / "results"
+    lines = [f"Finished in {duration(seconds)}."]
+    # the study's report where encoders are compared, else the one encoder's
+    reports = [results / "report.html"] if (results / "report.html").exists() else sorted(results.glob("*/report.html"))
+    if reports:
+        lines.append(f"Open the report: {reports[0]}")
+    if tables := sorted(results.glob("*/tables")):
+        lines.append(f"Tables (CSV and Markdown): {', '.join(f'{folder}/' for folder in tables)}")
+    return "\n".join(lines)
+
+
+MINI_BANNER = (
+    "These results come from the synthetic mini world (config/mini.yaml): generated languages and small "
+    "encoders pretrained on them in minutes. They exercise every step of the workflow; they are not the "
+    "paper's results and say nothing about XLM-R."
+)
+
+
+def code_version(repo) -> str:
+    """The repository's commit (``git describe --always --dirty``), or ``unknown`` outside a checkout."""
+    import subprocess
+
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(repo), "describe", "--always", "--dirty"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else "unknown"
+
+
+def write_report(
+    out_path,
+    tables: dict[str, str],
+    figures: dict[str, str],
+    config_yaml: str,
+    title: str,
+    provenance: dict[str, str],
+    banner: str | None = None,
+    links: dict[str, str] | None = None,
+    context: dict | None = None,
+) -> None:
+    """``tables`` and ``figures`` map a heading to a table's CSV or a PNG (``context``: what the tables' layouts
+    show beside their rows, ``table_layout``); the page is self-contained but for
+    ``links`` (a text to a relative address: the study's page and each encoder's). ``provenance``
+    (encoder, config digest, code version, ...) is printed under the title, and ``banner`` above
+    everything when the results are not what their titles suggest."""
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
+    ]
+    if banner:
+        parts.append(f'<p class="banner">{html.escape(banner)}</p>')
+    parts.append(
+        '<p class="provenance">'
+        + "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" for k, v in provenance.items())
+        + "</p>"
+    )
+    if links:
+        parts.append(
+            "<p>"
+            + " · ".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in links.items())
+            + "</p>"
+        )
+    parts.append(
+        "<ul>"
+        + "".join(f'<li><a href="#{i}">{html.escape(h)}</a></li>' for i, h in enumerate([*tables, *figures]))
+        + "</ul>"
+    )
+    for number, (heading, path) in enumerate([*tables.items(), *figures.items()]):
+        parts.append(f'<h2 id="{number}">{html.escape(heading)}</h2>' + render(path, context or {}))
+    parts.append(f"<h2>Configuration</h2><pre>{html.escape(config_yaml)}</pre></body></html>")
+    with atomic_open(out_path) as out:
+        out.write("\n".join(parts))

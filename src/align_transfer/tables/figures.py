@@ -1,0 +1,126 @@
+"""Figure 1, the §4.5 gradient heatmaps and the claims layer's scatter, drawn with seaborn, saved as PNG and PDF."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from align_transfer.core.io import atomic_path  # noqa: E402
+from align_transfer.tables.tables import TASK_TITLES  # noqa: E402
+
+LEVEL_TITLES = {"token": "Token level", "sentence": "Sentence level"}
+
+
+def save(figure, png, pdf, title: str) -> None:
+    """Both files, each complete or absent; the PNG names its panels in its metadata (for a reader or a test)."""
+    panels = "; ".join(axis.get_title() for axis in figure.axes if axis.get_title())
+    with atomic_path(png) as tmp:
+        figure.savefig(tmp, format="png", dpi=150, metadata={"Title": title, "Description": panels})
+    with atomic_path(pdf) as tmp:
+        figure.savefig(tmp, format="pdf", metadata={"Title": title, "Subject": panels})
+    plt.close(figure)
+
+
+def figure1(points: pd.DataFrame, losses: list[str], layers: list[int], png, pdf) -> None:
+    """Δ cosine distance from base by loss code: token level on top, sentence level below, one
+    column per layer; bars are the mean over aligned (or fine-tuned) models, each averaged over its language pairs;
+    whiskers one std."""
+    sns.set_theme(style="whitegrid", context="paper")
+    figure, axes = plt.subplots(2, len(layers), figsize=(4 * len(layers), 6.5), sharex=True, squeeze=False)
+    for row, level in enumerate(LEVEL_TITLES):
+        for column, layer in enumerate(layers):
+            axis = axes[row][column]
+            panel = points[(points["level"] == level) & (points["layer"] == layer)]
+            sns.barplot(
+                panel,
+                x="losses",
+                y="delta_distance",
+                hue="condition",
+                order=losses,
+                hue_order=["aligned", "fine-tuned"],
+                errorbar="sd",
+                ax=axis,
+            )
+            axis.axhline(0, color="black", linewidth=0.8)
+            axis.set_title(f"{LEVEL_TITLES[level]}, layer {layer}")
+            axis.set_xlabel("")
+            axis.set_ylabel("Δ cosine distance" if column == 0 else "")
+            axis.tick_params(axis="x", rotation=45)
+            if (row, column) != (0, 0) and axis.get_legend():
+                axis.get_legend().remove()
+    figure.suptitle("Figure 1: Δ cosine distance from the base encoder")
+    figure.tight_layout()
+    save(figure, png, pdf, "Figure 1")
+
+
+def gradient_heatmaps(table: pd.DataFrame, png, pdf) -> None:
+    """§4.5: pairwise cosine of per-language gradients, one heatmap per task and kind (mean over models, seeds);
+    no MLM row for an encoder without an MLM head."""
+    kinds = {
+        kind: title
+        for kind, title in {"task": "task-loss gradients", "mlm": "MLM gradients on FLORES"}.items()
+        if kind in set(table["kind"])
+    }
+    tasks = [t for t in TASK_TITLES if t in set(table["task"])]
+    figure, axes = plt.subplots(len(kinds), len(tasks), figsize=(5.5 * len(tasks), 4.5 * len(kinds)), squeeze=False)
+    for row, kind in enumerate(kinds):
+        for column, task in enumerate(tasks):
+            block = table[(table["task"] == task) & (table["kind"] == kind)]
+            order = list(dict.fromkeys(block["lang_a"]))
+            matrix = block.pivot(index="lang_a", columns="lang_b", values="mean").loc[order, order]
+            sns.heatmap(
+                matrix,
+                vmin=-1,
+                vmax=1,
+                cmap="RdBu_r",
+                annot=True,
+                fmt=".2f",
+                annot_kws={"size": 6},
+                square=True,
+                cbar=column == len(tasks) - 1,
+                ax=axes[row][column],
+            )
+            axes[row][column].set_title(f"{TASK_TITLES[task]}: {kinds[kind]}")
+            axes[row][column].set_xlabel("")
+            axes[row][column].set_ylabel("")
+    figure.tight_layout()
+    save(figure, png, pdf, "Per-language gradient similarity")
+
+
+def alignment_vs_transfer(points: pd.DataFrame, png, pdf) -> None:
+    """The claims layer: each model x evaluation language's Δ R@1 with the source (the smallest k) against
+    its Δ zero-shot accuracy, one panel per task and mode, with a least-squares fit and its 95% band."""
+    from align_transfer.tables.tables import MODE_TITLES
+
+    recall = sorted((c for c in points.columns if c.startswith("delta_r")), key=lambda c: int(c[len("delta_r") :]))[0]
+    tasks = [t for t in TASK_TITLES if t in set(points["task"])]
+    modes = [m for m in MODE_TITLES if m in set(points["mode"])]
+    sns.set_theme(style="whitegrid", context="paper")
+    figure, axes = plt.subplots(len(tasks), len(modes), figsize=(4.5 * len(modes), 3.8 * len(tasks)), squeeze=False)
+    for row, task in enumerate(tasks):
+        for column, mode in enumerate(modes):
+            axis = axes[row][column]
+            panel = points[(points["task"] == task) & (points["mode"] == mode)].dropna(subset=[recall])
+            sns.regplot(
+                panel,
+                x=recall,
+                y="delta_accuracy",
+                ci=95,
+                n_boot=1000,
+                seed=0,
+                ax=axis,
+                scatter_kws={"s": 12, "alpha": 0.6},
+            )
+            axis.axhline(0, color="black", linewidth=0.8)
+            axis.axvline(0, color="black", linewidth=0.8)
+            axis.set_title(f"{TASK_TITLES[task]}, {MODE_TITLES[mode]}")
+            axis.set_xlabel(f"Δ R@{recall[len('delta_r') :]} with the source")
+            axis.set_ylabel("Δ zero-shot accuracy" if column == 0 else "")
+    figure.suptitle("Does better alignment predict better transfer? (a point: an encoder and a language)")
+    figure.tight_layout()
+    save(figure, png, pdf, "Alignment vs transfer")
