@@ -462,3 +462,29 @@ def test_a_zero_shot_file_cut_to_one_language_stops_the_tables_naming_it(mini_ru
         os.utime(damaged, (backup.stat().st_atime, backup.stat().st_mtime))
         backup.unlink()
         snakemake(mini_run, "--cores", "1", target, overlays=[MINI])  # the run is whole again
+
+
+@each_encoder
+def test_the_report_renders_every_table_from_its_csv_as_its_markdown_file_shows_it(mini_run, encoder):
+    from align_transfer.report.report import table_layout
+    from align_transfer.tables.document import markdown
+
+    claims = CONFIG["claims"]
+    context = {
+        "losses": CODES,
+        "encoder": encoder,
+        "alpha": claims["alpha"],
+        "min_group": claims["min_group"],
+        "layer": next(e["retrieval_layer"] for e in CONFIG["encoders"] if e["name"] == encoder),
+        "recall_tables": {1: "recall_at_1", 5: "table7", 10: "table8"},
+    }
+    results = mini_run / f"results/{encoder}"
+    tables = [*results.glob("tables/**/*.md"), results / "claims/claims.md", results / "claims/instances.md"]
+    assert len(tables) > 20
+    for md in tables:
+        assert markdown(table_layout(md.with_suffix(".csv"), context)) == md.read_text(encoding="utf-8"), md
+    study = mini_run / "results/claims"
+    for md in (study / "claims.md", study / "encoders.md"):
+        assert markdown(table_layout(md.with_suffix(".csv"), {"alpha": claims["alpha"]})) == md.read_text(
+            encoding="utf-8"
+        ), md

@@ -90,3 +90,21 @@ def test_the_report_page_holds_tables_figures_provenance_and_the_config(tmp_path
     page = (tmp_path / "r.html").read_text()
     assert "<td>Batch size</td><td>16</td>" in page and "steps: 1" in page
     assert '<p class="banner">Not XLM-R.</p>' in page and "<b>config digest</b>: abc123" in page
+
+
+def test_every_caption_fills_its_fields():
+    from align_transfer.tables.captions import CAPTIONS, caption
+
+    fields = {
+        "layer": 8,
+        "step": 3000,
+        "k": 5,
+        "name": "table7",
+        "label": "Table 7: R@5",
+        "alpha": 0.05,
+        "confidence": 95.0,
+        "min_group": 10,
+    }
+    for key in CAPTIONS:
+        assert "{" not in caption(key, **fields), key
+    assert caption("recall at a step", name="table7", step=3000, k=5) == "table7 at step 3000: Δ R@5."

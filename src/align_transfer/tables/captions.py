@@ -102,5 +102,5 @@ CAPTIONS = {
 RECALL_LABELS = {"table7": "Table 7: R@5", "table8": "Table 8: R@10"}
 
 
-def caption(name: str, **fields) -> str:
-    return CAPTIONS[name].format(**fields)
+def caption(key: str, /, **fields) -> str:
+    return CAPTIONS[key].format(**fields)
