@@ -187,6 +187,14 @@ def slurm_profile(directory, partitions=(("FILL_IN_CPU_PARTITION", "cpu"), ("FIL
     return profile
 
 
+def demo_command(workdir, *configfiles, targets=()):
+    """`make demo`'s command (tools/demo.py) on 2 cores in ``workdir``, with these config files (by default the
+    mini world's) and snakemake targets."""
+    command = [sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir)]
+    command += ["--configfile", *map(str, configfiles)] if configfiles else []
+    return command + (["--", *targets] if targets else [])
+
+
 @pytest.fixture(scope="session")
 def mini_run(tmp_path_factory):
     """The whole mini workflow, run as `make demo` runs it (tools/demo.py: the warm worker, the
@@ -195,7 +203,7 @@ def mini_run(tmp_path_factory):
         return Path(os.environ["ALIGN_TRANSFER_MINI_RUN"])
     workdir = tmp_path_factory.mktemp("mini")
     result = subprocess.run(
-        [sys.executable, str(REPO / "tools/demo.py"), "--cores", "2", "--directory", str(workdir)],
+        demo_command(workdir),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -3,12 +3,11 @@ of the session's mini run, whose data, encoder, alignment runs and linear probes
 
 import shutil
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import MINI, REPO, job_counts, snakemake
+from conftest import MINI, demo_command, job_counts, snakemake
 
 pytestmark = pytest.mark.e2e
 
@@ -39,17 +38,7 @@ def test_a_linear_only_grid_runs_its_claims_to_the_report(mini_run, tmp_path):
     shutil.rmtree(workdir / "results/MiniXLM-R/finetune/pos/full")  # what a linear-only grid never makes
     shutil.rmtree(workdir / "results/MiniXLM-R/finetune/sc/full")
     result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tools/demo.py"),
-            "--cores",
-            "2",
-            "--directory",
-            str(workdir),
-            "--configfile",
-            str(MINI),
-            str(overlay),
-        ],
+        demo_command(workdir, MINI, overlay),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -3,12 +3,11 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 import yaml
-from conftest import MINI, NARROW, REPO
+from conftest import MINI, NARROW, demo_command
 
 pytestmark = pytest.mark.e2e
 
@@ -20,19 +19,7 @@ def demo(workdir, overlay):
     """tools/demo.py up to one alignment run, in a session of its own: its process group stands in for a
     terminal's foreground group."""
     return subprocess.Popen(
-        [
-            sys.executable,
-            str(REPO / "tools/demo.py"),
-            "--cores",
-            "2",
-            "--directory",
-            str(workdir),
-            "--configfile",
-            str(MINI),
-            str(overlay),
-            "--",
-            f"{RUN}/train_log.csv",
-        ],
+        demo_command(workdir, MINI, overlay, targets=[f"{RUN}/train_log.csv"]),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

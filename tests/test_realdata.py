@@ -4,13 +4,12 @@ rule to the report, and the numbers in ranges a working pipeline gives."""
 
 import csv
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import REPO, SHARED_DATA, needs_shared
+from conftest import REPO, SHARED_DATA, demo_command, needs_shared
 
 from align_transfer.data.lock import read_lock
 
@@ -58,16 +57,7 @@ def real_run(stand_in, tmp_path_factory):
         overlays.append(workdir / f"{name}.yaml")
         overlays[-1].write_text(yaml.safe_dump(overlay))
     result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tools/demo.py"),
-            "--cores",
-            "2",
-            "--directory",
-            str(workdir),
-            "--configfile",
-            *map(str, overlays),
-        ],
+        demo_command(workdir, *overlays),
         capture_output=True,
         text=True,
         timeout=2400,

@@ -25,7 +25,7 @@ from align_transfer.core.layout import JOIN_GROUP
 from align_transfer.core.results import delta_from_base
 from align_transfer.data.tasks import TASKS
 from align_transfer.tables.captions import caption
-from align_transfer.tables.document import Cell, Heading, Label, Table
+from align_transfer.tables.document import Cell, Heading, Label, Table, css_class
 from align_transfer.tables.tables import colour, number, with_encoder_columns
 
 GRADIENT_COLUMNS = ["gradient_cosine", "gradient_baseline_cosine", "task_norm", "alignment_norm"]
@@ -566,10 +566,6 @@ def claims(
     return table
 
 
-def _css(text: str) -> str:
-    return "-".join(str(text).split())
-
-
 def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
     """Each claim row: hypothesis, scope, statistic, value and interval, the verdict and whether this run agrees
     with the paper (both coloured in the report), then the notes and the rules."""
@@ -603,9 +599,9 @@ def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
                 row["scope"],
                 statistic,
                 value,
-                Cell(f"**{row['verdict']}**{mark}", f"verdict-{_css(row['verdict'])}"),
+                Cell(f"**{row['verdict']}**{mark}", f"verdict-{css_class(row['verdict'])}"),
                 row["paper"],
-                Cell(agrees, f"agrees-{_css(agrees)}" if agrees else "black"),
+                Cell(agrees, f"agrees-{css_class(agrees)}" if agrees else "black"),
             ]
         )
     return [grid, "", *notes, "", caption("claims", alpha=alpha)]
@@ -744,7 +740,7 @@ def encoders_layout(verdicts: pd.DataFrame, differences: pd.DataFrame, alpha: fl
         cells = {
             r["encoder"]: Cell(
                 f"{interval_text(r['value'], r['low'], r['high'], 3)} **{r['verdict']}**".strip(),
-                f"verdict-{_css(r['verdict'])}",
+                f"verdict-{css_class(r['verdict'])}",
             )
             for _, r in block.iterrows()
         }
@@ -762,7 +758,7 @@ def encoders_layout(verdicts: pd.DataFrame, differences: pd.DataFrame, alpha: fl
                     r["scope"],
                     f"{r['means']} (n={r['units']})",
                     p,
-                    Cell(f"**{r['verdict']}**", f"verdict-{_css(r['verdict'])}"),
+                    Cell(f"**{r['verdict']}**", f"verdict-{css_class(r['verdict'])}"),
                 ]
             )
         blocks.append(Table(["Claim", "Scope", "Means of the encoders' units", "p", "Verdict"], rows))

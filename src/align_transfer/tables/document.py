@@ -77,13 +77,14 @@ def _inline(text: str) -> str:
     return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html_.escape(text))
 
 
-def _css(name: str) -> str:
+def css_class(name: str) -> str:
+    """A verdict or colour as a CSS class name: ``too few units`` -> ``too-few-units``."""
     return "-".join(name.split())
 
 
 def _html_cell(cell, tag: str = "td") -> str:
     if isinstance(cell, Cell):
-        css = f' class="{_css(cell.colour)}"' if cell.colour != "black" else ""
+        css = f' class="{css_class(cell.colour)}"' if cell.colour != "black" else ""
         return f"<{tag}{css}>{_inline(_markdown_cell(cell))}</{tag}>"
     return f"<{tag}>{_inline(str(cell))}</{tag}>"
 
