@@ -9,7 +9,7 @@ import pandas as pd
 from align_transfer.claims.claims import claims, claims_layout, correlations, levels
 from align_transfer.core.results import write_frame
 from align_transfer.ops.runner import logged
-from align_transfer.tables.figures import alignment_vs_transfer
+from align_transfer.tables.figures import alignment_vs_transfer, subject
 from align_transfer.tables.tables import write_table
 
 with logged(snakemake) as log:
@@ -29,5 +29,7 @@ with logged(snakemake) as log:
         alpha,
     )
     write_table(output.csv, output.md, verdicts, claims_layout(verdicts, alpha))
-    alignment_vs_transfer(levels(join)["language"], output.png, output.pdf)
+    alignment_vs_transfer(
+        levels(join)["language"], output.png, output.pdf, subject(snakemake.wildcards.encoder, params.mini_world)
+    )
     log.info("claims: %s", ", ".join(f"{r.claim} ({r.scope}): {r.verdict}" for r in verdicts.itertuples()))

@@ -17,28 +17,32 @@ def heading(path):
     return title(Path(path).stem, step_of(path))
 
 
+#: what leads the page, in this order (the rest of the tables follow, folded)
+LEAD = ["scorecard", "claims", "figure1", "alignment_vs_transfer", "table1", "table2", "table3", "table7", "table8"]
+
 with logged(snakemake) as log:
-    # the claims first: what a reader came for, then the paper's tables, then the other checkpoints
-    paths = [*snakemake.input.claims, *snakemake.input.tables, *snakemake.input.steps]
-    tables = {heading(path): path for path in paths}
-    figures = {f"{heading(path)} (figure)": path for path in snakemake.input.figures}
-    params = snakemake.params
+    inputs, params = snakemake.input, snakemake.params
+    everything = {
+        Path(path).stem if not step_of(path) else f"{Path(path).stem}@{step_of(path)}": path
+        for path in [*inputs.claims, *inputs.tables, *inputs.steps, *inputs.figures]
+    }
+    sections = {heading(everything[name]): everything[name] for name in LEAD if name in everything}
+    folded = {heading(path): path for name, path in everything.items() if name not in LEAD}
     config_yaml = yaml.safe_dump(dict(params.config), sort_keys=False, allow_unicode=True)
     provenance = {
         "encoder": params.encoder,
         "config digest": f"{params.digest} (sha256 of every setting that determines a result)",
         "code version": code_version(Path(snakemake.scriptdir).parent),
     }
-    page_title = f"Why Better Cross-Lingual Alignment Fails: results of {snakemake.wildcards.encoder}"
     write_report(
         snakemake.output[0],
-        tables,
-        figures,
+        sections,
         config_yaml,
-        page_title,
+        f"Why Better Cross-Lingual Alignment Fails: results of {snakemake.wildcards.encoder}",
         provenance,
         MINI_BANNER if params.mini_world else None,
         links={"the study: every encoder, and the claims across them": "../report.html"},
         context=params.context,
+        folded=folded,
     )
-    log.info("report: %d tables, %d figures", len(tables), len(figures))
+    log.info("report: %d sections, %d folded", len(sections), len(folded))

@@ -26,12 +26,11 @@ with logged(snakemake) as log:
     write_report(
         snakemake.output[0],
         tables,
-        {},
         config_yaml,
         "Why Better Cross-Lingual Alignment Fails: the study",
         provenance,
         MINI_BANNER if params.mini_world else None,
         links,
-        {"alpha": params.alpha},
+        context={"alpha": params.alpha},
     )
     log.info("study report: %d encoders", len(params.encoders))

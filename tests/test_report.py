@@ -1,5 +1,7 @@
 """The report renders each table from its CSV through the layout its Markdown file has: colours are data."""
 
+import re
+
 import pandas as pd
 
 from align_transfer.core.results import write_frame
@@ -26,7 +28,8 @@ def test_a_layout_renders_as_markdown_and_as_html_by_hand():
     )
     page = html(LAYOUT)
     assert "<h4>Title</h4>" in page and "<p><b>Mode</b></p>" in page and "<p>A note.</p>" in page
-    assert '<td class="green">0.1 ▲</td>' in page and '<td class="red">-0.2 ▼</td>' in page and "<td>0.0</td>" in page
+    assert '<td class="green number">0.1 ▲</td>' in page and '<td class="red number">-0.2 ▼</td>' in page
+    assert '<td class="number">0.0</td>' in page and "<td>x</td>" in page
     assert '<td class="section" colspan="3"><b>Group 1</b></td>' in page
 
 
@@ -72,24 +75,35 @@ def test_a_cell_takes_its_colour_from_the_csv_not_from_its_text(tmp_path):
     from_csv = table_layout(csv, context)
     assert markdown(from_csv) == csv.with_suffix(".md").read_text()  # the report shows what the Markdown file shows
     page = html(from_csv)
-    assert '<td class="green">0.020 ± 0.001 ▲</td>' in page and '<td class="red">0.020 ± 0.001 ▼</td>' in page
+    assert (
+        '<td class="green number">0.020 ± 0.001 ▲</td>' in page
+        and '<td class="red number">0.020 ± 0.001 ▼</td>' in page
+    )
 
 
-def test_the_report_page_holds_tables_figures_provenance_and_the_config(tmp_path):
+def test_the_report_page_leads_with_its_sections_and_folds_the_rest(tmp_path):
     write_frame(tmp_path / "table4.csv", pd.DataFrame({"parameter": ["Batch size"], "value": [16]}))
+    write_frame(tmp_path / "table5.csv", pd.DataFrame({"parameter": ["Seeds"], "value": ["15, 33, 42"]}))
     provenance = {"encoder": "MiniXLM-R", "config digest": "abc123", "code version": "deadbee"}
     write_report(
         tmp_path / "r.html",
-        {"T": tmp_path / "table4.csv"},
-        {},
+        {"T4": tmp_path / "table4.csv"},
         "alignment:\n  steps: 1\n",
         "Report",
         provenance,
         "Not XLM-R.",
+        folded={"T5": tmp_path / "table5.csv"},
     )
     page = (tmp_path / "r.html").read_text()
-    assert "<td>Batch size</td><td>16</td>" in page and "steps: 1" in page
-    assert '<p class="banner">Not XLM-R.</p>' in page and "<b>config digest</b>: abc123" in page
+    assert (
+        page.index('<p class="banner">Not XLM-R.</p>') < page.index("<h2>T4</h2>") < page.index("<summary>T5</summary>")
+    )
+    assert (
+        '<td>Batch size</td><td class="number">16</td>' in page
+        and "<td>15, 33, 42</td>" not in page.split("<summary>T5")[0]
+    )
+    folded = page[page.index("<summary>Provenance and configuration</summary>") :]
+    assert "<b>config digest</b>: abc123" in folded and "steps: 1" in folded
 
 
 def test_every_caption_fills_its_fields():
@@ -108,3 +122,14 @@ def test_every_caption_fills_its_fields():
     for key in CAPTIONS:
         assert "{" not in caption(key, **fields), key
     assert caption("recall at a step", name="table7", step=3000, k=5) == "table7 at step 3000: Δ R@5."
+
+
+def test_the_captions_of_snakemakes_report_are_written_from_the_tables_captions():
+    from align_transfer.report.docs import REPO, report_captions
+
+    folder = REPO / "workflow/report"
+    written = {path.stem: path.read_text(encoding="utf-8") for path in folder.glob("*.rst")}
+    assert written == report_captions(), "run `python -m align_transfer.report.docs captions`"
+    rules = "".join(path.read_text() for path in (REPO / "workflow/rules").glob("*.smk"))
+    named = set(re.findall(r'reported\(\s*f?"[^"]+",\s*"(\w+)"', rules))  # every caption a rule names exists
+    assert named and named <= set(written), named - set(written)

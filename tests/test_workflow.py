@@ -40,6 +40,7 @@ PAPER_JOBS = {
     "gradient_languages": 1,
     "figure1": 1,
     "transfer_join": 1,  # the claims layer (DESIGN §7)
+    "scorecard": 1,  # against the paper's numbers
     "table1_significance": 1,
     "instance_level": 1,
     "claims": 1,
@@ -66,6 +67,7 @@ PER_ENCODER = {
     "gradient_languages",
     "figure1",
     "transfer_join",
+    "scorecard",
     "table1_significance",
     "instance_level",
     "claims",

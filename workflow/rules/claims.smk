@@ -12,6 +12,7 @@ localrules:
     transfer_join,
     tables_at_step,
     join_encoders,
+    scorecard,
 
 
 # One tidy row per aligned model x step x task x mode x seed x evaluation language.
@@ -35,12 +36,35 @@ rule transfer_join:
         "../../scripts/transfer_join.py"
 
 
+# Against the paper: this run's tables cell by cell beside the paper's numbers, and the hyper-parameters
+# that differ from its Tables 4-6.
+rule scorecard:
+    input:
+        paper=PAPER_NUMBERS,
+        paper_hyperparameters=PAPER_HYPERPARAMETERS,
+        tables=lambda wc: expand("results/{encoder}/tables/{table}.csv", encoder=wc.encoder, table=SCORED_TABLES),
+    output:
+        csv=reported("results/{encoder}/claims/scorecard.csv", "scorecard", "Against the paper"),
+        md="results/{encoder}/claims/scorecard.md",
+        cells="results/{encoder}/claims/scorecard_cells.csv",
+        hyperparameters="results/{encoder}/claims/scorecard_hyperparameters.csv",
+    log:
+        "logs/{encoder}/claims/scorecard.log",
+    conda:
+        ENV
+    params:
+        hyperparameters=hyperparameter_values(),
+        mini_world=bool(config["mini_world"]),
+    script:
+        "../../scripts/scorecard.py"
+
+
 # Table 1 with a paired two-level bootstrap interval per cell, Holm-corrected across the table.
 rule table1_significance:
     input:
         lambda wc: zeroshot_csvs(wc.encoder, table_models(wc.encoder), "_items"),
     output:
-        csv="results/{encoder}/tables/table1_significance.csv",
+        csv=reported("results/{encoder}/tables/table1_significance.csv", "table1_significance", "Companion tables"),
         md="results/{encoder}/tables/table1_significance.md",
     log:
         "logs/{encoder}/claims/table1_significance.log",
@@ -69,7 +93,7 @@ rule instance_level:
             model=finetuned_models(wc.encoder),
         ),
     output:
-        csv="results/{encoder}/claims/instances.csv",
+        csv=reported("results/{encoder}/claims/instances.csv", "instances", "Claims"),
         md="results/{encoder}/claims/instances.md",
     log:
         "logs/{encoder}/claims/instance_level.log",
@@ -92,9 +116,9 @@ rule claims:
         "results/{encoder}/claims/join.csv",
     output:
         correlations="results/{encoder}/claims/correlations.csv",
-        csv="results/{encoder}/claims/claims.csv",
+        csv=reported("results/{encoder}/claims/claims.csv", "claims", "Claims"),
         md="results/{encoder}/claims/claims.md",
-        png="results/{encoder}/figures/alignment_vs_transfer.png",
+        png=reported("results/{encoder}/figures/alignment_vs_transfer.png", "alignment_vs_transfer", "Figures"),
         pdf="results/{encoder}/figures/alignment_vs_transfer.pdf",
     log:
         "logs/{encoder}/claims/claims.log",
@@ -108,6 +132,7 @@ rule claims:
     params:
         step=TABLE_STEP,
         claims=pick(CLAIMS, VERDICTS),
+        mini_world=bool(config["mini_world"]),
     script:
         "../../scripts/claims.py"
 
@@ -153,9 +178,9 @@ rule claims_across_encoders:
         join="results/claims/join.csv",
         claims=expand("results/{encoder}/claims/claims.csv", encoder=ENCODERS),
     output:
-        csv="results/claims/claims.csv",
+        csv=reported("results/claims/claims.csv", "study_claims", "Claims", "Across the encoders"),
         md="results/claims/claims.md",
-        encoders_csv="results/claims/encoders.csv",
+        encoders_csv=reported("results/claims/encoders.csv", "encoders", "Claims", "Across the encoders"),
         encoders_md="results/claims/encoders.md",
         differences="results/claims/differences.csv",
         summary="results/claims/summary.md",

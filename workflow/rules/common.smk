@@ -360,7 +360,18 @@ OTHER_STEPS = [step for step in FINETUNE["checkpoint_steps"] if step != TABLE_ST
 STEP_TABLES = ["table1", "table2", *RECALL_TABLES.values()]
 # the instance level reads the items of tasks whose items are parallel (SIB-200): without one there is none
 PARALLEL_TASKS = [task for task in FINETUNE["tasks"] if TASKS[task].parallel_items]
-CLAIM_PAGES = ["claims"] + (["instances"] if PARALLEL_TASKS else [])
+CLAIM_PAGES = ["scorecard", "claims"] + (["instances"] if PARALLEL_TASKS else [])
+# the paper's numbers (tools/transcribe_paper.py) and the tables of this run that the scorecard sets beside them
+PAPER_NUMBERS = str(REPO / "workflow/data/paper_numbers.csv")
+PAPER_HYPERPARAMETERS = str(REPO / "workflow/data/paper_hyperparameters.csv")
+SCORED_TABLES = ["table1", "table1_significance", "table2"] + (["table3"] if FULL else [])
+SCORED_TABLES += [name for name in RECALL_TABLES.values() if name in ("table7", "table8")]
+
+
+def reported(path, name, subcategory, category="{encoder}"):
+    """An output that `snakemake --report` shows, with its caption (workflow/report/{name}.rst, written from
+    the captions of the tables: python -m align_transfer.report.docs captions)."""
+    return report(path, caption=f"../report/{name}.rst", category=category, subcategory=subcategory)
 
 
 def table_context(encoder):
@@ -373,6 +384,7 @@ def table_context(encoder):
         "min_group": claims["min_group"],
         "layer": ENCODERS[encoder]["retrieval_layer"],
         "recall_tables": RECALL_TABLES,
+        "mini_world": bool(config["mini_world"]),
     }
 
 

@@ -20,7 +20,7 @@ rule table1:
     input:
         lambda wc: zeroshot_csvs(wc.encoder, table_models(wc.encoder)),
     output:
-        csv="results/{encoder}/tables/table1.csv",
+        csv=reported("results/{encoder}/tables/table1.csv", "table1", "Tables"),
         md="results/{encoder}/tables/table1.md",
     log:
         "logs/{encoder}/report/table1.log",
@@ -36,7 +36,8 @@ rule table1:
 # Tables 4, 5 and 6 print the config, which every encoder shares; each encoder's report shows them.
 rule hyperparameter_tables:
     output:
-        expand("results/{{encoder}}/tables/table{n}.{ext}", n=[4, 5, 6], ext=["csv", "md"]),
+        [reported(f"results/{{encoder}}/tables/table{n}.csv", f"table{n}", "Hyper-parameters") for n in (4, 5, 6)],
+        expand("results/{{encoder}}/tables/table{n}.md", n=[4, 5, 6]),
     log:
         "logs/{encoder}/report/hyperparameter_tables.log",
     conda:
@@ -66,9 +67,9 @@ rule table2:
     input:
         lambda wc: comparisons(wc.encoder, "similarity", "encoder", table_models(wc.encoder)),
     output:
-        csv="results/{encoder}/tables/table2.csv",
+        csv=reported("results/{encoder}/tables/table2.csv", "table2", "Tables"),
         md="results/{encoder}/tables/table2.md",
-        gap_csv="results/{encoder}/tables/table2_gap.csv",
+        gap_csv=reported("results/{encoder}/tables/table2_gap.csv", "table2_gap", "Companion tables"),
         gap_md="results/{encoder}/tables/table2_gap.md",
     log:
         "logs/{encoder}/report/table2.log",
@@ -87,7 +88,15 @@ rule retrieval_tables:
     input:
         lambda wc: comparisons(wc.encoder, "retrieval", "encoder", table_models(wc.encoder)),
     output:
-        expand("results/{{encoder}}/tables/{table}.{ext}", table=RECALL_TABLES.values(), ext=["csv", "md"]),
+        [
+            reported(
+                f"results/{{encoder}}/tables/{table}.csv",
+                table if table in ("table7", "table8") else "recall",
+                "Tables",
+            )
+            for table in RECALL_TABLES.values()
+        ],
+        expand("results/{{encoder}}/tables/{table}.md", table=RECALL_TABLES.values()),
     log:
         "logs/{encoder}/report/retrieval_tables.log",
     conda:
@@ -103,9 +112,9 @@ rule table3:
     input:
         lambda wc: gradient_csvs(wc.encoder, "alignment"),
     output:
-        csv="results/{encoder}/tables/table3.csv",
+        csv=reported("results/{encoder}/tables/table3.csv", "table3", "Tables"),
         md="results/{encoder}/tables/table3.md",
-        baseline_csv="results/{encoder}/tables/table3_baseline.csv",
+        baseline_csv=reported("results/{encoder}/tables/table3_baseline.csv", "table3_baseline", "Companion tables"),
         baseline_md="results/{encoder}/tables/table3_baseline.md",
     log:
         "logs/{encoder}/report/table3.log",
@@ -122,14 +131,16 @@ rule gradient_languages:
     input:
         lambda wc: gradient_csvs(wc.encoder, "languages"),
     output:
-        csv="results/{encoder}/tables/gradient_languages.csv",
+        csv=reported("results/{encoder}/tables/gradient_languages.csv", "gradient_languages", "Companion tables"),
         md="results/{encoder}/tables/gradient_languages.md",
-        png="results/{encoder}/figures/gradient_languages.png",
+        png=reported("results/{encoder}/figures/gradient_languages.png", "gradient_languages", "Figures"),
         pdf="results/{encoder}/figures/gradient_languages.pdf",
     log:
         "logs/{encoder}/report/gradient_languages.log",
     conda:
         ENV
+    params:
+        mini_world=bool(config["mini_world"]),
     script:
         "../../scripts/gradient_languages.py"
 
@@ -140,7 +151,7 @@ rule figure1:
         lambda wc: comparisons(wc.encoder, "similarity", "finetuned", aligned_table_models(wc.encoder) if FULL else []),
     output:
         csv="results/{encoder}/figures/figure1.csv",
-        png="results/{encoder}/figures/figure1.png",
+        png=reported("results/{encoder}/figures/figure1.png", "figure1", "Figures"),
         pdf="results/{encoder}/figures/figure1.pdf",
     log:
         "logs/{encoder}/report/figure1.log",
@@ -149,6 +160,7 @@ rule figure1:
     params:
         layers=lambda wc: ENCODERS[wc.encoder]["layers"],
         losses=lambda wc: encoder_losses(wc.encoder),
+        mini_world=bool(config["mini_world"]),
     script:
         "../../scripts/figure1.py"
 

@@ -16,8 +16,9 @@ from align_transfer.tables import document
 STYLE = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
-td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
-td:first-child, td.section { text-align: left; }
+td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: left; vertical-align: top; }
+td.number, th.number { text-align: right; white-space: nowrap; }
+details { margin: 0.6em 0; } summary { cursor: pointer; font-weight: bold; font-size: 1.1em; }
 .red { color: #c00; } .green { color: #080; } .dark-green { color: #040; font-weight: bold; } .blue { color: #00c; }
 .verdict-supported, .agrees-yes { color: #080; font-weight: bold; }
 .verdict-contradicted, .agrees-no { color: #c00; font-weight: bold; }
@@ -41,11 +42,13 @@ def table_layout(path, context: dict) -> list:
     ``min_group``, ``layer``, ``recall_tables``)."""
     import pandas as pd
 
-    from align_transfer.claims import claims
+    from align_transfer.claims import claims, scorecard
     from align_transfer.tables import tables
 
     path, name, step = Path(path), Path(path).stem, step_of(path)
-    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    # a hyper-parameter table's values stay as written (16 beside 1e-05, not 16.0)
+    text_columns = {"value": str} if name in ("table4", "table5", "table6") else None
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=text_columns)
     losses, encoder, alpha = context.get("losses"), context.get("encoder"), context.get("alpha", 0.05)
     recall = {table: k for k, table in context.get("recall_tables", {}).items()}
     layouts = {
@@ -59,6 +62,9 @@ def table_layout(path, context: dict) -> list:
         "instances": lambda: claims.instance_level_layout(frame, context.get("min_group", 10)),
         "claims": lambda: claims.claims_layout(frame, alpha),
         "encoders": lambda: claims.encoders_layout(frame, pd.read_csv(path.with_name("differences.csv")), alpha),
+        "scorecard": lambda: scorecard.scorecard_layout(
+            frame, pd.read_csv(path.with_name("scorecard_hyperparameters.csv")), context.get("mini_world", False)
+        ),
     }
     layouts |= {
         name_: (lambda name_=name_: tables.hyperparameter_layout(frame, name_))
@@ -122,44 +128,38 @@ def code_version(repo) -> str:
 
 def write_report(
     out_path,
-    tables: dict[str, str],
-    figures: dict[str, str],
+    sections: dict[str, str],
     config_yaml: str,
     title: str,
     provenance: dict[str, str],
     banner: str | None = None,
     links: dict[str, str] | None = None,
     context: dict | None = None,
+    folded: dict[str, str] | None = None,
 ) -> None:
-    """``tables`` and ``figures`` map a heading to a table's CSV or a PNG (``context``: what the tables' layouts
-    show beside their rows, ``table_layout``); the page is self-contained but for
-    ``links`` (a text to a relative address: the study's page and each encoder's). ``provenance``
-    (encoder, config digest, code version, ...) is printed under the title, and ``banner`` above
+    """One self-contained page (but for ``links``: a text to a relative address). ``sections`` map a heading to
+    a table's CSV or a figure's PNG, shown in their order (``context``: what the tables' layouts show beside
+    their rows, ``table_layout``); ``folded`` ones follow, each closed until opened; then the provenance
+    (encoder, config digest, code version, ...) and the configuration, folded too. ``banner`` stands above
     everything when the results are not what their titles suggest."""
+    context = context or {}
     parts = [
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
         f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
     ]
     if banner:
         parts.append(f'<p class="banner">{html.escape(banner)}</p>')
-    parts.append(
-        '<p class="provenance">'
-        + "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" for k, v in provenance.items())
-        + "</p>"
-    )
     if links:
-        parts.append(
-            "<p>"
-            + " · ".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in links.items())
-            + "</p>"
-        )
+        anchors = (f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in links.items())
+        parts.append("<p>" + " · ".join(anchors) + "</p>")
+    for heading, path in sections.items():
+        parts.append(f"<h2>{html.escape(heading)}</h2>" + render(path, context))
+    for heading, path in (folded or {}).items():
+        parts.append(f"<details><summary>{html.escape(heading)}</summary>{render(path, context)}</details>")
+    facts = "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" for k, v in provenance.items())
     parts.append(
-        "<ul>"
-        + "".join(f'<li><a href="#{i}">{html.escape(h)}</a></li>' for i, h in enumerate([*tables, *figures]))
-        + "</ul>"
+        f'<details><summary>Provenance and configuration</summary><p class="provenance">{facts}</p>'
+        f"<pre>{html.escape(config_yaml)}</pre></details></body></html>"
     )
-    for number, (heading, path) in enumerate([*tables.items(), *figures.items()]):
-        parts.append(f'<h2 id="{number}">{html.escape(heading)}</h2>' + render(path, context or {}))
-    parts.append(f"<h2>Configuration</h2><pre>{html.escape(config_yaml)}</pre></body></html>")
     with atomic_open(out_path) as out:
         out.write("\n".join(parts))

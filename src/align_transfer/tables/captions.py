@@ -5,6 +5,7 @@ from __future__ import annotations
 
 #: Headings of the report's sections, by table or figure name.
 TITLES = {
+    "scorecard": "Against the paper: the scorecard",
     "claims": "Claims: the paper's findings tested on these results",
     "instances": "Instance level: retrieved translations and correct classifications (SIB-200)",
     "table1": "Table 1: Δ zero-shot accuracy",
@@ -96,6 +97,28 @@ CAPTIONS = {
         "Each encoder's cells are its own claims layer's (results/<encoder>/claims/claims.md). 'The encoders differ' is "
         "supported when the permutation p-value of 'every encoder has the same mean' (the between-encoder sum of squares "
         "of the units: aligned models) is below α = {alpha:g}; otherwise inconclusive."
+    ),
+    "figure1": (
+        "Δ cosine distance from the base encoder by loss code: token level on top, sentence level below, a column "
+        "per analysed layer; bars: the mean over the aligned (or fully fine-tuned) models, each averaged over its "
+        "language pairs, whiskers one std."
+    ),
+    "alignment_vs_transfer": (
+        "A point per aligned model and evaluation language: its Δ R@1 with the source against its Δ zero-shot "
+        "accuracy, a panel per task and mode, with a least-squares fit and its 95% band."
+    ),
+    "study_claims": "Each claim tested on the aligned models of every encoder together.",
+    "scorecard": (
+        "This run's tables cell by cell against the paper's published numbers (workflow/data/paper_numbers.csv, "
+        "each with its line of the paper): cells matched by the table's keys, the share with the same sign, "
+        "Spearman's ρ between the two, the mean absolute difference, and how often the paper's value lies within "
+        "this run's interval (Table 1's Δs: the 95% paired bootstrap; elsewhere mean ± one std over seeds or aligned "
+        "models). The paper's text gives no colours, no std for Table 3 and no Figure 1 data. "
+        "claims/scorecard_cells.csv has every cell."
+    ),
+    "scorecard, mini world": (
+        "This is the synthetic mini world: generated languages and tiny encoders, a few dozen steps. Its numbers "
+        "cannot match the paper's; the comparison runs so that every run exercises it."
     ),
 }
 #: Table 7 is R@5 and Table 8 R@10 (Appendix C); any other k is named by its k.

@@ -82,22 +82,40 @@ def css_class(name: str) -> str:
     return "-".join(name.split())
 
 
-def _html_cell(cell, tag: str = "td") -> str:
-    if isinstance(cell, Cell):
-        css = f' class="{css_class(cell.colour)}"' if cell.colour != "black" else ""
-        return f"<{tag}{css}>{_inline(_markdown_cell(cell))}</{tag}>"
-    return f"<{tag}>{_inline(str(cell))}</{tag}>"
+NUMBER = re.compile(r"[-+]?\d")
+
+
+def _numeric_columns(table: Table) -> list[bool]:
+    """Which columns hold numbers in every filled cell of the body: those align right, header and all."""
+    rows = [row for row in table.rows if not isinstance(row, Section)]
+    texts = [[_markdown_cell(cell) for cell in row] for row in rows]
+    return [
+        bool(column) and all(NUMBER.match(text) for text in column)
+        for column in (
+            [text for text in (row[i] for row in texts if i < len(row)) if text] for i in range(len(table.header))
+        )
+    ]
+
+
+def _html_cell(cell, tag: str, number: bool) -> str:
+    """A cell; a number (with its ± and marker) aligns right and never wraps, so a marker stays beside it."""
+    text = _markdown_cell(cell)
+    classes = [css_class(cell.colour)] if isinstance(cell, Cell) and cell.colour != "black" else []
+    classes += ["number"] if number else []
+    css = f' class="{" ".join(classes)}"' if classes else ""
+    return f"<{tag}{css}>{_inline(text)}</{tag}>"
 
 
 def _html_table(table: Table) -> str:
-    rows = ["<table><tr>" + "".join(_html_cell(name, "th") for name in table.header) + "</tr>"]
+    numeric = _numeric_columns(table)
+    rows = ["<table><tr>" + "".join(_html_cell(name, "th", n) for name, n in zip(table.header, numeric)) + "</tr>"]
     for row in table.rows:
         if isinstance(row, Section):
             rows.append(
                 f'<tr><td class="section" colspan="{len(table.header)}"><b>{html_.escape(row.text)}</b></td></tr>'
             )
         else:
-            rows.append("<tr>" + "".join(map(_html_cell, row)) + "</tr>")
+            rows.append("<tr>" + "".join(_html_cell(cell, "td", n) for cell, n in zip(row, numeric)) + "</tr>")
     return "\n".join(rows + ["</table>"])
 
 

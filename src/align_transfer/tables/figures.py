@@ -16,6 +16,11 @@ from align_transfer.tables.tables import TASK_TITLES  # noqa: E402
 LEVEL_TITLES = {"token": "Token level", "sentence": "Sentence level"}
 
 
+def subject(encoder: str, mini_world: bool) -> str:
+    """What a figure's title says it shows: the encoder, and that the data are the synthetic mini world's."""
+    return f"{encoder}, synthetic mini world" if mini_world else encoder
+
+
 def save(figure, png, pdf, title: str) -> None:
     """Both files, each complete or absent; the PNG names its panels in its metadata (for a reader or a test)."""
     panels = "; ".join(axis.get_title() for axis in figure.axes if axis.get_title())
@@ -26,10 +31,10 @@ def save(figure, png, pdf, title: str) -> None:
     plt.close(figure)
 
 
-def figure1(points: pd.DataFrame, losses: list[str], layers: list[int], png, pdf) -> None:
+def figure1(points: pd.DataFrame, losses: list[str], layers: list[int], png, pdf, about: str) -> None:
     """Δ cosine distance from base by loss code: token level on top, sentence level below, one
     column per layer; bars are the mean over aligned (or fine-tuned) models, each averaged over its language pairs;
-    whiskers one std."""
+    whiskers one std. One legend for every panel, below them, where it covers no bar. ``about``: ``subject``."""
     sns.set_theme(style="whitegrid", context="paper")
     figure, axes = plt.subplots(2, len(layers), figsize=(4 * len(layers), 6.5), sharex=True, squeeze=False)
     for row, level in enumerate(LEVEL_TITLES):
@@ -51,27 +56,30 @@ def figure1(points: pd.DataFrame, losses: list[str], layers: list[int], png, pdf
             axis.set_xlabel("")
             axis.set_ylabel("Δ cosine distance" if column == 0 else "")
             axis.tick_params(axis="x", rotation=45)
-            if (row, column) != (0, 0) and axis.get_legend():
+            if axis.get_legend():
+                handles, labels = axis.get_legend_handles_labels()
                 axis.get_legend().remove()
-    figure.suptitle("Figure 1: Δ cosine distance from the base encoder")
-    figure.tight_layout()
-    save(figure, png, pdf, "Figure 1")
+    figure.suptitle(f"Figure 1: Δ cosine distance from the base encoder ({about})")
+    figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    save(figure, png, pdf, f"Figure 1 ({about})")
 
 
-def gradient_heatmaps(table: pd.DataFrame, png, pdf) -> None:
-    """§4.5: pairwise cosine of per-language gradients, one heatmap per task and kind (mean over models, seeds);
-    no MLM row for an encoder without an MLM head."""
+def gradient_heatmaps(table: pd.DataFrame, png, pdf, about: str) -> None:
+    """§4.5: pairwise cosine of per-language gradients, one heatmap per task and kind (mean over models, seeds),
+    every heatmap with its languages in the same order; no MLM row for an encoder without an MLM head."""
     kinds = {
         kind: title
         for kind, title in {"task": "task-loss gradients", "mlm": "MLM gradients on FLORES"}.items()
         if kind in set(table["kind"])
     }
     tasks = [t for t in TASK_TITLES if t in set(table["task"])]
+    languages = list(dict.fromkeys(table["lang_a"]))  # the source first, then the evaluation languages
     figure, axes = plt.subplots(len(kinds), len(tasks), figsize=(5.5 * len(tasks), 4.5 * len(kinds)), squeeze=False)
     for row, kind in enumerate(kinds):
         for column, task in enumerate(tasks):
             block = table[(table["task"] == task) & (table["kind"] == kind)]
-            order = list(dict.fromkeys(block["lang_a"]))
+            order = [language for language in languages if language in set(block["lang_a"])]
             matrix = block.pivot(index="lang_a", columns="lang_b", values="mean").loc[order, order]
             sns.heatmap(
                 matrix,
@@ -88,11 +96,12 @@ def gradient_heatmaps(table: pd.DataFrame, png, pdf) -> None:
             axes[row][column].set_title(f"{TASK_TITLES[task]}: {kinds[kind]}")
             axes[row][column].set_xlabel("")
             axes[row][column].set_ylabel("")
+    figure.suptitle(f"§4.5: per-language gradient cosines ({about})")
     figure.tight_layout()
-    save(figure, png, pdf, "Per-language gradient similarity")
+    save(figure, png, pdf, f"Per-language gradient similarity ({about})")
 
 
-def alignment_vs_transfer(points: pd.DataFrame, png, pdf) -> None:
+def alignment_vs_transfer(points: pd.DataFrame, png, pdf, about: str) -> None:
     """The claims layer: each model x evaluation language's Δ R@1 with the source (the smallest k) against
     its Δ zero-shot accuracy, one panel per task and mode, with a least-squares fit and its 95% band."""
     from align_transfer.tables.tables import MODE_TITLES
@@ -121,6 +130,6 @@ def alignment_vs_transfer(points: pd.DataFrame, png, pdf) -> None:
             axis.set_title(f"{TASK_TITLES[task]}, {MODE_TITLES[mode]}")
             axis.set_xlabel(f"Δ R@{recall[len('delta_r') :]} with the source")
             axis.set_ylabel("Δ zero-shot accuracy" if column == 0 else "")
-    figure.suptitle("Does better alignment predict better transfer? (a point: an encoder and a language)")
+    figure.suptitle(f"Does better alignment predict better transfer? ({about}; a point: a model and a language)")
     figure.tight_layout()
-    save(figure, png, pdf, "Alignment vs transfer")
+    save(figure, png, pdf, f"Alignment vs transfer ({about})")
