@@ -53,4 +53,4 @@ def test_a_linear_only_grid_runs_its_claims_to_the_report(mini_run, tmp_path):
     assert set(transfer["scope"]) == {"pos, linear, step 40", "sc, linear, step 40"} and (transfer["units"] == 3).all()
     assert (claims.loc["predicts"].set_index("scope").filter(like="across runs", axis=0)["units"] == 3).all()
     report = (results / "report.html").read_text(encoding="utf-8")
-    assert "not tested" in report and "Table 3:" not in report and "Figure 1" in report
+    assert "not tested" in report and "<h2>Table 3:" not in report and "Figure 1" in report

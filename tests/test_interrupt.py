@@ -42,10 +42,11 @@ def test_ctrl_c_stops_every_job_quietly_and_the_next_run_resumes(tmp_path):
     assert process.returncode == 130 and "demo: stopped; `make demo` resumes where it stopped" in console
     assert "Traceback" not in console and "KeyboardInterrupt" not in console, console[-3000:]
     assert not list((tmp_path / ".snakemake/locks").glob("*")), "snakemake left its lock"
-    left = subprocess.run(
-        ["pgrep", "-f", f"align_transfer.ops.worker|{tmp_path}"], capture_output=True, text=True
-    ).stdout.split()
-    assert not [pid for pid in left if int(pid) != os.getpid()], "a job or the worker outlived Ctrl-C"
+    # the demo ran in a session of its own (snakemake, the worker); its jobs' scripts lie under tmp_path. Another
+    # run's worker on the machine (a tier beside this one) is neither.
+    session = subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, text=True).stdout.split()
+    jobs = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
+    assert not [pid for pid in session + jobs if int(pid) != os.getpid()], "a job or the worker outlived Ctrl-C"
     # the next run resumes: the alignment from its saved state
     console = demo(tmp_path, overlay).communicate(timeout=900)[0]
     assert "demo: " in console and "Traceback" not in console and (tmp_path / RUN / "step4").is_dir(), console[-3000:]

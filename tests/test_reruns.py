@@ -22,6 +22,7 @@ TABLES = {
     "instance_level",
     "claims",
     "tables_at_step",
+    "scorecard",
 }
 ACROSS = {"join_encoders", "claims_across_encoders", "study_report"}  # what compares the encoders reads every one
 
@@ -73,6 +74,7 @@ def test_a_linear_sc_learning_rate_plans_only_the_sc_probes_and_the_tables_above
         "instance_level",
         "claims",
         "tables_at_step",
+        "scorecard",
     }  # all read every run
     assert {job["rule"] for job in jobs} - {"linear_probe"} == {
         "table1",
@@ -117,5 +119,6 @@ def test_one_encoders_fact_plans_only_that_encoders_analyses(mini_run):
         "claims",
         "instance_level",
         "tables_at_step",
+        "scorecard",
         "report",
     } | ACROSS
