@@ -407,3 +407,37 @@ def test_item_scores_on_cached_features_match_a_loop_over_items():
         span = slice(offsets[item], offsets[item + 1])
         hits = sum(int(head(state).argmax()) == int(gold) for state, gold in zip(states[span], labels[span]))
         assert (int(correct[item]), int(total[item])) == (hits, sizes[item])
+
+
+@pytest.mark.parametrize("architecture", ["xlm-roberta", "bert"])
+@pytest.mark.parametrize("task", ["pos", "sc"])
+def test_a_kept_fine_tuned_model_loads_with_its_auto_class_and_gives_the_same_logits(
+    tiny, tiny_bert, tmp_path, architecture, task
+):
+    from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
+
+    from align_transfer.core.modeling import load_model
+    from align_transfer.data.tasks import TASKS
+    from align_transfer.finetuning.finetune import FullModel, save_run
+
+    encoder = tiny / "encoder" if architecture == "xlm-roberta" else tiny_bert
+    torch.manual_seed(3)
+    model = FullModel(load_model(encoder), settings(task)).eval()
+    torch.nn.init.normal_(model.head.weight, std=0.5)  # a head far from its initialisation
+    save_run(tmp_path / "run", model.head, [], model, tokenizer_dir=encoder)
+
+    auto = AutoModelForTokenClassification if task == "pos" else AutoModelForSequenceClassification
+    loaded = auto.from_pretrained(tmp_path / "run/model").eval()
+    assert loaded.config.id2label == dict(enumerate(TASKS[task].labels))
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "run/model")
+    batch = tokenizer(["ka mi lo", "sabo ne ti ra mo ku pe"], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        ours = model(batch["input_ids"], batch["attention_mask"])
+        theirs = loaded(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    mask = batch["attention_mask"].bool()
+    if task == "pos":  # padded positions are never scored
+        ours, theirs = ours[mask], theirs[mask]
+    assert ours.abs().max() > 0.5
+    torch.testing.assert_close(theirs, ours, rtol=1e-4, atol=1e-5)
+    backbone = load_model(tmp_path / "run/model")  # the analyses read the same folder as a backbone
+    assert all(torch.equal(value, model.backbone.state_dict()[key]) for key, value in backbone.state_dict().items())

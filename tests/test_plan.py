@@ -9,7 +9,7 @@ from test_flops import TINY
 
 from align_transfer.core.config import merged
 from align_transfer.ops.flops import job_flops
-from align_transfer.ops.plan import compute_plan, job_seconds, parse_dry_run
+from align_transfer.ops.plan import MEASURED_CORES, MEASURED_GPU, compute_plan, job_seconds, parse_dry_run
 
 CONFIG = {
     "alignment": {
@@ -98,13 +98,15 @@ def test_plan_sums_flops_gpu_and_cpu_hours_and_disk_per_rule():
     config = merged(CONFIG, {"alignment": {"word_negatives": 5, "mlm_probability": 0.5}})
     encoders = {"A": {"entry": CONFIG["encoders"][0], "shape": TINY, "sizes": sizes}}
     plan = compute_plan(jobs + [job("all", gpu=False)], config, encoders).set_index("rule")
-    assert plan.loc["align", "jobs"] == 2 and plan.loc["align", "gpu_hours"] == pytest.approx(2 * 750 / 3600)
+    assert plan.loc["align", "jobs"] == 2 and plan.loc["align", MEASURED_GPU] == pytest.approx(2 * 750 / 3600)
     one_run = job_flops(job("align", losses="S1W1M1"), config, TINY, CONFIG["encoders"][0])
     assert plan.loc["align", "pflops"] == pytest.approx(2 * one_run / 1e15) and one_run > 0
-    assert plan.loc["total", "V100_hours"] == pytest.approx(2 * one_run / (100e12 * 0.5) / 3600)
-    assert plan.loc["total", "H100_hours"] == pytest.approx(plan.loc["total", "V100_hours"] / 10)
+    assert plan.loc["total", "V100_hours_lower_bound"] == pytest.approx(2 * one_run / (100e12 * 0.5) / 3600)
+    assert plan.loc["total", "H100_hours_lower_bound"] == pytest.approx(
+        plan.loc["total", "V100_hours_lower_bound"] / 10
+    )
     assert plan.loc["align", "disk_gb"] == pytest.approx(2 * 2 * 1.0)  # two checkpoints per run
-    assert plan.loc["prepare_ud", "cpu_hours"] == pytest.approx(3 * 3.0 * 2 / 3600)  # core-hours
+    assert plan.loc["prepare_ud", MEASURED_CORES] == pytest.approx(3 * 3.0 * 2 / 3600)  # core-hours
     assert plan.loc["total", "jobs"] == 5 and "all" not in plan.index
 
 
@@ -122,8 +124,8 @@ def test_another_encoders_jobs_take_the_measured_seconds_times_its_flops_over_th
     plan = compute_plan(jobs, config, encoders).set_index("rule")
     a, b = (job_flops(jobs[0], config, shape, config["encoders"][0]) for shape in (TINY, wide))
     measured = job_seconds(jobs[0], config) / 3600  # A's, measured
-    assert b > a and plan.loc["total A", "gpu_hours"] == pytest.approx(measured)
-    assert plan.loc["total B", "gpu_hours"] == pytest.approx(measured * b / a)
+    assert b > a and plan.loc["total A", MEASURED_GPU] == pytest.approx(measured)
+    assert plan.loc["total B", MEASURED_GPU] == pytest.approx(measured * b / a)
     assert plan.loc["total B", "disk_gb"] == pytest.approx(2 * 3.0) and plan.loc["total", "jobs"] == 2
     assert plan.loc["total", "pflops"] == pytest.approx((a + b) / 1e15)
 
@@ -155,21 +157,29 @@ def test_dry_run_parser_reads_rules_wildcards_resources_and_threads():
     ],
 )
 def test_the_plan_prints_for_each_config(tmp_path, overlay, encoders):
+    import pandas as pd
+
     command = [sys.executable, str(REPO / "tools/compute_plan.py"), "--out", str(tmp_path / "plan.tsv")]
     if overlay:
         command += ["--configfile", str(REPO / overlay)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
     assert result.returncode == 0, result.stderr
-    rows = [line.split() for line in result.stdout.splitlines()[2:-1]]
-    lines = {row[0]: row[1:] for row in rows if row[0] != "total"} | {"total": rows[-1][1:]}
-    assert {"align", "finetune_full", "gradients", "embed", "total"} <= set(lines)
-    assert int(lines["align"][0]) == 7 * (4 if overlay is None or len(encoders) == 3 else 1) * len(encoders)
-    per_encoder = {row[1]: row[2:] for row in rows if row[0] == "total" and len(row) > 2 and not row[1][0].isdigit()}
-    assert list(per_encoder) == (encoders if len(encoders) > 1 else [])
+    plan = pd.read_csv(tmp_path / "plan.tsv", sep="\t").set_index("rule")
+    assert {"align", "finetune_full", "gradients", "embed", "prepare_ud", "total"} <= set(plan.index)
+    assert plan.loc["align", "jobs"] == 7 * (4 if overlay is None or len(encoders) == 3 else 1) * len(encoders)
+    per_encoder = [name for name in plan.index if name.startswith("total ")]
+    assert per_encoder == [f"total {name}" for name in encoders] if len(encoders) > 1 else not per_encoder
     if per_encoder:  # each encoder's jobs add up to the total's (the shared data jobs aside)
-        assert sum(int(jobs[0]) for jobs in per_encoder.values()) < int(lines["total"][0])
-        assert sum(float(jobs[1]) for jobs in per_encoder.values()) == pytest.approx(float(lines["total"][1]), rel=1e-2)
-    # jobs, PFLOPs, V100-h, A100-h, H100-h, measured GPU-h and CPU-h, peak GB, disk GB
-    pflops, v100, a100, h100, measured, _, _, disk = map(float, lines["total"][1:])
-    assert pflops > 0 and v100 > a100 > h100 > 0 and measured > 0 and disk > 0
-    assert float(lines["prepare_ud"][1]) == 0  # a job without an encoder performs no FLOPs counted here
+        assert plan.loc[per_encoder, "jobs"].sum() < plan.loc["total", "jobs"]
+        assert plan.loc[per_encoder, "pflops"].sum() == pytest.approx(plan.loc["total", "pflops"], rel=1e-6)
+    total = plan.loc["total"]
+    assert total["pflops"] > 0 and total[MEASURED_GPU] > 0 and total["disk_gb"] > 0
+    assert total["V100_hours_lower_bound"] > total["A100_hours_lower_bound"] > total["H100_hours_lower_bound"] > 0
+    assert plan.loc["prepare_ud", "pflops"] == 0  # a job without an encoder performs no FLOPs counted here
+
+    printed = {line.split()[0]: line for line in result.stdout.splitlines() if line.split()}
+    assert "align" in printed and "prepare_ud" not in printed and "table1" not in printed  # free rules hidden
+    assert "V100 h ≥" in result.stdout and "GPU rules h†" in result.stdout and "lower bound" in result.stdout
+    assert "tools/measure_costs.py --device cuda" in result.stdout
+    assert f"{plan.loc['align', 'V100_hours_lower_bound']:.3g} V100-hours" in result.stdout
+    assert result.stdout.strip().endswith(str(tmp_path / "plan.tsv"))

@@ -39,13 +39,14 @@ PAPER_JOBS = {
     "table3": 1,
     "gradient_languages": 1,
     "figure1": 1,
-    "transfer_join": 1,  # the claims layer (DESIGN §7)
+    "transfer_join": 1,  # the claims layer (docs/design.md §7)
     "scorecard": 1,  # against the paper's numbers
     "table1_significance": 1,
     "instance_level": 1,
     "claims": 1,
     "tables_at_step": 1,  # the 3000-step tables (dose-response)
     "report": 1,
+    "model_cards": 1,  # every aligned checkpoint fine-tuned, as a Hub repository with its model card
     "all": 1,
 }
 # Each encoder is a study of its own; the mini world has two (and so the layer across them)
@@ -73,6 +74,7 @@ PER_ENCODER = {
     "claims",
     "tables_at_step",
     "report",
+    "model_cards",
 }
 MINI_ENCODER_JOBS = {
     "train_mini_tokenizer": 1,

@@ -3,9 +3,11 @@
     python tools/compute_plan.py                                # the paper's grid
     python tools/compute_plan.py --configfile config/mini.yaml  # the mini world
 
-Prints, per rule, the jobs, the PFLOPs they perform and the hours those take on a V100, an A100 and an
-H100 at the stated utilisation (`compute.flops`), the GPU- and CPU-hours measured on the cost model's
-device, the peak memory a job requests and the disk its outputs keep, and the totals; writes the same to results/plan/compute.tsv (under demo/ for the mini world).
+Prints, per rule that costs something, the jobs, the PFLOPs they perform and the hours those take on a V100,
+an A100 and an H100 at the stated utilisation (`compute.flops`: a lower bound), the hours measured on the
+cost model's device (`compute.device`: GPU rules, and the other rules' core-hours), the peak memory a job
+requests and the disk its outputs keep, and the totals, with what each column is; writes every rule to
+results/plan/compute.tsv (under demo/ for the mini world) and says where.
 """
 
 import argparse
@@ -45,7 +47,7 @@ for entry in config["encoders"]:
     sizes = model_sizes(config, entry, parameter_counts(architecture), architecture.hidden_size, tokenizer_bytes)
     encoders[entry["name"]] = {"entry": entry, "shape": EncoderShape.of(architecture), "sizes": sizes}
 plan = compute_plan(jobs, config, encoders)
-print(format_plan(plan, config))
-out_path = Path(args.out or workdir_of(config, REPO) / "results/plan/compute.tsv")
+out_path = Path(args.out or workdir_of(config, REPO) / "results/plan/compute.tsv").absolute()
 with atomic_open(out_path, newline="") as out:
-    plan.round(3).to_csv(out, sep="\t", index=False)
+    plan.to_csv(out, sep="\t", index=False, float_format="%.6g")
+print(format_plan(plan, config, tsv=out_path))

@@ -128,6 +128,11 @@ def finetuned_models(encoder):
     return ["base"] + [model for step in FINETUNE["checkpoint_steps"] for model in models_at(encoder, step)[1:]]
 
 
+def carded_models(encoder):
+    """The aligned checkpoints that are fine-tuned and analysed, each published with a model card."""
+    return finetuned_models(encoder)[1:]
+
+
 def table_models(encoder):
     return models_at(encoder, TABLE_STEP)
 
@@ -426,7 +431,7 @@ def encoder_targets(encoder):
         table=STEP_TABLES,
         ext=["csv", "md"],
     )
-    return targets + [f"results/{encoder}/report.html"]
+    return targets + [f"results/{encoder}/hub", f"results/{encoder}/report.html"]
 
 
 def study_targets():

@@ -14,6 +14,7 @@ localrules:
     figure1,
     report,
     study_report,
+    model_cards,
 
 
 rule table1:
@@ -222,3 +223,31 @@ rule clean_state:
         jobs=training_work(),
     script:
         "../../scripts/clean_state.py"
+
+
+# Each aligned checkpoint that the tables read, as a Hub repository: its files (hard links), a model card with
+# its settings, alignment log and retrieval scores, and its log (src/align_transfer/report/hub.py).
+rule model_cards:
+    input:
+        checkpoints=lambda wc: [layout.model_dir(wc.encoder, model) for model in carded_models(wc.encoder)],
+        train_logs=lambda wc: expand(
+            "results/{encoder}/align/{pair}/{losses}/train_log.csv",
+            encoder=wc.encoder,
+            pair=PAIRS,
+            losses=encoder_losses(wc.encoder),
+        ),
+        retrieval=lambda wc: comparisons(wc.encoder, "retrieval", "encoder", ["base", *carded_models(wc.encoder)]),
+    output:
+        directory("results/{encoder}/hub"),
+    log:
+        "logs/{encoder}/report/model_cards.log",
+    conda:
+        ENV
+    params:
+        models=lambda wc: carded_models(wc.encoder),
+        encoder=lambda wc: pick(ENCODERS[wc.encoder], ["name", "source", "hub_id", "revision", "mlm_head"]),
+        pairs=canonical(PAIRS),
+        alignment=lambda wc: alignment_settings(wc.encoder),
+        layer=lambda wc: ENCODERS[wc.encoder]["retrieval_layer"],
+    script:
+        "../../scripts/model_cards.py"

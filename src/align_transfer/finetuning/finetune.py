@@ -66,12 +66,72 @@ class FullModel(nn.Module):
 
     def __init__(self, backbone, settings: FinetuneSettings):
         super().__init__()
-        self.backbone, self.token_level, self.pooling = backbone, TASKS[settings.task].token_level, settings.pooling
+        self.backbone, self.task, self.pooling = backbone, settings.task, settings.pooling
+        self.token_level = TASKS[settings.task].token_level
         self.head = nn.Linear(backbone.config.hidden_size, len(TASKS[settings.task].labels))
 
     def forward(self, ids, mask):
         hidden = self.backbone(ids, attention_mask=mask).last_hidden_state
         return self.head(hidden if self.token_level else sentence_states(hidden, mask, self.pooling))
+
+
+#: The scale that writes a linear head into a sequence-classification head of the form out(tanh(dense(h)))
+#: (XLM-R's classifier, BERT's pooler and classifier): dense = SCALE * identity, out = W / SCALE, so tanh works
+#: where it is linear (tanh x = x - x^3/3 + ...: a relative error below 1e-6 for states up to 10^1.)
+SCALE = 1e-4
+
+#: Where each architecture's sequence-classification head keeps its dense layer and its output layer.
+SEQUENCE_HEADS = {
+    "xlm-roberta": ("classifier.dense", "classifier.out_proj"),
+    "bert": ("bert.pooler.dense", "classifier"),
+}
+
+
+def task_model(model: FullModel):
+    """A fully fine-tuned backbone and its linear head as the Hugging Face model of its task, with the same
+    logits: ``AutoModelForTokenClassification`` (POS) or ``AutoModelForSequenceClassification`` (SC), with the
+    task's labels in its config, so that the saved folder loads with that Auto class on the Hub or anywhere.
+
+    A token-level head is the Auto model's classifier as it is. A sequence-level one pools the first token,
+    as the Auto models do, but their head puts a tanh layer before the output (``SEQUENCE_HEADS``), which
+    takes the linear head exactly up to ``SCALE``'s rounding. Mean pooling has no Auto form: ``ValueError``.
+    """
+    import copy
+
+    from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
+
+    labels = TASKS[model.task].labels
+    config = copy.deepcopy(model.backbone.config)
+    config.id2label = dict(enumerate(labels))
+    config.label2id = {label: i for i, label in enumerate(labels)}
+    config.num_labels = len(labels)
+    head = {"weight": model.head.weight.detach().float(), "bias": model.head.bias.detach().float()}
+    if model.token_level:
+        auto = AutoModelForTokenClassification.from_config(config)
+        weights = {f"classifier.{key}": value for key, value in head.items()}
+    else:
+        if model.pooling != "first" or config.model_type not in SEQUENCE_HEADS:
+            raise ValueError(
+                f"a sequence head over {model.pooling!r} pooling of a {config.model_type} encoder has no "
+                "AutoModelForSequenceClassification form (first-token pooling of XLM-R or BERT types has)"
+            )
+        auto = AutoModelForSequenceClassification.from_config(config)
+        dense, out = SEQUENCE_HEADS[config.model_type]
+        width = config.hidden_size
+        weights = {
+            f"{dense}.weight": SCALE * torch.eye(width),
+            f"{dense}.bias": torch.zeros(width),
+            f"{out}.weight": head["weight"] / SCALE,
+            f"{out}.bias": head["bias"],
+        }
+    prefix = auto.base_model_prefix
+    weights |= {f"{prefix}.{key}": value for key, value in model.backbone.state_dict().items()}
+    missing, unexpected = auto.load_state_dict(weights, strict=False)
+    if missing or unexpected:
+        raise ValueError(
+            f"{type(auto).__name__} does not take these weights: missing {missing}, unexpected {unexpected}"
+        )
+    return auto.to(model.head.weight.device).eval()
 
 
 class Features:
@@ -388,7 +448,7 @@ def full_finetuning_job(
             (folder / "fingerprint.json").write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
             resume = Resume(folder / "state", fingerprint, state_every, stop)
             model, dev_log, (rows, items) = finetune_full(encoder_dir, data, settings, seed, languages, device, resume)
-            save_run(folder / "run", model.head, dev_log, model.backbone if seed in kept_seeds else None, encoder_dir)
+            save_run(folder / "run", model.head, dev_log, model if seed in kept_seeds else None, encoder_dir)
             write_frame(folder / "zeroshot.csv", keyed(rows, **keys, seed=seed))
             write_frame(folder / "items.csv", keyed(items, **keys, seed=seed))
             state.mark_finished(folder, fingerprint)
@@ -441,8 +501,10 @@ def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, language
         yield seed, head, dev_log, zero_shot(head, {lang: features[f"test_{lang}"] for lang in languages})
 
 
-def save_run(out_dir, head: nn.Module, dev_log: list[dict], backbone=None, tokenizer_dir=None) -> None:
-    """A run's folder: the head (safetensors), the dev log and, where an analysis needs it, the backbone."""
+def save_run(out_dir, head: nn.Module, dev_log: list[dict], model: FullModel | None = None, tokenizer_dir=None) -> None:
+    """A run's folder: the head (safetensors), the dev log and, where an analysis needs it, the fully
+    fine-tuned model with its tokenizer (``model/``): the task's Auto model (``task_model``) where there is
+    one, so that it loads with ``AutoModelFor{Token,Sequence}Classification``, its backbone otherwise."""
     import pandas as pd
     from safetensors.torch import save_file
 
@@ -453,6 +515,11 @@ def save_run(out_dir, head: nn.Module, dev_log: list[dict], backbone=None, token
         tmp.mkdir()
         save_file({k: v.contiguous() for k, v in head.state_dict().items()}, tmp / "head.safetensors")
         write_frame(tmp / "dev_log.csv", pd.DataFrame(dev_log))
-        if backbone is not None:
-            backbone.save_pretrained(tmp / "model", safe_serialization=True)
+        if model is not None:
+            try:
+                hub_model = task_model(model)
+            except ValueError as reason:
+                log.info("the fine-tuned model is saved as its backbone: %s", reason)
+                hub_model = model.backbone
+            hub_model.save_pretrained(tmp / "model", safe_serialization=True)
             load_tokenizer(tokenizer_dir).save_pretrained(tmp / "model")

@@ -105,8 +105,8 @@ def reference_encoder(config: dict) -> str:
 
 def compute_plan(jobs: list[dict], config: dict, encoders: dict[str, dict]) -> pd.DataFrame:
     """Per rule: jobs, PFLOPs and the hours they take on each GPU of ``compute.flops`` at its stated
-    utilisation; GPU-hours measured on the cost model's device (jobs with gpu=1), CPU-hours (core-hours
-    of the others), the memory a job requests (its peak, GB), and the disk its outputs keep (GB); then,
+    utilisation (a lower bound); hours measured on the cost model's device (``compute.device``) of the GPU
+    rules' jobs (gpu=1) and core-hours of the others, the memory a job requests (its peak, GB), and the disk its outputs keep (GB); then,
     with more than one encoder, each encoder's total; then the total.
 
     ``encoders`` maps each encoder's name to its ``entry`` (of the config's ``encoders``), ``shape``
@@ -114,8 +114,8 @@ def compute_plan(jobs: list[dict], config: dict, encoders: dict[str, dict]) -> p
     measured seconds are the reference encoder's (``reference_encoder``): another encoder's job takes them
     times its FLOPs over the reference's for the same job."""
     flops_config, reference = config["compute"]["flops"], encoders[reference_encoder(config)]
-    columns = {"jobs": 0, "pflops": 0.0} | {f"{gpu}_hours": 0.0 for gpu in flops_config["peak_tflops"]}
-    columns |= {"gpu_hours": 0.0, "cpu_hours": 0.0, "peak_mem_gb": 0.0, "disk_gb": 0.0}
+    columns = {"jobs": 0, "pflops": 0.0} | {floor_column(gpu): 0.0 for gpu in flops_config["peak_tflops"]}
+    columns |= {MEASURED_GPU: 0.0, MEASURED_CORES: 0.0, "peak_mem_gb": 0.0, "disk_gb": 0.0}
     rows, totals = {}, {}
     for job in jobs:
         if job["rule"] == "all":
@@ -133,11 +133,11 @@ def compute_plan(jobs: list[dict], config: dict, encoders: dict[str, dict]) -> p
             row["jobs"] += 1
             row["pflops"] += flops / 1e15
             for gpu, peak in flops_config["peak_tflops"].items():
-                row[f"{gpu}_hours"] += gpu_hours(flops, peak, flops_config["utilisation"])
+                row[floor_column(gpu)] += gpu_hours(flops, peak, flops_config["utilisation"])
             if job["resources"].get("gpu", "0") != "0":
-                row["gpu_hours"] += seconds / 3600
+                row[MEASURED_GPU] += seconds / 3600
             else:
-                row["cpu_hours"] += seconds / 3600 * job["threads"]
+                row[MEASURED_CORES] += seconds / 3600 * job["threads"]
             row["peak_mem_gb"] = max(row["peak_mem_gb"], int(job["resources"].get("mem_mb", 0)) / 1000)
             row["disk_gb"] += job_bytes(job, config, encoder["sizes"]) / 1e9
     frame = pd.DataFrame(list(rows.values()))
@@ -147,24 +147,65 @@ def compute_plan(jobs: list[dict], config: dict, encoders: dict[str, dict]) -> p
     return pd.concat([frame, pd.DataFrame(per_encoder + [total])], ignore_index=True)
 
 
-def format_plan(plan: pd.DataFrame, config: dict) -> str:
+#: The plan's columns as the TSV names them, and what each is (printed under the table).
+MEASURED_GPU, MEASURED_CORES = "gpu_rule_hours_measured", "other_core_hours_measured"
+
+
+def floor_column(gpu: str) -> str:
+    return f"{gpu}_hours_lower_bound"
+
+
+def costs_nothing(row: dict) -> bool:
+    """A rule whose jobs perform no counted FLOPs, take no GPU time, under 0.005 core-hours and no disk."""
+    return not row["pflops"] and not row[MEASURED_GPU] and row[MEASURED_CORES] < 0.005 and not row["disk_gb"]
+
+
+def format_plan(plan: pd.DataFrame, config: dict, tsv=None) -> str:
+    """The plan as a table that says what each column is: the FLOP columns a lower bound at the stated
+    utilisation, the measured ones on the cost model's device; rules that cost nothing folded into one line."""
     compute = config["compute"]
-    gpus = list(compute["flops"]["peak_tflops"])
+    gpus, utilisation = list(compute["flops"]["peak_tflops"]), compute["flops"]["utilisation"]
+    header = f"{'rule':24} {'jobs':>6} {'PFLOPs':>9} " + " ".join(f"{gpu + ' h ≥':>9}" for gpu in gpus)
+    header += f" {'GPU rules h†':>12} {'others core-h†':>14} {'peak GB':>8} {'disk GB':>9}"
     lines = [
-        f"compute plan: FLOPs and GPU-hours at {compute['flops']['utilisation']:.0%} of each GPU's peak "
-        f"(bf16; V100 fp16); measured hours on {compute['device']}",
-        f"{'rule':24} {'jobs':>6} {'PFLOPs':>9} "
-        + " ".join(f"{gpu + '-h':>8}" for gpu in gpus)
-        + f" {'GPU-h*':>10} {'CPU-h*':>9} {'peak GB':>8} {'disk GB':>9}",
+        f"compute plan of {len(config['encoders'])} encoder(s): {', '.join(e['name'] for e in config['encoders'])}"
     ]
+    lines += [header]
+    free = [row for row in plan.to_dict("records") if not row["rule"].startswith("total") and costs_nothing(row)]
     for row in plan.to_dict("records"):
+        if row in free:
+            continue
+        if row["rule"] == "total" and free:
+            jobs = sum(r["jobs"] for r in free)
+            lines.append(
+                f"{f'{len(free)} rules ~ free':24} {jobs:6d}   downloads, preparation, tables, claims (in the TSV)"
+            )
         lines.append(
             f"{row['rule']:24} {row['jobs']:6d} {row['pflops']:9.3g} "
-            + " ".join(f"{row[gpu + '_hours']:8.3g}" for gpu in gpus)
-            + f" {row['gpu_hours']:10.2f} {row['cpu_hours']:9.2f} {row['peak_mem_gb']:8.1f} {row['disk_gb']:9.2f}"
+            + " ".join(f"{row[floor_column(gpu)]:9.3g}" for gpu in gpus)
+            + f" {row[MEASURED_GPU]:12.2f} {row[MEASURED_CORES]:14.2f} {row['peak_mem_gb']:8.1f} {row['disk_gb']:9.2f}"
         )
-    note = "* measured: the cost model's seconds per unit on the device above"
+    measured_on, rules = compute["device"], plan.set_index("rule")
+    alignment = (
+        f" The paper reports about 275 V100-hours for its 28 alignment runs (Appendix B.2); this plan's "
+        f"{rules.loc['align', 'jobs']} alignment jobs count {rules.loc['align', floor_column(gpus[0])]:.3g} {gpus[0]}-hours."
+        if "align" in rules.index
+        else ""
+    )
+    lines += [
+        f"≥  FLOPs / (the GPU's dense peak x {utilisation:.0%} utilisation; bf16, V100 fp16): a lower bound, not a "
+        "forecast: batches of 16 short texts keep a GPU far below that." + alignment,
+        f"†  hours measured on {measured_on} (compute.seconds): the GPU rules' jobs (gpu=1) on that device, and "
+        "the core-hours of the other rules."
+        + (" On a CPU these are not GPU-hours." if "cpu" in measured_on.lower() else ""),
+        "Calibrate on a GPU node: `python tools/measure_costs.py --device cuda --bf16` prints compute.seconds for "
+        "that GPU; paste them into the config, and the † columns are its GPU-hours; the utilisation it reaches "
+        f"is {utilisation:.0%} x (≥ hours / † hours).",
+    ]
     if len(config["encoders"]) > 1:
-        note += f", with {reference_encoder(config)}'s shapes; the other encoders' jobs scaled by their FLOPs"
-    lines.append(note)
+        lines.append(
+            f"The measured seconds are {reference_encoder(config)}'s; the other encoders' jobs are scaled by their FLOPs."
+        )
+    if tsv:
+        lines.append(f"Every rule, unrounded: {tsv}")
     return "\n".join(lines)
