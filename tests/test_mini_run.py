@@ -61,13 +61,13 @@ def test_a_second_run_has_nothing_to_do(mini_run):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
-def test_the_console_has_a_line_per_job_start_and_end_and_ends_with_what_to_open(mini_run):
+def test_the_console_off_a_terminal_has_a_line_per_finished_job_and_ends_with_what_to_open(mini_run):
     console = lines(mini_run / "console.log")
-    starts = [line for line in console if line.startswith("  start ")]
     ends = [line for line in console if line.startswith("  done ")]
     jobs = next(int(line.split()[0]) for line in console if line.endswith(" jobs to run"))
-    assert len(starts) == len(ends) == jobs - 1  # every job but `all`, one line each way
-    assert len(console) <= 2 * jobs + 8  # and little else
+    assert len(ends) == jobs - 1  # every job but `all`, one line each
+    assert f"[{jobs - 1}/{jobs - 1}, " in ends[-1]
+    assert len(console) <= jobs + 8  # and little else
     text = "\n".join(console)
     for noise in ("LOAD REPORT", "Loading weights", "UNEXPECTED", "\x1b[", "INFO"):
         assert noise not in text, noise
