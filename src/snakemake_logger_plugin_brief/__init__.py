@@ -84,6 +84,12 @@ class RunProgress:
         return rule, name, seconds
 
     @property
+    def over(self) -> bool:
+        """Every planned job has finished or failed, and none runs."""
+        rules = self.rules.values()
+        return not any(rule.running for rule in rules) and all(rule.done + rule.failed >= rule.total for rule in rules)
+
+    @property
     def total(self) -> int:
         return sum(rule.total for rule in self.rules.values())
 
@@ -186,9 +192,15 @@ class LiveBlock:
             self.stream.flush()
             self.height = len(block)
 
+    @property
+    def drawing(self) -> bool:
+        return not self.stopped.is_set()
+
     def stop(self) -> None:
-        self.draw()
-        self.stopped.set()
+        """Leave the last summary where it is: what prints next goes under it."""
+        with self.lock:
+            self.draw()
+            self.stopped.set()
 
     def _tick(self, every: float) -> None:
         while not self.stopped.wait(every):
@@ -222,7 +234,7 @@ class LogHandler(LogHandlerBase):
         return False
 
     def write(self, line: str) -> None:
-        if self.live is not None:
+        if self.live is not None and self.live.drawing:
             self.live.draw(above=line.splitlines() or [""])
         else:
             self.stream.write(line + "\n")
@@ -255,10 +267,15 @@ class LogHandler(LogHandlerBase):
             message = record.getMessage()
             if message and message != "None":
                 self.write(message)
-        if self.live is not None:
-            self.live.draw()
+        if self.live is not None and self.live.drawing:
+            # the run's last words (its summary, snakemake's error) print under the last summary, never under
+            # a block that the next redraw would erase
+            if self.progress.over or (event == LogEvent.ERROR and not self.progress.started):
+                self.live.stop()
+            else:
+                self.live.draw()
 
     def close(self) -> None:
-        if self.live is not None:
+        if self.live is not None and self.live.drawing:
             self.live.stop()
         super().close()

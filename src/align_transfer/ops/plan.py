@@ -172,14 +172,16 @@ def format_plan(plan: pd.DataFrame, config: dict, tsv=None) -> str:
     ]
     lines += [header]
     free = [row for row in plan.to_dict("records") if not row["rule"].startswith("total") and costs_nothing(row)]
+    folded = False
     for row in plan.to_dict("records"):
         if row in free:
             continue
-        if row["rule"] == "total" and free:
+        if row["rule"].startswith("total") and free and not folded:
             jobs = sum(r["jobs"] for r in free)
             lines.append(
                 f"{f'{len(free)} rules ~ free':24} {jobs:6d}   downloads, preparation, tables, claims (in the TSV)"
             )
+            folded = True
         lines.append(
             f"{row['rule']:24} {row['jobs']:6d} {row['pflops']:9.3g} "
             + " ".join(f"{row[floor_column(gpu)]:9.3g}" for gpu in gpus)

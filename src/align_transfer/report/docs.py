@@ -2,30 +2,122 @@
 
     python -m align_transfer.report.docs [RUN]      # RUN: a finished mini run (default: demo/)
     python -m align_transfer.report.docs captions   # workflow/report/*.rst from tables/captions.py
+    python -m align_transfer.report.docs config     # the key reference in config/README.md
 
-The first replaces what lies between ``<!-- verdicts -->`` and ``<!-- /verdicts -->`` in README.md with the
-run's ``results/claims/summary.md`` (the end-to-end tier checks that the two are the same). The second writes
-the captions of ``snakemake --report`` from the captions the tables and the HTML report use (a unit test
-checks that they are the same).
+The first replaces what lies between ``<!-- verdicts -->`` and ``<!-- /verdicts -->`` in docs/science.md with
+the run's ``results/claims/summary.md`` (the end-to-end tier checks that the two are the same). The second
+writes the captions of ``snakemake --report`` from the captions the tables and the HTML report use; the third
+the table of every config key from the schema and the comments of the configs (unit tests check that both
+are in step).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 BEGIN, END = "<!-- verdicts -->", "<!-- /verdicts -->"
+VERDICTS_DOC = REPO / "docs/science.md"
+KEYS = ("<!-- keys -->", "<!-- /keys -->")
 
 
-def section(text: str) -> str:
+def section(text: str, markers=(BEGIN, END)) -> str:
     """What lies between the markers."""
-    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
+    return text.split(markers[0], 1)[1].split(markers[1], 1)[0].strip("\n")
 
 
-def with_section(text: str, content: str) -> str:
-    head, rest = text.split(BEGIN, 1)
-    return f"{head}{BEGIN}\n{content.strip()}\n{END}{rest.split(END, 1)[1]}"
+def with_section(text: str, content: str, markers=(BEGIN, END)) -> str:
+    head, rest = text.split(markers[0], 1)
+    return f"{head}{markers[0]}\n{content.strip()}\n{markers[1]}{rest.split(markers[1], 1)[1]}"
+
+
+_KEY_LINE = re.compile(r"^(\s*)(-\s+)?([A-Za-z_][\w-]*):(.*)$")
+
+
+def config_comments(text: str) -> dict[str, dict]:
+    """Each key of a config file's text, by its path (``encoders[].name``, ``finetune.pos.epochs``): its value
+    as written, its comment on the same line, and the comment lines just above it."""
+    keys, stack, above = {}, [(-1, "")], []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            above = []
+            continue
+        if stripped.startswith("#"):
+            above.append(stripped.lstrip("#").strip())
+            continue
+        match = _KEY_LINE.match(line)
+        if not match:  # a list item written inline: its parent documents it
+            above = []
+            continue
+        indent = len(match[1]) + len(match[2] or "")
+        if match[2]:  # a list item: its keys sit under "parent[]"
+            while stack[-1][0] >= len(match[1]):
+                stack.pop()
+            stack.append((len(match[1]), stack[-1][1] + "[]"))
+        while stack[-1][0] >= indent:
+            stack.pop()
+        path = f"{stack[-1][1]}.{match[3]}".lstrip(".")
+        value, _, comment = match[4].partition(" # ")
+        keys.setdefault(path, {"value": value.strip(), "comment": comment.strip(), "above": " ".join(above)})
+        stack.append((indent, path))
+        above = []
+    return keys
+
+
+def schema_keys(schema: dict) -> list[tuple[str, dict]]:
+    """Every key the schema allows, by path: ``[]`` for a list's items, ``<name>`` for a mapping's own keys."""
+    definitions = schema.get("definitions", {})
+
+    def resolve(node):  # a reference's own keywords (its description) over those of what it names
+        while "$ref" in node:
+            node = definitions[node["$ref"].rsplit("/", 1)[1]] | {k: v for k, v in node.items() if k != "$ref"}
+        return node
+
+    keys = []
+
+    def walk(node, path):
+        node = resolve(node)
+        if "properties" in node:
+            for name, child in node["properties"].items():
+                child_path = f"{path}.{name}".lstrip(".")
+                keys.append((child_path, resolve(child)))
+                walk(child, child_path)
+        if isinstance(node.get("additionalProperties"), dict):
+            name = "<code>" if path == "languages" else "<name>"
+            keys.append((f"{path}.{name}", resolve(node["additionalProperties"])))
+            walk(node["additionalProperties"], f"{path}.{name}")
+        if isinstance(node.get("items"), dict) and "properties" in resolve(node["items"]):
+            walk(node["items"], f"{path}[]")
+
+    walk(schema, "")
+    return keys
+
+
+def _cell(text) -> str:
+    text = str(text).replace("|", "\\|")
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def config_reference(repo=REPO) -> str:
+    """The Markdown table of every config key: its default (schema), its value in the paper's config and in
+    the mini world's, and what it is (the config's comment, else the schema's description)."""
+    import yaml
+
+    schema = yaml.safe_load((repo / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8"))
+    paper = config_comments((repo / "config/config.yaml").read_text(encoding="utf-8"))
+    mini = config_comments((repo / "config/mini.yaml").read_text(encoding="utf-8"))
+    rows = ["| key | default | paper (config.yaml) | what |", "|---|---|---|---|"]
+    for path, node in schema_keys(schema):
+        found = paper.get(path) or mini.get(path) or {}
+        what = found.get("comment") or node.get("description") or found.get("above") or ""
+        default = "" if "default" not in node else yaml.safe_dump(node["default"], default_flow_style=True).strip()
+        default = default.removesuffix("\n...").removesuffix(" ...")
+        value = paper.get(path, {}).get("value", "")
+        rows.append(f"| `{path}` | {_cell(default)} | {_cell(value)} | {what.replace('|', '/')} |")
+    return "\n".join(rows)
 
 
 class _Field(str):
@@ -71,10 +163,13 @@ def write_report_captions(folder=REPO / "workflow/report") -> None:
 def main(run: str = "demo") -> None:
     if run == "captions":
         return write_report_captions()
-    readme = REPO / "README.md"
+    if run == "config":
+        readme = REPO / "config/README.md"
+        readme.write_text(with_section(readme.read_text(encoding="utf-8"), config_reference(), KEYS), encoding="utf-8")
+        return print(f"{readme}: every key")
     summary = (Path(run) / "results/claims/summary.md").read_text(encoding="utf-8")
-    readme.write_text(with_section(readme.read_text(encoding="utf-8"), summary), encoding="utf-8")
-    print(f"{readme}: the verdicts of {run}")
+    VERDICTS_DOC.write_text(with_section(VERDICTS_DOC.read_text(encoding="utf-8"), summary), encoding="utf-8")
+    print(f"{VERDICTS_DOC}: the verdicts of {run}")
 
 
 if __name__ == "__main__":
