@@ -3,7 +3,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 CORES ?= all
-# torch is installed before the package so that the installer keeps this build; see README, "GPU machines".
+# torch is installed before the package so that the installer keeps this build; see docs/running.md, "GPU machines".
 TORCH ?= torch==2.13.0
 TORCH_PIP_ARGS ?=
 

@@ -1,4 +1,4 @@
-"""Generate the mini world into a local mirror of every source (DESIGN §5)."""
+"""Generate the mini world into a local mirror of every source (docs/design.md §5)."""
 
 from align_transfer.ops.worker import delegate
 

@@ -1,5 +1,5 @@
 """The claims layer on hand-made results: the join, Table 1's intervals, the instance level, and each verdict
-of DESIGN §7 on inputs whose verdict is known by construction."""
+of docs/design.md §7 on inputs whose verdict is known by construction."""
 
 import math
 

@@ -131,3 +131,19 @@ def test_a_run_with_a_failure_fits_a_40_line_terminal_and_prints_a_line_per_job_
     done = [line for line in piped.stderr.splitlines() if line.startswith("  done ")]
     assert any(line.startswith("  done   download_flores") for line in done) and "\x1b[" not in piped.stderr
     assert "  FAILED download_ud" in piped.stderr and "    | " in piped.stderr
+
+
+def test_a_finished_runs_summary_stays_and_the_runs_last_words_print_under_it(tmp_path):
+    import pyte
+
+    command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-d", str(tmp_path), "--cores", "2"]
+    command += ["--logger=brief", "--configfile", str(MINI), "--", "results/MiniXLM-R/tables/table4.csv"]
+    command += ["results/data/flores/devtest/deu_Latn.txt"]  # the mini world, downloaded, prepared: 4 jobs
+    output, status = run_on_a_terminal(command, tmp_path)
+    assert status == 0
+    screen = pyte.Screen(COLUMNS, ROWS)
+    pyte.ByteStream(screen).feed(output)
+    shown = [line.rstrip() for line in screen.display if line.strip()]
+    summary = next((i for i, line in enumerate(shown) if line.startswith("4/4 jobs done, 0 running")), None)
+    assert summary is not None and shown[summary + 2] == "  ✓ 4 rules finished (4 jobs)", "\n".join(shown)
+    assert shown[-1].startswith("Tables (CSV and Markdown): ")  # the run's summary (onsuccess), after the block

@@ -432,15 +432,14 @@ def test_the_claims_are_tested_across_the_two_encoders_and_the_encoders_compared
     assert "<th>MiniXLM-R</th><th>MiniBERT</th>" in study  # each encoder's verdicts side by side
 
 
-def test_the_readme_says_what_the_mini_run_found(mini_run):
-    """The README's paragraph on the mini world's verdicts is the run's own summary (python -m align_transfer.report.docs)."""
-    from align_transfer.report.docs import section
+def test_the_docs_say_what_the_mini_run_found(mini_run):
+    """docs/science.md's paragraph on the mini world's verdicts is the run's own summary (python -m
+    align_transfer.report.docs)."""
+    from align_transfer.report.docs import VERDICTS_DOC, section
 
     summary = (mini_run / "results/claims/summary.md").read_text(encoding="utf-8").strip()
     assert summary.startswith("Retrieval gains: MiniXLM-R") and "Against the paper's own findings" in summary
-    assert section((REPO / "README.md").read_text(encoding="utf-8")) == summary, (
-        "run `python -m align_transfer.report.docs`"
-    )
+    assert section(VERDICTS_DOC.read_text(encoding="utf-8")) == summary, "run `python -m align_transfer.report.docs`"
 
 
 def test_a_zero_shot_file_cut_to_one_language_stops_the_tables_naming_it(mini_run):

@@ -1,4 +1,4 @@
-"""A config edit reruns exactly what it changes: dry runs on the finished mini run (DESIGN §6)."""
+"""A config edit reruns exactly what it changes: dry runs on the finished mini run (docs/design.md §6)."""
 
 import pytest
 import yaml

@@ -14,7 +14,7 @@ EVAL = ["de", "es", "fa", "fr", "hi", "ja", "kk", "ko", "ru"]
 
 
 def shared_overlay(encoder_dir):
-    """config/mirror-example.yaml (README, "Mirrors") with its paths made absolute, and ``encoder_dir`` as encoder."""
+    """config/mirror-example.yaml (config/README.md, "Mirrors") with its paths made absolute, and ``encoder_dir`` as encoder."""
     text = (REPO / "config/mirror-example.yaml").read_text().replace("../shared/data", str(SHARED_DATA))
     overlay = yaml.safe_load(text)
     overlay["encoders"][0]["mirror"] = str(encoder_dir)

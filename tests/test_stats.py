@@ -1,4 +1,4 @@
-"""The claims layer's statistics against hand computations, and the verdict rules of DESIGN §7 at each boundary."""
+"""The claims layer's statistics against hand computations, and the verdict rules of docs/design.md §7 at each boundary."""
 
 import math
 from itertools import permutations

@@ -1,4 +1,4 @@
-"""The whole workflow on the mini world, with a quiet console (`make demo`; README, "Two commands").
+"""The whole workflow on the mini world, with a quiet console (`make demo`; README, "Two commands"; docs/performance.md, "Speed of the mini world").
 
     python tools/demo.py                    # every core; outputs in demo/
     python tools/demo.py --cores 2 -- results/MiniXLM-R/tables/table1.csv

@@ -1,4 +1,4 @@
-# The claims layer (DESIGN §7): the paper's claims tested on this run's results, with uncertainty, for
+# The claims layer (docs/design.md §7): the paper's claims tested on this run's results, with uncertainty, for
 # each encoder and across the encoders. Each job reads small per-run CSVs.
 
 CLAIMS = config["claims"]

@@ -1,7 +1,7 @@
 # Target lists from the config, wildcard constraints and small helpers. No heavy imports.
-# A rule's params are exactly the values that determine its output (DESIGN §6): canonical slices of
+# A rule's params are exactly the values that determine its output (docs/design.md §6): canonical slices of
 # the config (keys sorted, so key order never reruns a job), never cadence, threads or resources.
-# Every encoder of `encoders` is one study: its outputs live under results/{encoder}/ (README, "Encoders").
+# Every encoder of `encoders` is one study: its outputs live under results/{encoder}/ (docs/science.md, "Encoders").
 import re
 import sys
 
@@ -29,7 +29,7 @@ def profile_placeholders():
 
 
 if placeholders := profile_placeholders():  # refuse before anything is submitted, even in a dry run
-    print("profile error: fill in these values for your cluster (README, 'Running on SLURM'):", file=sys.stderr)
+    print("profile error: fill in these values for your cluster (docs/running.md, 'Running on SLURM'):", file=sys.stderr)
     print("\n".join(f"  {line}" for line in placeholders), file=sys.stderr)
     sys.exit(1)
 
@@ -291,7 +291,7 @@ RETRIEVAL_CODES = canonical(RETRIEVAL_CODES)
 GRADIENT_FLORES = {
     lang: layout.FLORES.format(split=ANALYSIS["flores_split"], code=info["sib"]) for lang, info in LANGS.items()
 }
-# The claims layer's join (DESIGN §7) sets each evaluation language's transfer beside its alignment
+# The claims layer's join (docs/design.md §7) sets each evaluation language's transfer beside its alignment
 # with the source: the embedding jobs score those pairs too, in a group of their own.
 EMBEDDED_FLORES = canonical(RETRIEVAL_FLORES | {LANGS[lang]["sib"]: path for lang, path in GRADIENT_FLORES.items()})
 JOIN_PAIRS = [layout.join_pair(lang, SOURCE) for lang in EVAL_LANGS if lang != SOURCE]
@@ -360,7 +360,7 @@ def finetuned_runs(wildcards):
     }
 
 
-# the checkpoints fine-tuned besides Table 1's step: the dose-response tables (DESIGN §7)
+# the checkpoints fine-tuned besides Table 1's step: the dose-response tables (docs/design.md §7)
 OTHER_STEPS = [step for step in FINETUNE["checkpoint_steps"] if step != TABLE_STEP]
 STEP_TABLES = ["table1", "table2", *RECALL_TABLES.values()]
 # the instance level reads the items of tasks whose items are parallel (SIB-200): without one there is none

@@ -1,6 +1,6 @@
-# Download every source (from its URL or a mirror) and prepare the normalised inputs (DESIGN §3).
+# Download every source (from its URL or a mirror) and prepare the normalised inputs (docs/design.md §3).
 # Downloads run on the login node, where clusters have internet. Every fetched file is checked
-# against the lock file of inputs (README, "Inputs lock").
+# against the lock file of inputs (docs/running.md, "Inputs lock").
 
 
 localrules:

@@ -1,4 +1,4 @@
-# The representation analyses (paper §4.5, DESIGN §4). Each encoder's FLORES sentences and lexicon
+# The representation analyses (paper §4.5, docs/design.md §4). Each encoder's FLORES sentences and lexicon
 # words are encoded once; retrieval and similarity read those embeddings. Gradients are taken on
 # the aligned-then-fully-fine-tuned encoders. (Zero-shot evaluation runs inside the fine-tuning jobs.)
 

@@ -1,4 +1,4 @@
-"""Phase I: alignment training with the modified HiCTL objective (paper §4.2, DESIGN §4).
+"""Phase I: alignment training with the modified HiCTL objective (paper §4.2, docs/design.md §4).
 
 One run trains one encoder on one language pair with one loss code. It pads each batch only to
 its longest sequence, computes MLM logits only at masked positions, reads batches from ids

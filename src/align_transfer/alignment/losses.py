@@ -1,7 +1,7 @@
 """The modified HiCTL objective of the paper (§4.2), one plain function of tensors per term.
 
 L = λS·L_S + λW·L_W + λM·L_M with λ in {0, 1} read from a loss code such as ``S1W0M1``.
-DESIGN §4 fixes what the paper leaves open; each function says which choice it implements.
+docs/design.md §4 fixes what the paper leaves open; each function says which choice it implements.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def word_contrastive(
     embeddings: torch.Tensor,
     temperature: float,
 ) -> torch.Tensor:
-    """L_W: HiCTL's word-level loss (paper eq. for L_W, as DESIGN §4 defines it).
+    """L_W: HiCTL's word-level loss (paper eq. for L_W, as docs/design.md §4 defines it).
 
     ``queries`` (B, H) are the sentence-pair queries q; ``bag_ids`` (B, K) hold each pair's bag of
     distinct non-special token ids, padded, with ``bag_mask`` (B, K) true on real entries;

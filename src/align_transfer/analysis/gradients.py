@@ -1,4 +1,4 @@
-"""Gradient similarity (paper §4.5, §5.3, Table 3; DESIGN §4).
+"""Gradient similarity (paper §4.5, §5.3, Table 3; docs/design.md §4).
 
 On an aligned-then-fully-fine-tuned encoder, over the backbone's parameters only (no task head, no
 MLM head; a decoder tied to the input embeddings is the embedding matrix, a backbone parameter):

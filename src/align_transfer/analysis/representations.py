@@ -1,4 +1,4 @@
-"""Representation analyses (paper §4.5, DESIGN §4): embeddings computed once per encoder, then
+"""Representation analyses (paper §4.5, docs/design.md §4): embeddings computed once per encoder, then
 sentence retrieval and the cosine similarity of translations, read from those embeddings.
 
 Layer k is ``hidden_states[k]`` (0 = the embedding layer). A sentence's vector is the mean of its
@@ -39,7 +39,7 @@ def translation_cosine(src: np.ndarray, tgt: np.ndarray) -> float:
 
 
 def cosine_gap(src: np.ndarray, tgt: np.ndarray) -> float:
-    """The anisotropy-aware similarity of DESIGN §7: the mean cosine of translation pairs (row i with
+    """The anisotropy-aware similarity of docs/design.md §7: the mean cosine of translation pairs (row i with
     row i) minus the mean cosine of the non-translation pairs (row i with row j != i). A space that
     spreads or collapses as a whole moves both means; the gap moves only with the translations."""
     a, b = normalise(src), normalise(tgt)
@@ -141,7 +141,7 @@ def word_tables(lexicons: dict[str, list[tuple[str, str]]]) -> tuple[dict, dict]
 
 
 def sib_retrieval_rows(embeddings: dict, index_ids: dict[str, list[str]], source: str, layer: int) -> list[dict]:
-    """The instance level of DESIGN §7: for each SIB-200 test item of every language but ``source``
+    """The instance level of docs/design.md §7: for each SIB-200 test item of every language but ``source``
     (``index_ids``: each language's items in file order), whether the source item with the same
     ``index_id`` (its translation: SIB-200 items are FLORES-200 sentences) ranks first among all source
     items by cosine at ``layer``. A tie with a wrong candidate counts as a miss, as in ``recall_at``."""

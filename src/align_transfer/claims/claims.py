@@ -1,4 +1,4 @@
-"""The claims layer (DESIGN §7, docs/design.md): the paper's claims tested on the workflow's own results.
+"""The claims layer (docs/design.md §7, docs/design.md): the paper's claims tested on the workflow's own results.
 
 - ``transfer_join``: one tidy row per aligned model x step x task x mode x seed x evaluation language,
   with Δ accuracy beside that language's Δ alignment with the source language and the gradients;
@@ -51,7 +51,7 @@ def transfer_join(
     gradients: pd.DataFrame | None,
     layers: list[int],
 ) -> pd.DataFrame:
-    """The join of DESIGN §7, from result files read with their keys (``results.read_results``). Δ accuracy
+    """The join of docs/design.md §7, from result files read with their keys (``results.read_results``). Δ accuracy
     is against the base encoder's mean over seeds (as Table 1); each Δ alignment measure
     (``delta_cosine_l{k}``, ``delta_gap_l{k}``, ``delta_r{k}``) is the model's minus the base encoder's,
     for that language with the source (empty for the source itself); the gradient columns are the run's
@@ -127,7 +127,7 @@ def levels(join: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {"language": language, "model": model}
 
 
-#: How "predicts" is tested (DESIGN §7): over every run's points, and within loss codes only, where
+#: How "predicts" is tested (docs/design.md §7): over every run's points, and within loss codes only, where
 #: codes that hurt both retrieval and transfer cannot make a pooled ρ look predictive.
 SCOPES = {"across runs": None, "within loss codes": "losses"}
 
@@ -317,7 +317,7 @@ def instance_level_layout(table: pd.DataFrame, min_group: int = 10) -> list:
     return blocks + [caption("instances", min_group=min_group)]
 
 
-# The claims: the hypotheses as written, the paper's own findings, and the verdicts of DESIGN §7
+# The claims: the hypotheses as written, the paper's own findings, and the verdicts of docs/design.md §7
 
 
 HYPOTHESES = {
@@ -449,7 +449,7 @@ def claims(
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """One row per claim and scope: the statistic over its independent units with its 1 - alpha interval,
-    a p-value where one applies, the verdict of DESIGN §7's rules, the paper's finding and whether this run
+    a p-value where one applies, the verdict of docs/design.md §7's rules, the paper's finding and whether this run
     agrees with it, and a note (why a claim is not tested; where Table 1 and the claim seem to disagree)."""
     rows, level = [], 1 - alpha
     if (
@@ -627,7 +627,7 @@ def _scope_parts(scope: str) -> tuple[str, str]:
 
 def verdict_summary(each: pd.DataFrame) -> str:
     """A paragraph of every encoder's verdicts (``each``: the encoders' claims tables in one), claim by claim,
-    and how often they agree with the paper: what the README says of a run, written by the run."""
+    and how often they agree with the paper: what docs/science.md says of a run, written by the run."""
     sentences = []
     for claim, block in each.groupby("claim", sort=False):
         parts = []
@@ -660,7 +660,7 @@ def verdict_summary(each: pd.DataFrame) -> str:
     return " ".join(sentences) + "\n"
 
 
-# Across the encoders (README, "Encoders"): each encoder's study tested as above, then compared
+# Across the encoders (docs/science.md, "Encoders"): each encoder's study tested as above, then compared
 
 
 def join_encoders(tables: list[pd.DataFrame]) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Statistics of the claims layer (DESIGN §7, docs/design.md): intervals, p-values and the verdict rules.
+"""Statistics of the claims layer (docs/design.md §7, docs/design.md): intervals, p-values and the verdict rules.
 
 The unit of resampling is the independent unit. A model-level claim resamples aligned models; a
 correlation over model x language points resamples whole alignment runs (a cluster bootstrap) and
@@ -198,7 +198,7 @@ def resampled_accuracy(correct: np.ndarray, total: np.ndarray, item_weights: np.
 
 
 def paired_delta(aligned_scores: np.ndarray, base_scores: np.ndarray, seed_weights: np.ndarray) -> np.ndarray:
-    """The paired two-level bootstrap of Table 1's Δ (DESIGN §7): each resample draws test items (the
+    """The paired two-level bootstrap of Table 1's Δ (docs/design.md §7): each resample draws test items (the
     same for both encoders, already in the (resamples, seeds) scores) and seeds (``seed_weights``,
     (resamples, seeds) counts); its Δ is the aligned encoder's mean score over the drawn seeds minus the
     base encoder's. scipy's bootstrap has no nested resampling, hence this."""
@@ -273,7 +273,7 @@ def group_permutation_p(values, groups, permutations: int, rng: np.random.Genera
     return float(test.pvalue)
 
 
-# The verdicts of DESIGN §7, for a statistic's interval over ``units`` independent units.
+# The verdicts of docs/design.md §7, for a statistic's interval over ``units`` independent units.
 
 
 def verdict_positive(low: float, high: float, units: int) -> str:

@@ -30,7 +30,7 @@ OPERATIONAL = (
 
 #: Keys that moved when the encoder became a study dimension: an old overlay is told where they went.
 MOVED = {
-    ("encoder",): "the encoder is now an entry of the list `encoders` (README, 'Encoders')",
+    ("encoder",): "the encoder is now an entry of the list `encoders` (docs/science.md, 'Encoders')",
     ("alignment", "sentence_layer"): "it is a fact of each encoder now: `encoders[].sentence_layer`",
     ("alignment", "sentence_pooling"): "it is a fact of each encoder now: `encoders[].sentence_pooling`",
     ("analysis", "layers"): "it is a fact of each encoder now: `encoders[].layers`",

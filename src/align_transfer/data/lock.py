@@ -18,7 +18,7 @@ from align_transfer.core.io import atomic_open
 HEADER = (
     "# sha256 of every input the workflow fetched (sha256sum format; paths as under resources/).\n"
     "# A fetched file must match its line; a file without a line is recorded here. To take a new\n"
-    "# version of a file on purpose, delete its line and rerun its download (README, 'Inputs lock').\n"
+    "# version of a file on purpose, delete its line and rerun its download (docs/running.md, 'Inputs lock').\n"
 )
 
 

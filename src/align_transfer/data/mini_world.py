@@ -1,4 +1,4 @@
-"""The mini world (DESIGN §5): a deterministic synthetic multilingual world, written as a local
+"""The mini world (docs/design.md §5): a deterministic synthetic multilingual world, written as a local
 mirror in the real sources' formats so that the real download and prepare rules read it.
 
 Each sentence is one meaning (a topic plus a small clause of concepts, each with its UPOS)

@@ -42,7 +42,7 @@ def mirror_hint(name: str) -> str:
     layout = SOURCE_LAYOUTS.get(name, "a Hugging Face model folder")
     return (
         f"Without internet, set `sources.{name}.mirror` in the config to a local base path laid "
-        f"out like the source ({layout}); see README, section 'Mirrors'."
+        f"out like the source ({layout}); see config/README.md, 'Mirrors'."
     )
 
 
@@ -194,7 +194,7 @@ def fetch_encoder(encoder: dict, dest, lock=None, key: str = "encoders/encoder")
             except Exception as error:  # the hub client raises many types for "offline"
                 raise SourceError(
                     f"source 'encoder' failed: could not download {where} from the hub ({error}). Without "
-                    "internet, set the encoder's `mirror` (`encoders[].mirror`) to a local Hugging Face model folder; see README, 'Mirrors'."
+                    "internet, set the encoder's `mirror` (`encoders[].mirror`) to a local Hugging Face model folder; see config/README.md, 'Mirrors'."
                 ) from error
             shutil.rmtree(tmp / ".cache", ignore_errors=True)
             if not list(tmp.glob("*.safetensors")):

@@ -1,4 +1,4 @@
-"""Phase II and III (paper §4.3, §4.4; DESIGN §4): fine-tune an encoder on English POS or SIB-200
+"""Phase II and III (paper §4.3, §4.4; docs/design.md §4): fine-tune an encoder on English POS or SIB-200
 topics, fully or linear-only, and evaluate it zero-shot on the evaluation languages.
 
 POS: a linear layer over the last layer's states, scored on each word's first sub-token. SC: a

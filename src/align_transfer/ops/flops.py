@@ -58,7 +58,7 @@ def alignment_step(
     pair_specials: int = 4,
 ) -> dict[str, float]:
     """Training FLOPs of one alignment step per active loss term (``losses`` such as ``S1W0M1``), for
-    ``batch`` pairs whose sentences have ``length`` tokens without special tokens (DESIGN §4):
+    ``batch`` pairs whose sentences have ``length`` tokens without special tokens (docs/design.md §4):
 
     - L_S: the 2B sentences (with their specials) through the layers up to ``sentence_layer``, and the
       2B x 2B similarity matrix;

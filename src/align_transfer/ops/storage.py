@@ -51,7 +51,7 @@ def encoder_architecture(encoder: dict, workdir=".") -> tuple[object, int]:
         return config, shape.get("tokenizer_bytes", 0)
     raise ConfigError(
         f"encoder {name}: its shape is not known before it is downloaded; run `snakemake data` first (it fetches "
-        "its config.json), or give it `shape:` in the config (README, 'Encoders')"
+        "its config.json), or give it `shape:` in the config (docs/science.md, 'Encoders')"
     )
 
 

@@ -1,1 +1,1 @@
-"""The HTML reports, and the README's paragraph written from a run."""
+"""The HTML reports, the aligned checkpoints' model cards, and the documentation written from runs and the schema."""

@@ -86,7 +86,7 @@ CAPTIONS = {
         "permutation p-values."
     ),
     "claims": (
-        "Verdicts at α = {alpha:g} (DESIGN §7): 'improves' is supported when the interval of the mean Δ over "
+        "Verdicts at α = {alpha:g} (docs/design.md §7): 'improves' is supported when the interval of the mean Δ over "
         "aligned models lies above 0 and contradicted below 0; 'predicts' is supported when the interval of ρ lies above "
         "the threshold and contradicted below it; 'orthogonal' is supported when the interval of the mean cosine lies within "
         "the band around 0 and the task-vs-task baseline's lies above the band, contradicted when it lies outside the band. "

@@ -227,7 +227,7 @@ def table2(similarity: pd.DataFrame, layer: int) -> pd.DataFrame:
 
 
 def table2_gap(similarity: pd.DataFrame, layers: list[int]) -> pd.DataFrame:
-    """Table 2's companion (DESIGN §7): beside each Δ mean cosine of translations, the Δ of the cosine
+    """Table 2's companion (docs/design.md §7): beside each Δ mean cosine of translations, the Δ of the cosine
     gap (translations minus non-translation pairs), per pair, loss code and analysed layer. A Δ cosine
     that the gap does not share is the whole space spreading or collapsing, not translations meeting."""
     rows = paper_rows(similarity)
