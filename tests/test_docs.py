@@ -49,7 +49,9 @@ def test_every_cited_section_and_document_exists():
 
 
 def test_the_design_cited_is_the_repositorys_own():
-    elsewhere = [name for name, text in tracked_text_files() if re.search(r"\bDESIGN\b", text)]
+    elsewhere = [
+        name for name, text in tracked_text_files() if re.search(r"\bDESIGN\b", text) and name != "tests/test_docs.py"
+    ]
     assert not elsewhere, elsewhere  # a clone has no DESIGN.md: cite docs/design.md
 
 
