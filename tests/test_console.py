@@ -141,9 +141,10 @@ def test_a_finished_runs_summary_stays_and_the_runs_last_words_print_under_it(tm
     command += ["results/data/flores/devtest/deu_Latn.txt"]  # the mini world, downloaded, prepared: 4 jobs
     output, status = run_on_a_terminal(command, tmp_path)
     assert status == 0
-    screen = pyte.Screen(COLUMNS, ROWS)
+    screen = pyte.HistoryScreen(COLUMNS, ROWS, history=10_000)
     pyte.ByteStream(screen).feed(output)
-    shown = [line.rstrip() for line in screen.display if line.strip()]
+    scrolled = ["".join(char.data for char in line.values()) for line in screen.history.top]
+    shown = [line.rstrip() for line in scrolled + screen.display if line.strip()]
     summary = next((i for i, line in enumerate(shown) if line.startswith("4/4 jobs done, 0 running")), None)
     assert summary is not None and shown[summary + 2] == "  ✓ 4 rules finished (4 jobs)", "\n".join(shown)
-    assert shown[-1].startswith("Tables (CSV and Markdown): ")  # the run's summary (onsuccess), after the block
+    assert shown[-1].startswith("Tables (CSV and Markdown): "), "\n".join(shown)  # the run's summary, under it

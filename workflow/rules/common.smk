@@ -29,7 +29,9 @@ def profile_placeholders():
 
 
 if placeholders := profile_placeholders():  # refuse before anything is submitted, even in a dry run
-    print("profile error: fill in these values for your cluster (docs/running.md, 'Running on SLURM'):", file=sys.stderr)
+    print(
+        "profile error: fill in these values for your cluster (docs/running.md, 'Running on SLURM'):", file=sys.stderr
+    )
     print("\n".join(f"  {line}" for line in placeholders), file=sys.stderr)
     sys.exit(1)
 
@@ -367,8 +369,8 @@ STEP_TABLES = ["table1", "table2", *RECALL_TABLES.values()]
 PARALLEL_TASKS = [task for task in FINETUNE["tasks"] if TASKS[task].parallel_items]
 CLAIM_PAGES = ["scorecard", "claims"] + (["instances"] if PARALLEL_TASKS else [])
 # the paper's numbers (tools/transcribe_paper.py) and the tables of this run that the scorecard sets beside them
-PAPER_NUMBERS = str(workflow_file("data/paper_numbers.csv"))
-PAPER_HYPERPARAMETERS = str(workflow_file("data/paper_hyperparameters.csv"))
+PAPER_NUMBERS = str(OWN["data/paper_numbers.csv"])
+PAPER_HYPERPARAMETERS = str(OWN["data/paper_hyperparameters.csv"])
 SCORED_TABLES = ["table1", "table1_significance", "table2"] + (["table3"] if FULL else [])
 SCORED_TABLES += [name for name in RECALL_TABLES.values() if name in ("table7", "table8")]
 

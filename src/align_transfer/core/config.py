@@ -211,6 +211,23 @@ def validate(config: dict, schema_path, sources: list[tuple[str, dict]]) -> dict
     return config
 
 
+def local_source(workflow, folder, relative: str) -> Path:
+    """The file ``relative`` to the workflow's own ``folder`` (snakemake's ``SourceFile``) as a local path:
+    itself where the workflow is a checkout; where it is a remote module (``github(...)``), a copy out of
+    snakemake's source cache under ``.snakemake/align_transfer/{relative}``, made once."""
+    from snakemake.sourcecache import LocalSourceFile
+
+    source = folder.join(relative)
+    if isinstance(source, LocalSourceFile):
+        return Path(str(source)).resolve()
+    local = Path.cwd() / ".snakemake/align_transfer" / relative  # absolute: a workdir directive moves on
+    if not local.exists():
+        local.parent.mkdir(parents=True, exist_ok=True)
+        with workflow.sourcecache.open(source, "rb") as remote:
+            local.write_bytes(remote.read())
+    return local
+
+
 def config_sources(base_path, configfiles, cli_config) -> list[tuple[str, dict]]:
     """The mappings merged into the config, in order, each with the label an error names it by."""
     sources = [(str(base_path), load_yaml(base_path))]
