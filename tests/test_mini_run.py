@@ -157,6 +157,31 @@ def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run, encod
 
 
 @each_encoder
+def test_every_fine_tuned_aligned_checkpoint_is_published_with_its_card_and_kept_models_load_as_their_task(
+    mini_run, encoder
+):
+    import yaml
+    from transformers import AutoModel, AutoModelForTokenClassification
+
+    hub = mini_run / f"results/{encoder}/hub"
+    published = sorted(p.name for p in hub.iterdir() if not p.name.startswith("."))  # not snakemake's timestamp
+    assert published == sorted(f"de-en_{code}_{step}" for code in CODES for step in STEPS)
+    card = (hub / f"de-en_S1W0M1_{STEPS[-1]}/README.md").read_text(encoding="utf-8")
+    assert yaml.safe_load(card.split("---")[1])["language"] == ["de", "en"]
+    for part in ("with S1W0M1", "## Alignment settings", "## Alignment log", "## Retrieval", "all of Table 2's pairs"):
+        assert part in card, part
+    log = list(csv.DictReader((hub / f"de-en_S1W0M1_{STEPS[0]}/train_log.csv").open()))
+    assert int(log[-1]["step"]) == STEPS[0]
+    kept = mini_run / f"results/{encoder}/finetune/{{task}}/full/de-en_S1W0M1_{STEPS[-1]}/seed{KEPT_SEED}/model"
+    pos = AutoModelForTokenClassification.from_pretrained(str(kept).format(task="pos"))
+    assert pos.config.num_labels == 17 and pos.config.id2label[0] == "ADJ"
+    # the mini world's SC pools the mean of the tokens, which no Auto class does: it keeps the backbone
+    assert CONFIG["finetune"]["sc"]["pooling"] == "mean"
+    sc = AutoModel.from_pretrained(str(kept).format(task="sc"))
+    assert sc.config.architectures[0].endswith("Model")
+
+
+@each_encoder
 def test_every_fine_tuning_run_is_evaluated_on_every_language(mini_run, encoder):
     models = ["base"] + [f"{pair}_{code}_{step}" for pair in ("de-en",) for code in CODES for step in STEPS]
     for task in FINETUNE["tasks"]:
