@@ -1,13 +1,14 @@
-"""The whole workflow on the mini world, with a quiet console (`make demo`; README, "Two commands"; docs/performance.md, "Speed of the mini world").
+"""The whole workflow on the mini world, with a compact console (`make demo`; README, "Two commands";
+docs/performance.md, "Speed of the mini world").
 
     python tools/demo.py                    # every core; outputs in demo/
     python tools/demo.py --cores 2 -- results/MiniXLM-R/tables/table1.csv
     python tools/demo.py --configfile my-overlay.yaml --directory run1   # any config, on this machine
 
 Starts a warm worker (src/align_transfer/ops/worker.py) so that the short jobs do not each pay the
-seconds of importing torch and transformers, runs snakemake with one console line per job start
-and end, and ends with the wall time and the longest job's share of it (from this run's
-benchmarks/), then what to open.
+seconds of importing torch and transformers, runs snakemake with the compact console (`--logger brief`:
+a live summary on a terminal, a line per finished job elsewhere; docs/running.md, "The console"), and
+ends with the wall time and the longest job's share of it (from this run's benchmarks/), then what to open.
 """
 
 import argparse

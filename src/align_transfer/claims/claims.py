@@ -1,4 +1,4 @@
-"""The claims layer (docs/design.md §7, docs/design.md): the paper's claims tested on the workflow's own results.
+"""The claims layer (docs/design.md §7): the paper's claims tested on the workflow's own results.
 
 - ``transfer_join``: one tidy row per aligned model x step x task x mode x seed x evaluation language,
   with Δ accuracy beside that language's Δ alignment with the source language and the gradients;

@@ -1,4 +1,4 @@
-"""Statistics of the claims layer (docs/design.md §7, docs/design.md): intervals, p-values and the verdict rules.
+"""Statistics of the claims layer (docs/design.md §7): intervals, p-values and the verdict rules.
 
 The unit of resampling is the independent unit. A model-level claim resamples aligned models; a
 correlation over model x language points resamples whole alignment runs (a cluster bootstrap) and
