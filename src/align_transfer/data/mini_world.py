@@ -285,10 +285,15 @@ def conllu_block(sent_id: str, text: str, units, spaces: bool) -> str:
 
 def _zip_moses(path: Path, corpus: str, pair: str, src_lines, tgt_lines) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for lang, lines in zip(pair.split("-"), (src_lines, tgt_lines)):
-            archive.writestr(f"{corpus}.{pair}.{lang}", "".join(line + "\n" for line in lines))
-        archive.writestr("README", f"{corpus} {pair}: a synthetic corpus of the mini world.\n")
+    members = {
+        f"{corpus}.{pair}.{lang}": "".join(line + "\n" for line in lines)
+        for lang, lines in zip(pair.split("-"), (src_lines, tgt_lines))
+    }
+    members["README"] = f"{corpus} {pair}: a synthetic corpus of the mini world.\n"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in members.items():
+            # a fixed date: writestr stamps each member with the clock, and the same world must be the same bytes
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text, zipfile.ZIP_DEFLATED)
 
 
 def _noisy_parallel(rng: random.Random, pairs):
