@@ -106,18 +106,20 @@ def config_reference(repo=REPO) -> str:
     the mini world's, and what it is (the config's comment, else the schema's description)."""
     import yaml
 
+    from align_transfer.tables.document import Table, markdown
+
     schema = yaml.safe_load((repo / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8"))
     paper = config_comments((repo / "config/config.yaml").read_text(encoding="utf-8"))
     mini = config_comments((repo / "config/mini.yaml").read_text(encoding="utf-8"))
-    rows = ["| key | default | paper (config.yaml) | what |", "|---|---|---|---|"]
+    rows = []
     for path, node in schema_keys(schema):
         found = paper.get(path) or mini.get(path) or {}
         what = found.get("comment") or node.get("description") or found.get("above") or ""
         default = "" if "default" not in node else yaml.safe_dump(node["default"], default_flow_style=True).strip()
         default = default.removesuffix("\n...").removesuffix(" ...")
         value = paper.get(path, {}).get("value", "")
-        rows.append(f"| `{path}` | {_cell(default)} | {_cell(value)} | {what.replace('|', '/')} |")
-    return "\n".join(rows)
+        rows.append([f"`{path}`", _cell(default), _cell(value), what.replace("|", "/")])
+    return markdown([Table(["key", "default", "paper (config.yaml)", "what"], rows)]).rstrip("\n")
 
 
 class _Field(str):

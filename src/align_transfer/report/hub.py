@@ -13,6 +13,7 @@ from align_transfer.core import layout
 from align_transfer.core.io import atomic_path
 from align_transfer.core.results import write_frame
 from align_transfer.core.state import link_copy
+from align_transfer.tables.document import Table, markdown
 
 #: What each loss of a code is (paper §4.2).
 LOSS_NAMES = {
@@ -49,11 +50,10 @@ def retrieval_summary(model: pd.DataFrame, base: pd.DataFrame, layer: int) -> pd
 
 
 def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
-    """A small frame as a GitHub table (the Hub renders it), without tabulate."""
+    """A small frame (its index too, where named) as the tables' Markdown (``tables.document``)."""
     frame = frame.reset_index() if frame.index.name else frame
-    cells = [[f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in row] for row in frame.itertuples(False)]
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
+    rows = [[f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in row] for row in frame.itertuples(False)]
+    return markdown([Table([str(name) for name in frame.columns], rows)]).rstrip("\n")
 
 
 def model_card(
