@@ -149,3 +149,20 @@ def test_a_finished_runs_summary_stays_and_the_runs_last_words_print_under_it(tm
     assert summary is not None and shown[summary + 2] == "  ✓ 4 rules finished (4 jobs)", "\n".join(shown)
     after = shown[summary + 3 :]  # the run's summary (onsuccess) prints under the block, not erased by it
     assert any(line.startswith("Tables (CSV and Markdown): ") for line in after), "\n".join(shown)
+
+
+def test_what_the_process_prints_while_the_block_is_drawn_waits_and_prints_under_its_last_summary(capsys):
+    import io
+    import sys
+
+    from snakemake_logger_plugin_brief import LiveBlock, _Held
+
+    terminal = io.StringIO()
+    live = LiveBlock(terminal, lambda height: ["the summary"], every=3600)
+    live.draw()
+    print("the run's last words")  # as `onsuccess` prints, before the plugin has the last jobs' records
+    assert capsys.readouterr().out == ""  # held: the next redraw would erase it
+    live.draw(above=["a log line"])
+    live.stop()
+    assert capsys.readouterr().out == "the run's last words\n" and not isinstance(sys.stdout, _Held)
+    assert terminal.getvalue().endswith("a log line\nthe summary\n\x1b[1F\x1b[Jthe summary\n")

@@ -152,17 +152,45 @@ def log_tail(logs) -> tuple[list[str], list[str]]:
     return paths, lines
 
 
+class _Held:
+    """This process's standard output or error while a ``LiveBlock`` is drawn: what is written there waits,
+    and is written under the block's last summary when it stops. snakemake hands log records to this plugin
+    through a queue, in a thread of its own, so the run's last words (an ``onsuccess`` print) can come before
+    the records of its last jobs; written at once, the next redraw would erase them."""
+
+    def __init__(self, live: LiveBlock, stream):
+        self.live, self.stream = live, stream
+
+    def write(self, text: str) -> int:
+        with self.live.lock:
+            if self.live.drawing:
+                self.live.held.append((self.stream, text))
+                return len(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        if not self.live.drawing:
+            self.stream.flush()
+
+    def __getattr__(self, name):  # fileno, isatty, encoding, ...: the stream's
+        return getattr(self.stream, name)
+
+
 class LiveBlock:
     """A block of lines redrawn in place at the bottom of a terminal, with lines printed above it: the cursor
     goes back to the block's first line and clears to the end of the screen before anything is written. Lines
-    of the block are wrapped here, not by the terminal, so that the count of lines to go back is exact (output
-    that a job writes to the terminal itself can still leave a stray line above the block). A thread redraws it every ``every`` seconds, so that the clock moves during a long job."""
+    of the block are wrapped here, not by the terminal, so that the count of lines to go back is exact; what
+    this process prints elsewhere waits until the block stops (``_Held``); output that a job writes to the
+    terminal itself can still leave a stray line above the block. A thread redraws it every ``every``
+    seconds, so that the clock moves during a long job."""
 
     def __init__(self, stream, render, every: float = 2.0):
         import threading
 
-        self.stream, self.render, self.height = stream, render, 0
+        self.stream, self.render, self.height, self.held = stream, render, 0, []
         self.lock, self.stopped = threading.RLock(), threading.Event()
+        self.streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _Held(self, sys.stdout), _Held(self, sys.stderr)
         self.thread = threading.Thread(target=self._tick, args=(every,), daemon=True)
         self.thread.start()
 
@@ -197,10 +225,16 @@ class LiveBlock:
         return not self.stopped.is_set()
 
     def stop(self) -> None:
-        """Leave the last summary where it is: what prints next goes under it."""
+        """Leave the last summary where it is, and write under it what waited."""
         with self.lock:
             self.draw()
             self.stopped.set()
+            if isinstance(sys.stdout, _Held) and isinstance(sys.stderr, _Held):
+                sys.stdout, sys.stderr = self.streams
+            for stream, text in self.held:
+                stream.write(text)
+            for stream in self.streams:
+                stream.flush()
 
     def _tick(self, every: float) -> None:
         while not self.stopped.wait(every):
