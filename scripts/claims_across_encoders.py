@@ -5,6 +5,8 @@ from align_transfer.ops.worker import delegate
 
 delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
+from pathlib import Path
+
 import pandas as pd
 
 from align_transfer.claims.claims import (
@@ -27,12 +29,15 @@ with logged(snakemake) as log:
     verdicts = pooled_claims(
         join,
         params.step,
-        settings["resamples"],
         settings["permutations"],
         settings["seed"],
         settings["predicts_threshold"],
         settings["orthogonal_band"],
         alpha,
+        snakemake.input.join,
+        pd.concat(  # results/{encoder}/claims/item_noise.csv
+            [pd.read_csv(path).assign(encoder=Path(path).parents[1].name) for path in snakemake.input.item_noise]
+        ),
     )
     write_table(output.csv, output.md, verdicts, claims_layout(verdicts, alpha))
     each = join_encoders([pd.read_csv(path) for path in snakemake.input.claims])  # each with its encoder column

@@ -4,7 +4,7 @@ from align_transfer.ops.worker import delegate
 
 delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.claims.claims import instance_level, instance_level_layout
+from align_transfer.claims.claims import gold_labels, instance_level, instance_level_layout
 from align_transfer.core.results import read_results
 from align_transfer.ops.runner import logged
 from align_transfer.tables.tables import write_table
@@ -14,11 +14,16 @@ with logged(snakemake) as log:
     table = instance_level(
         read_results(inputs.item_scores, "items", config),
         read_results(inputs.retrieved, "sib_items", config),
-        claims["resamples"],
-        claims["permutations"],
-        claims["seed"],
+        gold_labels(inputs.labels),
         claims["alpha"],
         claims["min_group"],
     )
-    write_table(snakemake.output.csv, snakemake.output.md, table, instance_level_layout(table, claims["min_group"]))
-    log.info("instance level: %d model x mode x language rows", len(table))
+    layout = instance_level_layout(table, claims["min_group"], claims["alpha"])
+    write_table(snakemake.output.csv, snakemake.output.md, table, layout)
+    log.info(
+        "instance level: %d model x mode x language rows, %d with a Benjamini-Hochberg q < %g, %d probes degenerate",
+        len(table),
+        int(table["significant"].sum()) if len(table) else 0,
+        claims["alpha"],
+        int(table["degenerate"].sum()) if len(table) else 0,
+    )

@@ -51,6 +51,10 @@ def test_a_linear_only_grid_runs_its_claims_to_the_report(mini_run, tmp_path):
     assert claims.loc["orthogonal", "verdict"] == "not tested" and "finetune.modes" in claims.loc["orthogonal", "note"]
     transfer = claims.loc["transfer"]
     assert set(transfer["scope"]) == {"pos, linear, step 40", "sc, linear, step 40"} and (transfer["units"] == 3).all()
-    assert (claims.loc["predicts"].set_index("scope").filter(like="across runs", axis=0)["units"] == 3).all()
+    within = claims.loc["predicts"].set_index("scope").filter(regex=", within languages$", axis=0)
+    assert len(within) == 2 and (within["units"] == 3).all()
+    assert (within["verdict"] == "too few units").all() and within["note"].str.contains(
+        "3 runs allow 6 arrangements"
+    ).all()
     report = (results / "report.html").read_text(encoding="utf-8")
     assert "not tested" in report and "<h2>Table 3:" not in report and "Figure 1" in report

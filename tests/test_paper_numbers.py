@@ -66,3 +66,21 @@ def test_the_hyperparameters_match_their_lines():
             assert row.value == "15, 33, 42"
         else:  # "$1e - 5$", "$\\approx 6,000$", "16": the number itself
             assert float(row.value) == float(re.sub(r"[$ ,]|\\approx", "", text)), row
+
+
+@needs_paper
+def test_the_paper_s_grid_is_read_from_its_lines():
+    """Each setting of workflow/data/paper_grid.csv stands on its cited line; the lists, read a second way (every
+    code-like word of the line, in order), are the data file's."""
+    grid = pd.read_csv(REPO / "workflow/data/paper_grid.csv").set_index("setting")
+    lines = PAPER.read_text(encoding="utf-8").splitlines()
+    for setting, row in grid.iterrows():
+        assert row["text"] in lines[row["line"] - 1], setting
+    assert (
+        ", ".join(re.findall(r"\b[a-z]{2}-[a-z]{2}\b", lines[grid.loc["pairs", "line"] - 1]))
+        == grid.loc["pairs", "value"]
+    )
+    languages = lines[grid.loc["evaluation languages", "line"] - 1].split("\\text{")[-1]
+    assert ", ".join(re.findall(r"\b[a-z]{2}\b", languages)) == grid.loc["evaluation languages", "value"]
+    steps = re.findall(r"(\d),(\d{3}) \((?:INTERMEDIATE|FINAL)\)", lines[grid.loc["checkpoint steps", "line"] - 1])
+    assert ", ".join(a + b for a, b in steps) == grid.loc["checkpoint steps", "value"]

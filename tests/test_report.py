@@ -118,6 +118,7 @@ def test_every_caption_fills_its_fields():
         "alpha": 0.05,
         "confidence": 95.0,
         "min_group": 10,
+        "recall": 0.1,
     }
     for key in CAPTIONS:
         assert "{" not in caption(key, **fields), key

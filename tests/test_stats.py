@@ -1,4 +1,5 @@
-"""The claims layer's statistics against hand computations, and the verdict rules of docs/design.md §7 at each boundary."""
+"""The claims layer's statistics against hand computations, and the verdict rules of docs/design.md §7 at each
+boundary. Their coverage is tests/test_calibration.py's."""
 
 import math
 from itertools import permutations
@@ -8,7 +9,7 @@ import pytest
 from scipy import stats as sps
 
 from align_transfer.claims import stats
-from align_transfer.claims.stats import CONTRADICTED, INCONCLUSIVE, SUPPORTED, TOO_FEW
+from align_transfer.claims.stats import CONTRADICTED, INCONCLUSIVE, SUPPORTED, TOO_FEW, WEAK
 
 
 def test_pearson_and_spearman_match_the_formula_and_scipy():
@@ -20,128 +21,241 @@ def test_pearson_and_spearman_match_the_formula_and_scipy():
         sps.spearmanr([1, 2, 2, 3], [1, 3, 2, 4]).statistic
     )
     assert math.isnan(stats.pearson([1, 1, 1], [1, 2, 3]))
+    assert stats.average_ranks([10.0, 20, 20, 5]).tolist() == [2, 3.5, 3.5, 1]  # ties share their mean rank
+    assert stats.average_ranks([[3.0, 1, 2]]).tolist() == [[3, 1, 2]]
 
 
-def test_ranks_centred_within_a_stratum():
-    assert stats.centred(np.array([10.0, 20, 20, 5]), "spearman").tolist() == [-0.5, 1, 1, -1.5]  # ranks 2, 3.5, 3.5, 1
-    assert stats.centred(np.array([1.0, 2, 6]), "pearson").tolist() == [-2, -1, 3]
-
-
-def test_no_interval_from_a_degenerate_bootstrap():
-    assert stats.percentile_interval(np.arange(101), 0.9) == pytest.approx((5, 95))
-    assert all(math.isnan(v) for v in stats.percentile_interval(np.full(50, 0.032)))  # never [0.032, 0.032]
-    assert stats.bootstrap_p([1, 2, 3, -1]) == pytest.approx(2 * 2 / 5)  # one sample at or below 0, +1
-    assert math.isnan(stats.bootstrap_p([0.5, 0.5, 0.5]))
-
-
-def test_a_mean_over_units_and_its_interval():
-    row = stats.mean_interval([0.1, 0.2, 0.3, 0.4], 2000, np.random.default_rng(0))
+def test_the_mean_has_student_s_t_interval_and_test():
+    values = [0.1, 0.2, 0.3, 0.4]
+    row = stats.mean_interval(values)
+    # by hand: mean 0.25, sd sqrt(0.05/3), se sd/2, t(3) = 3.182446
+    se = math.sqrt(0.05 / 3) / 2
     assert row["units"] == 4 and row["value"] == pytest.approx(0.25)
-    assert 0.1 <= row["low"] < 0.25 < row["high"] <= 0.4 and row["p"] < 0.01
-    for values in ([0.032], [0.01, 0.03]):  # one unit, two units: no interval, whatever the resamples say
-        row = stats.mean_interval(values, 2000, np.random.default_rng(0))
+    assert (row["low"], row["high"]) == pytest.approx((0.25 - 3.182446 * se, 0.25 + 3.182446 * se), rel=1e-6)
+    assert row["p"] == pytest.approx(2 * sps.t.sf(0.25 / se, 3))
+    for values in ([0.032], [0.01, 0.03]):  # one unit, two units: no interval
+        row = stats.mean_interval(values)
         assert row["units"] == len(values) and math.isnan(row["low"]) and math.isnan(row["p"])
-        assert stats.verdict_positive(row["low"], row["high"], row["units"]) == TOO_FEW
-    assert math.isnan(stats.mean_interval([0.1, math.nan, 0.3], 100, np.random.default_rng(0))["low"])
+    assert math.isnan(stats.mean_interval([0.1, math.nan, 0.3])["low"])
 
 
-def loop_cluster_spearman(x, y, rows):
-    """The statistic on a resample of clusters, by hand: the drawn clusters' points, ranked, correlated."""
-    xs = [value for row in rows for value in x[row]]
-    ys = [value for row in rows for value in y[row]]
-    return sps.spearmanr(xs, ys).statistic
+def test_three_units_all_below_zero_are_not_enough_to_contradict():
+    """Every bootstrap resample of three negative units has a negative mean, so a percentile interval says
+    'contradicted' (p ~ 0.001); with three units the t-interval is wide, and includes 0."""
+    values = [-0.05, -0.04, -0.001]
+    row = stats.mean_interval(values)
+    assert row["low"] < 0 < row["high"] and row["p"] > 0.05
+    assert stats.verdict_positive(row["low"], row["high"]) == INCONCLUSIVE
 
 
-def test_the_cluster_bootstrap_resamples_whole_clusters():
-    rng = np.random.default_rng(4)
+def test_units_that_agree_exactly_give_a_point_interval_and_a_verdict():
+    row = stats.mean_interval([0.02, 0.02, 0.02])
+    assert (row["low"], row["high"], row["p"]) == (0.02, 0.02, 0.0)
+    assert stats.verdict_positive(row["low"], row["high"]) == SUPPORTED
+    zero = stats.mean_interval([0.0, 0.0, 0.0])
+    assert (zero["low"], zero["high"], zero["p"]) == (0.0, 0.0, 1.0)
+    assert stats.verdict_positive(zero["low"], zero["high"]) == INCONCLUSIVE
+
+
+def test_the_bootstrap_interval_is_the_inversion_of_its_p_value():
+    # 19 resamples at alpha 0.1: m = ceil((0.1 * 20 - 1) / 2) = 1, so the interval is [min, max]; p counts the
+    # smaller tail: 2 resamples at or below 0 give (2 * 2 + 1) / 20
+    samples = np.array([-0.2, -0.1] + [0.1 * k for k in range(1, 18)])
+    low, high, p = stats.bootstrap_interval(samples, 0.9)
+    assert (low, high) == (samples.min(), samples.max()) and p == pytest.approx(5 / 20)
+    rng = np.random.default_rng(0)
+    for _ in range(300):  # any distribution: 0 lies outside exactly when p < alpha
+        samples = rng.normal(rng.normal(0, 1), 0.5, size=rng.integers(20, 400))
+        for level in (0.9, 0.95):
+            low, high, p = stats.bootstrap_interval(samples, level)
+            assert (low > 0 or high < 0) == (p < 1 - level)
+    assert stats.bootstrap_interval(np.full(50, 0.032)) == (0.032, 0.032, pytest.approx(1 / 51))
+
+
+def column_spearman_by_hand(x, y):
+    """The within-languages statistic of untied data by hand: each column's Spearman ρ over the runs, averaged."""
+    return np.mean([sps.spearmanr(x[:, c], y[:, c]).statistic for c in range(x.shape[1])])
+
+
+def test_within_languages_is_the_mean_of_the_columns_rho():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    assert stats.within_statistic(x, y, np.ones((6, 1))) == pytest.approx(column_spearman_by_hand(x, y))
+    # a language shifting every run's values changes nothing
+    shifted = x + np.array([0.0, 10.0, -5.0, 100.0])
+    assert stats.within_statistic(shifted, y, np.ones((6, 1))) == pytest.approx(column_spearman_by_hand(x, y))
+
+
+def test_within_loss_codes_centres_each_code_before_ranking():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    codes = np.array(["a", "a", "a", "b", "b", "b"])
+    by_hand_x, by_hand_y = x.copy(), y.copy()
+    for code in ("a", "b"):  # each code's mean removed, column by column
+        by_hand_x[codes == code] -= x[codes == code].mean(axis=0)
+        by_hand_y[codes == code] -= y[codes == code].mean(axis=0)
+    one_hot = stats.strata_matrix(codes, 6)
+    assert stats.within_statistic(x, y, one_hot) == pytest.approx(column_spearman_by_hand(by_hand_x, by_hand_y))
+    # a code shifting its runs' values changes nothing
+    moved = x + 50.0 * (codes == "b")[:, None]
+    assert stats.within_statistic(moved, y, one_hot) == pytest.approx(stats.within_statistic(x, y, one_hot))
+
+
+def test_the_jackknife_deletes_one_run_at_a_time():
+    rng = np.random.default_rng(3)
     x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
-    result = stats.cluster_correlation(x, y, "spearman", 500, 100, np.random.default_rng(0))
-    assert result["value"] == pytest.approx(sps.spearmanr(x.ravel(), y.ravel()).statistic)
-    assert (result["units"], result["points"]) == (5, 15)
-    # the statistic scipy's bootstrap sees for a resample of cluster indices is the loop's
-    drawn = np.array([[0, 0, 3, 4, 4], [1, 2, 2, 2, 0]])
-    vectorised = stats.pooled_statistic([x[drawn]], [y[drawn]], "spearman")
-    assert vectorised == pytest.approx([loop_cluster_spearman(x, y, rows) for rows in drawn])
-    assert result["low"] < result["value"] < result["high"]
+    z = [np.arctanh(column_spearman_by_hand(np.delete(x, i, 0), np.delete(y, i, 0))) for i in range(5)]
+    by_hand = math.sqrt(4 / 5 * sum((v - np.mean(z)) ** 2 for v in z))
+    assert stats.jackknife_se(x, y, np.ones((5, 1))) == pytest.approx(by_hand)
+    # two codes: each deletion re-centres its code; the sum of squares is scaled by (n - s)/n = 3/5
+    codes = np.array(["a", "a", "b", "b", "b"])
+    z = []
+    for i in range(5):
+        keep = np.arange(5) != i
+        xs, ys, kept = x[keep].copy(), y[keep].copy(), codes[keep]
+        for code in ("a", "b"):
+            xs[kept == code] -= xs[kept == code].mean(axis=0)
+            ys[kept == code] -= ys[kept == code].mean(axis=0)
+        z.append(np.arctanh(column_spearman_by_hand(xs, ys)))
+    by_hand = math.sqrt(3 / 5 * sum((v - np.mean(z)) ** 2 for v in z))
+    assert stats.jackknife_se(x, y, stats.strata_matrix(codes, 5)) == pytest.approx(by_hand)
 
 
-def test_the_cluster_permutation_p_value_is_exact_for_few_clusters():
-    x = np.array([[1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5]])
-    y = x * 10
-    result = stats.cluster_correlation(x, y, "spearman", 200, 10_000, np.random.default_rng(0))
-    # of the 4! = 24 ways to give the runs' x rows to other runs, only the identity reaches |ρ| = 1 (a run's own
-    # two points keep their order); by hand, every arrangement's ρ of the pooled points:
-    by_hand = [sps.spearmanr(x[list(order)].ravel(), y.ravel()).statistic for order in permutations(range(4))]
-    assert result["p"] == pytest.approx(np.mean(np.abs(by_hand) >= 1 - 1e-12)) == pytest.approx(1 / 24)
-    # the same as scipy's permutation test of |ρ| over one sample of cluster indices, every pairing
-    scipy_p = sps.permutation_test(
-        (np.arange(4),),
-        lambda i, axis=-1: np.abs(stats.pooled_statistic([x[i]], [y], "spearman")),
-        permutation_type="pairings",
-        vectorized=True,
-        n_resamples=10_000,
-        alternative="greater",
-    ).pvalue
-    assert result["p"] == pytest.approx(scipy_p) and result["value"] == pytest.approx(1)
+def test_within_correlation_interval_and_exact_permutation_p():
+    x = np.array([[1.0, 1.5], [2.0, 2.5], [3.0, 3.5], [4.0, 4.5], [5.0, 6.0]])
+    y = np.array([[2.0, 1.0], [1.0, 2.0], [4.0, 3.0], [3.0, 5.0], [5.0, 4.0]])
+    result = stats.within_correlation(x, y, None, 10_000, np.random.default_rng(0))
+    assert result["value"] == pytest.approx(column_spearman_by_hand(x, y)) and result["units"] == 5
+    se = stats.jackknife_se(x, y, np.ones((5, 1)))
+    quantile = sps.t.ppf(0.975, 4)
+    assert result["low"] == pytest.approx(math.tanh(math.atanh(result["value"]) - quantile * se))
+    assert result["high"] == pytest.approx(math.tanh(math.atanh(result["value"]) + quantile * se))
+    # by hand: every one of the 5! ways to give the runs' x rows to other runs
+    by_hand = [column_spearman_by_hand(x[list(order)], y) for order in permutations(range(5))]
+    assert result["p"] == pytest.approx(np.mean(np.abs(by_hand) >= abs(result["value"]) - 1e-12))
 
 
-def test_the_monte_carlo_permutation_p_value_counts_the_observed_arrangement():
-    x = np.arange(24.0).reshape(12, 2)
-    result = stats.cluster_correlation(x, x, "pearson", 100, 999, np.random.default_rng(0))
-    assert result["p"] == pytest.approx(1 / 1000)  # no random arrangement of 12 runs reaches r = 1
+def test_a_perfect_rho_with_enough_runs_is_a_point_interval_and_supported():
+    x = np.arange(12.0).reshape(6, 2)
+    result = stats.within_correlation(x, x * 3 + 1, None, 10_000, np.random.default_rng(0))
+    assert (result["value"], result["low"], result["high"]) == (1.0, 1.0, 1.0)
+    assert result["p"] == pytest.approx(
+        2 / math.factorial(6)
+    )  # the identity and nothing else reaches |ρ| = 1 ... twice
+    assert stats.verdict_predicts(result["low"], result["high"], result["p"]) == SUPPORTED
 
 
-def test_within_strata_only_differences_inside_a_stratum_count():
-    # two loss codes: code a's runs score high on both measures, code b's low; inside each code the
-    # measures run opposite ways. Pooled, ρ looks positive; within codes it is -1.
-    x = np.array([[10.0], [11.0], [12.0], [0.0], [1.0], [2.0]])
-    y = np.array([[12.0], [11.0], [10.0], [2.0], [1.0], [0.0]])
-    codes = ["a", "a", "a", "b", "b", "b"]
-    pooled = stats.cluster_correlation(x, y, "spearman", 200, 100, np.random.default_rng(0))
-    within = stats.cluster_correlation(x, y, "spearman", 200, 10_000, np.random.default_rng(0), strata=codes)
-    assert pooled["value"] > 0.4 and within["value"] == pytest.approx(-1)
-    # by hand: ranks within each code (1, 2, 3 and 3, 2, 1), centred, correlated: -1; 3! x 3! arrangements
-    assert within["units"] == 6 and within["p"] == pytest.approx(2 / 36)
-    # a code of one run has no difference inside it: it is left out of the units
-    lone = stats.cluster_correlation(x[:4], y[:4], "spearman", 200, 100, np.random.default_rng(0), strata=codes[:4])
-    assert lone["units"] == 3 and lone["points"] == 3
-    two = stats.cluster_correlation(x[:2], y[:2], "spearman", 200, 100, np.random.default_rng(0), strata=codes[:2])
-    assert two["units"] == 2 and math.isnan(two["low"]) and math.isnan(two["p"])
+def test_too_few_units_say_how_many_and_how_many_are_needed():
+    x = np.random.default_rng(0).normal(size=(6, 2))
+    two_per_code = stats.within_correlation(x, x, ["a", "a", "b", "b", "c", "c"], 100, np.random.default_rng(0))
+    assert two_per_code["reason"] == "2 runs per loss code; 3 needed" and math.isnan(two_per_code["low"])
+    assert math.isnan(two_per_code["p"])  # with 2 runs a code, p could not go below 0.125: no p either
+    three = stats.within_correlation(x[:3], x[:3], None, 100, np.random.default_rng(0))
+    assert three["reason"] == "3 runs allow 6 arrangements; a permutation p below 0.05 needs 20"
+    languages = stats.across_correlation(np.arange(6.0), np.arange(6.0), 100, np.random.default_rng(0))
+    assert languages["reason"] == "6 languages; 9 needed"
+    assert stats.permutation_reach([3, 3], 0.05, "runs", "loss code") == ""  # 3! x 3! = 36 arrangements
 
 
-def test_a_cluster_without_a_point_is_refused():
-    x = np.ones((3, 2))
-    x[1, 1] = math.nan
-    with pytest.raises(ValueError, match="every cluster must have every point"):
-        stats.cluster_correlation(x, np.ones((3, 2)), "spearman", 100, 100, np.random.default_rng(0))
+def test_across_languages_has_bonett_and_wright_s_interval():
+    x = np.array([0.1, 0.4, 0.2, 0.5, 0.3, 0.9, 0.6, 0.8, 0.7])
+    y = np.array([0.2, 0.3, 0.1, 0.6, 0.5, 0.7, 0.4, 0.9, 0.8])
+    result = stats.across_correlation(x, y, 10_000, np.random.default_rng(0))
+    rho = sps.spearmanr(x, y).statistic
+    se = math.sqrt((1 + rho**2 / 2) / 6)
+    assert result["value"] == pytest.approx(rho) and result["units"] == 9
+    assert (result["low"], result["high"]) == pytest.approx(
+        (math.tanh(math.atanh(rho) - 1.959964 * se), math.tanh(math.atanh(rho) + 1.959964 * se)), rel=1e-6
+    )
+    assert 0 < result["p"] < 0.05
 
 
-def simulated_sets(rng, sets, clusters, points, correlation, noise):
-    """Clustered points: each cluster (a run) draws (a, b) with correlation ``correlation``; each point adds
-    independent noise. Spearman's population ρ of the pooled points (bivariate normal): 6/π asin(r/2)."""
-    r = correlation / (1 + noise**2)
-    truth = 6 / math.pi * math.asin(r / 2)
-    for _ in range(sets):
-        ab = rng.multivariate_normal([0, 0], [[1, correlation], [correlation, 1]], size=clusters)
-        yield (
-            truth,
-            ab[:, [0]] + noise * rng.normal(size=(clusters, points)),
-            ab[:, [1]] + noise * rng.normal(size=(clusters, points)),
-        )
+def test_the_instance_level_difference_by_agresti_and_caffo():
+    inside = np.array([1.0, 1.0, 0.0])
+    mean, variance = stats.adjusted_mean(inside, 1.0)
+    # one right and one wrong answer added: (2 + 1)/(3 + 2); squares around 0.6: 2 x 0.16 + 0.36 + 0.36 + 0.16
+    assert mean == pytest.approx(0.6) and variance == pytest.approx((2 * 0.16 + 0.36 + 0.36 + 0.16) / 4 / 5)
+    mean, variance = stats.adjusted_mean(np.array([0.5, 1.0]), 0.5)  # 2 seeds: each pseudo-answer weighs 1/2
+    assert mean == pytest.approx(2.0 / 3) and variance == pytest.approx(
+        ((0.5 - 2 / 3) ** 2 + (1 / 3) ** 2 + 0.5 * (2 / 3) ** 2 + 0.5 * (1 / 3) ** 2) / 2 / 3
+    )
+    values = np.concatenate([np.ones(12) * 0.8, np.zeros(3), np.ones(10) * 0.2, np.zeros(5)])
+    group = np.arange(30) < 15
+    row = stats.group_difference(values, group, seeds=5)
+    assert row["difference"] == pytest.approx(0.64 - 0.1333333, rel=1e-5) and row["in_group"] == 15
+    assert row["low"] < row["difference"] < row["high"]
+    (m1, v1), (m2, v2) = stats.adjusted_mean(values[group], 0.2), stats.adjusted_mean(values[~group], 0.2)
+    assert row["p"] == pytest.approx(2 * sps.norm.sf(abs(m1 - m2) / math.sqrt(v1 + v2)))
+    assert (row["low"] > 0) == (row["p"] < 0.05)
 
 
-def test_the_cluster_bootstrap_covers_where_the_naive_one_does_not():
-    """500 simulated sets of 30 runs x 4 points: the 95% interval that resamples runs covers the true ρ in
-    92-98% of them (94.2% when written); the one that resamples points as if independent in 82%."""
-    rng = np.random.default_rng(2026)
-    cluster = naive = 0
-    for truth, x, y in simulated_sets(rng, 500, 30, 4, 0.6, 0.7):
-        by_run = stats.cluster_correlation(x, y, "spearman", 299, 1, rng)
-        by_point = stats.cluster_correlation(x.reshape(-1, 1), y.reshape(-1, 1), "spearman", 299, 1, rng)
-        cluster += by_run["low"] <= truth <= by_run["high"]
-        naive += by_point["low"] <= truth <= by_point["high"]
-    assert 0.92 <= cluster / 500 <= 0.98, cluster / 500
-    assert naive / 500 < 0.88, naive / 500
+def test_a_group_that_is_all_wrong_still_has_a_spread():
+    """Under no difference (both groups right 5% of the time), a small group is often all wrong; its interval is
+    never a point, and it holds the truth (0) about 95% of the time or more."""
+    rng = np.random.default_rng(5)
+    covered, degenerate = 0, 0
+    for _ in range(400):
+        values = (rng.random(200) < 0.05).astype(float)
+        group = np.arange(200) < 12
+        row = stats.group_difference(values, group)
+        covered += row["low"] <= 0 <= row["high"]
+        degenerate += row["low"] == row["high"]
+    assert degenerate == 0 and covered / 400 >= 0.93
+
+
+def test_the_instance_level_on_a_group_of_one_and_of_none():
+    values = np.random.default_rng(0).integers(0, 2, 204).astype(float)
+    one = np.zeros(204, dtype=bool)
+    one[7] = True
+    row = stats.group_difference(values, one)
+    assert row["in_group"] == 1 and not math.isnan(row["difference"])
+    assert math.isnan(row["low"]) and math.isnan(row["high"]) and math.isnan(row["p"])  # never +0.43 [0.36, 0.50]
+    row = stats.group_difference(values, np.zeros(204, dtype=bool))
+    assert row["in_group"] == 0 and math.isnan(row["difference"]) and math.isnan(row["low"])
+
+
+def test_benjamini_hochberg_by_hand():
+    # sorted 0.01, 0.03, 0.04 of 3: 0.01 x 3/1 = 0.03; 0.03 x 3/2 = 0.045; 0.04 x 3/3 = 0.04, and the step-up
+    # minimum from the top makes the second 0.04
+    adjusted = stats.benjamini_hochberg([0.04, 0.01, 0.03, math.nan])
+    assert adjusted[:3].tolist() == pytest.approx([0.04, 0.03, 0.04]) and math.isnan(adjusted[3])
+
+
+def test_improves_at_each_boundary():
+    assert stats.verdict_positive(0.01, 0.02) == SUPPORTED
+    assert stats.verdict_positive(-0.3, -0.1) == CONTRADICTED
+    assert stats.verdict_positive(0.0, 0.2) == INCONCLUSIVE  # touching 0
+    assert stats.verdict_positive(-0.2, 0.0) == INCONCLUSIVE
+    assert stats.verdict_positive(0.01, 0.02, tested=False) == TOO_FEW
+    assert stats.verdict_positive(math.nan, math.nan) == TOO_FEW
+
+
+def test_predicts_has_a_strength():
+    assert stats.verdict_predicts(0.6, 0.9, 0.001) == SUPPORTED
+    assert stats.verdict_predicts(0.1, 0.7, 0.01) == INCONCLUSIVE  # contains +0.5
+    assert (
+        stats.verdict_predicts(0.5, 0.8, 0.01) == INCONCLUSIVE
+        and stats.verdict_predicts(0.2, 0.5, 0.01) == INCONCLUSIVE
+    )
+    assert stats.verdict_predicts(0.2, 0.45, 0.001) == WEAK  # reliably above 0, reliably below the threshold
+    assert stats.verdict_predicts(0.2, 0.45, 0.2) == CONTRADICTED  # the permutation p does not agree it is above 0
+    assert stats.verdict_predicts(-0.2, 0.3, 0.4) == CONTRADICTED  # contains 0, lies below +0.5
+    assert stats.verdict_predicts(-0.567, -0.251, 0.001) == CONTRADICTED  # a clearly negative ρ
+    assert stats.verdict_predicts(math.nan, math.nan, math.nan) == TOO_FEW
+    assert stats.verdict_predicts(0.35, 0.45, 0.001, threshold=0.3) == SUPPORTED
+
+
+def test_orthogonal_against_a_stable_and_a_noisy_baseline():
+    stable, noisy = (0.848, 0.866), (0.01, 0.213)
+    assert stats.verdict_orthogonal(-0.042, 0.038, *stable) == SUPPORTED  # the clearest case
+    assert stats.verdict_orthogonal(-0.042, 0.038, *noisy) == INCONCLUSIVE  # the task direction is no steadier
+    assert stats.verdict_orthogonal(-0.042, 0.038, 0.1, 0.3) == INCONCLUSIVE  # the baseline touches the band
+    assert stats.verdict_orthogonal(-0.042, 0.038, math.nan, math.nan) == INCONCLUSIVE  # no baseline
+    assert stats.verdict_orthogonal(0.15, 0.3, *stable) == CONTRADICTED
+    assert stats.verdict_orthogonal(-0.3, -0.1, *stable) == CONTRADICTED  # touching the band from outside
+    assert stats.verdict_orthogonal(0.05, 0.3, *stable) == INCONCLUSIVE  # reaches out of the band
+    assert stats.verdict_orthogonal(math.nan, math.nan, *stable) == TOO_FEW
+    assert stats.verdict_orthogonal(-0.05, 0.05, *stable, band=0.05) == INCONCLUSIVE
 
 
 def test_holm_adjusts_in_step_down_order():
@@ -186,71 +300,6 @@ def test_the_paired_two_level_bootstrap_matches_a_plain_loop():
         [[c[s].mean() for c in base[0]] for s in range(2)]
     )
     assert whole[0] == pytest.approx(by_hand)
-
-
-def test_the_group_difference_resamples_within_each_group():
-    rng = np.random.default_rng(0)
-    values = np.array([1.0] * 8 + [0.0] * 4 + [1.0] * 3 + [0.0] * 9)  # group: 8 of 12 right; others: 3 of 12
-    in_group = np.arange(24) < 12
-    row = stats.group_difference(values, in_group, 2000, 2000, rng, min_group=10)
-    assert row["difference"] == pytest.approx(8 / 12 - 3 / 12) and (row["items"], row["in_group"]) == (24, 12)
-    assert row["low"] <= row["difference"] <= row["high"] and row["p"] < 0.1
-    # every resample keeps both groups: its difference is one group's resampled mean minus the other's
-    boot = sps.bootstrap(
-        (values[in_group], values[~in_group]),
-        stats.difference_of_means,
-        n_resamples=2000,
-        method="percentile",
-        vectorized=True,
-        rng=np.random.default_rng(1),
-    ).bootstrap_distribution
-    assert not np.isnan(boot).any() and boot.min() > -1
-
-
-def test_the_instance_level_on_a_group_of_one_and_of_none():
-    rng = np.random.default_rng(0)
-    values = rng.integers(0, 2, 204).astype(float)
-    one = np.zeros(204, dtype=bool)
-    one[7] = True
-    row = stats.group_difference(values, one, 1000, 1000, rng)
-    assert row["in_group"] == 1 and not math.isnan(row["difference"])
-    assert math.isnan(row["low"]) and math.isnan(row["high"]) and math.isnan(row["p"])  # never +0.43 [0.36, 0.50]
-    row = stats.group_difference(values, np.zeros(204, dtype=bool), 1000, 1000, rng)
-    assert row["in_group"] == 0 and math.isnan(row["difference"]) and math.isnan(row["low"])
-
-
-def test_improves_at_each_boundary():
-    assert stats.verdict_positive(0.01, 0.02, 3) == SUPPORTED
-    assert stats.verdict_positive(-0.3, -0.1, 3) == CONTRADICTED
-    assert stats.verdict_positive(0.0, 0.2, 3) == INCONCLUSIVE  # touching 0
-    assert stats.verdict_positive(-0.2, 0.0, 3) == INCONCLUSIVE
-    assert stats.verdict_positive(0.01, 0.02, 2) == TOO_FEW  # two units
-    assert stats.verdict_positive(math.nan, math.nan, 5) == INCONCLUSIVE
-
-
-def test_predicts_at_each_boundary():
-    assert stats.verdict_predicts(0.6, 0.9, 10) == SUPPORTED
-    assert stats.verdict_predicts(-0.567, -0.251, 10) == CONTRADICTED  # a clearly negative ρ
-    assert stats.verdict_predicts(-0.2, 0.3, 10) == CONTRADICTED  # contains 0, but lies below +0.5
-    assert stats.verdict_predicts(0.1, 0.7, 10) == INCONCLUSIVE  # contains +0.5
-    assert stats.verdict_predicts(0.5, 0.8, 10) == INCONCLUSIVE and stats.verdict_predicts(0.2, 0.5, 10) == INCONCLUSIVE
-    assert (
-        stats.verdict_predicts(0.6, 0.9, 2) == TOO_FEW and stats.verdict_predicts(math.nan, math.nan, 5) == INCONCLUSIVE
-    )
-    assert stats.verdict_predicts(0.35, 0.45, 10, threshold=0.3) == SUPPORTED
-
-
-def test_orthogonal_against_a_stable_and_a_noisy_baseline():
-    stable, noisy = (0.848, 0.866), (0.01, 0.213)
-    assert stats.verdict_orthogonal(-0.042, 0.038, 7, *stable) == SUPPORTED  # the clearest case
-    assert stats.verdict_orthogonal(-0.042, 0.038, 7, *noisy) == INCONCLUSIVE  # the task direction is no steadier
-    assert stats.verdict_orthogonal(-0.042, 0.038, 7, 0.1, 0.3) == INCONCLUSIVE  # the baseline touches the band
-    assert stats.verdict_orthogonal(-0.042, 0.038, 7, math.nan, math.nan) == INCONCLUSIVE  # no baseline
-    assert stats.verdict_orthogonal(0.15, 0.3, 7, *stable) == CONTRADICTED
-    assert stats.verdict_orthogonal(-0.3, -0.1, 7, *stable) == CONTRADICTED  # touching the band from outside
-    assert stats.verdict_orthogonal(0.05, 0.3, 7, *stable) == INCONCLUSIVE  # reaches out of the band
-    assert stats.verdict_orthogonal(-0.042, 0.038, 2, *stable) == TOO_FEW
-    assert stats.verdict_orthogonal(-0.05, 0.05, 7, *stable, band=0.05) == INCONCLUSIVE
 
 
 def test_the_between_group_sum_of_squares_and_its_exact_permutation_p_value():

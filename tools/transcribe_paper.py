@@ -3,8 +3,9 @@
     python tools/transcribe_paper.py [../shared/paper/paper.md]
 
 Writes workflow/data/paper_numbers.csv (Tables 1, 2, 3, 7, 8 and the base scores, keyed as the workflow's
-own tables are) and workflow/data/paper_hyperparameters.csv (Tables 4-6), each row with the line of the paper
-it came from. This is the first reading; tests/test_paper_numbers.py reads every number a second time, in
+own tables are), workflow/data/paper_hyperparameters.csv (Tables 4-6) and workflow/data/paper_grid.csv (the
+encoder, pairs, loss codes, languages, checkpoints and how much of each test set and FLORES it uses), each row
+with the line of the paper it came from. This is the first reading; tests/test_paper_numbers.py reads every number a second time, in
 another way, and compares.
 """
 
@@ -19,6 +20,7 @@ TASKS = {"POS Tagging": "pos", "Sentence Classification": "sc"}
 MODES = {"Full Model Fine-tuning": "full", "Linear Layer Only Fine-tuning": "linear"}
 NUMBERS = ["table", "task", "mode", "group", "pair", "losses", "value", "std", "line"]
 HYPERPARAMETERS = ["table", "parameter", "value", "text", "line"]
+GRID = ["setting", "value", "text", "line"]
 
 
 def cell(text: str) -> tuple[float, float | None]:
@@ -121,6 +123,35 @@ def transcribe(paper: Path) -> tuple[list[dict], list[dict]]:
     return numbers, hyperparameters
 
 
+def grid_rows(lines: list[str]) -> list[dict]:
+    """The paper's grid, each setting where the paper states it: the encoder (§4.2), the alignment pairs (§4.2),
+    the loss codes (§4.2), the checkpoints (§4.2), the evaluation languages (§4.4), and the evaluation data,
+    the whole test split (§4.4) and FLORES-200 (§4.5), of which it names no subset."""
+
+    def line_of(pattern: str) -> tuple[int, re.Match]:
+        return next((n, m) for n, text in enumerate(lines, 1) if (m := re.search(pattern, text)))
+
+    rows = []
+    number, match = line_of(r"we use the (XLM-R) \(Conneau et al\., 2020\) \(270M parameters\)")
+    rows.append({"setting": "encoder", "value": "FacebookAI/xlm-roberta-base", "text": match.group(0), "line": number})
+    number, match = line_of(r"L_\{\\text\{ALIGN\}\} = \\\{\\text\{([a-z, -]+)\}")
+    rows.append({"setting": "pairs", "value": match.group(1), "text": match.group(0), "line": number})
+    number, match = line_of(r"we enumerate all non-zero combinations of loss coefficients")
+    rows.append({"setting": "loss codes", "value": ", ".join(CODES), "text": match.group(0), "line": number})
+    number, match = line_of(r"checkpoints are saved at ([\d,]+) \(INTERMEDIATE\) and ([\d,]+) \(FINAL\) steps")
+    steps = ", ".join(step.replace(",", "") for step in match.groups())
+    rows.append({"setting": "checkpoint steps", "value": steps, "text": match.group(0), "line": number})
+    number, match = line_of(r"L_\{\\text\{POS\}\} = L_\{\\text\{SENT\}\} = \\\{\\text\{([a-z, ]+)\}")
+    rows.append({"setting": "evaluation languages", "value": match.group(1), "text": match.group(0), "line": number})
+    number, match = line_of(r"we perform zero-shot evaluation of each checkpoint")
+    rows.append({"setting": "test items per language", "value": "all", "text": match.group(0), "line": number})
+    number, match = line_of(r"We assess cross-lingual sentence retrieval on the FLORES-200 dataset")
+    rows.append({"setting": "FLORES sentences per language", "value": "all", "text": match.group(0), "line": number})
+    number, match = line_of(r"fine-tune all checkpoints for token-level \(POS TAGGING\) and sentence-level")
+    rows.append({"setting": "training examples", "value": "all", "text": match.group(0), "line": number})
+    return rows
+
+
 def write(path: Path, fields: list[str], rows: list[dict]) -> None:
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fields, lineterminator="\n")
@@ -136,7 +167,11 @@ def main() -> None:
     folder = REPO / "workflow/data"
     write(folder / "paper_numbers.csv", NUMBERS, numbers)
     write(folder / "paper_hyperparameters.csv", HYPERPARAMETERS, hyperparameters)
-    print(f"{len(numbers)} numbers and {len(hyperparameters)} hyper-parameters written to {folder}/")
+    grid = grid_rows(Path(args.paper).read_text(encoding="utf-8").splitlines())
+    write(folder / "paper_grid.csv", GRID, grid)
+    print(
+        f"{len(numbers)} numbers, {len(hyperparameters)} hyper-parameters and {len(grid)} grid settings written to {folder}/"
+    )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 
 CLAIMS = config["claims"]
 RESAMPLING = ["resamples", "seed", "alpha"]  # alpha: the intervals are 1 - alpha
-VERDICTS = RESAMPLING + ["permutations", "predicts_threshold", "orthogonal_band"]
-INSTANCES = RESAMPLING + ["permutations", "min_group"]
+VERDICTS = ["permutations", "seed", "alpha", "predicts_threshold", "orthogonal_band"]
+INSTANCES = ["alpha", "min_group"]
 
 
 # The join and the dose-response tables read small CSVs, as the tables do: they run where snakemake runs.
@@ -42,18 +42,20 @@ rule scorecard:
     input:
         paper=PAPER_NUMBERS,
         paper_hyperparameters=PAPER_HYPERPARAMETERS,
+        paper_grid=PAPER_GRID,
         tables=lambda wc: expand("results/{encoder}/tables/{table}.csv", encoder=wc.encoder, table=SCORED_TABLES),
     output:
         csv=reported("results/{encoder}/claims/scorecard.csv", "scorecard", "Against the paper"),
         md="results/{encoder}/claims/scorecard.md",
         cells="results/{encoder}/claims/scorecard_cells.csv",
-        hyperparameters="results/{encoder}/claims/scorecard_hyperparameters.csv",
+        departures="results/{encoder}/claims/scorecard_departures.csv",
     log:
         "logs/{encoder}/claims/scorecard.log",
     conda:
         ENV
     params:
         hyperparameters=hyperparameter_values(),
+        grid=lambda wc: grid_values(config, ENCODERS[wc.encoder]),
         mini_world=bool(config["mini_world"]),
     script:
         "../../scripts/scorecard.py"
@@ -66,6 +68,7 @@ rule table1_significance:
     output:
         csv=reported("results/{encoder}/tables/table1_significance.csv", "table1_significance", "Companion tables"),
         md="results/{encoder}/tables/table1_significance.md",
+        item_noise="results/{encoder}/claims/item_noise.csv",
     log:
         "logs/{encoder}/claims/table1_significance.log",
     benchmark:
@@ -92,6 +95,7 @@ rule instance_level:
             encoder=wc.encoder,
             model=finetuned_models(wc.encoder),
         ),
+        labels=expand("results/{{encoder}}/data/tasks/{task}", task=PARALLEL_TASKS),
     output:
         csv=reported("results/{encoder}/claims/instances.csv", "instances", "Claims"),
         md="results/{encoder}/claims/instances.md",
@@ -113,7 +117,8 @@ rule instance_level:
 # Correlations of alignment with transfer, and each claim's statistic and verdict.
 rule claims:
     input:
-        "results/{encoder}/claims/join.csv",
+        join="results/{encoder}/claims/join.csv",
+        item_noise="results/{encoder}/claims/item_noise.csv",
     output:
         correlations="results/{encoder}/claims/correlations.csv",
         csv=reported("results/{encoder}/claims/claims.csv", "claims", "Claims"),
@@ -177,6 +182,7 @@ rule claims_across_encoders:
     input:
         join="results/claims/join.csv",
         claims=expand("results/{encoder}/claims/claims.csv", encoder=ENCODERS),
+        item_noise=expand("results/{encoder}/claims/item_noise.csv", encoder=ENCODERS),
     output:
         csv=reported("results/claims/claims.csv", "study_claims", "Claims", "Across the encoders"),
         md="results/claims/claims.md",

@@ -8,7 +8,7 @@ import sys
 from align_transfer.core import layout
 from align_transfer.core.checks import config_problems, encoder_losses as losses_of
 from align_transfer.core.config import canonical, pick, without_operational, digest
-from align_transfer.core.settings import AlignmentSettings, FinetuneSettings, encoder_label
+from align_transfer.core.settings import AlignmentSettings, FinetuneSettings, encoder_label, grid_values
 from align_transfer.data.sources import revision
 from align_transfer.data.tasks import TASKS
 
@@ -371,6 +371,7 @@ CLAIM_PAGES = ["scorecard", "claims"] + (["instances"] if PARALLEL_TASKS else []
 # the paper's numbers (tools/transcribe_paper.py) and the tables of this run that the scorecard sets beside them
 PAPER_NUMBERS = str(OWN["data/paper_numbers.csv"])
 PAPER_HYPERPARAMETERS = str(OWN["data/paper_hyperparameters.csv"])
+PAPER_GRID = str(OWN["data/paper_grid.csv"])
 SCORED_TABLES = ["table1", "table1_significance", "table2"] + (["table3"] if FULL else [])
 SCORED_TABLES += [name for name in RECALL_TABLES.values() if name in ("table7", "table8")]
 

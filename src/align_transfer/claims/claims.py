@@ -2,11 +2,11 @@
 
 - ``transfer_join``: one tidy row per aligned model x step x task x mode x seed x evaluation language,
   with Δ accuracy beside that language's Δ alignment with the source language and the gradients;
-- ``correlations``: does a model's Δ alignment predict its Δ transfer, per task and mode, across
-  alignment runs and within loss codes, with the runs as the independent units;
+- ``correlations``: does a run's Δ alignment predict its Δ transfer, per task and mode: within languages
+  (runs as units), within languages and loss codes, and across languages (languages as units);
 - ``table1_significance``: each Table 1 cell's Δ with a paired two-level bootstrap interval, Holm-corrected;
 - ``instance_level``: are SIB-200 items whose English translation is retrieved first classified
-  correctly more often;
+  correctly more often (Benjamini-Hochberg across cells; degenerate probes marked);
 - ``claims``: one row per claim and scope, with its statistic, interval, verdict, the paper's own
   finding and whether this run agrees with it. A claim the grid cannot test is a row that says why.
 """
@@ -115,58 +115,69 @@ def measure_label(column: str) -> str:
     return f"Δ {'cosine gap' if kind == 'gap' else 'cosine'} (layer {layer})"
 
 
-def levels(join: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The join at the language level (a checkpoint x language, Δ accuracy averaged over seeds) and at the
-    model level (a checkpoint, averaged over its languages); the source language, with no Δ alignment, is
-    left out."""
+def language_points(join: pd.DataFrame) -> pd.DataFrame:
+    """The join's points: a checkpoint x evaluation language per task and mode, Δ accuracy averaged over seeds;
+    the source language, with no Δ alignment, left out."""
     measures = measure_columns(join)
-    keys = ["task", "mode", "run", "losses", "model", "step"]
+    keys = ["task", "mode", "run", "losses", "model", "step", "language"]
     rows = join.dropna(subset=measures, how="all")
-    language = rows.groupby([*keys, "language"], as_index=False)[["delta_accuracy", *measures]].mean()
-    model = language.groupby(keys, as_index=False)[["delta_accuracy", *measures]].mean()
-    return {"language": language, "model": model}
+    return rows.groupby(keys, as_index=False)[["delta_accuracy", *measures]].mean()
 
 
-#: How "predicts" is tested (docs/design.md §7): over every run's points, and within loss codes only, where
-#: codes that hurt both retrieval and transfer cannot make a pooled ρ look predictive.
-SCOPES = {"across runs": None, "within loss codes": "losses"}
+#: How "predicts" is tested (docs/design.md §7), each scope one question with one unit: does a run that aligns
+#: a language better than the other runs do also transfer to it better (runs as units, ranks within each
+#: language and step), the same within each loss code, and do languages that gain more alignment gain more
+#: transfer (languages as units).
+WITHIN_LANGUAGES, WITHIN_CODES, ACROSS_LANGUAGES = (
+    "within languages",
+    "within languages and loss codes",
+    "across languages",
+)
+SCOPES = (WITHIN_LANGUAGES, WITHIN_CODES, ACROSS_LANGUAGES)
 
 
-def cluster_matrices(frame: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A level's points as (runs, points) matrices of ``measure`` and of Δ accuracy, a row per alignment run
-    and a column per (step, language) it was measured at, and each run's loss code."""
-    point = [column for column in ("step", "language") if column in frame]
-    x = frame.pivot_table(index="run", columns=point, values=measure, dropna=False)
-    y = frame.pivot_table(index="run", columns=point, values="delta_accuracy", dropna=False).loc[x.index, x.columns]
-    codes = frame.drop_duplicates("run").set_index("run").loc[x.index, "losses"].to_numpy()
-    return x.to_numpy(), y.to_numpy(), codes
+def run_matrices(
+    points: pd.DataFrame, measure: str, source: str = "the join"
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """(runs, columns) tables of ``measure`` and of Δ accuracy, a row per alignment run and a column per
+    (step, language), and each run's loss code. A run that lacks the measure altogether (a layer its encoder
+    does not analyse) is left out; one that lacks some of its points is an error naming them."""
+    points = points[points["run"].isin(points.dropna(subset=[measure])["run"])]
+    x = points.pivot_table(index="run", columns=["step", "language"], values=measure, dropna=False)
+    y = points.pivot_table(index="run", columns=["step", "language"], values="delta_accuracy", dropna=False)
+    y = y.reindex(index=x.index, columns=x.columns)
+    for name, table in ((measure, x), ("delta_accuracy", y)):
+        missing = table.isna().stack(["step", "language"], future_stack=True)
+        if missing.any():
+            run, step, language = missing[missing].index[0]
+            raise ValueError(
+                f"{source}: run {run} has no {name} for language {language} at step {step} "
+                f"({int(missing.sum())} such points), though other runs do; every run needs every point"
+            )
+    codes = points.drop_duplicates("run").set_index("run").loc[x.index, "losses"].to_numpy()
+    return x, y, codes
 
 
-def correlations(join: pd.DataFrame, resamples: int, permutations: int, seed: int, alpha: float = 0.05) -> pd.DataFrame:
-    """Spearman's ρ (and Pearson's r across runs) of every Δ alignment measure with Δ accuracy, per task,
-    mode and level, across runs and within loss codes: clusters of an alignment run's points resampled,
-    and runs' alignment permuted (``stats.cluster_correlation``). Each row's generator is seeded by
-    ``seed``, so every row is reproducible on its own."""
+def correlations(
+    join: pd.DataFrame, permutations: int, seed: int, alpha: float = 0.05, source: str = "the join"
+) -> pd.DataFrame:
+    """Spearman's ρ of every Δ alignment measure with Δ accuracy, per task and mode, in each of ``SCOPES``
+    (``stats.within_correlation``, ``stats.across_correlation``: a language's point is its mean over runs and
+    steps). Each row's generator is seeded by ``seed``, so every row is reproducible on its own; ``source``
+    names the join's file in errors."""
     rows = []
-    for level, frame in levels(join).items():
-        for (task, mode), block in frame.groupby(["task", "mode"], sort=False):
-            for measure in measure_columns(join):
-                x, y, codes = cluster_matrices(block.dropna(subset=[measure]), measure)
-                for scope, strata in SCOPES.items():
-                    for method in ("spearman", "pearson") if strata is None else ("spearman",):
-                        result = stats.cluster_correlation(
-                            x,
-                            y,
-                            method,
-                            resamples,
-                            permutations,
-                            np.random.default_rng(seed),
-                            strata=None if strata is None else codes,
-                            level=1 - alpha,
-                        )
-                        rows.append(
-                            {"task": task, "mode": mode, "level": level, "scope": scope, "measure": measure} | result
-                        )
+    for (task, mode), block in language_points(join).groupby(["task", "mode"], sort=False):
+        for measure in measure_columns(join):
+            x, y, codes = run_matrices(block, measure, f"{source} ({task}, {mode})")
+            for scope in SCOPES:
+                rng = np.random.default_rng(seed)
+                if scope == ACROSS_LANGUAGES:
+                    by_language = [table.T.groupby(level="language").mean().mean(axis=1) for table in (x, y)]
+                    result = stats.across_correlation(*by_language, permutations, rng, 1 - alpha, unit="languages")
+                else:
+                    strata = codes if scope == WITHIN_CODES else None
+                    result = stats.within_correlation(x.to_numpy(), y.to_numpy(), strata, permutations, rng, 1 - alpha)
+                rows.append({"task": task, "mode": mode, "scope": scope, "measure": measure} | result)
     return pd.DataFrame(rows)
 
 
@@ -180,11 +191,19 @@ def _per_language(items: pd.DataFrame, units: list[tuple]) -> dict[str, tuple[np
     return out
 
 
-def table1_significance(items: pd.DataFrame, step: int, resamples: int, seed: int, alpha: float) -> pd.DataFrame:
+def table1_significance(
+    items: pd.DataFrame, step: int, resamples: int, seed: int, alpha: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Table 1's companion: each cell's Δ (aligned minus base, mean over seeds of the mean accuracy over
     languages) with a paired two-level bootstrap interval (seeds, then the same test items for both
-    encoders) and p-value, Holm-corrected across every cell of the table."""
-    rows = []
+    encoders) and its p-value (``stats.bootstrap_interval``: 0 lies outside exactly when p < alpha),
+    Holm-corrected across every cell of the table. Where a task's item i is the same text in every language
+    (SIB-200), one draw of items serves every language; otherwise each language's items are drawn apart.
+
+    Also, per task and mode, the test items' terms of the variance of the transfer claim's mean over aligned
+    models (``stats.item_components`` of ``item_contributions``): every model and the base encoder were scored
+    on the same items, so their noise is common to all the models' Δs."""
+    rows, noise = [], []
     for (task, mode), block in items.groupby(["task", "mode"], sort=False):
         parsed = with_encoder_columns(pd.DataFrame({"model": block["model"].unique()}))
         models = ["base"] + list(parsed[(parsed["model"] != "base") & (parsed["step"] == step)]["model"])
@@ -193,10 +212,12 @@ def table1_significance(items: pd.DataFrame, step: int, resamples: int, seed: in
         units = [(model, s) for model in models for s in seeds]
         rng = np.random.default_rng(seed)
         seed_weights = stats.resample_weights(len(seeds), resamples, rng)
-        scores, observed = 0.0, 0.0
         per_language = _per_language(block, units)
+        paired = TASKS[task].parallel_items
+        shared = stats.resample_weights(len(paired_items(block, task)), resamples, rng) if paired else None
+        scores, observed = 0.0, 0.0
         for correct, total in per_language.values():
-            weights = stats.resample_weights(correct.shape[1], resamples, rng)
+            weights = shared if paired else stats.resample_weights(correct.shape[1], resamples, rng)
             scores = scores + stats.resampled_accuracy(correct, total, weights) / len(per_language)
             observed = observed + stats.resampled_accuracy(correct, total, np.ones((1, correct.shape[1]))) / len(
                 per_language
@@ -206,9 +227,23 @@ def table1_significance(items: pd.DataFrame, step: int, resamples: int, seed: in
             observed.reshape(1, len(models), len(seeds)),
         )
         whole = np.ones((1, len(seeds)))
+        contributions, strata = item_contributions(per_language, len(models), len(seeds), paired)
+        items_variance, interaction, item_df = stats.item_components(contributions, strata)
+        noise.append(
+            {
+                "task": task,
+                "mode": mode,
+                "models": len(models) - 1,
+                "items": contributions.shape[1],
+                "items_variance": float(items_variance),
+                "interaction": float(interaction),
+                "item_df": item_df,
+            }
+        )
         for index, model in enumerate(models[1:], 1):
-            samples = stats.paired_delta(scores[:, index], scores[:, 0], seed_weights)
-            low, high = stats.percentile_interval(samples, 1 - alpha)
+            low, high, p = stats.bootstrap_interval(
+                stats.paired_delta(scores[:, index], scores[:, 0], seed_weights), 1 - alpha
+            )
             info = parsed.set_index("model").loc[model]
             rows.append(
                 {
@@ -219,7 +254,7 @@ def table1_significance(items: pd.DataFrame, step: int, resamples: int, seed: in
                     "delta": float(stats.paired_delta(observed[:, index], observed[:, 0], whole)[0]),
                     "low": low,
                     "high": high,
-                    "p": stats.bootstrap_p(samples),
+                    "p": p,
                     "seeds": len(seeds),
                     "items": sum(c.shape[1] for c, _ in per_language.values()),
                 }
@@ -227,7 +262,41 @@ def table1_significance(items: pd.DataFrame, step: int, resamples: int, seed: in
     table = pd.DataFrame(rows)
     table["p_holm"] = stats.holm(table["p"])
     table["significant"] = table["p_holm"] < alpha
-    return table
+    return table, pd.DataFrame(noise)
+
+
+def item_contributions(per_language: dict, models: int, seeds: int, paired: bool) -> tuple[np.ndarray, list | None]:
+    """Each aligned model's Δ as the mean of a row of (aligned models, items): item i of language l adds
+    (its correct answers, mean over seeds, minus the base encoder's) / (languages x scored labels of l) to the
+    model's Δ, scaled by the number of items. Where item i is one text in every language, its languages' terms
+    make one item; otherwise each language's items are a stratum of their own. Rows of ``per_language``'s
+    matrices: (model, seed), the base encoder's first."""
+    terms, strata = [], []
+    for language, (correct, total) in per_language.items():
+        mean_correct = correct.reshape(models, seeds, -1).mean(axis=1)
+        terms.append((mean_correct[1:] - mean_correct[:1]) / (len(per_language) * total[0].sum()))
+        strata += [language] * correct.shape[1]
+    if paired:
+        summed = np.sum(terms, axis=0)
+        return summed * summed.shape[1], None
+    joined = np.concatenate(terms, axis=1)
+    return joined * joined.shape[1], strata
+
+
+def paired_items(block: pd.DataFrame, task: str) -> list:
+    """The items of a task whose item i is the same text in every language: the same in every language's rows,
+    or an error naming the language that differs."""
+    per_language = block.groupby("language", sort=False)["item"].unique()
+    first = per_language.index[0]
+    reference = sorted(per_language.iloc[0])
+    for language, found in per_language.items():
+        if sorted(found) != reference:
+            raise ValueError(
+                f"{task}: the test items of {language} ({len(found)}) are not those of {first} ({len(reference)}) "
+                f"in the zero-shot results of {', '.join(block[block['language'] == language]['model'].unique()[:3])}, "
+                "though item i is the same text in every language; rebuild those results"
+            )
+    return reference
 
 
 def interval_text(value: float, low: float, high: float, digits: int) -> str:
@@ -258,20 +327,52 @@ def table1_significance_layout(table: pd.DataFrame, losses: list[str], alpha: fl
     return blocks + [caption("table1_significance", confidence=100 * (1 - alpha), alpha=alpha)]
 
 
+#: A probe is degenerate in a cell when, for some seed, every class but one has a recall below this: it answers
+#: (nearly) one class, and a difference between groups would only be their mix of topics.
+DEGENERATE_RECALL = 0.1
+PROBE_DEGENERATE = "probe degenerate"
+
+
+def degenerate_probe(scores: pd.DataFrame, labels: pd.Series) -> bool:
+    """``scores``: (items, seeds) right (1) or wrong (0); ``labels``: each item's gold class. True where some
+    seed's probe recalls at most one class at ``DEGENERATE_RECALL`` or more."""
+    recall = scores.groupby(labels.loc[scores.index].to_numpy()).mean()
+    return bool(((recall >= DEGENERATE_RECALL).sum(axis=0) <= 1).any())
+
+
+def gold_labels(task_dirs) -> pd.DataFrame:
+    """Each test item's gold label (language, item, label) from a task's tokenized data (``load_tokens``): the
+    items as zero-shot evaluation numbered them, a sampled test split's included."""
+    from align_transfer.core.modeling import load_tokens
+
+    rows = []
+    for task_dir in task_dirs:
+        dataset = load_tokens(task_dir)
+        for name in dataset:
+            if name.startswith("test_"):
+                labels = dataset[name]["labels"]
+                rows += [
+                    {"language": name.removeprefix("test_"), "item": i, "label": label}
+                    for i, label in enumerate(labels)
+                ]
+    return pd.DataFrame(rows, columns=["language", "item", "label"])
+
+
 def instance_level(
     items: pd.DataFrame,
     retrieved: pd.DataFrame,
-    resamples: int,
-    permutations: int,
-    seed: int,
+    labels: pd.DataFrame,
     alpha: float = 0.05,
-    min_group: int = 10,
+    min_group: int = stats.MIN_UNITS["instance"],
 ) -> pd.DataFrame:
-    """Per model, mode and language: SIB-200 accuracy on the items whose English translation the model
-    retrieves first minus accuracy on the other items (an item's score: its mean over seeds), with an
-    interval that resamples items within each group and a permutation p-value, where each group has
-    ``min_group`` items."""
+    """Per model, mode and language: SIB-200 accuracy on the items whose English translation the model retrieves
+    first minus accuracy on the other items (an item's score: its mean over seeds), with Agresti & Caffo's
+    adjusted interval and its p-value (``stats.group_difference``) where the smaller group has ``min_group``
+    items, Benjamini-Hochberg's q across every cell that has a p-value (``significant``: q < alpha). A cell
+    whose probe answers (nearly) one class (``degenerate_probe``; ``labels``: language, item, label) is marked
+    ``probe degenerate`` and has no interval."""
     found = {key: block.set_index("item")["retrieved"] for key, block in retrieved.groupby(["model", "language"])}
+    gold = {language: block.set_index("item")["label"] for language, block in labels.groupby("language")}
     scores = items[items["task"].map(lambda task: TASKS[task].parallel_items)].pivot_table(
         index=["model", "mode", "language", "item"], columns="seed", values="correct"
     )
@@ -282,29 +383,34 @@ def instance_level(
             continue
         correct = correct.droplevel([0, 1, 2])
         correct = correct.loc[correct.index.intersection(hits.index)]
-        result = stats.group_difference(
-            correct.mean(axis=1).to_numpy(),
-            hits.loc[correct.index].to_numpy(bool),
-            resamples,
-            permutations,
-            np.random.default_rng(seed),
-            1 - alpha,
-            min_group,
-        )
-        rows.append({"model": model, "mode": mode, "language": language} | result)
-    return pd.DataFrame(rows)
+        in_group = hits.loc[correct.index].to_numpy(bool)
+        degenerate = degenerate_probe(correct, gold[language])
+        result = stats.group_difference(correct.mean(axis=1).to_numpy(), in_group, correct.shape[1], 1 - alpha)
+        if degenerate or min(in_group.sum(), (~in_group).sum()) < min_group:
+            result |= stats.NO_INTERVAL
+        rows.append({"model": model, "mode": mode, "language": language} | result | {"degenerate": degenerate})
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["q"] = stats.benjamini_hochberg(table["p"])
+        table["significant"] = table["q"] < alpha
+    return table
 
 
-def instance_level_layout(table: pd.DataFrame, min_group: int = 10) -> list:
-    """A block per mode: a row per model, a column per language, each cell the difference and its interval."""
+def instance_level_layout(
+    table: pd.DataFrame, min_group: int = stats.MIN_UNITS["instance"], alpha: float = 0.05
+) -> list:
+    """A block per mode: a row per model, a column per language, each cell the difference and its interval
+    (* where Benjamini-Hochberg's q is below alpha)."""
     from align_transfer.tables.tables import MODE_TITLES
 
     def cell(row) -> str:
+        if row.get("degenerate", False):
+            return PROBE_DEGENERATE
         if pd.isna(row["difference"]):
             return ""
         if pd.isna(row["low"]):
             return f"{number(row['difference'], 2)} ({min(row['in_group'], row['items'] - row['in_group'])} in a group)"
-        return interval_text(row["difference"], row["low"], row["high"], 2)
+        return interval_text(row["difference"], row["low"], row["high"], 2) + (" *" if row["significant"] else "")
 
     blocks = []
     languages = list(dict.fromkeys(table["language"]))
@@ -314,7 +420,7 @@ def instance_level_layout(table: pd.DataFrame, min_group: int = 10) -> list:
             cells = {r["language"]: cell(r) for _, r in rows.iterrows()}
             grid.rows.append([model, *(cells.get(lang, "") for lang in languages)])
         blocks += [Label(MODE_TITLES[mode]), grid, ""]
-    return blocks + [caption("instances", min_group=min_group)]
+    return blocks + [caption("instances", min_group=min_group, alpha=alpha, recall=DEGENERATE_RECALL)]
 
 
 # The claims: the hypotheses as written, the paper's own findings, and the verdicts of docs/design.md §7
@@ -363,7 +469,7 @@ FINDINGS = {
     ("predicts", None): Finding(
         "No: embedding distances and recall are not reliable predictors of downstream "
         "performance (§6, Takeaway I; Abstract).",
-        (CONTRADICTED,),
+        (CONTRADICTED, stats.WEAK),
         (SUPPORTED,),
     ),
     ("orthogonal", None): Finding(
@@ -442,50 +548,69 @@ def claims(
     join: pd.DataFrame,
     correlation_table: pd.DataFrame,
     step: int,
-    resamples: int,
-    seed: int,
     threshold: float,
     band: float,
     alpha: float = 0.05,
+    item_noise: pd.DataFrame | None = None,
+    source: str = "the join",
 ) -> pd.DataFrame:
-    """One row per claim and scope: the statistic over its independent units with its 1 - alpha interval,
-    a p-value where one applies, the verdict of docs/design.md §7's rules, the paper's finding and whether this run
-    agrees with it, and a note (why a claim is not tested; where Table 1 and the claim seem to disagree)."""
+    """One row per claim and scope: the statistic over its independent units with its 1 - alpha interval and
+    p-value, the verdict of docs/design.md §7's rules, the paper's finding and whether this run agrees with it,
+    and a note (why a scope has no interval; where Table 1 and the claim seem to disagree; what a weak ρ means).
+    ``item_noise`` (``table1_significance``'s) adds the shared test items' noise to each transfer mean
+    (``stats.crossed_mean``); without it, the transfer claim's interval is the aligned models' alone. ``source``
+    names the join's file in errors."""
     rows, level = [], 1 - alpha
     if (
         join["delta_accuracy"].isna().any()
     ):  # the readers refuse such files; a join made elsewhere must not slip through
+        missing = join[join["delta_accuracy"].isna()].iloc[0]
         raise ValueError(
-            f"the join has no Δ accuracy for {', '.join(join[join['delta_accuracy'].isna()]['model'].unique())}"
+            f"{source}: no Δ accuracy for run {missing['run']}, language {missing['language']}, step "
+            f"{missing['step']} ({int(join['delta_accuracy'].isna().sum())} rows)"
         )
     at_step = join[join["step"] == step]
     recall = recall_column(join)
 
-    def mean_claim(values):
-        return stats.mean_interval(np.asarray(values, dtype=np.float64), resamples, np.random.default_rng(seed), level)
+    shared = {} if item_noise is None else item_noise.set_index(["task", "mode"]).to_dict("index")
+
+    def mean_claim(values, unit: str, items: dict | None = None) -> tuple[dict, str, str]:
+        """The mean's interval (with the shared items' terms where given), its verdict and, where there are too
+        few units, why."""
+        values = np.asarray(values, dtype=np.float64)
+        if items is None:
+            result = stats.mean_interval(values, level)
+        else:
+            terms = items["items_variance"], items["interaction"], int(items["item_df"])
+            result = stats.crossed_mean(values, *terms, level)
+        reason = stats.too_few(result["units"], "mean", unit)
+        verdict = stats.TOO_FEW if reason else stats.verdict_positive(result["low"], result["high"])
+        return result, verdict, reason
 
     # a model's Δ R@1 with the source, per language: the same in every run of the model
     per_model = at_step.dropna(subset=[recall]).drop_duplicates(["model", "language"]).groupby("model")[recall].mean()
-    result = mean_claim(per_model)
+    result, verdict, reason = mean_claim(per_model, "aligned models")
     rows.append(
         claim_row(
             "similarity",
             f"aligned models at step {step}",
             f"mean {measure_label(recall)} over aligned models",
             result,
-            stats.verdict_positive(result["low"], result["high"], result["units"]),
+            verdict,
             finding("similarity"),
+            reason,
         )
     )
     for (task, mode), block in at_step.groupby(["task", "mode"], sort=False):
-        result = mean_claim(block.groupby("model")["delta_accuracy"].mean())
-        verdict = stats.verdict_positive(result["low"], result["high"], result["units"])
-        note = table1_contrast(verdict, table1_colours(block), result["units"])
+        items = shared.get((task, mode))
+        result, verdict, reason = mean_claim(block.groupby("model")["delta_accuracy"].mean(), "aligned models", items)
+        note = reason or table1_contrast(verdict, table1_colours(block), result["units"])
         rows.append(
             claim_row(
                 "transfer",
                 f"{task}, {mode}, step {step}",
-                "mean Δ accuracy over aligned models",
+                "mean Δ accuracy over aligned models"
+                + ("" if items is None else ", with the noise of the test items they share"),
                 result,
                 verdict,
                 finding("transfer", mode),
@@ -493,45 +618,48 @@ def claims(
             )
         )
 
-    predictive = correlation_table[
-        (correlation_table["measure"] == recall)
-        & (correlation_table["level"] == "language")
-        & (correlation_table["method"] == "spearman")
-    ]
+    predictive = correlation_table[correlation_table["measure"] == recall]
     for _, result in predictive.iterrows():
-        verdict = stats.verdict_predicts(result["low"], result["high"], result["units"], threshold)
-        note = (
-            ""
-            if result["units"] >= stats.MIN_UNITS
-            else (
-                "Fewer than 3 alignment runs are in loss codes of two runs or more: there is nothing to rank within a code."
-                if result["scope"] != "across runs"
-                else "Fewer than 3 alignment runs."
-            )
+        verdict = (
+            stats.TOO_FEW
+            if result["reason"]
+            else stats.verdict_predicts(result["low"], result["high"], result["p"], threshold, alpha)
+        )
+        unit = "languages" if result["scope"] == ACROSS_LANGUAGES else "alignment runs"
+        points = (
+            f"{result['points']} languages (each its mean over runs and steps)"
+            if result["scope"] == ACROSS_LANGUAGES
+            else f"{result['points']} checkpoint x language points, ranked within each language and step"
+            + (" after centring within each loss code" if result["scope"] == WITHIN_CODES else "")
         )
         rows.append(
             claim_row(
                 "predicts",
                 f"{result['task']}, {result['mode']}, every step, {result['scope']}",
-                f"Spearman ρ of {measure_label(recall)} with Δ accuracy over {result['points']} checkpoint x "
-                "language points, alignment runs as units",
+                f"Spearman ρ of {measure_label(recall)} with Δ accuracy over {points}, {unit} as units",
                 result.to_dict(),
                 verdict,
                 finding("predicts"),
-                note,
+                predicts_note(result, verdict, threshold, alpha),
             )
         )
 
     gradients = join.dropna(subset=["gradient_cosine"]) if "gradient_cosine" in join else join.iloc[:0]
     for task, block in gradients.drop_duplicates(["task", "model", "seed"]).groupby("task", sort=False):
         per_model = block.groupby("model")[["gradient_cosine", "gradient_baseline_cosine"]].mean()
-        result = mean_claim(per_model["gradient_cosine"])
+        result, _, reason = mean_claim(per_model["gradient_cosine"], "aligned models")
         baseline = per_model["gradient_baseline_cosine"].dropna()  # none with one gradient batch a run
-        base = mean_claim(baseline) if len(baseline) == len(per_model) else {"value": math.nan} | stats.NO_INTERVAL
-        verdict = stats.verdict_orthogonal(
-            result["low"], result["high"], result["units"], base["low"], base["high"], band
+        base = (
+            stats.mean_interval(baseline, level)
+            if len(baseline) == len(per_model)
+            else {"value": math.nan} | stats.NO_INTERVAL
         )
-        note = (
+        verdict = (
+            stats.TOO_FEW
+            if reason
+            else stats.verdict_orthogonal(result["low"], result["high"], base["low"], base["high"], band)
+        )
+        note = reason or (
             ""
             if not math.isnan(base["value"])
             else "No task-vs-task baseline: each run took one gradient batch (analysis.gradient_batches)."
@@ -566,6 +694,25 @@ def claims(
     return table
 
 
+def predicts_note(result: pd.Series, verdict: str, threshold: float, alpha: float) -> str:
+    """Why a 'predicts' scope has no interval; what a weak ρ means; where its interval and permutation p
+    disagree on whether ρ differs from 0 (the verdict then does not count it as above 0)."""
+    if result["reason"]:
+        return f"Too few units for this scope: {result['reason']} (docs/design.md §7)."
+    if verdict == stats.WEAK:
+        return (
+            f"ρ lies reliably above 0 but below {threshold:g}: alignment predicts transfer a little, which agrees "
+            "with 'not a reliable predictor'."
+        )
+    excludes_zero = result["low"] > 0 or result["high"] < 0
+    if excludes_zero != (result["p"] < alpha):
+        return (
+            f"The interval {'excludes' if excludes_zero else 'includes'} 0 while the permutation p is "
+            f"{result['p']:.3g}: the two disagree at the boundary, and the verdict does not count ρ as different from 0."
+        )
+    return ""
+
+
 def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
     """Each claim row: hypothesis, scope, statistic, value and interval, the verdict and whether this run agrees
     with the paper (both coloured in the report), then the notes and the rules."""
@@ -575,6 +722,7 @@ def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
             "Scope",
             "Statistic (units)",
             f"Value [{100 * (1 - alpha):g}% interval]",
+            "p",
             "Verdict",
             "The paper finds",
             "This run agrees",
@@ -599,6 +747,7 @@ def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
                 row["scope"],
                 statistic,
                 value,
+                "" if pd.isna(row["p"]) else f"{row['p']:.3g}",
                 Cell(f"**{row['verdict']}**{mark}", f"verdict-{css_class(row['verdict'])}"),
                 row["paper"],
                 Cell(agrees, f"agrees-{css_class(agrees)}" if agrees else "black"),
@@ -620,7 +769,7 @@ def _listed(items: list[str]) -> str:
 
 
 def _scope_parts(scope: str) -> tuple[str, str]:
-    """``"pos, full, every step, across runs"`` -> ``("POS full", "across runs")``."""
+    """``"pos, full, every step, within languages"`` -> ``("POS full", "within languages")``."""
     parts = [part for part in scope.split(", ") if not part.startswith("step") and part != "every step"]
     return " ".join(part.upper() if part in TASKS else part for part in parts[:2]), ", ".join(parts[2:])
 
@@ -679,18 +828,32 @@ def pooled(join: pd.DataFrame) -> pd.DataFrame:
 def pooled_claims(
     join: pd.DataFrame,
     step: int,
-    resamples: int,
     permutations: int,
     seed: int,
     threshold: float,
     band: float,
     alpha: float = 0.05,
+    source: str = "the join",
+    item_noise: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Each claim tested on the aligned models of every encoder together (``claims`` on the pooled join)."""
-    units = pooled(join)
-    table = claims(
-        units, correlations(units, resamples, permutations, seed, alpha), step, resamples, seed, threshold, band, alpha
-    )
+    """Each claim tested on the aligned models of every encoder together (``claims`` on the pooled join).
+    ``item_noise``: every encoder's (``table1_significance``'s, with an ``encoder`` column); the encoders were
+    scored on the same items, so their noise adds as if perfectly correlated: the square of the
+    models-weighted mean of their standard deviations, which errs wide."""
+    units, shared = pooled(join), None
+    if item_noise is not None and len(item_noise):
+        noise = item_noise.assign(
+            weight=item_noise["models"] / item_noise.groupby(["task", "mode"])["models"].transform("sum"),
+            sd=np.sqrt((item_noise["items_variance"] - item_noise["interaction"]).clip(lower=0)),
+        )
+        shared = (
+            noise.assign(sd=noise["sd"] * noise["weight"])
+            .groupby(["task", "mode"], as_index=False)
+            .agg(sd=("sd", "sum"), item_df=("item_df", "min"))
+        )
+        shared = shared.assign(items_variance=shared["sd"] ** 2, interaction=0.0)
+    correlation_table = correlations(units, permutations, seed, alpha, source)
+    table = claims(units, correlation_table, step, threshold, band, alpha, shared, source)
     return table.assign(scope="every encoder: " + table["scope"])
 
 

@@ -119,6 +119,34 @@ class FinetuneSettings:
         return cls(task=task, **{name: finetune[name] for name in cls.SHARED}, **values)
 
 
+def grid_values(config: dict, encoder: dict) -> dict[str, str]:
+    """The settings of this run's grid that the paper states (workflow/data/paper_grid.csv), as text: the
+    scorecard names every one that departs from the paper's."""
+    if encoder["source"] == "mini":
+        source = f"{encoder['name']}, the mini world's own"
+    elif encoder.get("mirror"):
+        source = f"the folder {encoder['mirror']}" + (f" ({encoder['hub_id']})" if encoder.get("hub_id") else "")
+    else:
+        source = encoder["hub_id"]
+
+    def listed(values) -> str:
+        return ", ".join(map(str, values))
+
+    def amount(value) -> str:
+        return "all" if value is None else str(value)
+
+    return {
+        "encoder": source,
+        "pairs": listed(entry["pair"] for entry in config["alignment"]["pairs"]),
+        "loss codes": listed(encoder.get("losses") or config["alignment"]["losses"]),
+        "checkpoint steps": listed(config["finetune"]["checkpoint_steps"]),
+        "evaluation languages": listed(config["evaluation"]["languages"]),
+        "test items per language": amount(config["evaluation"]["test_examples"]),
+        "FLORES sentences per language": amount(config["analysis"]["flores_examples"]),
+        "training examples": amount(config["finetune"]["train_examples"]),
+    }
+
+
 def encoder_label(encoder: dict) -> str:
     """How the report names an encoder and where it came from."""
     if encoder["source"] == "mini":

@@ -3,12 +3,14 @@
     python -m align_transfer.report.docs [RUN]      # RUN: a finished mini run (default: demo/)
     python -m align_transfer.report.docs captions   # workflow/report/*.rst from tables/captions.py
     python -m align_transfer.report.docs config     # the key reference in config/README.md
+    python -m align_transfer.report.docs coverage   # the coverage table in docs/science.md, by simulation
 
 The first replaces what lies between ``<!-- verdicts -->`` and ``<!-- /verdicts -->`` in docs/science.md with
 the run's ``results/claims/summary.md`` (the end-to-end tier checks that the two are the same). The second
 writes the captions of ``snakemake --report`` from the captions the tables and the HTML report use; the third
-the table of every config key from the schema and the comments of the configs (unit tests check that both
-are in step).
+the table of every config key from the schema and the comments of the configs; the fourth the measured
+coverage of the claims layer's intervals (``claims.calibration``). Unit tests check that the last three are
+in step.
 """
 
 from __future__ import annotations
@@ -21,6 +23,15 @@ REPO = Path(__file__).resolve().parents[3]
 BEGIN, END = "<!-- verdicts -->", "<!-- /verdicts -->"
 VERDICTS_DOC = REPO / "docs/science.md"
 KEYS = ("<!-- keys -->", "<!-- /keys -->")
+COVERAGE = ("<!-- coverage -->", "<!-- /coverage -->")
+
+
+def coverage_text(table=None) -> str:
+    """The coverage table of docs/science.md, from ``claims.calibration`` (run the simulation where not given)."""
+    from align_transfer.claims.calibration import coverage_layout, coverage_table
+    from align_transfer.tables.document import markdown
+
+    return markdown(coverage_layout(coverage_table() if table is None else table)).strip("\n")
 
 
 def section(text: str, markers=(BEGIN, END)) -> str:
@@ -139,6 +150,7 @@ FIELDS = {
     "k": "k",
     "name": "the table",
     "label": "R@k:",
+    "recall": "{:.0%}".format(__import__("align_transfer.claims.claims").claims.claims.DEGENERATE_RECALL),
 }
 
 
@@ -169,6 +181,10 @@ def main(run: str = "demo") -> None:
         readme = REPO / "config/README.md"
         readme.write_text(with_section(readme.read_text(encoding="utf-8"), config_reference(), KEYS), encoding="utf-8")
         return print(f"{readme}: every key")
+    if run == "coverage":
+        text = with_section(VERDICTS_DOC.read_text(encoding="utf-8"), coverage_text(), COVERAGE)
+        VERDICTS_DOC.write_text(text, encoding="utf-8")
+        return print(f"{VERDICTS_DOC}: the measured coverage")
     summary = (Path(run) / "results/claims/summary.md").read_text(encoding="utf-8")
     VERDICTS_DOC.write_text(with_section(VERDICTS_DOC.read_text(encoding="utf-8"), summary), encoding="utf-8")
     print(f"{VERDICTS_DOC}: the verdicts of {run}")

@@ -23,6 +23,7 @@ details { margin: 0.6em 0; } summary { cursor: pointer; font-weight: bold; font-
 .verdict-supported, .agrees-yes { color: #080; font-weight: bold; }
 .verdict-contradicted, .agrees-no { color: #c00; font-weight: bold; }
 .verdict-inconclusive, .agrees-inconclusive { color: #a60; }
+.verdict-weak { color: #a60; font-weight: bold; }
 .verdict-too-few-units, .verdict-not-tested { color: #777; }
 .banner { background: #fff3cd; border: 1px solid #e0b000; padding: 0.8em; font-weight: bold; }
 .provenance { font-size: 0.85em; color: #555; }
@@ -59,11 +60,11 @@ def table_layout(path, context: dict) -> list:
         "table3_baseline": lambda: tables.table3_baseline_layout(frame, losses, encoder),
         "gradient_languages": lambda: tables.gradient_languages_layout(frame),
         "table1_significance": lambda: claims.table1_significance_layout(frame, losses, alpha, encoder),
-        "instances": lambda: claims.instance_level_layout(frame, context.get("min_group", 10)),
+        "instances": lambda: claims.instance_level_layout(frame, context.get("min_group", 10), alpha),
         "claims": lambda: claims.claims_layout(frame, alpha),
         "encoders": lambda: claims.encoders_layout(frame, pd.read_csv(path.with_name("differences.csv")), alpha),
         "scorecard": lambda: scorecard.scorecard_layout(
-            frame, pd.read_csv(path.with_name("scorecard_hyperparameters.csv")), context.get("mini_world", False)
+            frame, pd.read_csv(path.with_name("scorecard_departures.csv")), context.get("mini_world", False)
         ),
     }
     layouts |= {

@@ -42,7 +42,8 @@ CAPTIONS = {
     ),
     "table1_significance": (
         "Δ zero-shot accuracy from the base encoder with its {confidence:g}% paired bootstrap interval (seeds, then test "
-        "items); * marks a Holm-corrected p < {alpha} across the whole table. Table 1 keeps the paper's colour rule."
+        "items, drawn together in every language where item i is the same text in each, as SIB-200's are); "
+        "* marks a Holm-corrected p < {alpha} across the whole table. Table 1 keeps the paper's colour rule."
     ),
     "table2": (
         "Table 2: Cosine similarity Δ from the base encoder, averaged over all aligned models and grouped by loss "
@@ -80,18 +81,24 @@ CAPTIONS = {
     "table6": "Hyperparameters used for full model and linear layer only fine-tuning (Phase II) for Sentence Classification.",
     "instances": (
         "SIB-200 zero-shot accuracy on the test items whose English translation the encoder (before fine-tuning) "
-        "retrieves first, minus accuracy on the other items (each item's mean over seeds), with a bootstrap interval "
-        "that resamples items within each group. No interval where a group has fewer than {min_group} items (the "
-        "smaller group's size is shown); empty where every item or none was retrieved. The CSV has the counts and "
-        "permutation p-values."
+        "retrieves first, minus accuracy on the other items (each item's mean over seeds), with Agresti & Caffo's "
+        "adjusted 95% interval (one right and one wrong pseudo-answer in each group, so a group that is all right or "
+        "all wrong still has a spread); * marks a Benjamini-Hochberg q < {alpha:g} across every cell. No interval "
+        "where a group has fewer than {min_group} items (the smaller group's size is shown); 'probe degenerate' where "
+        "a seed's probe recalls fewer than two classes at {recall:.0%} or more (it answers one class, and a difference "
+        "would be the groups' mix of topics); empty where every item or none was retrieved. The CSV has the counts, "
+        "p and q."
     ),
     "claims": (
-        "Verdicts at α = {alpha:g} (docs/design.md §7): 'improves' is supported when the interval of the mean Δ over "
-        "aligned models lies above 0 and contradicted below 0; 'predicts' is supported when the interval of ρ lies above "
-        "the threshold and contradicted below it; 'orthogonal' is supported when the interval of the mean cosine lies within "
-        "the band around 0 and the task-vs-task baseline's lies above the band, contradicted when it lies outside the band. "
-        "Everything else is inconclusive; fewer than 3 independent units give no interval and 'too few units'. "
-        "Computed from this run's results."
+        "Verdicts at α = {alpha:g} (docs/design.md §7). Intervals: the t-interval of a mean; for ρ, the jackknife "
+        "over runs (within languages) or Fisher's z (across languages), beside a permutation p. 'improves' is "
+        "supported when the interval of the mean Δ over aligned models lies above 0, contradicted below 0; 'predicts' "
+        "is supported when the interval of ρ lies above the threshold, weak when it lies between 0 and the threshold "
+        "(and p < α), contradicted when it lies below the threshold and reaches 0; 'orthogonal' is supported when the "
+        "interval of the mean cosine lies within the band around 0 and the task-vs-task baseline's lies above the "
+        "band, contradicted when it lies outside the band. Everything else is inconclusive. A scope with fewer units "
+        "than its interval needs to cover (docs/science.md, 'Coverage') is 'too few units'. Computed from this run's "
+        "results."
     ),
     "encoders": (
         "Each encoder's cells are its own claims layer's (results/<encoder>/claims/claims.md). 'The encoders differ' is "
@@ -104,17 +111,20 @@ CAPTIONS = {
         "language pairs, whiskers one std."
     ),
     "alignment_vs_transfer": (
-        "A point per aligned model and evaluation language: its Δ R@1 with the source against its Δ zero-shot "
-        "accuracy, a panel per task and mode, with a least-squares fit and its 95% band."
+        "What 'alignment predicts transfer' tests: a point per aligned checkpoint and evaluation language, its Δ R@1 "
+        "with the source and its Δ zero-shot accuracy, each minus that language's mean over the runs at that step "
+        "(a language effect moves no point); a panel per task and mode, with the claim's ρ within languages, its "
+        "interval, p and verdict."
     ),
     "study_claims": "Each claim tested on the aligned models of every encoder together.",
     "scorecard": (
         "This run's tables cell by cell against the paper's published numbers (workflow/data/paper_numbers.csv, "
-        "each with its line of the paper): cells matched by the table's keys, the share with the same sign, "
-        "Spearman's ρ between the two, the mean absolute difference, and how often the paper's value lies within "
-        "this run's interval (Table 1's Δs: the 95% paired bootstrap; elsewhere mean ± one std over seeds or aligned "
-        "models). The paper's text gives no colours, no std for Table 3 and no Figure 1 data. "
-        "claims/scorecard_cells.csv has every cell."
+        "each with its line of the paper): cells matched by the table's keys, the share with the same sign (a value "
+        "the paper prints as zero has no sign and is counted apart), Spearman's ρ between the two, the mean absolute "
+        "difference, and how often the paper's value lies within this run's interval, one kind per table. Table 1's "
+        "base scores are accuracies and have a row of their own. The paper's text gives no colours, no std for Table "
+        "3 and no Figure 1 data. Below: every setting of the paper's grid (workflow/data/paper_grid.csv) and every "
+        "hyper-parameter of Tables 4-6 that this run changes. claims/scorecard_cells.csv has every cell."
     ),
     "scorecard, mini world": (
         "This is the synthetic mini world: generated languages and tiny encoders, a few dozen steps. Its numbers "

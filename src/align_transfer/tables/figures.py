@@ -99,37 +99,3 @@ def gradient_heatmaps(table: pd.DataFrame, png, pdf, about: str) -> None:
     figure.suptitle(f"§4.5: per-language gradient cosines ({about})")
     figure.tight_layout()
     save(figure, png, pdf, f"Per-language gradient similarity ({about})")
-
-
-def alignment_vs_transfer(points: pd.DataFrame, png, pdf, about: str) -> None:
-    """The claims layer: each model x evaluation language's Δ R@1 with the source (the smallest k) against
-    its Δ zero-shot accuracy, one panel per task and mode, with a least-squares fit and its 95% band."""
-    from align_transfer.tables.tables import MODE_TITLES
-
-    recall = sorted((c for c in points.columns if c.startswith("delta_r")), key=lambda c: int(c[len("delta_r") :]))[0]
-    tasks = [t for t in TASK_TITLES if t in set(points["task"])]
-    modes = [m for m in MODE_TITLES if m in set(points["mode"])]
-    sns.set_theme(style="whitegrid", context="paper")
-    figure, axes = plt.subplots(len(tasks), len(modes), figsize=(4.5 * len(modes), 3.8 * len(tasks)), squeeze=False)
-    for row, task in enumerate(tasks):
-        for column, mode in enumerate(modes):
-            axis = axes[row][column]
-            panel = points[(points["task"] == task) & (points["mode"] == mode)].dropna(subset=[recall])
-            sns.regplot(
-                panel,
-                x=recall,
-                y="delta_accuracy",
-                ci=95,
-                n_boot=1000,
-                seed=0,
-                ax=axis,
-                scatter_kws={"s": 12, "alpha": 0.6},
-            )
-            axis.axhline(0, color="black", linewidth=0.8)
-            axis.axvline(0, color="black", linewidth=0.8)
-            axis.set_title(f"{TASK_TITLES[task]}, {MODE_TITLES[mode]}")
-            axis.set_xlabel(f"Δ R@{recall[len('delta_r') :]} with the source")
-            axis.set_ylabel("Δ zero-shot accuracy" if column == 0 else "")
-    figure.suptitle(f"Does better alignment predict better transfer? ({about}; a point: a model and a language)")
-    figure.tight_layout()
-    save(figure, png, pdf, f"Alignment vs transfer ({about})")
