@@ -21,4 +21,5 @@ with logged(snakemake):
         snakemake.params.work,
         settings,
         mlm_head=snakemake.params.mlm_head,
+        params=dict(snakemake.params.items()),
     )

@@ -21,4 +21,5 @@ with logged(snakemake):
         params.kept_seeds,
         params.work,
         state_every=snakemake.config["finetune"]["state_every"],
+        params=dict(params.items()),
     )

@@ -207,7 +207,7 @@ def test_batches_are_seeded_permutations_that_wrap_around():
 
 def run(tiny, out, tokens="tokens", **kwargs):
     checkpoints = {3: out / "step3", 6: out / "step6"}
-    overrides = {key: kwargs.pop(key) for key in list(kwargs) if key not in ("interrupt_after", "device")}
+    overrides = {key: kwargs.pop(key) for key in list(kwargs) if key not in ("interrupt_after", "device", "params")}
     train_alignment(
         tiny / "encoder",
         tiny / tokens,
@@ -305,8 +305,94 @@ def test_outputs_lost_after_the_fact_are_restored_from_the_work_folder_without_t
     (tmp_path / "run/train_log.csv").unlink()
     with caplog.at_level("INFO", logger="align_transfer.alignment.align"):
         again = run(tiny, tmp_path / "run")
-    assert "finished before" in caplog.text and "alignment S1W1M1:" not in caplog.text  # no progress line: no step
+    assert "restored from" in caplog.text and "alignment S1W1M1:" not in caplog.text  # no progress line: no step
     assert same(first, again) and (tmp_path / "run/train_log.csv").exists()
+
+
+def lose_outputs(out):
+    """What snakemake does to a job's outputs before it runs it again (a forced rebuild, a retry)."""
+    import shutil
+
+    for output in ("step3", "step6"):
+        shutil.rmtree(out / output)
+    (out / "train_log.csv").unlink()
+
+
+def test_a_change_to_the_code_or_the_params_trains_again_saying_why(tiny, tmp_path, caplog, monkeypatch):
+    """A researcher who fixes a bug and forces a rerun gets new numbers: a changed digest of the training code,
+    or any changed param of the rule (an encoder's mlm_head, say), is not restored."""
+    from align_transfer.core import state
+
+    first = run(tiny, tmp_path / "run", params={"mlm_head": True})
+    for change, why in (
+        ({"params": {"mlm_head": False}}, "mlm_head True -> False"),
+        ({"code": "edited"}, "the code that trains (align_transfer's modules)"),
+    ):
+        lose_outputs(tmp_path / "run")
+        if "code" in change:
+            monkeypatch.setattr(state, "code_digest", lambda *parts: "edited")
+        caplog.clear()
+        with caplog.at_level("INFO", logger="align_transfer.alignment.align"):
+            again = run(tiny, tmp_path / "run", params=change.get("params", {"mlm_head": True}))
+        assert "is not restored (what determines the run changed: " in caplog.text and why in caplog.text
+        assert "restored from" not in caplog.text and "alignment S1W1M1:" in caplog.text  # steps were trained
+        assert same(first, again)  # the same numbers here: neither change touches the arithmetic
+
+
+def test_a_checkpoint_damaged_in_place_is_trained_again_not_restored(tiny, tmp_path, caplog):
+    """The output and the kept copy are one file (a hard link): a flipped bit in one is in both, and the digest
+    recorded when the run finished says so. A job that loads the damaged checkpoint names it as damaged."""
+    from align_transfer.core.io import InputError
+    from align_transfer.core.modeling import load_model
+
+    first = {step: {k: v.clone() for k, v in tensors.items()} for step, tensors in run(tiny, tmp_path / "run").items()}
+    damaged = tmp_path / "run/step6/model.safetensors"
+    damaged.chmod(0o644)
+    data = bytearray(damaged.read_bytes())
+    data[-1] ^= 1
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(InputError) as refused:
+        load_model(tmp_path / "run/step6")
+    assert "is damaged: model.safetensors differs from the sha256 recorded when it was written" in str(refused.value)
+    assert f"snakemake --force {tmp_path / 'run/step6'}`" in str(refused.value)
+    lose_outputs(tmp_path / "run")
+    with caplog.at_level("INFO", logger="align_transfer.alignment.align"):
+        again = run(tiny, tmp_path / "run")
+    assert (
+        "differs from the sha256 recorded when the run finished" in caplog.text and "restored from" not in caplog.text
+    )
+    assert same(first, again)  # retrained to the very same weights
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 600 KB file system of its own (tmpfs; needs root, as CI has): too small for a checkpoint."""
+    import subprocess
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small file system here (not root)")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_full_disk_names_the_file_and_leaves_nothing_half_written(tiny, small_disk):
+    from align_transfer.core.io import WriteError
+
+    with pytest.raises(WriteError) as full:
+        run(tiny, small_disk / "run")
+    message = str(full.value)
+    assert f"cannot write {small_disk}/run/work/" in message and "the disk is full" in message and "MB free" in message
+    assert not list(small_disk.glob("run/step*")) and not list(small_disk.rglob(".*.*"))  # nothing half-written kept
+
+
+def test_a_corpus_smaller_than_a_batch_is_a_config_error(tiny, tmp_path):
+    from align_transfer.core.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"alignment.batch_size: 500, but .* holds \d+ sentence pairs"):
+        run(tiny, tmp_path / "run", batch_size=500)
+    assert not (tmp_path / "run/work").exists()
 
 
 def test_a_stop_signal_saves_the_state_at_the_current_step_and_the_rerun_resumes(tiny, tmp_path, monkeypatch):

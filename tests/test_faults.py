@@ -215,3 +215,57 @@ def test_facts_that_a_prepared_base_encoder_contradicts_are_refused_before_anyth
         result.returncode == 1
         and "config error at encoders[0] (StandIn).shape.model_type: 'bert', but" in result.stderr
     )
+
+
+def test_settings_that_raised_a_traceback_are_config_errors_that_delete_nothing(tmp_path):
+    """A pair the mini world cannot generate (which once made snakemake delete resources/mini_world before its
+    job failed), a corpus cap below a batch, a NaN where a number belongs, and a mini encoder's heads changed
+    after its base was built (whose stale config.json once let it pass): refused at parse time, naming the key
+    and the value, and nothing on disk is touched."""
+    import json
+
+    from conftest import MINI_ENCODER
+
+    world = tmp_path / "resources/mini_world"
+    world.mkdir(parents=True)
+    (world / "kept.txt").write_text("a world generated before")
+    base = tmp_path / "results/MiniXLM-R/models/base"
+    base.mkdir(parents=True)
+    (base / "config.json").write_text(json.dumps({"num_hidden_layers": 3, "hidden_size": 64, "num_attention_heads": 4}))
+    pair = {"pair": "de-xx", "corpus": "MiniWorld", "version": "v1", "cap": 2000}
+    cases = [
+        (
+            {"alignment": {"pairs": [pair]}},
+            "config error at alignment.pairs[0].pair: 'de-xx': the mini world has no language 'xx'",
+        ),
+        (
+            {"alignment": {"pairs": [pair | {"pair": "de-en", "cap": 8}]}},
+            "config error at alignment.pairs[0].cap: 8 pairs are fewer than one batch (alignment.batch_size: 16)",
+        ),
+        ({"claims": {"alpha": float("nan")}}, "config error at claims.alpha: nan is not a number any setting takes"),
+        (
+            {"encoders": [MINI_ENCODER | {"mini": MINI_ENCODER["mini"] | {"heads": 5}}]},
+            "config error at encoders[0] (MiniXLM-R).mini.heads: 5 heads do not divide the width, 64 (from its mini settings)",
+        ),
+    ]
+    for overlay, expected in cases:
+        result = snakemake(tmp_path, "--cores", "1", overlays=[MINI, overlay], check=False)
+        assert result.returncode == 1 and expected in result.stderr, (overlay, result.stderr[-1500:])
+        assert "Traceback" not in result.stderr
+    assert (world / "kept.txt").read_text() == "a world generated before" and len(list(world.iterdir())) == 1
+    assert [path.name for path in base.iterdir()] == ["config.json"]
+
+
+def test_a_runtime_shorter_than_the_warning_before_the_time_limit_is_refused(tmp_path):
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    (profile / "config.yaml").write_text("set-resources:\n  align:\n    slurm_extra: \"'--signal=USR1@300'\"\n")
+    overlay = {"compute": {"resources": {"align": {"mem_mb": 2000, "runtime": 1}}}}
+    result = snakemake(tmp_path, "-n", "--profile", str(profile), overlays=[MINI, overlay], check=False)
+    assert result.returncode == 1, result.stderr[-1500:]
+    assert (
+        "config error at compute.resources.align.runtime: runtime 1 minutes (60 s), but the profile warns 300 s "
+        "before the time limit (slurm_extra of align: --signal=USR1@300)" in result.stderr
+    )
+    longer = {"compute": {"resources": {"align": {"mem_mb": 2000, "runtime": 6}}}}
+    assert snakemake(tmp_path, "-n", "--profile", str(profile), overlays=[MINI, longer], check=False).returncode == 0

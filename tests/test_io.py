@@ -49,7 +49,7 @@ def test_a_full_disk_names_the_output_and_keeps_nothing(tmp_path, monkeypatch):
 
     target = tmp_path / "results" / "table.csv"
     monkeypatch.setattr(os, "replace", full)
-    with pytest.raises(WriteError, match=r"cannot write .*results/table\.csv: No space left on device") as error:
+    with pytest.raises(WriteError, match=r"^cannot write .*results/table\.csv: the disk is full") as error:
         with atomic_open(target) as out:
             out.write("x")
     assert error.value.__cause__ is None and list(target.parent.iterdir()) == []
@@ -93,3 +93,32 @@ def test_logged_writes_an_unexpected_error_with_its_traceback_into_the_rule_log(
         with logged(job):
             raise InputError("x.tsv", "bad", line=2)
     assert (tmp_path / "rule.log").read_text().strip().endswith("ERROR align_transfer: x.tsv:2: bad")
+
+
+def test_each_attempt_of_a_job_keeps_its_lines_in_the_log(tmp_path):
+    """Snakemake empties a rule's log before each attempt; the log of the attempt that succeeds still holds the
+    earlier attempts' lines, each under a header of its own, and nothing is left beside it afterwards."""
+    import logging
+    from types import SimpleNamespace
+
+    from align_transfer.core.state import Stopped
+    from align_transfer.ops.runner import logged
+
+    log = tmp_path / "logs/align.log"
+    job = SimpleNamespace(log=[str(log)], rule="align", config={}, threads=1)
+    with pytest.raises(SystemExit):
+        with logged(job):
+            logging.getLogger("align_transfer.alignment.align").warning("SIGUSR1 received: saving the state")
+            raise Stopped("alignment S1W0M1: stopped at SIGUSR1 after saving its state")
+    log.unlink()  # what snakemake does before the retry
+    with logged(job):
+        logging.getLogger("align_transfer.alignment.align").info("resuming S1W0M1 from step 500")
+    text = log.read_text()
+    first, second = text.index("── attempt 1: pid "), text.index("── attempt 2: pid ")
+    assert first < text.index("SIGUSR1 received") < text.index("stopped at SIGUSR1") < second
+    assert second < text.index("resuming S1W0M1 from step 500")
+    assert list(log.parent.iterdir()) == [log]  # the attempts' file goes once an attempt succeeds
+    with pytest.raises(SystemExit, match="^130$"):  # Ctrl-C: one line in the log, no traceback
+        with logged(job):
+            raise KeyboardInterrupt
+    assert "interrupted (Ctrl-C)" in log.read_text() and "Traceback" not in log.read_text()

@@ -141,6 +141,7 @@ def test_every_pair_and_loss_code_has_both_checkpoints_and_a_log(mini_run, encod
                 *(f"step{step}" for step in STEPS),
                 "train_log.csv",
                 "work",
+                "work.lock",  # the lock of the job that trained it: released, and left for the next job
             ], run
             assert (run / "work/finished.json").exists() and not (run / "work/state").exists()  # kept for a retry
             rows = list(csv.DictReader((run / "train_log.csv").open()))

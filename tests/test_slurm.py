@@ -87,8 +87,9 @@ def submitted_jobs(log: str, rule: str) -> list[str]:
     ]
 
 
-# An alignment run long enough for a time limit of one minute to stop it once: a retry finishes it.
-LONG = {"steps": 1500, "checkpoint_steps": [4, 1500], "log_every": 100, "state_every": 100}
+# An alignment run long enough for a time limit of one minute to stop it once even on a fast, idle machine (1,500
+# steps once fitted into one attempt): a retry finishes it.
+LONG = {"steps": 3000, "checkpoint_steps": [4, 3000], "log_every": 100, "state_every": 100}
 REFERENCE = """
 import json, sys
 import torch
@@ -162,9 +163,12 @@ def test_a_time_limit_stops_training_with_its_state_saved_and_the_retry_resumes_
     # the log is the last attempt's: it resumed from the saved state, or (an attempt that finished training as
     # its time ran out) restored the finished checkpoints; never a start from step 0
     last = (workdir / "logs/MiniXLM-R/align/de-en/S1W0M0.log").read_text()
-    assert "resuming S1W0M0 from step" in last or "finished before" in last, last[-2000:]
+    assert "resuming S1W0M0 from step" in last or "restored from" in last, last[-2000:]
+    # every attempt's lines are in it, each under its header: the first attempt's signal and saved state too
+    assert [f"── attempt {n}:" in last for n in range(1, len(attempts) + 1)] == [True] * len(attempts), last[-3000:]
+    assert "received: saving the state at the end of this step" in last
     assert uninterrupted.wait(timeout=900) == 0, uninterrupted.stderr.read()[-2000:]
-    a, b = load_file(reference / "step1500/model.safetensors"), load_file(workdir / f"{run}/step1500/model.safetensors")
+    a, b = load_file(reference / "step3000/model.safetensors"), load_file(workdir / f"{run}/step3000/model.safetensors")
     assert all(torch.equal(a[k], b[k]) for k in a)  # bit for bit
     rows = [
         [r for r in (path).read_text().splitlines()]
@@ -217,3 +221,44 @@ def test_a_cancelled_job_fails_the_run_in_seconds(slurm_run, tmp_path):
     output = run.communicate(timeout=300)[0]
     assert run.returncode != 0 and time.monotonic() - cancelled < 60, output[-3000:]
     assert "CANCELLED" in output
+
+
+def test_a_second_job_on_a_run_in_training_stops_naming_the_first(slurm_run, tmp_path):
+    """The snakemake process dies (kill -9, as when a login node's session ends) while its alignment job trains
+    on in SLURM. `--unlock` and a rerun submit the run again: that job stops at once, naming the first. Once the
+    first is cancelled, a rerun (of a shorter run, to finish soon) trains alone, and its log has each step once."""
+    _, _, workdir = slurm_run
+    profile = slurm_profile(tmp_path)
+    overlay = tmp_path / "long.yaml"
+    long = NARROW["alignment"] | {"losses": ["S0W1M0"], "steps": 20_000, "state_every": 50, "log_every": 50}
+    overlay.write_text(yaml.safe_dump(NARROW | {"alignment": long}))
+    run = "results/MiniXLM-R/align/de-en/S0W1M0"
+    arguments = ["--profile", str(profile), "--slurm-init-seconds-before-status-checks", "2", "--retries", "0"]
+    runner = (sys.executable, str(REPO / "tests/slurm_snakemake.py"))
+    command = [*runner, "-s", str(REPO / "workflow/Snakefile"), "-d", str(workdir), *arguments]
+    command += [f"{run}/train_log.csv", "--configfile", str(MINI), str(overlay)]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not (workdir / run / "work/state/trainer.pt").exists() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert (workdir / run / "work/state/trainer.pt").exists()
+    first.kill()  # the snakemake process alone: its SLURM job trains on
+    first.wait()
+    holder = re.search(r"pid (\d+) on host (\S+)", (workdir / run / "work.lock").read_text())
+    snakemake(workdir, "--unlock", overlays=[MINI, overlay])
+    second = snakemake(
+        workdir, *arguments, f"{run}/train_log.csv", overlays=[MINI, overlay], check=False, runner=runner
+    )
+    assert second.returncode != 0
+    refused = (workdir / "logs/MiniXLM-R/align/de-en/S0W1M0.log").read_text()
+    assert f"pid {holder[1]} on host {holder[2]}" in refused and "is training this run" in refused, refused[-2000:]
+    running = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True).stdout.split()
+    assert running  # the first job trains on
+    subprocess.run(["scancel", *running], check=True)
+    while subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True).stdout.split():
+        time.sleep(1)
+    shorter = NARROW | {"alignment": long | {"steps": 400}}  # the rest of the run, short enough to wait for
+    overlay.write_text(yaml.safe_dump(shorter))
+    snakemake(workdir, *arguments, f"{run}/train_log.csv", overlays=[MINI, overlay], runner=runner)
+    rows = (workdir / run / "train_log.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == [str(step) for step in range(50, 401, 50)]

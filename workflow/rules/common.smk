@@ -6,10 +6,11 @@ import re
 import sys
 
 from align_transfer.core import layout
-from align_transfer.core.checks import config_problems, encoder_losses as losses_of
+from align_transfer.core.checks import config_problems, encoder_losses as losses_of, warning_before_limit
 from align_transfer.core.config import canonical, pick, without_operational, digest
 from align_transfer.core.settings import AlignmentSettings, FinetuneSettings, encoder_label, grid_values
 from align_transfer.data.sources import revision
+from align_transfer.data.mini_world import LANGUAGES as MINI_LANGUAGES
 from align_transfer.data.tasks import TASKS
 
 ENV = "../envs/align_transfer.yaml"
@@ -36,11 +37,25 @@ if placeholders := profile_placeholders():  # refuse before anything is submitte
     sys.exit(1)
 
 
+def signal_problems():
+    """Heavy rules whose runtime is no longer than the profile's warning before the time limit (SIGUSR1)."""
+    settings = workflow.resource_settings
+    default = dict(settings.default_resources or {}).get("slurm_extra")
+    problems = []
+    for rule, wanted in config["compute"]["resources"].items():
+        own = dict(dict(settings.overwrite_resources).get(rule) or {})
+        extra = getattr(own.get("slurm_extra", default), "raw", own.get("slurm_extra", default))
+        runtime = getattr(own["runtime"], "raw", own["runtime"]) if "runtime" in own else wanted["runtime"]
+        if problem := warning_before_limit(rule, runtime, extra):
+            problems.append((f"compute.resources.{rule}.runtime", problem))
+    return problems
+
+
 SOURCES = config["sources"]
 PAIRS = {p["pair"]: p for p in config["alignment"]["pairs"]}
 
 
-if problems := config_problems(config):  # what the schema cannot check: a line per key at fault, no traceback
+if problems := config_problems(config, mini_languages=MINI_LANGUAGES) + signal_problems():  # no traceback
     print("\n".join(f"config error at {key}: {message}" for key, message in problems), file=sys.stderr)
     sys.exit(1)
 

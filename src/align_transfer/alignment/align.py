@@ -29,8 +29,18 @@ from align_transfer.alignment.losses import (
     word_contrastive,
 )
 from align_transfer.core import state
-from align_transfer.core.io import atomic_path
-from align_transfer.core.modeling import adamw, device_of, load_encoder, load_tokens, mlm_head, pad, table_digest
+from align_transfer.core.config import ConfigError
+from align_transfer.core.io import atomic_path, disk_full
+from align_transfer.core.modeling import (
+    adamw,
+    device_of,
+    load_encoder,
+    load_tokens,
+    mlm_head,
+    pad,
+    table_digest,
+    write_digests,
+)
 from align_transfer.core.precision import autocast
 from align_transfer.core.progress import Progress
 from align_transfer.core.settings import AlignmentSettings
@@ -237,6 +247,7 @@ def save_checkpoint(model, tokenizer, path) -> None:
     with atomic_path(path) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
+        write_digests(tmp)
 
 
 class Window:
@@ -295,8 +306,11 @@ class TrainingLog:
             writer.writerows(rows)
 
     def write(self, row: dict) -> None:
-        with self.path.open("a", newline="") as handle:
-            csv.DictWriter(handle, self.COLUMNS).writerow(row)
+        try:
+            with self.path.open("a", newline="") as handle:
+                csv.DictWriter(handle, self.COLUMNS).writerow(row)
+        except OSError as error:
+            raise disk_full(error, self.path) or error from None
 
 
 def train_alignment(
@@ -308,6 +322,7 @@ def train_alignment(
     settings: AlignmentSettings,
     *,
     mlm_head: bool = True,
+    params: dict | None = None,
     device: str | None = None,
     interrupt_after: int | None = None,
 ) -> None:
@@ -317,25 +332,53 @@ def train_alignment(
     ``checkpoints`` maps each step of ``settings.checkpoint_steps`` to its output folder. Every
     ``settings.state_every`` steps, and at SIGUSR1 or SIGTERM (``state.StopRequests``), the resumable state
     is saved under ``work_dir`` with the run's fingerprint (its settings, the tokenized corpus, the base
-    encoder); a rerun resumes from a state with the same fingerprint and starts fresh otherwise. Outputs
-    appear only when training has finished; the work folder then keeps the checkpoints (hard links) and the
-    log, so that a rerun after the outputs were lost restores them without training (``state``).
+    encoder, the rule's ``params``, the code that trains); a rerun resumes from a state with the same fingerprint
+    and starts fresh otherwise. Outputs appear only when training has finished; the work folder then keeps the
+    checkpoints (hard links, read-only) and the log with their sha256, so that a rerun after the outputs were
+    lost restores them without training, when it is provably the same work (``state.restorable``). One process
+    trains a run (``state.RunLock``).
     """
     if sorted(checkpoints) != sorted(settings.checkpoint_steps) or max(checkpoints) > settings.steps:
         raise ValueError(f"checkpoints {sorted(checkpoints)} do not match the settings {settings.checkpoint_steps}")
-    device = device_of(device)
     work_dir = Path(work_dir)
+    what = f"alignment {settings.losses}"
+    with state.RunLock(work_dir.parent, what):
+        _train(
+            encoder_dir,
+            tokens_dir,
+            checkpoints,
+            log_csv,
+            work_dir,
+            settings,
+            mlm_head,
+            params or {},
+            device_of(device),
+            interrupt_after,
+            what,
+        )
+
+
+def _train(
+    encoder_dir, tokens_dir, checkpoints, log_csv, work_dir, settings, mlm_head, params, device, interrupt_after, what
+) -> None:
     state_dir, staged, work_log = work_dir / "state", work_dir / "checkpoints", work_dir / "train_log.csv"
     tokens = load_tokens(tokens_dir)
+    check_corpus_size(len(tokens), settings, tokens_dir)
     fingerprint = {
         "settings": settings.fingerprint(),
+        "params": params,
         "corpus": table_digest(tokens),
         "encoder": state.folder_digest(encoder_dir),
+        "code": state.code_digest("core", "alignment"),
     }
-    what = f"alignment {settings.losses}"
-    if state.matches(work_dir, fingerprint, what) and state.finished(work_dir, fingerprint):
-        log.info("%s finished before (%s): its checkpoints are restored, no step is trained again", what, work_dir)
+    restore, why = state.restorable(work_dir, fingerprint)
+    if restore:
+        log.info(state.RESTORED, what, work_dir)
         return _publish(checkpoints, staged, work_log, log_csv)
+    if why:
+        log.warning("%s: the finished work in %s is not restored (%s): it trains again", what, work_dir, why)
+        shutil.rmtree(work_dir)
+    state.matches(work_dir, fingerprint, what)
 
     torch.manual_seed(settings.seed)
     model, tokenizer = load_encoder(encoder_dir, device, mlm_head)
@@ -421,9 +464,18 @@ def train_alignment(
             shutil.rmtree(work_dir, ignore_errors=True)
         raise
 
-    state.mark_finished(work_dir, fingerprint)
     shutil.rmtree(state_dir, ignore_errors=True)  # the finished checkpoints stay: what a retry needs
+    state.mark_finished(work_dir, fingerprint, [staged.name, work_log.name])
     _publish(checkpoints, staged, work_log, log_csv)
+
+
+def check_corpus_size(pairs: int, settings: AlignmentSettings, tokens_dir) -> None:
+    """A corpus smaller than one batch cannot train: a config error naming the key and both numbers."""
+    if pairs < settings.batch_size:
+        raise ConfigError(
+            f"config error at alignment.batch_size: {settings.batch_size}, but {tokens_dir} holds {pairs} sentence "
+            "pairs (the corpus after cleaning and its cap): lower alignment.batch_size or give the pair more text"
+        )
 
 
 def _publish(checkpoints: dict, staged: Path, work_log: Path, log_csv) -> None:

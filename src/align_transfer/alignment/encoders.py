@@ -12,6 +12,7 @@ import torch
 
 from align_transfer.core.config import ConfigError
 from align_transfer.core.io import atomic_path
+from align_transfer.core.modeling import write_digests
 from align_transfer.core.progress import Progress
 from align_transfer.data.parallel import read_parallel_tsv
 
@@ -66,6 +67,7 @@ def prepare_base_encoder(source_dir, out_dir, entry: str, facts: dict) -> None:
     with atomic_path(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
+        write_digests(tmp)
     log.info(
         "%s (%s): %s, %.1fM parameters, vocabulary %d",
         entry,
@@ -320,4 +322,5 @@ def pretrain_mini_encoder(
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         (tmp / "pretraining.json").write_text(json.dumps(report, indent=1))
+        write_digests(tmp)
     return report

@@ -10,6 +10,8 @@ problem is ``(key, message)``.
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 
 #: The paper's FLORES-200 devtest: the sentences retrieval ranks among (when no smaller sample is asked for).
@@ -17,8 +19,11 @@ FLORES_DEVTEST = 1012
 
 
 def encoder_shape(entry: dict, workdir=".") -> tuple[dict | None, str]:
-    """What is known of an encoder's architecture before it runs: its ``config.json`` (a prepared base, a
-    download, a mirror), or the ``mini`` or ``shape`` its entry states; and where that came from."""
+    """What is known of an encoder's architecture before it runs: a mini encoder's ``mini`` settings (what its
+    base will be rebuilt from, whatever an earlier build's ``config.json`` says), else its ``config.json`` (a
+    prepared base, a download, a mirror), or the ``shape`` its entry states; and where that came from."""
+    if entry.get("mini"):
+        return dict(entry["mini"]), "its mini settings"
     for folder in (f"results/{entry['name']}/models/base", f"resources/encoders/{entry['name']}", entry.get("mirror")):
         if folder and (path := Path(workdir, folder, "config.json")).is_file():
             config = json.loads(path.read_text())
@@ -29,8 +34,6 @@ def encoder_shape(entry: dict, workdir=".") -> tuple[dict | None, str]:
                 "vocab_size": config.get("vocab_size"),
                 "model_type": config.get("model_type"),
             }, str(path)
-    if entry.get("mini"):
-        return dict(entry["mini"]), "its mini settings"
     if entry.get("shape"):
         return dict(entry["shape"]), "its shape"
     return None, ""
@@ -41,10 +44,30 @@ def encoder_losses(config: dict, entry: dict) -> list[str]:
     return entry.get("losses") or config["alignment"]["losses"]
 
 
-def inconsistent_settings(config: dict) -> list[tuple[str, str]]:
+def inconsistent_settings(config: dict, mini_languages=()) -> list[tuple[str, str]]:
     """Values that contradict each other: a language or FLORES code that is not defined, steps and seeds
-    that are not among those trained, encoders that share a name or cannot take their losses."""
+    that are not among those trained, a corpus cap below a batch, encoders that share a name or cannot take
+    their losses."""
     problems = []
+    batch = config["alignment"]["batch_size"]
+    for index, entry in enumerate(config["alignment"]["pairs"]):
+        if entry.get("cap") is not None and entry["cap"] < batch:
+            problems.append(
+                (
+                    f"alignment.pairs[{index}].cap",
+                    f"{entry['cap']} pairs are fewer than one batch (alignment.batch_size: {batch})",
+                )
+            )
+        if config.get("mini_world") and mini_languages:
+            unknown = [code for code in entry["pair"].split("-") if code not in mini_languages]
+            if unknown:
+                problems.append(
+                    (
+                        f"alignment.pairs[{index}].pair",
+                        f"'{entry['pair']}': the mini world has no language {', '.join(map(repr, unknown))} "
+                        f"(it has {', '.join(sorted(mini_languages))})",
+                    )
+                )
     languages, finetune, analysis = config["languages"], config["finetune"], config["analysis"]
     for key, codes in (
         ("finetune.source", [finetune["source"]]),
@@ -99,9 +122,44 @@ def inconsistent_settings(config: dict) -> list[tuple[str, str]]:
     return problems
 
 
-def config_problems(config: dict, workdir=".") -> list[tuple[str, str]]:
-    """Every problem of a schema-valid config; the impossible settings only once the settings are consistent."""
-    return inconsistent_settings(config) or impossible_settings(config, workdir)
+def config_problems(config: dict, workdir=".", mini_languages=()) -> list[tuple[str, str]]:
+    """Every problem of a schema-valid config; the impossible settings only once the settings are consistent.
+    ``mini_languages``: the languages the mini world can generate (its pairs must be among them)."""
+    return not_numbers(config) or inconsistent_settings(config, mini_languages) or impossible_settings(config, workdir)
+
+
+def not_numbers(value, key: str = "") -> list[tuple[str, str]]:
+    """Every NaN or infinity in the config (YAML's ``.nan``, ``.inf``), which a JSON schema's bounds let pass:
+    no setting takes one."""
+    if isinstance(value, dict):
+        return [
+            problem for name, item in value.items() for problem in not_numbers(item, f"{key}.{name}" if key else name)
+        ]
+    if isinstance(value, list):
+        return [problem for index, item in enumerate(value) for problem in not_numbers(item, f"{key}[{index}]")]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [(key, f"{value} is not a number any setting takes")]
+    return []
+
+
+#: SLURM's warning before a time limit, as the profile asks for it (``--signal=[B:]USR1@seconds``).
+SIGNAL_LEAD = re.compile(r"--signal=(?:[BR]:)?(?:SIG)?USR1@(\d+)")
+
+
+def warning_before_limit(rule: str, runtime_minutes, slurm_extra) -> str:
+    """Why a rule's runtime leaves no time after SLURM's warning (empty where it does): the warning would come
+    at (or before) the start, and every attempt would stop before it trained a step."""
+    match = SIGNAL_LEAD.search(str(slurm_extra or ""))
+    if not match or runtime_minutes is None:
+        return ""
+    lead = int(match[1])
+    if float(runtime_minutes) * 60 > lead:
+        return ""
+    return (
+        f"runtime {runtime_minutes} minutes ({float(runtime_minutes) * 60:g} s), but the profile warns {lead} s "
+        f"before the time limit (slurm_extra of {rule}: {match[0]}), so every attempt would be told to stop before "
+        f"it began: raise compute.resources.{rule}.runtime above {lead / 60:g} minutes, or lower the signal's lead"
+    )
 
 
 def impossible_settings(config: dict, workdir=".") -> list[tuple[str, str]]:

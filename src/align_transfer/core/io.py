@@ -26,6 +26,38 @@ class InputError(ValueError):
 class WriteError(OSError):
     """An output could not be written (a full disk, say); the message names the output."""
 
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+#: How the libraries say a write ran out of space when they do not raise ENOSPC: safetensors' Rust error,
+#: torch.save's zip writer.
+_FULL = ("no space left on device", "os error 28", "storagefull", "unexpected pos", "file write failed")
+FULL_BELOW = 1 << 20  # bytes: a disk with less than this free is full, whatever the error says
+
+
+def disk_full(error: BaseException, target) -> WriteError | None:
+    """A ``WriteError`` naming ``target`` and the free space where ``error`` came from a full disk (or quota),
+    else None."""
+    folder = Path(target).parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    full = isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+    full = full or any(text in str(error).lower() for text in _FULL) and free is not None and free < 64 * FULL_BELOW
+    full = full or (free is not None and free < FULL_BELOW)
+    if not full or isinstance(error, WriteError):
+        return None
+    left = f"{free / 1e6:.1f} MB free" if free is not None else "no free space known"
+    return WriteError(
+        errno.ENOSPC,
+        f"cannot write {target}: the disk is full ({left} on {folder}); nothing of it was kept. Free some space "
+        "(`snakemake clean_state` removes the kept work of finished training) and rerun",
+    )
+
 
 @contextlib.contextmanager
 def atomic_path(target):
@@ -45,9 +77,9 @@ def atomic_path(target):
             os.replace(tmp, target)
         finally:
             shutil.rmtree(tmp.parent, ignore_errors=True)
-    except OSError as error:
-        if error.errno in (errno.ENOSPC, errno.EDQUOT) and not isinstance(error, WriteError):
-            raise WriteError(error.errno, f"cannot write {target}: {os.strerror(error.errno)}") from None
+    except Exception as error:
+        if (full := disk_full(error, target)) is not None:
+            raise full from None
         raise
 
 

@@ -93,6 +93,23 @@ def model_dir(encoder: str, model: str) -> str:
     return checkpoint(encoder, **parse_model(model))
 
 
+#: Rule outputs that are folders: a path inside one is rebuilt by forcing the folder.
+_FOLDER_OUTPUTS = (
+    re.compile(r"(?P<folder>.*/align/[^/]+/[^/]+/step\d+)(/.*)?"),
+    re.compile(r"(?P<folder>.*/finetune/[^/]+/[^/]+/[^/]+/seed\d+)(/.*)?"),
+    re.compile(r"(?P<folder>.*/models/base)(/.*)?"),
+    re.compile(r"(?P<folder>.*/data/(?:tokens|tasks)/[^/]+)(/.*)?"),
+)
+
+
+def output_of(path) -> str:
+    """The rule output that holds ``path``: the folder output it lies in, or ``path`` itself."""
+    for pattern in _FOLDER_OUTPUTS:
+        if match := pattern.fullmatch(str(path)):
+            return match["folder"]
+    return str(path)
+
+
 def model_tokens(encoder: str, model: str) -> str:
     """The tokenized parallel corpus a checkpoint was aligned on."""
     return TOKENS.format(encoder=encoder, pair=parse_model(model)["pair"])

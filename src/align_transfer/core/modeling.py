@@ -5,7 +5,10 @@ traceback.
 
 A tokenized dataset (``save_to_disk``) carries ``manifest.json``: each split's row count and the sha256 of
 its columns, written by the job that tokenized it and checked by every job that reads it, so that a file
-cut short (at a record-batch boundary, say: Arrow still reads it) is refused instead of trained on.
+cut short (at a record-batch boundary, say: Arrow still reads it) is refused instead of trained on. A model
+folder the workflow writes carries ``sha256.json``, the digest of each of its files (``write_digests``),
+checked by every job that loads it, so that a damaged checkpoint (a flipped bit loads without complaint) is
+named as damaged instead of trained on.
 """
 
 from __future__ import annotations
@@ -21,6 +24,30 @@ from align_transfer.core.io import InputError, atomic_path
 from align_transfer.core.results import rebuild_hint
 
 MANIFEST = "manifest.json"
+DIGESTS = "sha256.json"
+
+
+def write_digests(folder) -> None:
+    """``sha256.json`` in a model folder being written: the digest of each of its files."""
+    from align_transfer.core.state import file_digests
+
+    digests = {name: value for name, value in file_digests(folder).items() if name != DIGESTS}
+    (Path(folder) / DIGESTS).write_text(json.dumps(digests, indent=1, sort_keys=True))
+
+
+def verify_digests(folder) -> None:
+    """Refuse a model folder whose files differ from its ``sha256.json`` (none: nothing to check), naming the
+    file and the command that rebuilds the folder."""
+    from align_transfer.core.state import file_digest
+
+    record = Path(folder) / DIGESTS
+    if not record.is_file():
+        return
+    for name, digest in json.loads(record.read_text()).items():
+        file = Path(folder) / name
+        if not file.is_file() or file_digest(file) != digest:
+            state = "is missing" if not file.is_file() else "differs from the sha256 recorded when it was written"
+            raise InputError(folder, f"is damaged: {name} {state}; {rebuild_hint(folder)}")
 
 
 @contextlib.contextmanager
@@ -48,6 +75,7 @@ def load_model(path, device="cpu", mlm_head: bool = False):
     model (backbone and MLM head) where ``mlm_head``, the bare backbone otherwise."""
     from transformers import AutoModel, AutoModelForMaskedLM
 
+    verify_digests(path)
     with readable(path, "a Hugging Face model folder"):
         if mlm_head:
             model = AutoModelForMaskedLM.from_pretrained(path, attn_implementation="sdpa")

@@ -66,7 +66,11 @@ KINDS = {
 
 
 def rebuild_hint(path) -> str:
-    return f"it is damaged or stale: rebuild it with `snakemake --force {path}` (and your usual options)"
+    """The command that rebuilds ``path``: snakemake forces the rule output that holds it (a checkpoint's
+    folder for a file in it, a fine-tuning run's seed folder for its model)."""
+    from align_transfer.core.layout import output_of
+
+    return f"it is damaged or stale: rebuild it with `snakemake --force {output_of(path)}` (and your usual options)"
 
 
 def check(frame: pd.DataFrame, path, kind: str, languages=()) -> pd.DataFrame:

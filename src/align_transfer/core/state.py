@@ -8,22 +8,30 @@ otherwise.
 On a cluster a job can be stopped for time or preempted: SLURM sends SIGUSR1 a while before the time
 limit (``--signal`` in the profile) and SIGTERM at it. Either asks the loop to finish its step, save its
 state and stop with an error; the profile's retry resumes. A finished run keeps its results in the work
-folder too (hard links of the outputs: no extra disk), so a job that SLURM or snakemake fails after the
-fact (a time limit reached while snakemake checks the outputs) is restored, not trained again, by its
-retry. ``snakemake clean_state`` removes the work folders of finished runs.
+folder too (hard links of the outputs: no extra disk, both made read-only), with the sha256 of every file,
+so that a job that SLURM or snakemake fails after the fact (a time limit reached while snakemake checks the
+outputs) is restored, not trained again, by its retry. A restore is taken only when it is provably the same
+work (``restorable``): the same fingerprint (the rule's params, the inputs' digests and the digest of the
+code that trains) and every kept file as it was when the run finished; anything else trains again, and the
+log says why. ``RunLock`` lets one process train a run. ``snakemake clean_state`` removes the work folders of
+finished runs.
 
 Light at import (no torch): the runner, which the Snakefile imports, names these errors.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
 import signal
+import socket
+import stat
 import threading
+import time
 from pathlib import Path
 
 from align_transfer.core.io import atomic_path
@@ -34,6 +42,11 @@ log = logging.getLogger(__name__)
 #: a preemption, or ``scancel``.
 STOP_SIGNALS = (signal.SIGUSR1, signal.SIGTERM)
 FINISHED = "finished.json"
+#: The log line of a restore (what, work folder): why it is safe, and how to train anyway (docs/design.md §6).
+RESTORED = (
+    "%s restored from %s, not trained again: the same params, inputs and code, and every kept file's sha256 as "
+    "recorded when it finished (docs/design.md §6). To train it again anyway, delete that folder first"
+)
 
 
 class Stopped(RuntimeError):
@@ -42,6 +55,44 @@ class Stopped(RuntimeError):
 
 class NonFiniteLoss(RuntimeError):
     """A loss became NaN or infinite: the run's settings cannot train this model; nothing was written."""
+
+
+class RunLocked(RuntimeError):
+    """Another process is training this run: a second job stops at once, naming it."""
+
+
+class RunLock:
+    """An exclusive lock on a training run, held for the job's life: ``{run}/work.lock`` with ``flock``, which
+    the operating system releases when the process ends, however it ends (a kill -9 included), so a lock is
+    never stale. The file names its holder (pid, host, since when); a second job on the run stops at once
+    with a message naming it, instead of training the same run beside it."""
+
+    def __init__(self, run_dir, what: str):
+        self.path, self.what, self.handle = Path(run_dir) / "work.lock", what, None
+
+    def __enter__(self) -> "RunLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise RunLocked(
+                f"{self.what}: {holder} is training this run (it holds {self.path}); a second job would train it "
+                "beside it. Wait for it to end, or stop it, then rerun: the lock goes when its process ends"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on host {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        handle.flush()
+        self.handle = handle
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.handle is not None:
+            self.handle.close()  # closing releases the lock; the file stays, empty of meaning, for the next job
 
 
 class StopRequests:
@@ -139,13 +190,21 @@ def load(path, model, optimizer, scheduler, generators: dict) -> dict:
 
 def fingerprint_difference(saved: dict, current: dict) -> list[str]:
     """What differs between the fingerprint a state was saved with and this run's."""
-    names = {"corpus": "the tokenized corpus", "data": "the task data", "encoder": "the base encoder"}
-    keys = sorted((set(saved) | set(current)) - {"settings"})
+    names = {
+        "corpus": "the tokenized corpus",
+        "data": "the task data",
+        "encoder": "the base encoder",
+        "code": "the code that trains (align_transfer's modules)",
+        "params": "the rule's params",
+    }
+    detailed = {"settings", "params"}
+    keys = sorted((set(saved) | set(current)) - detailed)
     differences = [names.get(key, key) for key in keys if saved.get(key) != current.get(key)]
-    old, new = saved.get("settings", {}), current.get("settings", {})
-    differences += [
-        f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)
-    ]
+    for key in sorted(detailed):
+        old, new = saved.get(key, {}), current.get(key, {})
+        differences += [
+            f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)
+        ]
     return differences
 
 
@@ -167,18 +226,80 @@ def matches(folder, fingerprint: dict, what: str) -> bool:
     return True
 
 
-def mark_finished(folder, fingerprint: dict) -> None:
-    """Say that the work in ``folder`` is finished (and whose it is): its results can be restored from it."""
+def code_digest(*subpackages: str) -> str:
+    """sha256 of the source of align_transfer's ``subpackages`` (``core``, ``alignment``, ...): the code that
+    trains. Whole subpackages, not the modules a process happens to have imported, so that a warm worker and a
+    fresh process agree; an edit of a table, a claim or a test retrains nothing, a comment in the training
+    code does (the cautious side)."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for subpackage in sorted(subpackages):
+        for path in sorted((root / subpackage).rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def file_digest(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_digests(folder) -> dict[str, str]:
+    """sha256 of every file under ``folder`` (or of ``folder`` itself, a file), by its path relative to it."""
+    folder = Path(folder)
+    if folder.is_file():
+        return {folder.name: file_digest(folder)}
+    return {str(p.relative_to(folder)): file_digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def read_only(folder) -> None:
+    """Every file under ``folder`` made read-only, so that an edit of an output (a hard link of it) fails
+    instead of changing the copy kept for a retry; ``restorable`` checks the digests all the same."""
+    folder = Path(folder)
+    for path in [folder] if folder.is_file() else folder.rglob("*"):
+        if path.is_file():
+            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def mark_finished(folder, fingerprint: dict, results: list[str]) -> None:
+    """Say that the work in ``folder`` is finished, whose it is, and the sha256 of each of its ``results``
+    (paths relative to ``folder``, files or folders), which are made read-only: they can be restored from it
+    while they are as they were."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "fingerprint.json").write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
+    digests = {}
+    for result in results:
+        digests |= {
+            str(Path(result) / name) if (folder / result).is_dir() else result: value
+            for name, value in file_digests(folder / result).items()
+        }
+        read_only(folder / result)
     with atomic_path(folder / FINISHED) as tmp:
-        tmp.write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "sha256": digests}, indent=1, sort_keys=True))
 
 
-def finished(folder, fingerprint: dict) -> bool:
+def restorable(folder, fingerprint: dict) -> tuple[bool, str]:
+    """Whether the finished work in ``folder`` is provably this run's: the same fingerprint, and every file it
+    recorded present with its recorded sha256. Else why not, in a few words (empty where nothing finished)."""
     path = Path(folder) / FINISHED
-    return path.exists() and not fingerprint_difference(json.loads(path.read_text()), fingerprint)
+    if not path.exists():
+        return False, ""
+    record = json.loads(path.read_text())
+    if "sha256" not in record:
+        return False, "it records no sha256 of its files (finished by an older version)"
+    if differences := fingerprint_difference(record["fingerprint"], fingerprint):
+        return False, "what determines the run changed: " + "; ".join(differences)
+    for name, digest in record["sha256"].items():
+        file = Path(folder) / name
+        if not file.is_file():
+            return False, f"{file} is missing"
+        if file_digest(file) != digest:
+            return False, f"{file} differs from the sha256 recorded when the run finished (damaged or edited)"
+    return True, ""
 
 
 def link_copy(source, target) -> None:

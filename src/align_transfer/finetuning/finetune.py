@@ -23,7 +23,7 @@ from torch import nn
 
 from align_transfer.alignment.losses import mean_pool
 from align_transfer.core import state
-from align_transfer.core.modeling import adamw, device_of, load_model, load_tensors, load_tokenizer, pad
+from align_transfer.core.modeling import adamw, device_of, load_model, load_tensors, load_tokenizer, pad, write_digests
 from align_transfer.core.precision import autocast
 from align_transfer.core.progress import Progress
 from align_transfer.core.settings import FinetuneSettings
@@ -420,12 +420,14 @@ def full_finetuning_job(
     work_dir,
     state_every: int = 500,
     device=None,
+    params: dict | None = None,
 ) -> None:
     """Every seed of a full fine-tuning job in turn (``outputs``: seed -> (run folder, zero-shot CSV, per-item
     CSV)), losing nothing to a kill, a time limit or a preemption. A seed's resumable state lives in
     ``work_dir/seed{seed}/state`` (``Resume``); a finished seed's results wait in ``work_dir/seed{seed}``, so a
     rerun trains only what is not finished; the outputs appear when every seed is done (hard links of the
-    finished results, which stay in ``work_dir`` for a retry after the fact: ``state``)."""
+    finished results, read-only, which stay in ``work_dir`` with their sha256 for a retry after the fact:
+    ``state.restorable``). One process trains the job's seeds (``state.RunLock``)."""
     from align_transfer.core.modeling import MANIFEST, load_tokens
     from align_transfer.core.results import keyed, write_frame
 
@@ -433,17 +435,25 @@ def full_finetuning_job(
     work_dir = Path(work_dir)
     common = {
         "settings": settings.__dict__,
+        "params": params or {},
         "data": json.loads((Path(data_dir) / MANIFEST).read_text()),
         "encoder": state.folder_digest(encoder_dir),
         "languages": list(languages),
+        "code": state.code_digest("core", "data", "finetuning"),
     }
-    with state.StopRequests() as stop:
+    results = ["run", "zeroshot.csv", "items.csv"]
+    with state.RunLock(work_dir.parent, f"{settings.task} full fine-tuning"), state.StopRequests() as stop:
         for seed in outputs:
             folder = work_dir / f"seed{seed}"
             fingerprint = common | {"seed": seed, "keeps_backbone": seed in kept_seeds}
-            if state.matches(folder, fingerprint, f"seed {seed}") and state.finished(folder, fingerprint):
-                log.info("seed %d finished before (%s): not trained again", seed, folder)
+            restore, why = state.restorable(folder, fingerprint)
+            if restore:
+                log.info(state.RESTORED, f"seed {seed}", folder)
                 continue
+            if why:
+                log.warning("seed %d: the finished work in %s is not restored (%s): it trains again", seed, folder, why)
+                shutil.rmtree(folder)
+            state.matches(folder, fingerprint, f"seed {seed}")
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "fingerprint.json").write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
             resume = Resume(folder / "state", fingerprint, state_every, stop)
@@ -451,8 +461,8 @@ def full_finetuning_job(
             save_run(folder / "run", model.head, dev_log, model if seed in kept_seeds else None, encoder_dir)
             write_frame(folder / "zeroshot.csv", keyed(rows, **keys, seed=seed))
             write_frame(folder / "items.csv", keyed(items, **keys, seed=seed))
-            state.mark_finished(folder, fingerprint)
             shutil.rmtree(folder / "state", ignore_errors=True)
+            state.mark_finished(folder, fingerprint, results)
             log.info("seed %d done", seed)
     for seed, (run_dir, zeroshot_csv, items_csv) in outputs.items():
         folder = work_dir / f"seed{seed}"
@@ -523,3 +533,4 @@ def save_run(out_dir, head: nn.Module, dev_log: list[dict], model: FullModel | N
                 hub_model = model.backbone
             hub_model.save_pretrained(tmp / "model", safe_serialization=True)
             load_tokenizer(tokenizer_dir).save_pretrained(tmp / "model")
+            write_digests(tmp / "model")

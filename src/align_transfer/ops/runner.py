@@ -5,18 +5,20 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 import sys
+import time
 from pathlib import Path
 
 from align_transfer.core.config import ConfigError
 from align_transfer.core.io import InputError, WriteError
 from align_transfer.core.layout import SOURCE_LAYOUTS, resource_parts
-from align_transfer.core.state import NonFiniteLoss, Stopped
+from align_transfer.core.state import NonFiniteLoss, RunLocked, Stopped
 from align_transfer.data.lock import LockMismatch, lock_path, verify_inputs
 from align_transfer.data.sources import SourceError
 
 #: Errors whose message says all a person needs: one line, no traceback on the console.
-CLEAN_ERRORS = (InputError, SourceError, LockMismatch, ConfigError, WriteError, Stopped, NonFiniteLoss)
+CLEAN_ERRORS = (InputError, SourceError, LockMismatch, ConfigError, WriteError, Stopped, NonFiniteLoss, RunLocked)
 
 
 def user_path(path: str, config: dict) -> str:
@@ -82,14 +84,42 @@ def quiet_libraries() -> None:
         sys.modules["datasets"].disable_progress_bars()
 
 
+ATTEMPTS = ".attempts"  # beside a rule's log: every attempt of its job until one succeeds
+
+
+def attempt_handlers(log_file) -> list[logging.Handler]:
+    """The handlers of a job's log. Snakemake empties a rule's log before each attempt, so every attempt also
+    writes to ``{log}.attempts``, which snakemake does not know of; an attempt begins its log with the earlier
+    attempts' lines from there and a header of its own, so the log of the job that succeeds (or fails last)
+    holds every attempt: the signal one received, the state it saved. ``finish_attempts`` removes the file once
+    an attempt succeeds."""
+    log_file = Path(log_file)
+    earlier = Path(f"{log_file}{ATTEMPTS}")
+    before = earlier.read_text(encoding="utf-8") if earlier.exists() else ""
+    number = before.count("── attempt ") + 1
+    header = (
+        f"── attempt {number}: pid {os.getpid()} on {socket.gethostname()}, {time.strftime('%Y-%m-%d %H:%M:%S')} ──\n"
+    )
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.write_text(before + header, encoding="utf-8")
+    with open(earlier, "a", encoding="utf-8") as handle:
+        handle.write(header)
+    return [logging.FileHandler(log_file, mode="a", encoding="utf-8"), logging.FileHandler(earlier, encoding="utf-8")]
+
+
+def finish_attempts(log_file) -> None:
+    Path(f"{log_file}{ATTEMPTS}").unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def logged(snakemake):
-    """Log into the rule's ``log:`` file only, with the job's threads and quiet libraries. Bad input, a
-    failed download, a lock mismatch or a full disk end the job with one line on the console naming
-    the file; anything else with its traceback. The log keeps both."""
+    """Log into the rule's ``log:`` file only (with the job's earlier attempts: ``attempt_handlers``), with the
+    job's threads and quiet libraries. Bad input, a failed download, a lock mismatch, a run another process is
+    training or a full disk end the job with one line on the console naming the file; Ctrl-C with one line and
+    no traceback; anything else with its traceback. The log keeps them all."""
     use_threads(snakemake.threads)
     quiet_libraries()
-    handlers = [logging.FileHandler(snakemake.log[0], mode="w", encoding="utf-8")] if snakemake.log else []
+    handlers = attempt_handlers(snakemake.log[0]) if snakemake.log else []
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
     )
@@ -103,6 +133,11 @@ def logged(snakemake):
         message = describe(error, snakemake.config)
         root.error("%s", message)
         raise SystemExit(f"error: {message}") from None
+    except KeyboardInterrupt:
+        root.warning("interrupted (Ctrl-C): what was saved stays, and the next run resumes from it")
+        raise SystemExit(130) from None
     except Exception:
         root.exception("rule %s failed", snakemake.rule)
         raise
+    if snakemake.log:
+        finish_attempts(snakemake.log[0])
