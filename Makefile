@@ -9,7 +9,7 @@ TORCH_PIP_ARGS ?=
 
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-e2e test-slurm test-real test-all env
+.PHONY: demo report test test-e2e test-slurm test-real test-all env
 
 env: $(VENV)/.installed
 
@@ -30,6 +30,10 @@ $(VENV)/.installed: pyproject.toml
 
 demo: env
 	$(BIN)/python tools/demo.py --cores $(CORES)
+
+# snakemake's own report of the demo's run: demo/report.zip
+report: env
+	$(BIN)/python tools/demo.py --report
 
 # unit and integration tests (minutes), on every core: most of them wait on a snakemake subprocess
 TEST_WORKERS ?= auto

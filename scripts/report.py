@@ -6,8 +6,10 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.op
 
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
+from align_transfer.claims.claims import claim_sentences
 from align_transfer.ops.runner import logged
 from align_transfer.report.report import MINI_BANNER, code_version, step_of, write_report
 from align_transfer.tables.captions import title
@@ -44,5 +46,6 @@ with logged(snakemake) as log:
         links={"the study: every encoder, and the claims across them": "../report.html"},
         context=params.context,
         folded=folded,
+        headline=claim_sentences(pd.read_csv(everything["claims"])) if "claims" in everything else None,
     )
     log.info("report: %d sections, %d folded", len(sections), len(folded))

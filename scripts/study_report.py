@@ -7,8 +7,10 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.op
 
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
+from align_transfer.claims.claims import claim_sentences
 from align_transfer.ops.runner import logged
 from align_transfer.report.report import MINI_BANNER, code_version, write_report
 from align_transfer.tables.captions import title
@@ -32,5 +34,6 @@ with logged(snakemake) as log:
         MINI_BANNER if params.mini_world else None,
         links,
         context={"alpha": params.alpha},
+        headline=claim_sentences(pd.read_csv(claims["encoders"])),  # every encoder's verdicts, claim by claim
     )
     log.info("study report: %d encoders", len(params.encoders))

@@ -605,3 +605,17 @@ def test_a_point_missing_from_the_join_is_an_error_naming_its_run_language_step_
             0.1,
             source="results/E/claims/join.csv",
         )
+
+
+def test_each_claim_s_wording_appears_once_and_the_headline_has_a_line_per_claim():
+    rng = np.random.default_rng(1)
+    runs = {("de-en", code): (lambda step, language, seed, v=rng.normal(size=2): (v[0], v[1])) for code in CODES}
+    table = verdicts(join_of(runs, tasks=(("pos", "full"), ("sc", "full"))))
+    text = markdown(claims.claims_layout(table))
+    for hypothesis in table["hypothesis"].unique():
+        assert text.count(hypothesis) == 1
+    for finding in table["paper"].unique():
+        assert text.count(finding) == 1
+    headline = claims.claim_sentences(table)
+    assert [line.split(":")[0] for line in headline[:-1]] == [claims.CLAIM_NAMES[c] for c in table["claim"].unique()]
+    assert headline[-1].startswith("Against the paper's own findings")

@@ -165,4 +165,57 @@ def test_what_the_process_prints_while_the_block_is_drawn_waits_and_prints_under
     live.draw(above=["a log line"])
     live.stop()
     assert capsys.readouterr().out == "the run's last words\n" and not isinstance(sys.stdout, _Held)
-    assert terminal.getvalue().endswith("a log line\nthe summary\n\x1b[1F\x1b[Jthe summary\n")
+    assert terminal.getvalue().endswith("a log line\x1b[K\nthe summary\x1b[K\n\x1b[J\x1b[1Fthe summary\x1b[K\n\x1b[J")
+
+
+class TmuxScreen:
+    """A terminal that keeps history as tmux does: lines scrolled off the top, and (tmux's scroll-on-clear) the
+    whole screen whenever it is cleared from its top left."""
+
+    def __new__(cls, columns, lines):
+        import pyte
+
+        class Screen(pyte.HistoryScreen):
+            def erase_in_display(self, how=0, *args, **kwargs):
+                if how == 2 or (how == 0 and self.cursor.x == 0 and self.cursor.y == 0):
+                    for row in range(self.lines):
+                        self.history.top.append(self.buffer[row].copy())
+                super().erase_in_display(how, *args, **kwargs)
+
+        return Screen(columns, lines, history=10_000)
+
+
+def test_the_live_summary_leaves_no_copies_in_the_scrollback():
+    """Redrawn a hundred times on a full 40-line screen, with lines printed above it now and then: the
+    terminal's history holds those lines and not one copy of the summary."""
+    import io
+
+    import pyte
+
+    from snakemake_logger_plugin_brief import LiveBlock
+
+    screen = TmuxScreen(COLUMNS, ROWS)
+    feed = pyte.Stream(screen)
+
+    class Terminal(io.StringIO):
+        def write(self, text):
+            feed.feed(text.replace("\n", "\r\n"))  # as a terminal's line discipline passes a newline on
+            return len(text)
+
+        def isatty(self):
+            return True
+
+    redraws = [0]
+
+    def render(height):
+        redraws[0] += 1
+        return [f"SUMMARY {redraws[0]}", *(f"  rule{n}" for n in range(height - 1))]
+
+    live = LiveBlock(Terminal(), render, every=1000)
+    live.size = lambda: (COLUMNS, ROWS)
+    for redraw in range(100):
+        live.draw(above=[f"printed {redraw}"] if redraw % 10 == 0 else [])
+    live.stop()
+    history = ["".join(char.data for char in line.values()).rstrip() for line in screen.history.top]
+    assert not [line for line in history if line.startswith("SUMMARY")], history[:5]
+    assert [line for line in history if line.startswith("printed")] == [f"printed {n}" for n in range(0, 100, 10)]

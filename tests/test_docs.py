@@ -72,3 +72,62 @@ def test_the_config_reference_is_in_step_with_the_schema_and_every_key_says_what
     assert len(rows) > 200 and all(not row.endswith("|  |") for row in rows)
     keys = {row.split("`")[1] for row in rows}
     assert {"encoders[].sentence_layer", "finetune.sc.pooling", "claims.alpha", "languages.<code>.treebank"} <= keys
+
+
+def readme_commands(prefix: str) -> list[str]:
+    """The README's command lines that start with ``prefix``, their comments left out."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    lines = [line for block in re.findall(r"```bash\n(.*?)```", text, re.S) for line in block.splitlines()]
+    return [line.split("#", 1)[0].strip() for line in lines if line.startswith(prefix)]
+
+
+def test_the_readme_s_snakemake_commands_run_as_written_and_its_counts_are_the_dry_runs(tmp_path):
+    """Every `snakemake` line of the README, as a dry run in an empty folder (the SLURM profile with its
+    partitions filled in, as its comment asks), succeeds; the job counts the README states are those the dry
+    runs plan."""
+    from conftest import SNAKEMAKE, job_counts, slurm_profile
+
+    profile = slurm_profile(tmp_path)
+    commands = readme_commands("snakemake ")
+    assert len(commands) >= 7
+    for line in commands:
+        words = line.split()[1:]
+        words = [
+            str(profile) if word == "slurm" and before == "--profile" else word
+            for before, word in zip(["", *words], words)
+        ]
+        command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), *words, "-n"]
+        result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, (line, result.stderr[-2000:])
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+
+    def planned(*overlay):
+        command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-n", "--quiet", "rules", *overlay]
+        return sum(job_counts(subprocess.run(command, cwd=tmp_path, capture_output=True, text=True).stdout).values())
+
+    assert f"every job of the paper's grid ({planned()})" in text
+    mini = planned("--configfile", str(REPO / "config/mini.yaml")) - 1  # the jobs the demo counts: not `all`
+    assert f"runs every job of the DAG for both: {mini} jobs" in text
+
+
+def test_the_docs_name_commands_that_exist():
+    """A command the docs give for a tool this project pins (the Hub client's `hf`), not an older name."""
+    from conftest import SNAKEMAKE
+
+    text = "".join(path.read_text(encoding="utf-8") for path in [REPO / "README.md", *(REPO / "docs").glob("*.md")])
+    assert "huggingface-cli" not in text and "hf upload" in text
+    assert subprocess.run([str(SNAKEMAKE.parent / "hf"), "upload", "--help"], capture_output=True).returncode == 0
+
+
+def test_the_job_counts_the_docs_state_are_the_dry_runs(tmp_path):
+    from conftest import SNAKEMAKE, job_counts
+
+    def planned(*overlay):
+        command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-n", "--quiet", "rules", *overlay]
+        return sum(job_counts(subprocess.run(command, cwd=tmp_path, capture_output=True, text=True).stdout).values())
+
+    running = (REPO / "docs/running.md").read_text(encoding="utf-8")
+    science = " ".join((REPO / "docs/science.md").read_text(encoding="utf-8").split())
+    assert f"\n{planned()} jobs in all." in running
+    three = planned("--configfile", str(REPO / "config/three-encoders.yaml"))
+    assert f"Its dry run (`snakemake -n --configfile config/three-encoders.yaml`): {three:,} jobs" in science

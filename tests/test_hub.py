@@ -86,3 +86,17 @@ def test_a_published_checkpoint_carries_its_card_and_log_and_loads_as_it_is(tiny
     assert os.stat(tmp_path / "hub/model.safetensors").st_ino == os.stat(checkpoint / "model.safetensors").st_ino
     AutoModelForMaskedLM.from_pretrained(tmp_path / "hub")
     AutoTokenizer.from_pretrained(tmp_path / "hub")
+
+
+def test_a_mini_world_card_says_its_languages_are_synthetic():
+    log = pd.DataFrame({"step": ["20", "40"], "loss_total": ["1.0", "0.9"]})
+    scores = retrieval_summary(
+        retrieval_rows("de-en_S1W0M1_40", {("A", "deu-eng", "d", 1): 0.5}),
+        retrieval_rows("base", {("A", "deu-eng", "d", 1): 0.25}),
+        layer=2,
+    )
+    mini = {"name": "MiniXLM-R", "source": "mini", "mlm_head": True}
+    text = model_card("de-en_S1W0M1_40", mini, CORPUS, {}, log, scores)
+    front = yaml.safe_load(text.split("---")[1])
+    assert "language" not in front and "synthetic-languages" in front["tags"]
+    assert "only borrow the codes de and en (they are generated, not those languages)" in text

@@ -122,3 +122,42 @@ def test_each_attempt_of_a_job_keeps_its_lines_in_the_log(tmp_path):
         with logged(job):
             raise KeyboardInterrupt
     assert "interrupted (Ctrl-C)" in log.read_text() and "Traceback" not in log.read_text()
+
+
+def test_a_job_s_own_measurement_agrees_with_usr_bin_time(tmp_path):
+    """What `logged` writes to benchmarks/X.job.tsv (the process that runs the job: under the warm worker its
+    forked child, which snakemake's benchmark of the hand-over process never sees) against /usr/bin/time's
+    account of the same process."""
+    import csv
+    import re
+    import subprocess
+    import sys
+
+    script = """
+import time
+from types import SimpleNamespace
+from align_transfer.ops.runner import logged
+job = SimpleNamespace(log=["logs/demo/job.log"], rule="demo", config={}, threads=1)
+with logged(job):
+    block = bytearray(300 * 1024 * 1024)  # 300 MB, touched
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    end = time.process_time() + 1.5
+    while time.process_time() < end:
+        pass
+"""
+    result = subprocess.run(
+        ["/usr/bin/time", "-v", sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    timed = dict(re.findall(r"^\s*(.+?): (.+)$", result.stderr, re.M))
+    cpu = float(timed["User time (seconds)"]) + float(timed["System time (seconds)"])
+    rss = int(timed["Maximum resident set size (kbytes)"]) / 1024
+    h, m, s = (["0"] + timed["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":"))[-3:]
+    wall = int(h) * 3600 + int(m) * 60 + float(s)
+    with open(tmp_path / "benchmarks/demo/job.job.tsv") as handle:
+        row = next(csv.DictReader(handle, delimiter="\t"))
+    assert abs(float(row["cpu_time"]) - cpu) <= 0.1 * cpu + 0.05, (row, cpu)
+    assert abs(float(row["max_rss"]) - rss) <= 0.05 * rss, (row, rss)
+    assert wall - 0.5 <= float(row["s"]) <= wall + 0.05, (row, wall)
+    assert "resources: " in (tmp_path / "logs/demo/job.log").read_text()

@@ -63,3 +63,33 @@ def test_a_deployed_module_plans_the_whole_mini_grid_and_runs_its_jobs_from_the_
     ran = run(*targets)
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
     assert all((project / "demo" / target).stat().st_size > 0 for target in targets)  # mini.yaml: workdir demo
+
+
+def documented_block(route: str) -> str:
+    """The bash block of a route in config/README.md, "As a module" (``route``: the bold words before it)."""
+    text = (REPO / "config/README.md").read_text(encoding="utf-8")
+    return text.split(f"**{route}**", 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_the_offline_route_from_a_clone_runs_as_written(tmp_path):
+    """config/README.md's commands, with this checkout as the clone: the project plans the whole mini grid."""
+    block = documented_block("From a clone, offline.").replace("/path/to/align-transfer", str(REPO))
+    env = os.environ | {"PATH": f"{SNAKEMAKE.parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block.replace("snakemake -n", "snakemake -n --quiet rules")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert job_counts(result.stdout) == {rule: n for rule, n in MINI_JOBS.items() if n}
+    assert (tmp_path / "my-study/config/mini.yaml").is_file() and (tmp_path / "my-study/demo/.snakemake").is_dir()
+
+
+def test_the_github_route_is_documented_as_the_test_runs_it():
+    block = documented_block("From GitHub.")
+    assert "snakedeploy deploy-workflow https://github.com/<owner>/<repository> my-study --branch main" in block
+    assert "@main" in block and "--tag <tag>" not in (REPO / "config/README.md").read_text(encoding="utf-8")

@@ -176,6 +176,12 @@ def test_the_plan_prints_for_each_config(tmp_path, overlay, encoders):
     assert total["pflops"] > 0 and total[MEASURED_GPU] > 0 and total["disk_gb"] > 0
     assert total["V100_hours_lower_bound"] > total["A100_hours_lower_bound"] > total["H100_hours_lower_bound"] > 0
     assert plan.loc["prepare_ud", "pflops"] == 0  # a job without an encoder performs no FLOPs counted here
+    if overlay is None:  # what the README says the paper's plan counts is this plan's
+        readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+        stated = (
+            f"The compute plan counts {total['pflops']:,.1f} PFLOPs: {total['V100_hours_lower_bound']:.1f} V100-hours"
+        )
+        assert stated in readme, stated
 
     printed = {line.split()[0]: line for line in result.stdout.splitlines() if line.split()}
     assert "align" in printed and "prepare_ud" not in printed and "table1" not in printed  # free rules hidden
@@ -183,3 +189,55 @@ def test_the_plan_prints_for_each_config(tmp_path, overlay, encoders):
     assert "tools/measure_costs.py --device cuda" in result.stdout
     assert f"{plan.loc['align', 'V100_hours_lower_bound']:.3g} V100-hours" in result.stdout
     assert result.stdout.strip().endswith(str(tmp_path / "plan.tsv"))
+
+
+def local_encoder(folder, architectures=("BertModel",)):
+    """A Hugging Face model folder as far as the plan reads it: its config.json (a small BERT)."""
+    from transformers import BertConfig
+
+    folder.mkdir(parents=True)
+    config = BertConfig(
+        vocab_size=1000, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128
+    )
+    config.architectures = list(architectures)
+    config.to_json_file(folder / "config.json")
+    return folder
+
+
+def test_the_plan_prices_an_encoder_read_from_a_local_folder_or_names_the_key_to_set(tmp_path):
+    import yaml
+
+    entry = {"name": "Local", "mirror": str(tmp_path / "local"), "mlm_head": False, "losses": ["S1W0M0"]}
+    entry |= {"sentence_layer": 1, "layers": [1, 2], "retrieval_layer": 1}
+    overlay = tmp_path / "local.yaml"
+    overlay.write_text(yaml.safe_dump({"encoders": [entry]}))
+    command = [sys.executable, str(REPO / "tools/compute_plan.py"), "--out", str(tmp_path / "plan.tsv")]
+    command += ["--configfile", str(overlay)]
+    missing = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert (
+        f"config error at encoders[0] (Local).shape: its architecture is not known: its folder {tmp_path}/local"
+        in missing.stderr
+    )
+    local_encoder(tmp_path / "local")
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "align" in result.stdout
+
+
+def test_a_local_encoder_without_an_mlm_head_is_refused_in_the_dry_run_under_m_codes(tmp_path):
+    from conftest import snakemake
+
+    folder = local_encoder(tmp_path / "local")
+    entry = {"name": "Local", "mirror": str(folder), "mlm_head": True, "losses": ["S0W0M1", "S1W0M0"]}
+    entry |= {"sentence_layer": 1, "layers": [1, 2], "retrieval_layer": 1}
+    result = snakemake(tmp_path, "-n", overlays=[{"encoders": [entry]}], check=False)
+    assert result.returncode == 1
+    assert (
+        f"config error at encoders[0] (Local).mlm_head: true, but {folder} has no MLM head (neither its config.json's "
+        "architectures nor its weights have one); set mlm_head: false and leave out the codes with M1 (S0W0M1)"
+        in result.stderr
+    )
+    local_encoder(tmp_path / "with_head", ("BertForMaskedLM",))
+    with_head = entry | {"mirror": str(tmp_path / "with_head")}
+    assert snakemake(tmp_path, "-n", overlays=[{"encoders": [with_head]}], check=False).returncode == 0

@@ -134,3 +134,26 @@ def test_the_captions_of_snakemakes_report_are_written_from_the_tables_captions(
     rules = "".join(path.read_text() for path in (REPO / "workflow/rules").glob("*.smk"))
     named = set(re.findall(r'reported\(\s*f?"[^"]+",\s*"(\w+)"', rules))  # every caption a rule names exists
     assert named and named <= set(written), named - set(written)
+
+
+def test_a_report_older_than_a_table_it_shows_is_named_with_the_command_that_refreshes_it(tmp_path):
+    import os
+
+    from align_transfer.report.report import run_summary
+
+    tables = tmp_path / "results/XLM-R/tables"
+    tables.mkdir(parents=True)
+    (tmp_path / "results/tables").mkdir()
+    report = tmp_path / "results/XLM-R/report.html"
+    report.write_text("<html>")
+    (tables / "table3.csv").write_text("x")
+    os.utime(report, (1_000_000, 1_000_000))  # rebuilt Table 3 after the report
+    text = run_summary(tmp_path, 5.0, "snakemake --configfile config/mini.yaml")
+    assert f"Open the report: {report}" in text
+    assert f"Tables (CSV and Markdown): {tmp_path}/results/tables/, {tables}/" in text
+    assert (
+        "The report results/XLM-R/report.html is older than results/XLM-R/tables/table3.csv, which it shows: "
+        "refresh it with `snakemake --configfile config/mini.yaml results/XLM-R/report.html`" in text
+    )
+    os.utime(report)  # refreshed: nothing to say
+    assert "older than" not in run_summary(tmp_path, 5.0)

@@ -4,6 +4,7 @@ import re
 import subprocess
 import tomllib
 
+import pytest
 import yaml
 from conftest import REPO, SNAKEMAKE, job_counts, snakemake
 
@@ -47,6 +48,8 @@ PAPER_JOBS = {
     "tables_at_step": 1,  # the 3000-step tables (dose-response)
     "report": 1,
     "model_cards": 1,  # every aligned checkpoint fine-tuned, as a Hub repository with its model card
+    "study_table": 13,  # results/tables/: each table of results/XLM-R/tables/, with every encoder's rows
+    "study_figure": 3,  # results/figures/: each figure
     "all": 1,
 }
 # Each encoder is a study of its own; the mini world has two (and so the layer across them)
@@ -99,6 +102,7 @@ MINI_JOBS = (
         "join_encoders": 1,  # across the two encoders
         "claims_across_encoders": 1,
         "study_report": 1,
+        "study_figure": 6,  # each encoder's figures: figure1_MiniXLM-R, ...
     }
 )
 GPU_RULES = {"align", "linear_probe", "finetune_full", "embed", "embed_finetuned", "gradients"}
@@ -136,7 +140,8 @@ def test_a_linear_only_grid_plans_no_full_fine_tuning_and_nothing_that_reads_it(
     counts = job_counts(snakemake(tmp_path, "-n", overlays=[{"finetune": {"modes": ["linear"]}}]).stdout)
     assert counts["linear_probe"] == 114 and counts["claims"] == counts["report"] == 1
     assert not counts.keys() & {"finetune_full", "gradients", "embed_finetuned", "table3", "gradient_languages"}
-    assert sum(counts.values()) == sum(PAPER_JOBS.values()) - 114 - 28 - 28 - 2  # and Tables 3 and §4.5 (one job each)
+    # and Tables 3 and §4.5 (one job each), and their study copies (Table 3, its baseline, §4.5 and its figure)
+    assert sum(counts.values()) == sum(PAPER_JOBS.values()) - 114 - 28 - 28 - 2 - 4
 
 
 def test_an_encoder_without_an_mlm_head_that_takes_the_m_loss_is_refused_by_name(tmp_path):
@@ -245,6 +250,25 @@ def test_a_dry_run_for_table3_lists_only_what_table3_needs(tmp_path):
     # no linear probes, no base or 3000-step fine-tuning, no embeddings, no other table
     assert not counts.keys() & {"linear_probe", "embed", "embed_finetuned", "table1", "table2", "report", "all"}
     assert counts["download_sib200"] == 1 and "download_lexicon" not in counts  # lexicons serve Figure 1 only
+
+
+@pytest.mark.parametrize("table", ["table1", "table3"])
+def test_the_study_s_own_table_plans_that_table_and_only_what_it_needs_locally_and_on_slurm(tmp_path, table):
+    """`snakemake results/tables/table3.csv` (and with `--profile slurm`): the encoder's table, what it needs,
+    and the study's copy of it, nothing else."""
+    from conftest import slurm_profile
+
+    own = dry_run_jobs(snakemake(tmp_path, "-n", f"results/XLM-R/tables/{table}.csv").stdout)
+    study = dry_run_jobs(snakemake(tmp_path, "-n", f"results/tables/{table}.csv").stdout)
+    (tmp_path / "profile").mkdir()
+    profile = slurm_profile(tmp_path / "profile")
+    cluster = dry_run_jobs(snakemake(tmp_path, "-n", "--profile", str(profile), f"results/tables/{table}.csv").stdout)
+
+    def counts(jobs):
+        return {rule: sum(job["rule"] == rule for job in jobs) for rule in {job["rule"] for job in jobs}}
+
+    assert counts(study) == counts(own) | {"study_table": 1} == counts(cluster)
+    assert [job["wildcards"]["table"] for job in study if job["rule"] == "study_table"] == [table]
 
 
 def test_the_mini_world_lands_in_its_own_folder_and_the_paper_where_it_runs(tmp_path):

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from align_transfer.core.config import load_config, workdir_of
+from align_transfer.core.config import ConfigError, load_config, workdir_of
 from align_transfer.core.io import atomic_open
 from align_transfer.ops.flops import EncoderShape
 from align_transfer.ops.plan import compute_plan, format_plan, model_sizes, parse_dry_run
@@ -28,9 +28,12 @@ parser.add_argument("--configfile", nargs="*", default=[], help="overlays on con
 parser.add_argument("--out", help="default: results/plan/compute.tsv in the config's working directory")
 args = parser.parse_args()
 
-config = load_config(
-    [REPO / "config/config.yaml", *args.configfile], schema=REPO / "workflow/schemas/config.schema.yaml"
-)
+try:
+    config = load_config(
+        [REPO / "config/config.yaml", *args.configfile], schema=REPO / "workflow/schemas/config.schema.yaml"
+    )
+except ConfigError as error:  # the file, the key and what is wrong; no traceback
+    sys.exit(str(error))
 snakemake = Path(sys.executable).parent / "snakemake"
 command = [str(snakemake), "-s", str(REPO / "workflow/Snakefile"), "-n", "--forceall"]
 if args.configfile:
@@ -41,9 +44,14 @@ if result.returncode:
     sys.exit(f"the dry run failed:\n{result.stderr[-3000:]}")
 jobs = parse_dry_run(result.stdout)
 encoders = {}
-for entry in config["encoders"]:
-    # the architecture before anything is downloaded: the mini settings, or the shape the config gives
-    architecture, tokenizer_bytes = encoder_architecture(entry, workdir="/nonexistent")
+for index, entry in enumerate(config["encoders"]):
+    # the architecture where it is known: a downloaded or local folder's config.json, the mini settings, the shape
+    try:
+        architecture, tokenizer_bytes = encoder_architecture(
+            entry, workdir=workdir_of(config, REPO), key=f"encoders[{index}] ({entry['name']})"
+        )
+    except ConfigError as error:
+        sys.exit(str(error))
     sizes = model_sizes(config, entry, parameter_counts(architecture), architecture.hidden_size, tokenizer_bytes)
     encoders[entry["name"]] = {"entry": entry, "shape": EncoderShape.of(architecture), "sizes": sizes}
 plan = compute_plan(jobs, config, encoders)

@@ -4,6 +4,7 @@ docs/performance.md, "Speed of the mini world").
     python tools/demo.py                    # every core; outputs in demo/
     python tools/demo.py --cores 2 -- results/MiniXLM-R/tables/table1.csv
     python tools/demo.py --configfile my-overlay.yaml --directory run1   # any config, on this machine
+    python tools/demo.py --report           # snakemake's own report of the run: demo/report.zip (`make report`)
 
 Starts a warm worker (src/align_transfer/ops/worker.py) so that the short jobs do not each pay the
 seconds of importing torch and transformers, runs snakemake with the compact console (`--logger brief`:
@@ -25,22 +26,23 @@ from align_transfer.core.config import load_config, workdir_of
 from align_transfer.core.progress import duration
 from align_transfer.ops.runner import QUIET_ENV
 from align_transfer.ops.worker import SOCKET_ENV, starting
+from snakemake_logger_plugin_brief import RESUME_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 MINI = REPO / "config/mini.yaml"
 
 
-def longest_job(benchmarks: Path, since: float) -> tuple[str, float]:
-    """The job of this run (benchmark written after ``since``) that took longest, and its seconds."""
-    longest = ("none", 0.0)
-    for path in benchmarks.rglob("*.tsv"):
+def largest_jobs(benchmarks: Path, since: float, measure: str) -> tuple[str, float]:
+    """The job of this run (its own measurement, ``*.job.tsv``, written after ``since``) with the largest
+    ``measure`` (``s``: wall seconds; ``max_rss``: peak memory, MB), and that value."""
+    largest = ("none", 0.0)
+    for path in benchmarks.rglob("*.job.tsv"):
         if path.stat().st_mtime >= since:
             with path.open() as handle:
-                seconds = float(next(csv.DictReader(handle, delimiter="\t"))["s"])
-            longest = max(
-                longest, (path.relative_to(benchmarks).with_suffix("").as_posix(), seconds), key=lambda x: x[1]
-            )
-    return longest
+                value = float(next(csv.DictReader(handle, delimiter="\t"))[measure])
+            name = path.relative_to(benchmarks).as_posix().removesuffix(".job.tsv")
+            largest = max(largest, (name, value), key=lambda x: x[1])
+    return largest
 
 
 def start_worker(socket: str, env: dict) -> subprocess.Popen:
@@ -64,6 +66,27 @@ def wait(process: subprocess.Popen) -> int:
             interrupted = True
 
 
+def native_report(command: list[str], workdir: Path, env: dict) -> int:
+    """Snakemake's own report of the run (``--report``): its lines (a note for each file it finds no record of)
+    go to a log, and one line says where the report is."""
+    report, log = workdir / "report.zip", workdir / "logs/report.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    run = [part for part in command if part not in ("--logger", "brief", "--rerun-incomplete")]
+    with open(log, "w") as out:
+        result = subprocess.run(
+            [*run[: run.index("--")], "--report", str(report.absolute())],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    if result.returncode:
+        print(f"report: snakemake --report failed; its log: {log}")
+        return result.returncode
+    print(f"Snakemake's report (every table and figure with its caption, runtimes, versions): {report}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cores", default="all", help="cores for snakemake (default: every core)")
@@ -77,6 +100,9 @@ def main() -> int:
     parser.add_argument(
         "--no-worker", action="store_true", help="every job imports its libraries itself (for measuring)"
     )
+    parser.add_argument(
+        "--report", action="store_true", help="write snakemake's own report of the run (report.zip) instead of running"
+    )
     parser.add_argument("targets", nargs="*", help="snakemake targets, after --")
     args = parser.parse_args()
 
@@ -89,7 +115,7 @@ def main() -> int:
     # SLURM_CONF: snakemake's SLURM plugin asks `scontrol` for the cluster's settings as it loads, which
     # waits 9 s where a SLURM client has no controller to reach; the demo submits nothing to SLURM.
     python_path = os.pathsep.join(filter(None, [str(REPO / "src"), os.getenv("PYTHONPATH")]))
-    env = os.environ | QUIET_ENV | {"SLURM_CONF": os.devnull, "PYTHONPATH": python_path}
+    env = os.environ | QUIET_ENV | {"SLURM_CONF": os.devnull, "PYTHONPATH": python_path, RESUME_ENV: "`make demo`"}
     # the greedy scheduler: the ILP one solves a program at every step, seconds of a 2-core demo's CPU
     # --rerun-incomplete: a run stopped by Ctrl-C left its running jobs' outputs incomplete; they run again
     # (an alignment from its saved state)
@@ -111,6 +137,8 @@ def main() -> int:
     ]
     if args.directory:
         command[3:3] = ["-d", str(workdir)]
+    if args.report:
+        return native_report(command, workdir, env)
     started, clock = time.time(), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="align-transfer-") as folder:
         socket = os.path.join(folder, "worker.sock")
@@ -125,15 +153,17 @@ def main() -> int:
                 worker.wait()
     wall = time.monotonic() - clock
     if returncode in (130, -signal.SIGINT) or interrupted:
-        print("demo: stopped; `make demo` resumes where it stopped")
-        return 130
+        return 130  # the console has said so in one line
     if returncode:
         return returncode
-    name, seconds = longest_job(workdir / "benchmarks", started)
+    name, seconds = largest_jobs(workdir / "benchmarks", started, "s")
+    heaviest, megabytes = largest_jobs(workdir / "benchmarks", started, "max_rss")
     print(
         f"demo: {duration(wall)} wall ({wall:.0f} s) on {args.cores} cores; the longest job, {name}, took "
-        f"{seconds:.0f} s ({seconds / wall:.0%} of the wall time)"
+        f"{seconds:.0f} s ({seconds / wall:.0%} of the wall time); the largest, {heaviest}, peaked at "
+        f"{megabytes / 1024:.2f} GB of memory"
     )
+    print(f"Snakemake's own report (runtimes and software versions too): `make report` writes {workdir / 'report.zip'}")
     return 0
 
 

@@ -23,6 +23,10 @@ from snakemake_interface_logger_plugins.base import LogHandlerBase
 from snakemake_interface_logger_plugins.common import LogEvent
 
 LOG_LINES = 5  # of a failed job's log, printed under its error
+#: What snakemake logs at Ctrl-C: from then on the jobs it stops are not failures, and the run ends in one line.
+INTERRUPTED = "Terminating processes on user request"
+#: The command that resumes the run, as the stopped run's line names it (``make demo`` sets it).
+RESUME_ENV = "ALIGN_TRANSFER_RESUME"
 FAILURES_SHOWN = 2  # on a terminal, the latest failures stay on screen (all are printed once)
 
 
@@ -203,10 +207,11 @@ class LiveBlock:
             columns, lines = 80, 24
         return columns, lines
 
-    def _erase(self) -> str:
-        return f"\x1b[{self.height}F\x1b[J" if self.height else ""
-
     def draw(self, above: list[str] = ()) -> None:
+        """Go back to the block's first line and write each line over the old one, clearing only the rest of
+        each line (``ESC[K``), then below the block (``ESC[J``, from the line after it). Never an erase of the
+        screen from its top left: tmux (scroll-on-clear) would keep a copy of the screen in its scrollback at
+        every redraw."""
         with self.lock:
             if self.stopped.is_set():
                 return
@@ -216,7 +221,8 @@ class LiveBlock:
                 for line in self.render(max(3, lines - 1))
                 for part in textwrap.wrap(line, columns - 1, subsequent_indent="      ", drop_whitespace=False) or [""]
             ][: max(3, lines - 1)]
-            self.stream.write(self._erase() + "".join(f"{line}\n" for line in [*above, *block]))
+            back = f"\x1b[{self.height}F" if self.height else ""
+            self.stream.write(back + "".join(f"{line}\x1b[K\n" for line in [*above, *block]) + "\x1b[J")
             self.stream.flush()
             self.height = len(block)
 
@@ -246,6 +252,7 @@ class LogHandler(LogHandlerBase):
         self.stream = sys.stdout if getattr(self.common_settings, "stdout", False) else sys.stderr
         self.progress = RunProgress()
         self.live = None  # on a terminal, once the run's plan is known
+        self.interrupted = None  # at Ctrl-C: how many jobs it stopped
 
     @property
     def writes_to_stream(self) -> bool:
@@ -276,6 +283,13 @@ class LogHandler(LogHandlerBase):
 
     def emit(self, record) -> None:
         event = getattr(record, "event", None)
+        if INTERRUPTED in str(getattr(record, "msg", "")):
+            self.interrupted = 0
+        if self.interrupted is not None:  # the jobs Ctrl-C stops and snakemake's errors about them: counted only
+            if event == LogEvent.JOB_ERROR:
+                self.progress.job_ended(record.jobid, failed=True)
+                self.interrupted += 1
+            return
         if event == LogEvent.RUN_INFO:
             stats = getattr(record, "stats", {}) or {}
             self.progress.planned(stats)
@@ -312,4 +326,12 @@ class LogHandler(LogHandlerBase):
     def close(self) -> None:
         if self.live is not None and self.live.drawing:
             self.live.stop()
+        if self.interrupted is not None:
+            import os
+
+            jobs = f"{self.interrupted} job{'s' if self.interrupted != 1 else ''}"
+            resume = os.environ.get(RESUME_ENV, "the same command")
+            self.stream.write(f"stopped: {jobs} interrupted, nothing lost; {resume} resumes where it stopped\n")
+            self.stream.flush()
+            self.interrupted = None  # snakemake may close a handler twice: the line once
         super().close()

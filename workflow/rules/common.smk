@@ -426,6 +426,13 @@ PAPER_TABLES = [
     "table6",
 ]
 FIGURES = ["alignment_vs_transfer", "figure1"] + (["gradient_languages"] if FULL else [])
+# The study's own tables and figures (results/tables/, results/figures/): each table with every encoder's rows;
+# each figure as it is with one encoder, one per encoder (figure1_{encoder}) with several.
+STUDY_FIGURES = {
+    (figure if len(ENCODERS) == 1 else f"{figure}_{encoder}"): (encoder, figure)
+    for encoder in ENCODERS
+    for figure in FIGURES
+}
 
 
 def encoder_targets(encoder):
@@ -453,15 +460,22 @@ def encoder_targets(encoder):
 
 
 def study_targets():
-    """What compares the encoders: the claims tested across them, and the study's report (none for one encoder)."""
+    """The study's tables and figures (results/tables/, results/figures/); with two encoders or more, what
+    compares them: the claims tested across them, and the study's report."""
+    tables = expand("results/tables/{table}.{ext}", table=PAPER_TABLES, ext=["csv", "md"])
+    tables += expand("results/figures/{name}.{ext}", name=STUDY_FIGURES, ext=["png", "pdf"])
     if len(ENCODERS) < 2:
-        return []
-    return expand("results/claims/{name}.{ext}", name=["claims", "encoders"], ext=["csv", "md"]) + [
-        "results/claims/join.csv",
-        "results/claims/differences.csv",
-        "results/claims/summary.md",
-        "results/report.html",
-    ]
+        return tables
+    return (
+        tables
+        + expand("results/claims/{name}.{ext}", name=["claims", "encoders"], ext=["csv", "md"])
+        + [
+            "results/claims/join.csv",
+            "results/claims/differences.csv",
+            "results/claims/summary.md",
+            "results/report.html",
+        ]
+    )
 
 
 def data_targets():

@@ -14,6 +14,8 @@ localrules:
     figure1,
     report,
     study_report,
+    study_table,
+    study_figure,
     model_cards,
 
 
@@ -187,6 +189,43 @@ rule report:
         context=lambda wc: table_context(wc.encoder),
     script:
         "../../scripts/report.py"
+
+
+# The study's tables: each encoder's rows of a table, with an `encoder` column (results/tables/table3.csv).
+rule study_table:
+    input:
+        lambda wc: expand("results/{encoder}/tables/{table}.csv", encoder=ENCODERS, table=wc.table),
+    output:
+        csv="results/tables/{table}.csv",
+        md="results/tables/{table}.md",
+    log:
+        "logs/report/study_table/{table}.log",
+    wildcard_constraints:
+        table="|".join(PAPER_TABLES),
+    conda:
+        ENV
+    params:
+        encoders=list(ENCODERS),
+    script:
+        "../../scripts/study_table.py"
+
+
+# The study's figures: each encoder's, under results/figures/ (with several encoders, named by the encoder).
+rule study_figure:
+    input:
+        png=lambda wc: "results/{}/figures/{}.png".format(*STUDY_FIGURES[wc.name]),
+        pdf=lambda wc: "results/{}/figures/{}.pdf".format(*STUDY_FIGURES[wc.name]),
+    output:
+        png="results/figures/{name}.png",
+        pdf="results/figures/{name}.pdf",
+    log:
+        "logs/report/study_figure/{name}.log",
+    wildcard_constraints:
+        name="|".join(map(re.escape, STUDY_FIGURES)),
+    conda:
+        ENV
+    script:
+        "../../scripts/study_figure.py"
 
 
 # The study's page: the claims across the encoders, each encoder's verdicts side by side, and a link to

@@ -714,46 +714,47 @@ def predicts_note(result: pd.Series, verdict: str, threshold: float, alpha: floa
 
 
 def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
-    """Each claim row: hypothesis, scope, statistic, value and interval, the verdict and whether this run agrees
-    with the paper (both coloured in the report), then the notes and the rules."""
-    grid = Table(
-        [
-            "Hypothesis",
-            "Scope",
-            "Statistic (units)",
-            f"Value [{100 * (1 - alpha):g}% interval]",
-            "p",
-            "Verdict",
-            "The paper finds",
-            "This run agrees",
-        ]
-    )
-    notes = []
-    for _, row in table.iterrows():
-        value = interval_text(row["value"], row["low"], row["high"], 3)
-        if row["claim"] == "orthogonal" and not pd.isna(row.get("baseline")):
-            value += f"; baseline {interval_text(row['baseline'], row['baseline_low'], row['baseline_high'], 3)}"
-        statistic = (
-            f"{row['statistic']} (n={row['units']})" if isinstance(row["statistic"], str) and row["statistic"] else ""
-        )
-        note = row["note"] if isinstance(row["note"], str) else ""
-        mark = f" [{len(notes) + 1}]" if note else ""
-        if note:
-            notes.append(f"[{len(notes) + 1}] {note}")
-        agrees = row["agrees"] if isinstance(row["agrees"], str) else ""
-        grid.rows.append(
+    """Each claim once: its hypothesis and the paper's finding, then a row per scope (statistic, value and
+    interval, p, the verdict and whether this run agrees with the paper, both coloured in the report); then the
+    notes, each once, and the rules."""
+    blocks, notes = [], {}
+    for claim, rows in table.groupby("claim", sort=False):
+        first = rows.iloc[0]
+        blocks += [Label(f"{CLAIM_NAMES[claim]}. {first['hypothesis']}"), f"The paper finds: {first['paper']}", ""]
+        grid = Table(
             [
-                row["hypothesis"],
-                row["scope"],
-                statistic,
-                value,
-                "" if pd.isna(row["p"]) else f"{row['p']:.3g}",
-                Cell(f"**{row['verdict']}**{mark}", f"verdict-{css_class(row['verdict'])}"),
-                row["paper"],
-                Cell(agrees, f"agrees-{css_class(agrees)}" if agrees else "black"),
+                "Scope",
+                "Statistic (units)",
+                f"Value [{100 * (1 - alpha):g}% interval]",
+                "p",
+                "Verdict",
+                "This run agrees",
             ]
         )
-    return [grid, "", *notes, "", caption("claims", alpha=alpha)]
+        for _, row in rows.iterrows():
+            value = interval_text(row["value"], row["low"], row["high"], 3)
+            if row["claim"] == "orthogonal" and not pd.isna(row.get("baseline")):
+                value += f"; baseline {interval_text(row['baseline'], row['baseline_low'], row['baseline_high'], 3)}"
+            statistic = (
+                f"{row['statistic']} (n={row['units']})"
+                if isinstance(row["statistic"], str) and row["statistic"]
+                else ""
+            )
+            note = row["note"] if isinstance(row["note"], str) else ""
+            mark = f" [{notes.setdefault(note, len(notes) + 1)}]" if note else ""
+            agrees = row["agrees"] if isinstance(row["agrees"], str) else ""
+            grid.rows.append(
+                [
+                    row["scope"],
+                    statistic,
+                    value,
+                    "" if pd.isna(row["p"]) else f"{row['p']:.3g}",
+                    Cell(f"**{row['verdict']}**{mark}", f"verdict-{css_class(row['verdict'])}"),
+                    Cell(agrees, f"agrees-{css_class(agrees)}" if agrees else "black"),
+                ]
+            )
+        blocks += [grid, ""]
+    return [*blocks, *(f"[{number}] {note}" for note, number in notes.items()), "", caption("claims", alpha=alpha)]
 
 
 CLAIM_NAMES = {
@@ -774,9 +775,10 @@ def _scope_parts(scope: str) -> tuple[str, str]:
     return " ".join(part.upper() if part in TASKS else part for part in parts[:2]), ", ".join(parts[2:])
 
 
-def verdict_summary(each: pd.DataFrame) -> str:
-    """A paragraph of every encoder's verdicts (``each``: the encoders' claims tables in one), claim by claim,
-    and how often they agree with the paper: what docs/science.md says of a run, written by the run."""
+def claim_sentences(each: pd.DataFrame) -> list[str]:
+    """A sentence per claim of every encoder's verdicts (``each``: the encoders' claims tables in one, each with
+    its ``encoder`` column), then one of how often they agree with the paper: the headline of a report, and the
+    paragraph docs/science.md shows of a run."""
     sentences = []
     for claim, block in each.groupby("claim", sort=False):
         parts = []
@@ -806,7 +808,12 @@ def verdict_summary(each: pd.DataFrame) -> str:
         f"Against the paper's own findings, {agrees['yes']} of these rows agree, {agrees['no']} disagree and "
         f"{agrees['inconclusive']} leave it open."
     )
-    return " ".join(sentences) + "\n"
+    return sentences
+
+
+def verdict_summary(each: pd.DataFrame) -> str:
+    """``claim_sentences`` as one paragraph: what docs/science.md says of a run, written by the run."""
+    return " ".join(claim_sentences(each)) + "\n"
 
 
 # Across the encoders (docs/science.md, "Encoders"): each encoder's study tested as above, then compared

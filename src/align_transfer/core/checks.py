@@ -39,6 +39,37 @@ def encoder_shape(entry: dict, workdir=".") -> tuple[dict | None, str]:
     return None, ""
 
 
+#: Weight names that only an MLM head has (XLM-R's ``lm_head.*``, BERT's ``cls.predictions.*``).
+MLM_HEAD_KEYS = ("lm_head.", "cls.predictions.")
+
+
+def has_mlm_head(folder) -> bool | None:
+    """Whether a Hugging Face model folder holds an MLM head: its config.json's ``architectures`` name a
+    masked-LM (or pre-training) model, or its safetensors weights hold an MLM head's names (read from the
+    file's header only). None where the folder has no config.json."""
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        return None
+    architectures = json.loads((folder / "config.json").read_text()).get("architectures") or []
+    if any("MaskedLM" in name or "PreTraining" in name for name in architectures):
+        return True
+    from safetensors import safe_open
+
+    for weights in folder.glob("*.safetensors"):
+        with safe_open(str(weights), framework="np") as handle:
+            if any(key.startswith(MLM_HEAD_KEYS) or f".{MLM_HEAD_KEYS[1]}" in key for key in handle.keys()):
+                return True
+    return False
+
+
+def encoder_folder(entry: dict, workdir=".") -> Path | None:
+    """Where an encoder's Hugging Face folder is before it is prepared: its mirror, or its download."""
+    for folder in (entry.get("mirror"), Path(workdir, "resources/encoders", entry["name"])):
+        if folder and (Path(folder) / "config.json").is_file():
+            return Path(folder)
+    return None
+
+
 def encoder_losses(config: dict, entry: dict) -> list[str]:
     """The loss codes an encoder is aligned with: its own ``losses``, or every code of ``alignment.losses``."""
     return entry.get("losses") or config["alignment"]["losses"]
@@ -167,6 +198,17 @@ def impossible_settings(config: dict, workdir=".") -> list[tuple[str, str]]:
     alignment, analysis = config["alignment"], config["analysis"]
     for index, entry in enumerate(config["encoders"]):
         key = f"encoders[{index}] ({entry['name']})"
+        folder = encoder_folder(entry, workdir)
+        takes_m = [code for code in encoder_losses(config, entry) if code.endswith("M1")]
+        if entry["mlm_head"] and folder is not None and has_mlm_head(folder) is False:
+            problems.append(
+                (
+                    f"{key}.mlm_head",
+                    f"true, but {folder} has no MLM head (neither its config.json's architectures nor its "
+                    f"weights have one); set mlm_head: false"
+                    + (f" and leave out the codes with M1 ({', '.join(takes_m)})" if takes_m else ""),
+                )
+            )
         shape, where = encoder_shape(entry, workdir)
         if shape is None:
             continue

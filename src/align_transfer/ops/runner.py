@@ -111,6 +111,41 @@ def finish_attempts(log_file) -> None:
     Path(f"{log_file}{ATTEMPTS}").unlink(missing_ok=True)
 
 
+def job_benchmark_path(log_file) -> Path:
+    """Where a job's own measurement goes: ``benchmarks/X.job.tsv`` for the log ``logs/X.log``, beside
+    snakemake's ``benchmarks/X.tsv`` (its record of the job's process: under the warm worker, the process that
+    hands the job over, not the one that runs it)."""
+    parts = Path(log_file).with_suffix("").parts
+    start = parts.index("logs") if "logs" in parts else 0
+    return Path(*parts[:start], "benchmarks", *parts[start + 1 :]).with_suffix(".job.tsv")
+
+
+def process_age() -> float:
+    """Seconds since this process started (a worker's child: since its fork), to the clock tick: from
+    /proc/self/stat and /proc/uptime (psutil's start time rounds the boot time to the second)."""
+    fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22 of stat(5), counted after the command's name
+    return float(Path("/proc/uptime").read_text().split()[0]) - started
+
+
+def write_job_benchmark(log_file) -> dict:
+    """This process's own wall time (since it started: a worker's child since its fork), CPU time (user and
+    system, its children's included) and peak resident memory, as ``job_benchmark_path`` holds them."""
+    import resource
+
+    wall = process_age()
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    row = {
+        "s": round(wall, 4),
+        "cpu_time": round(own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime, 2),
+        "max_rss": round(max(own.ru_maxrss, children.ru_maxrss) / 1024, 2),  # MB (the kernel counts KB)
+    }
+    path = job_benchmark_path(log_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\t".join(row) + "\n" + "\t".join(map(str, row.values())) + "\n")
+    return row
+
+
 @contextlib.contextmanager
 def logged(snakemake):
     """Log into the rule's ``log:`` file only (with the job's earlier attempts: ``attempt_handlers``), with the
@@ -141,3 +176,5 @@ def logged(snakemake):
         raise
     if snakemake.log:
         finish_attempts(snakemake.log[0])
+        row = write_job_benchmark(snakemake.log[0])
+        root.info("resources: %.1f s wall, %.1f s CPU, %.0f MB peak memory", row["s"], row["cpu_time"], row["max_rss"])

@@ -11,15 +11,19 @@ from align_transfer.core.config import ConfigError
 TOKENIZER_FILES = ("tokenizer", "sentencepiece", "special", "vocab")
 
 
-def encoder_architecture(encoder: dict, workdir=".") -> tuple[object, int]:
+def encoder_architecture(encoder: dict, workdir=".", key: str | None = None) -> tuple[object, int]:
     """An encoder's transformers config and the bytes of its tokenizer files, before or after it exists:
-    its prepared folder's config.json (``results/{name}/models/base``) or its downloaded one
-    (``resources/encoders/{name}``) once there; before, the mini world's settings, or the ``shape``
-    the config gives it (with the tokenizer bytes it states, 0 where unknown)."""
+    its prepared folder's config.json (``results/{name}/models/base``), its downloaded one
+    (``resources/encoders/{name}``) or its local folder's (``mirror``) where there; else the mini world's
+    settings, or the ``shape`` the config gives it (with the tokenizer bytes it states, 0 where unknown).
+    Where none is known, a config error naming the key to set (``key``: the entry's, as
+    ``encoders[1] (mBERT)``)."""
     from transformers import AutoConfig
 
     name, workdir = encoder["name"], Path(workdir)
-    for folder in (workdir / "results" / name / "models/base", workdir / "resources/encoders" / name):
+    folders = [workdir / "results" / name / "models/base", workdir / "resources/encoders" / name]
+    folders += [Path(encoder["mirror"])] if encoder.get("mirror") else []
+    for folder in folders:
         if (folder / "config.json").exists():
             tokenizer_files = [f for f in folder.iterdir() if f.name.startswith(TOKENIZER_FILES)]
             return AutoConfig.from_pretrained(folder), sum(f.stat().st_size for f in tokenizer_files)
@@ -49,9 +53,16 @@ def encoder_architecture(encoder: dict, workdir=".") -> tuple[object, int]:
             max_position_embeddings=shape["positions"],
         )
         return config, shape.get("tokenizer_bytes", 0)
+    where = (
+        f"its folder {encoder['mirror']} has no config.json (is it there yet?)"
+        if encoder.get("mirror")
+        else f"it is not downloaded yet ({workdir / 'resources/encoders' / name} has no config.json)"
+    )
     raise ConfigError(
-        f"encoder {name}: its shape is not known before it is downloaded; run `snakemake data` first (it fetches "
-        "its config.json), or give it `shape:` in the config (docs/science.md, 'Encoders')"
+        f"config error at {key or f'encoder {name}'}.shape: its architecture is not known: {where}. Give it "
+        "`shape:` (its config.json's model_type, layers, hidden_size, heads, intermediate_size, vocab_size, "
+        "positions; docs/science.md, 'Encoders')"
+        + ("" if encoder.get("mirror") else ", or run `snakemake data` first, which fetches its config.json")
     )
 
 

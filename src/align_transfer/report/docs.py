@@ -163,7 +163,25 @@ def report_captions() -> dict[str, str]:
     captions = {name: (TITLES[name], CAPTIONS[name].format_map(fields)) for name in CAPTIONS if name in TITLES}
     for name, label in {**RECALL_LABELS, "recall": "R@k"}.items():
         captions[name] = (TITLES.get(name, "Δ R@k"), CAPTIONS["recall"].format_map(fields | {"label": _Field(label)}))
-    return {name: f"**{title}.** {text}\n" for name, (title, text) in captions.items()}
+    return {name: f"**{title}.** {text}\n" for name, (title, text) in captions.items()} | {
+        "workflow": report_description()
+    }
+
+
+def report_description() -> str:
+    """The text above everything in ``snakemake --report`` (the Snakefile's ``report:``): what the study is,
+    and, where the config is the mini world's (a Jinja condition the report fills in), that it is synthetic."""
+    from align_transfer.report.report import MINI_BANNER
+
+    return (
+        "A reproduction of Veitsman, Liu & Schütze, *Why Better Cross-Lingual Alignment Fails for Better "
+        "Cross-Lingual Transfer: Case of Encoders*, run by the align_transfer workflow: every table and figure of "
+        "the study with its caption, beside the jobs' runtimes and the software versions. Each encoder's HTML "
+        "report (``results/{encoder}/report.html``) shows the same tables with the claims and the scorecard first.\n"
+        '{% if snakemake.config["mini_world"] %}\n\n'
+        f"**Synthetic mini world.** {MINI_BANNER}\n"
+        "{% endif %}\n"
+    )
 
 
 def write_report_captions(folder=REPO / "workflow/report") -> None:

@@ -1,6 +1,6 @@
 """Aligned checkpoints as Hugging Face Hub repositories: each checkpoint's files (hard links, no extra disk)
 with a model card (README.md) that says what it is, how it was trained and how well it retrieves, so that
-``huggingface-cli upload <user>/<name> results/{encoder}/hub/{model}`` shares it as it is."""
+``hf upload <user>/<name> results/{encoder}/hub/{model}`` shares it as it is."""
 
 from __future__ import annotations
 
@@ -71,11 +71,14 @@ def model_card(
     parsed = layout.parse_model(model)
     pair, losses, step = parsed["pair"], parsed["losses"], parsed["step"]
     base = encoder.get("hub_id") or encoder["name"]
+    synthetic = encoder.get("source") == "mini"
     metadata = {
         "library_name": "transformers",
         "pipeline_tag": "fill-mask" if encoder.get("mlm_head", True) else "feature-extraction",
-        "language": pair.split("-"),
-        "tags": ["cross-lingual-alignment", "contrastive-learning", f"loss-{losses}"],
+        # the mini world's languages only borrow the codes of real ones: the Hub's language field would lie
+        **({} if synthetic else {"language": pair.split("-")}),
+        "tags": ["cross-lingual-alignment", "contrastive-learning", f"loss-{losses}"]
+        + (["synthetic-languages"] if synthetic else []),
     }
     if encoder.get("hub_id"):
         metadata["base_model"] = encoder["hub_id"]
@@ -96,9 +99,10 @@ def model_card(
         "Fails for Better Cross-Lingual Transfer: Case of Encoders* (§4.2), made by the align_transfer "
         f"workflow{f' ({code_version})' if code_version else ''}."
         + (
-            " Its base encoder is a small model pretrained on the workflow's synthetic mini world: it exercises "
-            "the workflow and says nothing about XLM-R."
-            if encoder.get("source") == "mini"
+            f" Its base encoder is a small model pretrained on the workflow's synthetic mini world, whose languages "
+            f"only borrow the codes {pair.replace('-', ' and ')} (they are generated, not those languages): it "
+            "exercises the workflow and says nothing about XLM-R."
+            if synthetic
             else ""
         ),
         f"```python\nfrom transformers import {loading}, AutoTokenizer\n\n"

@@ -92,8 +92,10 @@ def _image(path: Path) -> str:
     return f'<img alt="{html.escape(path.name)}" src="data:image/png;base64,{data}">'
 
 
-def run_summary(workdir, seconds: float) -> str:
-    """The closing lines of a run: how long it took and what to open."""
+def run_summary(workdir, seconds: float, command: str = "snakemake") -> str:
+    """The closing lines of a run: how long it took, what to open, and where a report is older than what it
+    shows (a rebuilt table, say), the command that refreshes it. The run does not refresh it itself: a report
+    needs every table, and a rebuild of one table must not become a run of the whole study."""
     from align_transfer.core.progress import duration
 
     results = Path(workdir).resolve() / "results"
@@ -102,9 +104,30 @@ def run_summary(workdir, seconds: float) -> str:
     reports = [results / "report.html"] if (results / "report.html").exists() else sorted(results.glob("*/report.html"))
     if reports:
         lines.append(f"Open the report: {reports[0]}")
-    if tables := sorted(results.glob("*/tables")):
+    study = results / "tables"
+    if tables := ([study] if study.is_dir() else []) + sorted(results.glob("*/tables")):
         lines.append(f"Tables (CSV and Markdown): {', '.join(f'{folder}/' for folder in tables)}")
+    for report in sorted(results.glob("*/report.html")) + [results / "report.html"]:
+        if report.exists() and (newer := newer_than(report)):
+            target = report.relative_to(Path(workdir).resolve())
+            lines.append(
+                f"The report {target} is older than {newer.relative_to(Path(workdir).resolve())}, which it shows: "
+                f"refresh it with `{command} {target}`"
+            )
     return "\n".join(lines)
+
+
+def newer_than(report: Path) -> Path | None:
+    """The newest file a report shows (its encoder's tables, figures and claims; the study's claims and the
+    encoders' reports) that is newer than the report, or None."""
+    folder = report.parent
+    if folder.name == "results":
+        shown = [*(folder / "claims").glob("*"), *folder.glob("*/report.html")]
+    else:
+        shown = [path for part in ("tables", "figures", "claims") for path in (folder / part).rglob("*")]
+    shown = [path for path in shown if path.is_file()]
+    newest = max(shown, key=lambda path: path.stat().st_mtime, default=None)
+    return newest if newest is not None and newest.stat().st_mtime > report.stat().st_mtime else None
 
 
 MINI_BANNER = (
@@ -137,12 +160,14 @@ def write_report(
     links: dict[str, str] | None = None,
     context: dict | None = None,
     folded: dict[str, str] | None = None,
+    headline: list[str] | None = None,
 ) -> None:
     """One self-contained page (but for ``links``: a text to a relative address). ``sections`` map a heading to
     a table's CSV or a figure's PNG, shown in their order (``context``: what the tables' layouts show beside
     their rows, ``table_layout``); ``folded`` ones follow, each closed until opened; then the provenance
     (encoder, config digest, code version, ...) and the configuration, folded too. ``banner`` stands above
-    everything when the results are not what their titles suggest."""
+    everything when the results are not what their titles suggest; ``headline``, a few lines of what held and
+    what did not, opens the page."""
     context = context or {}
     parts = [
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
@@ -153,6 +178,9 @@ def write_report(
     if links:
         anchors = (f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in links.items())
         parts.append("<p>" + " · ".join(anchors) + "</p>")
+    if headline:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in headline)
+        parts.append(f'<h2>In short</h2><ul class="headline">{items}</ul>')
     for heading, path in sections.items():
         parts.append(f"<h2>{html.escape(heading)}</h2>" + render(path, context))
     for heading, path in (folded or {}).items():

@@ -143,6 +143,27 @@ def write_table(csv_path, md_path, frame: pd.DataFrame, layout: list) -> None:
         out.write(markdown(layout))
 
 
+def study_table(csv_paths: list, encoders: list[str], csv_out, md_out) -> int:
+    """The study's copy of one table (``results/tables/{table}``): every encoder's rows, in the order of
+    ``encoders`` (one CSV each, ``results/{encoder}/tables/{table}.csv``), with an ``encoder`` column first;
+    its Markdown is each encoder's own, under a heading of its name where there are several. Returns the rows."""
+    from pathlib import Path
+
+    frames = []
+    for encoder, path in zip(encoders, csv_paths):
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=object)
+        frames.append(frame.drop(columns="encoder", errors="ignore").assign(encoder=encoder))
+    table = pd.concat(frames, ignore_index=True)
+    table = table[["encoder", *(column for column in table.columns if column != "encoder")]]
+    texts = [Path(path).with_suffix(".md").read_text(encoding="utf-8") for path in csv_paths]
+    if len(encoders) > 1:
+        texts = [f"## {encoder}\n\n{text}" for encoder, text in zip(encoders, texts)]
+    write_frame(csv_out, table)
+    with atomic_open(md_out) as out:
+        out.write("\n".join(texts))
+    return len(table)
+
+
 def hyperparameter_frame(rows: list[tuple[str, object]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)  # 16 stays 16 beside 1e-05
 
