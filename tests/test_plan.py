@@ -176,6 +176,15 @@ def test_the_plan_prints_for_each_config(tmp_path, overlay, encoders):
     assert total["pflops"] > 0 and total[MEASURED_GPU] > 0 and total["disk_gb"] > 0
     assert total["V100_hours_lower_bound"] > total["A100_hours_lower_bound"] > total["H100_hours_lower_bound"] > 0
     assert plan.loc["prepare_ud", "pflops"] == 0  # a job without an encoder performs no FLOPs counted here
+    from align_transfer.core.config import load_config
+    from align_transfer.ops.plan import plan_markdown
+    from align_transfer.report import docs
+
+    if overlay in docs.PLANS:  # the docs' table of this plan is this plan (python -m align_transfer.report.docs plan)
+        document, markers = docs.PLANS[overlay]
+        config = load_config([REPO / "config/config.yaml", *([REPO / overlay] if overlay else [])])
+        table = plan_markdown(pd.read_csv(tmp_path / "plan.tsv", sep="\t"), config, by_encoder=len(encoders) > 1)
+        assert docs.section(document.read_text(encoding="utf-8"), markers) == table
     if overlay is None:  # what the README says the paper's plan counts is this plan's
         readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
         stated = (

@@ -19,13 +19,16 @@ from pathlib import Path
 from align_transfer.core.config import ConfigError, load_config, workdir_of
 from align_transfer.core.io import atomic_open
 from align_transfer.ops.flops import EncoderShape
-from align_transfer.ops.plan import compute_plan, format_plan, model_sizes, parse_dry_run
+from align_transfer.ops.plan import compute_plan, format_plan, model_sizes, parse_dry_run, plan_markdown
 from align_transfer.ops.storage import encoder_architecture, parameter_counts
 
 REPO = Path(__file__).resolve().parents[1]
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--configfile", nargs="*", default=[], help="overlays on config/config.yaml")
 parser.add_argument("--out", help="default: results/plan/compute.tsv in the config's working directory")
+parser.add_argument(
+    "--markdown", action="store_true", help="print the table as the docs show it (per encoder where there are several)"
+)
 args = parser.parse_args()
 
 try:
@@ -57,5 +60,8 @@ for index, entry in enumerate(config["encoders"]):
 plan = compute_plan(jobs, config, encoders)
 out_path = Path(args.out or workdir_of(config, REPO) / "results/plan/compute.tsv").absolute()
 with atomic_open(out_path, newline="") as out:
-    plan.to_csv(out, sep="\t", index=False, float_format="%.6g")
-print(format_plan(plan, config, tsv=out_path))
+    plan.to_csv(out, sep="\t", index=False, float_format="%.12g")
+if args.markdown:
+    print(plan_markdown(plan, config, by_encoder=len(encoders) > 1))
+else:
+    print(format_plan(plan, config, tsv=out_path))

@@ -117,7 +117,8 @@ def compute_plan(jobs: list[dict], config: dict, encoders: dict[str, dict]) -> p
     columns = {"jobs": 0, "pflops": 0.0} | {floor_column(gpu): 0.0 for gpu in flops_config["peak_tflops"]}
     columns |= {MEASURED_GPU: 0.0, MEASURED_CORES: 0.0, "peak_mem_gb": 0.0, "disk_gb": 0.0}
     rows, totals = {}, {}
-    for job in jobs:
+    # a dry run lists its jobs in no fixed order: summed in one order, the plan's sums are the same in every run
+    for job in sorted(jobs, key=lambda job: (job["rule"], sorted(job["wildcards"].items()))):
         if job["rule"] == "all":
             continue
         name = job["wildcards"].get("encoder")
@@ -211,3 +212,53 @@ def format_plan(plan: pd.DataFrame, config: dict, tsv=None) -> str:
     if tsv:
         lines.append(f"Every rule, unrounded: {tsv}")
     return "\n".join(lines)
+
+
+def plan_markdown(plan: pd.DataFrame, config: dict, by_encoder: bool = False) -> str:
+    """The plan as docs/performance.md (a row per rule that costs something, the free ones in one line) or,
+    ``by_encoder``, as docs/science.md (a row per encoder) shows it: `python -m align_transfer.report.docs plan`
+    writes both there, and tests/test_plan.py checks that they are the plan's."""
+    from align_transfer.tables.document import Table, markdown
+
+    gpus = list(config["compute"]["flops"]["peak_tflops"])
+    costs = ["PFLOPs", *(f"{gpu} h ≥" for gpu in gpus), "GPU rules h†"]
+
+    def numbers(row: dict, bold: bool = False) -> list[str]:
+        cells = [f"{row['jobs']:,}", f"{row['pflops']:,.1f}", *(f"{row[floor_column(gpu)]:.2f}" for gpu in gpus)]
+        cells.append(f"{row[MEASURED_GPU]:,.0f}" if by_encoder else f"{row[MEASURED_GPU]:,.1f}")
+        return [f"**{cell}**" for cell in cells] if bold else cells
+
+    rows = plan.to_dict("records")
+    if by_encoder:
+        table = Table(["encoder", "jobs", *costs, "disk GB"])
+        for row in rows:
+            if row["rule"].startswith("total "):
+                table.rows.append([row["rule"].removeprefix("total "), *numbers(row), f"{row['disk_gb']:,.1f}"])
+        total = rows[-1]
+        table.rows.append(
+            ["**total** (and the shared data jobs)", *numbers(total, bold=True), f"**{total['disk_gb']:,.1f}**"]
+        )
+        return markdown([table]).strip("\n")
+    table = Table(["rule", "jobs", *costs, "peak GB requested", "disk GB"])
+    free = [row for row in rows if not row["rule"].startswith("total") and costs_nothing(row)]
+    for row in rows:
+        if row in free or row["rule"].startswith("total"):
+            continue
+        table.rows.append([row["rule"], *numbers(row), f"{row['peak_mem_gb']:.0f}", f"{row['disk_gb']:,.1f}"])
+    if free:
+        cores = sum(row[MEASURED_CORES] for row in free)
+        table.rows.append(
+            [
+                f"{len(free)} rules ~ free (downloads, preparation, tables, the claims layer, the study's copies)",
+                f"{sum(row['jobs'] for row in free):,}",
+                *(["0"] * (len(costs) - 1)),
+                f"0 ({cores:.2f} core-h)",
+                f"{max(row['peak_mem_gb'] for row in free):.0f}",
+                "0",
+            ]
+        )
+    total = rows[-1]
+    table.rows.append(
+        ["**total**", *numbers(total, bold=True), f"{total['peak_mem_gb']:.0f}", f"**{total['disk_gb']:,.1f}**"]
+    )
+    return markdown([table]).strip("\n")

@@ -4,6 +4,7 @@
     python -m align_transfer.report.docs captions   # workflow/report/*.rst from tables/captions.py
     python -m align_transfer.report.docs config     # the key reference in config/README.md
     python -m align_transfer.report.docs coverage   # the coverage table in docs/science.md, by simulation
+    python -m align_transfer.report.docs plan       # the compute plans in docs/performance.md and docs/science.md
 
 The first replaces what lies between ``<!-- verdicts -->`` and ``<!-- /verdicts -->`` in docs/science.md with
 the run's ``results/claims/summary.md`` (the end-to-end tier checks that the two are the same). The second
@@ -24,6 +25,25 @@ BEGIN, END = "<!-- verdicts -->", "<!-- /verdicts -->"
 VERDICTS_DOC = REPO / "docs/science.md"
 KEYS = ("<!-- keys -->", "<!-- /keys -->")
 COVERAGE = ("<!-- coverage -->", "<!-- /coverage -->")
+#: Where each compute plan stands in the docs: its config overlay (None: the paper's), its document, its markers.
+PLANS = {
+    None: (REPO / "docs/performance.md", ("<!-- plan -->", "<!-- /plan -->")),
+    "config/three-encoders.yaml": (
+        REPO / "docs/science.md",
+        ("<!-- plan three-encoders -->", "<!-- /plan three-encoders -->"),
+    ),
+}
+
+
+def plan_text(overlay: str | None) -> str:
+    """A compute plan as the docs show it (``tools/compute_plan.py --markdown``)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, str(REPO / "tools/compute_plan.py"), "--markdown", "--out", f"{folder}/plan.tsv"]
+        command += ["--configfile", str(REPO / overlay)] if overlay else []
+        return subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO).stdout.strip("\n")
 
 
 def coverage_text(table=None) -> str:
@@ -199,6 +219,10 @@ def main(run: str = "demo") -> None:
         readme = REPO / "config/README.md"
         readme.write_text(with_section(readme.read_text(encoding="utf-8"), config_reference(), KEYS), encoding="utf-8")
         return print(f"{readme}: every key")
+    if run == "plan":
+        for overlay, (document, markers) in PLANS.items():
+            document.write_text(with_section(document.read_text(encoding="utf-8"), plan_text(overlay), markers))
+        return print("docs: the compute plans")
     if run == "coverage":
         text = with_section(VERDICTS_DOC.read_text(encoding="utf-8"), coverage_text(), COVERAGE)
         VERDICTS_DOC.write_text(text, encoding="utf-8")
