@@ -71,10 +71,14 @@ def test_the_console_off_a_terminal_has_a_line_per_finished_job_and_ends_with_wh
     text = "\n".join(console)
     for noise in ("LOAD REPORT", "Loading weights", "UNEXPECTED", "\x1b[", "INFO"):
         assert noise not in text, noise
-    assert console[-3].startswith(f"Open the report: {mini_run / 'results/report.html'}")  # the study's: two encoders
-    assert console[-2].startswith("Tables (CSV and Markdown):") and console[-1].startswith("demo: ")
-    assert all(f"{mini_run / 'results' / name / 'tables'}/" in console[-2] for name in ENCODERS)
-    assert "% of the wall time)" in console[-1]
+    assert console[-4].startswith(f"Open the report: {mini_run / 'results/report.html'}")  # the study's: two encoders
+    assert console[-3].startswith("Tables (CSV and Markdown):") and console[-2].startswith("demo: ")
+    assert all(f"{mini_run / 'results' / name / 'tables'}/" in console[-3] for name in [*ENCODERS, ""])
+    assert "% of the wall time); the largest, " in console[-2] and "GB of memory" in console[-2]
+    assert (
+        console[-1]
+        == f"Snakemake's own report (runtimes and software versions too): `make report` writes {mini_run / 'report.zip'}"
+    )
 
 
 def test_long_jobs_log_their_rate_and_the_time_left(mini_run):
@@ -634,3 +638,31 @@ def test_each_job_s_own_measurement_is_of_the_process_that_ran_it(mini_run):
 def test_a_run_leaves_no_empty_folder_under_results(mini_run):
     empty = [path for path in (mini_run / "results").rglob("*") if path.is_dir() and not any(path.iterdir())]
     assert not empty, empty
+
+
+def test_the_numbers_the_docs_quote_from_a_mini_run_are_this_run_s(mini_run):
+    """docs/science.md's pretraining accuracies and docs/design.md's ratio of the shared items' noise to the
+    models' are what a mini run gives (the mini world is seeded: every run gives the same)."""
+    import json
+
+    import pandas as pd
+
+    science = " ".join((REPO / "docs/science.md").read_text(encoding="utf-8").split())
+    for encoder in ENCODERS:
+        report = json.loads((mini_run / f"results/{encoder}/models/base/pretraining.json").read_text())
+        mlm, frequent = report["mlm_accuracy"], report["most_frequent_token_accuracy"]
+        assert f"{mlm:.3f} against {frequent:.3f} for {encoder} ({mlm / frequent:.1f}x" in science
+    ratios = {"pos": [], "sc": []}
+    for encoder in ENCODERS:
+        join = pd.read_csv(mini_run / f"results/{encoder}/claims/join.csv")
+        join = join[join["step"] == STEPS[-1]]
+        for row in pd.read_csv(mini_run / f"results/{encoder}/claims/item_noise.csv").itertuples():
+            means = join[(join["task"] == row.task) & (join["mode"] == row.mode)].groupby("model")["delta_accuracy"]
+            models = means.mean().std() / len(means.mean()) ** 0.5
+            ratios[row.task].append(max(row.items_variance - row.interaction, 0) ** 0.5 / models)
+    design = " ".join((REPO / "docs/design.md").read_text(encoding="utf-8").split())
+    stated = (
+        f"the items' is {min(ratios['sc']):.1f} to {max(ratios['sc']):.1f} times the models' for SC (60 items "
+        f"shared by 9 languages) and {min(ratios['pos']):.1f} to {max(ratios['pos']):.1f} times for POS"
+    )
+    assert stated in design, stated

@@ -24,7 +24,8 @@ TABLES = {
     "tables_at_step",
     "scorecard",
 }
-ACROSS = {"join_encoders", "claims_across_encoders", "study_report"}  # what compares the encoders reads every one
+# what reads every encoder's outputs: the study's tables and figures, and what compares the encoders
+ACROSS = {"study_table", "study_figure", "join_encoders", "claims_across_encoders", "study_report"}
 
 
 def planned(workdir, *overlays):
