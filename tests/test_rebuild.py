@@ -112,21 +112,33 @@ def test_a_forced_rerun_after_a_change_trains_again_and_without_one_restores(nar
     snakemake(narrow, "--cores", "2", f"{RUN}/train_log.csv", overlays=[MINI, NARROW])  # back as it was
 
 
+def long_alignment(folder, code: str, steps: int):
+    """An overlay of the narrowed run with one long alignment of ``code``: its path, alignment settings and run."""
+    overlay = folder / "long.yaml"
+    long = NARROW["alignment"] | {"losses": [code], "steps": steps, "state_every": 50, "log_every": 50}
+    overlay.write_text(yaml.safe_dump(NARROW | {"alignment": long}))
+    return overlay, long, f"results/MiniXLM-R/align/de-en/{code}"
+
+
+def training(narrow, overlay, run, **streams) -> subprocess.Popen:
+    """Plain snakemake training ``run`` in a session of its own, once its first state is saved."""
+    command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-d", str(narrow), "--cores", "1"]
+    command += [f"{run}/train_log.csv", "--configfile", str(MINI), str(overlay)]
+    process = subprocess.Popen(command, start_new_session=True, **streams)
+    deadline = time.monotonic() + 120
+    while not (narrow / run / "work/state/trainer.pt").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (narrow / run / "work/state/trainer.pt").exists()
+    return process
+
+
 def test_one_process_trains_a_run_even_when_snakemake_was_killed(narrow, tmp_path):
     """kill -9 of snakemake alone (as when a login node's session dies): its job trains on. Snakemake says to
     unlock and rerun; the rerun's job on the same run stops at once, naming the first. Once the first is gone, a
     rerun (of a shorter run, to finish soon) trains alone, and its log has each step once."""
-    overlay = tmp_path / "long.yaml"
-    long = NARROW["alignment"] | {"losses": ["S0W0M1"], "steps": 20_000, "state_every": 50, "log_every": 50}
-    overlay.write_text(yaml.safe_dump(NARROW | {"alignment": long}))
-    run = "results/MiniXLM-R/align/de-en/S0W0M1"
-    command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-d", str(narrow), "--cores", "1"]
-    command += [f"{run}/train_log.csv", "--configfile", str(MINI), str(overlay)]
-    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    lock, deadline = narrow / run / "work.lock", time.monotonic() + 120
-    while not (narrow / run / "work/state/trainer.pt").exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert (narrow / run / "work/state/trainer.pt").exists()
+    overlay, long, run = long_alignment(tmp_path, "S0W0M1", 20_000)
+    first = training(narrow, overlay, run, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lock = narrow / run / "work.lock"
     first.kill()  # snakemake alone: its job lives on
     first.wait()
     holder = re.search(r"pid (\d+)", lock.read_text())[1]
@@ -145,18 +157,8 @@ def test_one_process_trains_a_run_even_when_snakemake_was_killed(narrow, tmp_pat
 
 
 def test_ctrl_c_on_plain_snakemake_prints_no_traceback(narrow, tmp_path):
-    overlay = tmp_path / "long.yaml"
-    long = NARROW["alignment"] | {"losses": ["S0W1M1"], "steps": 600, "state_every": 50, "log_every": 50}
-    overlay.write_text(yaml.safe_dump(NARROW | {"alignment": long}))
-    run = "results/MiniXLM-R/align/de-en/S0W1M1"
-    command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-d", str(narrow), "--cores", "1"]
-    command += [f"{run}/train_log.csv", "--configfile", str(MINI), str(overlay)]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
-    deadline = time.monotonic() + 120
-    while not (narrow / run / "work/state/trainer.pt").exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    overlay, _, run = long_alignment(tmp_path, "S0W1M1", 600)
+    process = training(narrow, overlay, run, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     os.killpg(process.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
     console = process.communicate(timeout=120)[0]
     assert "Traceback" not in console and "KeyboardInterrupt" not in console, console[-3000:]

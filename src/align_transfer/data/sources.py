@@ -10,7 +10,6 @@ its path in ``resources/``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import tarfile
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from align_transfer.core.io import atomic_path
 from align_transfer.core.layout import FLORES_TARBALL, SOURCE_LAYOUTS
+from align_transfer.core.state import file_digest
 from align_transfer.data.lock import check_or_record
 
 log = logging.getLogger(__name__)
@@ -30,12 +30,7 @@ class SourceError(RuntimeError):
     """A source could not be fetched; the message says which and how to use a mirror."""
 
 
-def sha256sum(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+sha256sum = file_digest  # what the inputs lock records of each fetched file
 
 
 def mirror_hint(name: str) -> str:
