@@ -119,15 +119,34 @@ def test_the_docs_name_commands_that_exist():
     assert subprocess.run([str(SNAKEMAKE.parent / "hf"), "upload", "--help"], capture_output=True).returncode == 0
 
 
+def local_rules() -> set[str]:
+    """The rules the workflow's `localrules:` blocks keep on the login node."""
+    blocks = "".join(
+        match[1]
+        for path in (REPO / "workflow").rglob("*.smk")
+        for match in re.finditer(r"^localrules:\n((?:[ \t]+\w+,?\n)+)", path.read_text(encoding="utf-8"), re.M)
+    )
+    return set(re.findall(r"\w+", blocks))
+
+
 def test_the_job_counts_the_docs_state_are_the_dry_runs(tmp_path):
     from conftest import SNAKEMAKE, job_counts
 
-    def planned(*overlay):
+    def counts(*overlay):
         command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-n", "--quiet", "rules", *overlay]
-        return sum(job_counts(subprocess.run(command, cwd=tmp_path, capture_output=True, text=True).stdout).values())
+        return job_counts(subprocess.run(command, cwd=tmp_path, capture_output=True, text=True).stdout)
+
+    def planned(*overlay):
+        return sum(counts(*overlay).values())
 
     running = (REPO / "docs/running.md").read_text(encoding="utf-8")
     science = " ".join((REPO / "docs/science.md").read_text(encoding="utf-8").split())
     assert f"\n{planned()} jobs in all." in running
+    paper = {rule: n for rule, n in counts().items() if rule != "all"}  # `all` runs nothing
+    local = sum(n for rule, n in paper.items() if rule in local_rules())
+    assert "scorecard" in local_rules() and local
+    flowing = " ".join(running.split())
+    assert f"The paper grid submits **{sum(paper.values()) - local} SLURM jobs**" in flowing
+    assert f"runs {local} small jobs on the login node" in flowing
     three = planned("--configfile", str(REPO / "config/three-encoders.yaml"))
     assert f"Its dry run (`snakemake -n --configfile config/three-encoders.yaml`): {three:,} jobs" in science

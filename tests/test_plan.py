@@ -191,6 +191,8 @@ def test_the_plan_prints_for_each_config(tmp_path, overlay, encoders):
             f"The compute plan counts {total['pflops']:,.1f} PFLOPs: {total['V100_hours_lower_bound']:.1f} V100-hours"
         )
         assert stated in readme, stated
+        disk = f"about {round(total['disk_gb'], -1):.0f} GB of disk for `results/`"
+        assert disk in readme, disk
 
     printed = {line.split()[0]: line for line in result.stdout.splitlines() if line.split()}
     assert "align" in printed and "prepare_ud" not in printed and "table1" not in printed  # free rules hidden
