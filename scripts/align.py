@@ -6,12 +6,16 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.op
 
 
 from align_transfer.alignment.align import AlignmentSettings, train_alignment
+from align_transfer.core.settings import determining_params
 from align_transfer.ops.runner import logged
 
 with logged(snakemake):
-    # the params determine the weights; logging and state cadence come from the config
+    # the params determine the weights; logging and state cadence come with the steering
+    steering = snakemake.params.steering
     settings = AlignmentSettings.from_config(
-        snakemake.params.alignment, snakemake.wildcards.losses, operational=snakemake.config["alignment"]
+        snakemake.params.alignment,
+        snakemake.wildcards.losses,
+        operational={"log_every": steering.log_every, "state_every": steering.state_every},
     )
     train_alignment(
         snakemake.input.encoder,
@@ -21,5 +25,5 @@ with logged(snakemake):
         snakemake.params.work,
         settings,
         mlm_head=snakemake.params.mlm_head,
-        params=dict(snakemake.params.items()),
+        params=determining_params(snakemake.params),
     )

@@ -5,12 +5,11 @@ from align_transfer.ops.worker import delegate
 
 delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.core.config import encoder_entry
-from align_transfer.data.lock import lock_path
 from align_transfer.data.sources import fetch_encoder
 from align_transfer.ops.runner import logged
 
 with logged(snakemake):
-    name = snakemake.wildcards.encoder
-    _, encoder = encoder_entry(snakemake.config, name)
-    fetch_encoder(encoder, snakemake.output[0], lock_path(snakemake.config), key=f"encoders/{name}")
+    steering = snakemake.params.steering
+    fetch_encoder(
+        steering.encoder, snakemake.output[0], steering.inputs_lock, key=f"encoders/{snakemake.wildcards.encoder}"
+    )

@@ -8,13 +8,12 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.op
 from pathlib import Path
 
 from align_transfer.core.layout import SOURCE_LAYOUTS
-from align_transfer.data.lock import lock_path
 from align_transfer.data.sources import fetch_file, fetch_location
 from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
-    config, params = snakemake.config, snakemake.params
-    name, download, lock = params.name, config["sources"]["download"], lock_path(config)
+    params = snakemake.params
+    name, download, lock = params.name, params.steering.download, params.steering.inputs_lock
     if name == "opus":  # one job per corpus: its fields are the job's wildcards
         files = {snakemake.output[0]: dict(snakemake.wildcards.items())}
     else:
@@ -26,5 +25,5 @@ with logged(snakemake) as log:
                 name, locations[out], out, download, key=Path(out).relative_to("resources").as_posix(), lock=lock
             )
         else:
-            fetch_file(name, config["sources"][name], fields, out, download, lock)
+            fetch_file(name, params.steering.source, fields, out, download, lock)
     log.info("%s: %d files, layout %s", name, len(files), SOURCE_LAYOUTS[name])

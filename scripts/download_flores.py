@@ -7,13 +7,10 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.op
 
 from pathlib import Path
 
-from align_transfer.data.lock import lock_path
 from align_transfer.data.sources import fetch_flores
 from align_transfer.ops.runner import logged
 
 with logged(snakemake):
-    config, params = snakemake.config, snakemake.params
+    params, steering = snakemake.params, snakemake.params.steering
     root = Path(snakemake.output[0]).parents[2]  # resources/flores/flores200_dataset/{split}/{file}
-    fetch_flores(
-        config["sources"]["flores"], params.codes, params.splits, root, config["sources"]["download"], lock_path(config)
-    )
+    fetch_flores(steering.source, params.codes, params.splits, root, steering.download, steering.inputs_lock)

@@ -11,7 +11,7 @@ from align_transfer.tables.tables import figure1_data
 
 with logged(snakemake) as log:
     params = snakemake.params
-    points = figure1_data(read_results(snakemake.input, "similarity", snakemake.config))
+    points = figure1_data(read_results(snakemake.input, "similarity", snakemake.params.steering.expected))
     write_frame(snakemake.output.csv, points)
     figure1(
         points,

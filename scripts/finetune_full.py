@@ -5,6 +5,7 @@ from align_transfer.ops.worker import delegate
 
 delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
+from align_transfer.core.settings import determining_params
 from align_transfer.finetuning.finetune import FinetuneSettings, full_finetuning_job
 from align_transfer.ops.runner import logged
 
@@ -20,6 +21,6 @@ with logged(snakemake):
         dict(encoder=wc.encoder, task=wc.task, mode="full", model=wc.model),
         params.kept_seeds,
         params.work,
-        state_every=snakemake.config["finetune"]["state_every"],
-        params=dict(params.items()),
+        state_every=params.steering.state_every,
+        params=determining_params(params),
     )

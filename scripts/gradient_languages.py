@@ -10,7 +10,7 @@ from align_transfer.tables.figures import gradient_heatmaps, subject
 from align_transfer.tables.tables import gradient_languages, gradient_languages_layout, write_table
 
 with logged(snakemake) as log:
-    table = gradient_languages(read_results(snakemake.input, "gradient_languages", snakemake.config))
+    table = gradient_languages(read_results(snakemake.input, "gradient_languages", snakemake.params.steering.expected))
     write_table(snakemake.output.csv, snakemake.output.md, table, gradient_languages_layout(table))
     gradient_heatmaps(
         table,

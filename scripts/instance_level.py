@@ -10,10 +10,10 @@ from align_transfer.ops.runner import logged
 from align_transfer.tables.tables import write_table
 
 with logged(snakemake) as log:
-    claims, inputs, config = snakemake.params.claims, snakemake.input, snakemake.config
+    claims, inputs, covers = snakemake.params.claims, snakemake.input, snakemake.params.steering.expected
     table = instance_level(
-        read_results(inputs.item_scores, "items", config),
-        read_results(inputs.retrieved, "sib_items", config),
+        read_results(inputs.item_scores, "items", covers),
+        read_results(inputs.retrieved, "sib_items", covers),
         gold_labels(inputs.labels),
         claims["alpha"],
         claims["min_group"],

@@ -16,7 +16,7 @@ from align_transfer.report.report import code_version
 
 with logged(snakemake) as log:
     params, encoder = snakemake.params, snakemake.wildcards.encoder
-    retrieval = read_results(snakemake.input.retrieval, "retrieval", snakemake.config)
+    retrieval = read_results(snakemake.input.retrieval, "retrieval", snakemake.params.steering.expected)
     base = retrieval[retrieval["model"] == layout.BASE]
     version = code_version(Path(snakemake.scriptdir).parent)
     for model in params.models:

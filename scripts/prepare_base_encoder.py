@@ -6,14 +6,10 @@ from align_transfer.ops.worker import delegate
 delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
 from align_transfer.alignment.encoders import FACTS, prepare_base_encoder
-from align_transfer.core.config import encoder_entry, key_path
 from align_transfer.ops.runner import logged
 
 with logged(snakemake):
-    name = snakemake.wildcards.encoder
-    # the facts come from the config at run time: only mlm_head shapes the output (a param); the rest are checked
-    index, entry = encoder_entry(snakemake.config, name)
-    facts = {fact: entry[fact] for fact in FACTS} | {"mlm_head": snakemake.params.mlm_head}
-    prepare_base_encoder(
-        snakemake.input[0], snakemake.output[0], key_path(("encoders", index), snakemake.config), facts
-    )
+    # the facts come with the steering: only mlm_head shapes the output (a param); the rest are checked
+    steering = snakemake.params.steering
+    facts = {fact: steering.encoder[fact] for fact in FACTS} | {"mlm_head": snakemake.params.mlm_head}
+    prepare_base_encoder(snakemake.input[0], snakemake.output[0], steering.encoder_key, facts)

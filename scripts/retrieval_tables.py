@@ -11,7 +11,7 @@ from align_transfer.ops.runner import logged
 from align_transfer.tables.tables import delta_layout, recall_title, retrieval_table, write_table
 
 with logged(snakemake) as log:
-    retrieval = read_results(snakemake.input, "retrieval", snakemake.config)
+    retrieval = read_results(snakemake.input, "retrieval", snakemake.params.steering.expected)
     outputs = {Path(path).name: path for path in snakemake.output}
     for k, name in snakemake.params.tables.items():
         table = retrieval_table(retrieval, k)

@@ -9,7 +9,7 @@ from align_transfer.ops.runner import logged
 from align_transfer.tables.tables import table1, table1_layout, write_table
 
 with logged(snakemake) as log:
-    table = table1(read_results(snakemake.input, "zeroshot", snakemake.config), snakemake.params.step)
+    table = table1(read_results(snakemake.input, "zeroshot", snakemake.params.steering.expected), snakemake.params.step)
     write_table(
         snakemake.output.csv,
         snakemake.output.md,

@@ -12,7 +12,7 @@ from align_transfer.tables.tables import write_table
 
 with logged(snakemake) as log:
     params, claims, output = snakemake.params, snakemake.params.claims, snakemake.output
-    items = read_results(snakemake.input, "items", snakemake.config)
+    items = read_results(snakemake.input, "items", snakemake.params.steering.expected)
     table, noise = table1_significance(items, params.step, claims["resamples"], claims["seed"], claims["alpha"])
     layout = table1_significance_layout(table, params.losses, claims["alpha"], snakemake.wildcards.encoder)
     write_table(output.csv, output.md, table, layout)

@@ -11,7 +11,7 @@ from align_transfer.tables.tables import delta_layout, table2, table2_gap, table
 
 with logged(snakemake) as log:
     params, output = snakemake.params, snakemake.output
-    similarity = read_results(snakemake.input, "similarity", snakemake.config)
+    similarity = read_results(snakemake.input, "similarity", snakemake.params.steering.expected)
     table = table2(similarity, params.layer)
     write_table(output.csv, output.md, table, delta_layout(table, params.losses, table2_title(params.layer)))
     gap = table2_gap(similarity, params.layers)

@@ -11,7 +11,7 @@ from align_transfer.tables.tables import table3, table3_baseline, table3_baselin
 
 with logged(snakemake) as log:
     params, output, encoder = snakemake.params, snakemake.output, snakemake.wildcards.encoder
-    cosines = read_results(snakemake.input, "gradients", snakemake.config)
+    cosines = read_results(snakemake.input, "gradients", snakemake.params.steering.expected)
     table = table3(cosines)
     write_table(output.csv, output.md, table, table3_layout(table, params.losses, encoder))
     baseline = table3_baseline(cosines)

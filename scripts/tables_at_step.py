@@ -22,16 +22,16 @@ from align_transfer.tables.tables import (
 with logged(snakemake) as log:
     params, inputs, step = snakemake.params, snakemake.input, int(snakemake.wildcards.step)
     out = {Path(path).name: path for path in snakemake.output}
-    config = snakemake.config
+    covers = params.steering.expected
     tables = {
-        "table1": table1(read_results(inputs.zeroshot, "zeroshot", config), step),
-        "table2": table2(read_results(inputs.similarity, "similarity", config), params.layer),
+        "table1": table1(read_results(inputs.zeroshot, "zeroshot", covers), step),
+        "table2": table2(read_results(inputs.similarity, "similarity", covers), params.layer),
     }
     layouts = {
         "table1": table1_layout(tables["table1"], params.losses, snakemake.wildcards.encoder),
         "table2": delta_layout(tables["table2"], params.losses, table2_title(params.layer, step)),
     }
-    retrieval = read_results(inputs.retrieval, "retrieval", config)
+    retrieval = read_results(inputs.retrieval, "retrieval", covers)
     for k, name in params.recall_tables.items():
         tables[name] = retrieval_table(retrieval, k)
         layouts[name] = delta_layout(tables[name], params.losses, recall_title(name, k, step))

@@ -9,12 +9,12 @@ from align_transfer.core.results import read_results, write_frame
 from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
-    inputs, config = snakemake.input, snakemake.config
-    gradients = read_results(inputs.gradients, "gradients", config) if inputs.gradients else None
+    inputs, covers = snakemake.input, snakemake.params.steering.expected
+    gradients = read_results(inputs.gradients, "gradients", covers) if inputs.gradients else None
     join = transfer_join(
-        read_results(inputs.zeroshot, "zeroshot", config),
-        read_results(inputs.similarity, "similarity", config),
-        read_results(inputs.retrieval, "retrieval", config),
+        read_results(inputs.zeroshot, "zeroshot", covers),
+        read_results(inputs.similarity, "similarity", covers),
+        read_results(inputs.retrieval, "retrieval", covers),
         gradients,
         snakemake.params.layers,
     )

@@ -139,7 +139,7 @@ def test_an_encoder_without_an_mlm_head_takes_the_codes_without_m_and_refuses_m(
 
     model, tokenizer = load_encoder(tiny / "encoder", mlm_head=False)
     assert model is model.base_model  # the bare backbone
-    with pytest.raises(ValueError, match="S1W1M1 takes the M loss, which needs an MLM head; this encoder has none"):
+    with pytest.raises(ValueError, match="S1W1M1 takes L_M, which needs an MLM head; this encoder has none"):
         AlignmentObjective(model, tokenizer, settings(losses="S1W1M1"), torch.Generator())
     objective = AlignmentObjective(model, tokenizer, settings(losses="S1W1M0"), torch.Generator().manual_seed(0))
     assert set(objective(*batch(tiny))[0]) == {"sentence", "word"}
@@ -480,3 +480,34 @@ def test_the_bf16_path_gives_the_fp32_losses_and_gradients_within_bf16_precision
     base = torch.cat([v.flatten() for _, v in sorted(load_file(tiny / "encoder/model.safetensors").items())])
     steps = [w - base for w in weights]  # what two steps changed, with and without bf16
     assert torch.nn.functional.cosine_similarity(*steps, dim=0) > 0.9
+
+
+def test_tlm_is_masked_language_modelling_over_the_concatenated_pair_on_both_sides(tiny):
+    """L_T by hand: the pair as the encoder takes a pair, the same masks (same seed), and the mean over the masked
+    positions of -log p(original token), in a plain loop; masked positions fall on both sides, never on specials."""
+    model, tokenizer = load_encoder(tiny / "encoder")
+    model.eval()
+    objective = AlignmentObjective(model, tokenizer, settings(losses="S0W0M0T1"), torch.Generator().manual_seed(0))
+    src, tgt = batch(tiny)
+    losses, _ = objective(src, tgt)
+    assert set(losses) == {"tlm"}
+    again = AlignmentObjective(model, tokenizer, settings(losses="S0W0M0T1"), torch.Generator().manual_seed(0))
+    pairs = [again.with_specials.fit_pair(x, y, again.settings.position_limit) for x, y in zip(src, tgt)]
+    ids, mask = again.pad([again.with_specials(x, y) for x, y in pairs])
+    masked, labels = again.mask(ids)
+    with torch.no_grad():
+        logits = model(input_ids=masked, attention_mask=mask).logits.float()
+    total, count, sides = 0.0, 0, set()
+    for row, (x, _) in enumerate(pairs):
+        for col in range(ids.shape[1]):
+            if labels[row, col] == -100:
+                continue
+            assert labels[row, col] == ids[row, col] and mask[row, col] == 1
+            assert int(ids[row, col]) not in tokenizer.all_special_ids
+            sides.add("x" if col <= len(x) else "y")
+            total -= torch.log_softmax(logits[row, col], dim=-1)[labels[row, col]].item()
+            count += 1
+    assert sides == {"x", "y"} and count > 0
+    assert losses["tlm"].item() == pytest.approx(total / count, abs=1e-5)
+    losses["tlm"].backward()
+    assert all(p.grad is not None for p in mlm_head(model).parameters())  # L_T trains the MLM head

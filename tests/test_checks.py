@@ -55,7 +55,7 @@ CASES = [
     (
         lambda c: c["encoders"][0].update(mlm_head=False),
         "encoders[0] (MiniXLM-R)",
-        "mlm_head: false, so it cannot take the M loss",
+        "mlm_head: false, so it cannot take the MLM-head losses",
     ),
     (
         lambda c: c["encoders"][0].update(retrieval_layer=99),

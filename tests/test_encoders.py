@@ -7,12 +7,12 @@ import pytest
 from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
 from align_transfer.alignment.encoders import (
-    MINI_SPECIAL_IDS,
     mini_config,
     position_limit,
     prepare_base_encoder,
     pretrain_mini_encoder,
 )
+from align_transfer.core.architectures import ARCHITECTURES
 from align_transfer.core.config import ConfigError
 
 FACTS = {"mlm_head": True, "max_length": 64, "sentence_layer": 1, "layers": [1, 2], "retrieval_layer": 2}
@@ -21,9 +21,8 @@ FACTS = {"mlm_head": True, "max_length": 64, "sentence_layer": 1, "layers": [1, 
 def test_the_mini_tokenizers_have_the_special_ids_their_configs_expect(tiny, tiny_bert):
     unigram, wordpiece = AutoTokenizer.from_pretrained(tiny / "encoder"), AutoTokenizer.from_pretrained(tiny_bert)
     for tokenizer, architecture in ((unigram, "xlm-roberta"), (wordpiece, "bert")):
-        assert {name: getattr(tokenizer, name) for name in MINI_SPECIAL_IDS[architecture]} == MINI_SPECIAL_IDS[
-            architecture
-        ]
+        ids = ARCHITECTURES[architecture].mini_special_ids
+        assert {name: getattr(tokenizer, name) for name in ids} == ids
     assert (unigram.cls_token, wordpiece.cls_token) == ("<s>", "[CLS]") and wordpiece.model_max_length == 64
     hindi = next(line for line in (tiny / "world/mono/hi.txt").read_text(encoding="utf-8").splitlines() if line)
     # cased and with its marks, as mBERT: the Devanagari vowel signs survive the WordPiece tokenizer
@@ -86,3 +85,18 @@ def test_a_downloaded_encoder_is_saved_with_or_without_its_head_after_its_facts_
         with pytest.raises(ConfigError, match=r"config error at encoders\[0\] \(Tiny\).*" + message):
             prepare_base_encoder(tiny / "encoder", tmp_path / "refused", "encoders[0] (Tiny)", FACTS | facts)
         assert not (tmp_path / "refused").exists()
+
+
+def test_the_architecture_registry_loads_each_family_bare_and_takes_an_unknown_one_as_it_is(tiny, tiny_bert):
+    from transformers import AutoConfig
+
+    from align_transfer.core.architectures import backbone_options, family_of, mlm_head_keys, position_offset
+    from align_transfer.core.modeling import bare_backbone
+
+    for folder, offset in ((tiny / "encoder", 2), (tiny_bert, 0)):
+        config = AutoConfig.from_pretrained(folder)
+        assert position_offset(config) == offset  # XLM-R's positions start after its padding id 1
+        backbone = bare_backbone(folder)
+        assert backbone.pooler is None and type(backbone).__name__.endswith("Model")
+    assert backbone_options("deberta-v2") == {} and family_of("modernbert") is None
+    assert set(mlm_head_keys()) == {"lm_head.", "cls.predictions."}

@@ -22,6 +22,9 @@ def test_one_alignment_step_matches_a_count_by_hand():
     assert alignment_step(TINY, "S0W0M1", 2, 3, sentence_layer=1, word_negatives=5, mlm_probability=0.5) == {
         "mlm": flops["mlm"]
     }
+    # L_T: 2 pairs of 3 + 3 + 4 tokens, 2 layers: 16640; head at 0.5·2·6 = 6 positions: 672; x3
+    tlm = alignment_step(TINY, "S0W0M0T1", 2, 3, sentence_layer=1, word_negatives=5, mlm_probability=0.5)
+    assert tlm == {"tlm": 3 * (16640 + 672)}
 
 
 def test_torch_counts_the_same_flops_in_a_real_alignment_step(tiny):
@@ -74,14 +77,34 @@ def test_torch_counts_the_same_flops_in_a_real_alignment_step(tiny):
 
 def test_a_job_counts_its_steps_and_gpu_hours_follow_from_the_peak():
     config = {
-        "alignment": {"batch_size": 2, "steps": 10, "word_negatives": 5, "mlm_probability": 0.5},
+        "alignment": {
+            "batch_size": 2,
+            "steps": 10,
+            "checkpoint_steps": [10],
+            "word_negatives": 5,
+            "mlm_probability": 0.5,
+        },
         "compute": {"tokens": {"parallel": 3}, "items": {}},
-        "finetune": {},
-        "analysis": {},
+        "finetune": {"seeds": [1]},
+        "analysis": {"finetuned_seeds": [1]},
+        "evaluation": {"languages": ["de"]},
     }
     job = {"rule": "align", "wildcards": {"pair": "de-en", "losses": "S1W0M0", "encoder": "E"}}
     encoder = {"name": "E", "sentence_layer": 1, "mlm_head": True}
     assert job_flops(job, config, TINY, encoder) == 10 * 3 * (6720 + 128)
     assert job_flops({"rule": "prepare_ud", "wildcards": {}}, config, TINY, encoder) == 0.0
+    # the gradient analysis of one model: 1 task, 1 kept seed, 2 batches, 1 evaluation language
+    config |= {
+        "finetune": {"tasks": ["pos"], "seeds": [1], "pos": {"batch_size": 2}},
+        "analysis": {"finetuned_seeds": [1], "gradient_batches": 2},
+        "compute": {"tokens": {"parallel": 3, "pos": 3, "flores": 3}, "items": {}},
+    }
+    job = {"rule": "gradients", "wildcards": {"model": "de-en_S1W0M0_10", "encoder": "E"}}
+    # task gradients: 2 batches x (English + de) x 2 sentences of 3 + 2 tokens, 2 layers: 8·(5·256 + 16·25) x3;
+    # 2 alignment gradients (one L_S step each); MLM gradients: 2 batches x 2 languages x 2 sentences of 5
+    # tokens, 2 layers, and the head at 0.5·3 positions each: 8·(2·(5·256 + 16·25) + 1.5·(2·16 + 2·4·10)), x3
+    task = 3 * 8 * 2 * (5 * 256 + 16 * 25)
+    mlm = 3 * 8 * (2 * (5 * 256 + 16 * 25) + 1.5 * (2 * 16 + 2 * 4 * 10))
+    assert job_flops(job, config, TINY, encoder) == pytest.approx(task + 2 * 3 * (6720 + 128) + mlm, rel=1e-12)
     assert gpu_hours(3.6e15, peak_tflops=100, utilisation=0.5) == pytest.approx(0.02)  # 3.6e15 / 5e13 / 3600
     assert encoder_forward(TINY, 1, 1, layers=0) == 0

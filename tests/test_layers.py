@@ -39,3 +39,12 @@ def test_nothing_imports_upward_and_the_science_never_imports_ops():
             if LAYERS.index(imported) > LAYERS.index(layer):
                 wrong.append(f"{path.relative_to(LIBRARY)} imports align_transfer.{imported}")
     assert wrong == []
+
+
+def test_scripts_read_their_settings_from_their_rule_only():
+    """A script gets what it needs from its rule (params, and a Steering for what steers but never determines):
+    the config as a whole never reaches it, so a rule's params say everything its output depends on."""
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    readers = [path.name for path in sorted(scripts.glob("*.py")) if "snakemake.config" in path.read_text()]
+    assert len(list(scripts.glob("*.py"))) > 30
+    assert readers == []

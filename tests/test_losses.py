@@ -1,16 +1,15 @@
 """Each loss against an independent computation by hand: plain loops and formulas on tiny tensors."""
 
 import math
+import re
 
 import pytest
 import torch
 
 from align_transfer.alignment.losses import (
-    LossWeights,
     bags_of_words,
     masked_lm,
     mean_pool,
-    parse_loss_code,
     sample_negatives,
     sentence_infonce,
     word_contrastive,
@@ -101,7 +100,17 @@ def test_masked_lm_is_the_mean_negative_log_likelihood():
 
 
 def test_loss_codes():
-    assert parse_loss_code("S1W0M1") == LossWeights(1, 0, 1)
-    for bad in ("S0W0M0", "S2W0M1", "s1w0m1"):
+    from align_transfer.core.objectives import CODE_PATTERN, loss_code, parse_loss_code
+
+    assert parse_loss_code("S1W0M1") == {"sentence": 1, "word": 0, "mlm": 1, "tlm": 0}
+    assert parse_loss_code("S0W0M0T1") == {"sentence": 0, "word": 0, "mlm": 0, "tlm": 1}
+    # a term beyond the paper is named only where it is on: the paper's codes stay as they are
+    for bad in ("S0W0M0", "S2W0M1", "s1w0m1", "S1W0M1T0", "S1W0", "T1", "S1W0M1T1T1"):
         with pytest.raises(ValueError):
             parse_loss_code(bad)
+    paper = ["S0W0M1", "S0W1M0", "S0W1M1", "S1W0M0", "S1W0M1", "S1W1M0", "S1W1M1"]
+    every = [loss_code(dict(zip(["sentence", "word", "mlm", "tlm"], map(int, f"{n:04b}")))) for n in range(1, 16)]
+    assert set(paper) < set(every) and len(set(every)) == 15
+    assert all(loss_code(parse_loss_code(code)) == code for code in every)
+    assert all(re.fullmatch(CODE_PATTERN, code) for code in every)
+    assert not any(re.fullmatch(CODE_PATTERN, code) for code in ("S1W0M1T0", "S1W0M1T"))

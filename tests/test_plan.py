@@ -18,7 +18,12 @@ CONFIG = {
         "checkpoint_steps": [50, 100],
         "pairs": [{"pair": "de-en", "cap": 1000}],
     },
-    "finetune": {"tasks": ["pos", "sc"], "seeds": [1, 2], "pos": {"epochs": 3}, "sc": {"epochs": 2}},
+    "finetune": {
+        "tasks": ["pos", "sc"],
+        "seeds": [1, 2],
+        "pos": {"epochs": 3, "batch_size": 8},
+        "sc": {"epochs": 2, "batch_size": 4},
+    },
     "evaluation": {"languages": [{"lang": "de"}, {"lang": "fr"}], "table_step": 100},
     "analysis": {"finetuned_seeds": [1], "gradient_batches": 2},
     "encoders": [{"name": "A", "sentence_layer": 1, "layers": [4, 8], "retrieval_layer": 8, "mlm_head": True}],
@@ -74,12 +79,15 @@ def job(rule, gpu=True, threads=1, **wildcards):
         (
             "gradients",
             {"model": "de-en_S1W0M1_100"},
-            2 * 1 * 2 * (2 + 2 * 3) * 4 * 0.2,
-        ),  # runs x batches x gradients x batch
+            # per kept seed and batch: each task's gradient in English and the 2 languages (batches of 8 and 4);
+            # per run (2 tasks x 1 seed) and batch: an alignment gradient (L_S, L_M: no optimizer), and the MLM
+            # gradients of 3 languages on FLORES (alignment batches of 4)
+            1 * 2 * 3 * (8 + 4) * 0.2 + 2 * 2 * (1.0 + 4.0) + 2 * 2 * 3 * 4 * 0.2,
+        ),
         (
             "gradients",
             {"model": "de-en_S1W0M0_100", "encoder": "no head"},
-            2 * 1 * 2 * (2 + 3) * 4 * 0.2,
+            1 * 2 * 3 * (8 + 4) * 0.2 + 2 * 2 * 1.0,
         ),  # no MLM gradients
         ("tokenize_parallel", {"pair": "de-en"}, 1000 * 0.01),
         ("prepare_ud", {}, 3.0),
@@ -166,7 +174,9 @@ def test_the_plan_prints_for_each_config(tmp_path, overlay, encoders):
     assert result.returncode == 0, result.stderr
     plan = pd.read_csv(tmp_path / "plan.tsv", sep="\t").set_index("rule")
     assert {"align", "finetune_full", "gradients", "embed", "prepare_ud", "total"} <= set(plan.index)
-    assert plan.loc["align", "jobs"] == 7 * (4 if overlay is None or len(encoders) == 3 else 1) * len(encoders)
+    # the paper's 7 codes on 4 pairs; the mini world's on its one pair, and MiniXLM-R's one TLM code beside them
+    aligned = 7 * 4 * len(encoders) if overlay is None or len(encoders) == 3 else 7 * 2 + 1
+    assert plan.loc["align", "jobs"] == aligned
     per_encoder = [name for name in plan.index if name.startswith("total ")]
     assert per_encoder == [f"total {name}" for name in encoders] if len(encoders) > 1 else not per_encoder
     if per_encoder:  # each encoder's jobs add up to the total's (the shared data jobs aside)
@@ -246,7 +256,7 @@ def test_a_local_encoder_without_an_mlm_head_is_refused_in_the_dry_run_under_m_c
     assert result.returncode == 1
     assert (
         f"config error at encoders[0] (Local).mlm_head: true, but {folder} has no MLM head (neither its config.json's "
-        "architectures nor its weights have one); set mlm_head: false and leave out the codes with M1 (S0W0M1)"
+        "architectures nor its weights have one); set mlm_head: false and leave out the codes that need one (S0W0M1)"
         in result.stderr
     )
     local_encoder(tmp_path / "with_head", ("BertForMaskedLM",))

@@ -20,14 +20,14 @@ def zeroshot(tmp_path, name="seed15.csv", languages=("de", "ja", "ko"), **keys):
 def test_a_run_s_file_carries_its_keys_and_reads_back_with_them(tmp_path):
     path = zeroshot(tmp_path)
     assert path.read_text().splitlines()[0] == "encoder,task,mode,model,seed,language,n,accuracy"
-    frame = read_results([path, zeroshot(tmp_path, "seed42.csv", seed=42)], "zeroshot", CONFIG)
+    frame = read_results([path, zeroshot(tmp_path, "seed42.csv", seed=42)], "zeroshot", expected(CONFIG))
     assert frame.groupby("seed").size().to_dict() == {15: 3, 42: 3} and set(frame["model"]) == {KEYS["model"]}
 
 
 def test_a_file_cut_to_one_language_is_an_error_naming_it(tmp_path):
     path = zeroshot(tmp_path, languages=("de",))
     with pytest.raises(InputError, match=rf"{path}: has no rows for ja, ko .*snakemake --force {path}"):
-        read_results([path], "zeroshot", CONFIG)
+        read_results([path], "zeroshot", expected(CONFIG))
 
 
 def test_a_nan_is_an_error_naming_the_file_and_line(tmp_path):
@@ -79,6 +79,6 @@ def test_a_similarity_file_must_pair_every_evaluation_language_with_the_source(t
     write_frame(path, keyed(rows, encoder="E", model="base"))
     assert expected(CONFIG)["pair"] == ["de-en", "ja-en", "ko-en"]
     with pytest.raises(InputError, match="has no rows for ko-en"):
-        read_results([path], "similarity", CONFIG)
+        read_results([path], "similarity", expected(CONFIG))
     frame = read_result(path, "similarity")  # without a config, the columns alone are checked
     assert len(frame) == 3

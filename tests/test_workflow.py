@@ -91,9 +91,11 @@ MINI_ENCODER_JOBS = {
     "embed_finetuned": 7,
     "gradients": 7,
 }
+#: MiniXLM-R's one code beyond the paper's 7 (S0W0M0T1): its run, and its 2 checkpoints' jobs
+TLM_JOBS = {"align": 1, "linear_probe": 4, "finetune_full": 4, "embed": 2, "embed_finetuned": 1, "gradients": 1}
 MINI_JOBS = (
     {rule: count * 2 if rule in PER_ENCODER else count for rule, count in PAPER_JOBS.items()}
-    | {rule: 2 * count for rule, count in MINI_ENCODER_JOBS.items()}
+    | {rule: 2 * count + TLM_JOBS.get(rule, 0) for rule, count in MINI_ENCODER_JOBS.items()}
     | {
         "generate_mini_world": 1,
         "download_encoder": 0,
@@ -133,7 +135,8 @@ def test_without_the_sc_task_there_is_no_sc_run_and_no_instance_level(tmp_path):
         snakemake(tmp_path, "-n", overlays=[REPO / "config/mini.yaml", {"finetune": {"tasks": ["pos"]}}]).stdout
     )
     assert "instance_level" not in counts and counts["tokenize_task"] == 2  # one per encoder
-    assert counts["finetune_full"] == counts["linear_probe"] == 2 * 15  # POS only: base and 14 checkpoints, per encoder
+    # POS only: base and 14 checkpoints per encoder, and MiniXLM-R's 2 TLM checkpoints
+    assert counts["finetune_full"] == counts["linear_probe"] == 2 * 15 + 2
 
 
 def test_a_linear_only_grid_plans_no_full_fine_tuning_and_nothing_that_reads_it(tmp_path):
@@ -150,7 +153,7 @@ def test_an_encoder_without_an_mlm_head_that_takes_the_m_loss_is_refused_by_name
     result = snakemake(tmp_path, "-n", overlays=[{"encoders": [paper, headless]}], check=False)
     assert result.returncode == 1
     assert (
-        "config error at encoders[1] (mE5): mlm_head: false, so it cannot take the M loss of S0W0M1, S0W1M1, S1W0M1, "
+        "config error at encoders[1] (mE5): mlm_head: false, so it cannot take the MLM-head losses of S0W0M1, S0W1M1, S1W0M1, "
         "S1W1M1; leave those codes out for it (losses: [S0W1M0, S1W0M0, S1W1M0])"
     ) in result.stderr
     counts = job_counts(
@@ -174,7 +177,10 @@ def test_a_config_typo_names_the_key(tmp_path):
 def test_a_bad_loss_code_is_refused(tmp_path):
     result = snakemake(tmp_path, "-n", overlays=[{"alignment": {"losses": ["S1W0M0", "S0W0M0"]}}], check=False)
     assert result.returncode != 0
-    assert "'S0W0M0' is not one of" in result.stdout + result.stderr
+    assert (
+        "'S0W0M0' is not a loss code: S?W?M? with ? in {0, 1} (S L_S, W L_W, M L_M), then T1 where L_T is on"
+        in result.stdout + result.stderr
+    )
 
 
 def test_a_retrieval_language_without_flores_code_names_the_key(tmp_path):

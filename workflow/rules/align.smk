@@ -68,6 +68,7 @@ if HUB_ENCODERS:
             runtime=20,
         params:
             mlm_head=lambda wc: ENCODERS[wc.encoder]["mlm_head"],
+            steering=lambda wc: fetching(encoder=wc.encoder),  # the facts it checks
         script:
             "../../scripts/prepare_base_encoder.py"
 
@@ -121,6 +122,7 @@ rule align:
         alignment=lambda wc: alignment_settings(wc.encoder),
         mlm_head=lambda wc: ENCODERS[wc.encoder]["mlm_head"],
         steps=CHECKPOINT_STEPS,
+        steering=Steering(**pick(config["alignment"], ["log_every", "state_every"])),
         # resumable state: outside the outputs, so a killed job's rerun resumes from it
         work=lambda wc: f"results/{wc.encoder}/align/{wc.pair}/{wc.losses}/work",
     script:

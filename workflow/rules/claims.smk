@@ -32,6 +32,7 @@ rule transfer_join:
         ENV
     params:
         layers=lambda wc: ENCODERS[wc.encoder]["layers"],
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/transfer_join.py"
 
@@ -82,6 +83,7 @@ rule table1_significance:
         step=TABLE_STEP,
         claims=pick(CLAIMS, RESAMPLING),
         losses=lambda wc: encoder_losses(wc.encoder),
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/table1_significance.py"
 
@@ -110,6 +112,7 @@ rule instance_level:
         runtime=30,
     params:
         claims=pick(CLAIMS, INSTANCES),
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/instance_level.py"
 
@@ -158,6 +161,7 @@ rule tables_at_step:
         layer=lambda wc: ENCODERS[wc.encoder]["retrieval_layer"],
         recall_tables=RECALL_TABLES,
         losses=lambda wc: encoder_losses(wc.encoder),
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/tables_at_step.py"
 

@@ -7,8 +7,9 @@ import sys
 
 from align_transfer.core import layout
 from align_transfer.core.checks import config_problems, encoder_losses as losses_of, warning_before_limit
-from align_transfer.core.config import canonical, pick, without_operational, digest
-from align_transfer.core.settings import AlignmentSettings, FinetuneSettings, encoder_label, grid_values
+from align_transfer.core.config import canonical, digest, key_path, pick, without_operational
+from align_transfer.core.results import expected
+from align_transfer.core.settings import AlignmentSettings, FinetuneSettings, Steering, encoder_label, grid_values
 from align_transfer.data.sources import revision
 from align_transfer.data.mini_world import LANGUAGES as MINI_LANGUAGES
 from align_transfer.data.tasks import TASKS
@@ -52,6 +53,23 @@ def signal_problems():
 
 
 SOURCES = config["sources"]
+# what the tables and claims check their result files against (core.results.expected)
+COVERS = Steering(expected=expected(config))
+
+
+def fetching(name=None, encoder=None):
+    """The Steering of a job that fetches or checks inputs: where source ``name`` comes from and how, the lock
+    of inputs, and the entry of ``encoder`` (its mirror, the facts stated about it)."""
+    index = [entry["name"] for entry in config["encoders"]].index(encoder) if encoder else None
+    return Steering(
+        source=SOURCES[name] if name else None,
+        download=SOURCES["download"],
+        inputs_lock=config.get("inputs_lock"),
+        encoder=ENCODERS[encoder] if encoder else None,
+        encoder_key=key_path(("encoders", index), config) if encoder else "",
+    )
+
+
 PAIRS = {p["pair"]: p for p in config["alignment"]["pairs"]}
 
 

@@ -42,6 +42,7 @@ rule download_parallel:
     params:
         name="opus",
         url=SOURCES["opus"]["url"],
+        steering=fetching("opus"),
     script:
         "../../scripts/download_files.py"
 
@@ -57,6 +58,7 @@ rule download_lexicon:
         ENV
     params:
         name="muse",
+        steering=fetching("muse"),
         source=source_files("muse", LEXICON_FIELDS),
         # a lexicon given by its own URL or path (data.lexicons: source) instead of MUSE's
         locations=canonical(
@@ -77,6 +79,7 @@ rule download_ud:
         ENV
     params:
         name="ud",
+        steering=fetching("ud"),
         source=source_files("ud", UD_FIELDS),
     script:
         "../../scripts/download_files.py"
@@ -93,6 +96,7 @@ rule download_sib200:
         ENV
     params:
         name="sib200",
+        steering=fetching("sib200"),
         source=source_files("sib200", SIB_FIELDS),
     script:
         "../../scripts/download_files.py"
@@ -115,6 +119,7 @@ rule download_flores:
         url=SOURCES["flores"]["url"],
         codes=FLORES_LANGS,
         splits=FLORES_SPLITS,
+        steering=fetching("flores"),
     script:
         "../../scripts/download_flores.py"
 
@@ -129,6 +134,7 @@ rule download_encoder:
         ENV
     params:
         identity=lambda wc: pick(ENCODERS[wc.encoder], ["hub_id", "revision"]),
+        steering=lambda wc: fetching(encoder=wc.encoder),
     script:
         "../../scripts/download_encoder.py"
 

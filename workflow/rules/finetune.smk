@@ -84,6 +84,7 @@ rule finetune_full:
         seeds=FINETUNE["seeds"],
         languages=list(EVAL_LANGS),
         kept_seeds=lambda wc: [seed for seed in FINETUNE["seeds"] if keeps_weights(wc.encoder, wc.model, seed)],
+        steering=Steering(state_every=FINETUNE["state_every"]),
         # resumable state and finished seeds: outside the outputs, so a killed or failed job's rerun resumes
         work=lambda wc: f"results/{wc.encoder}/finetune/{wc.task}/full/{wc.model}/work",
     script:

@@ -32,6 +32,7 @@ rule table1:
     params:
         step=TABLE_STEP,
         losses=lambda wc: encoder_losses(wc.encoder),
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/table1.py"
 
@@ -82,6 +83,7 @@ rule table2:
         layer=lambda wc: ENCODERS[wc.encoder]["retrieval_layer"],
         layers=lambda wc: ENCODERS[wc.encoder]["layers"],
         losses=lambda wc: encoder_losses(wc.encoder),
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/table2.py"
 
@@ -107,6 +109,7 @@ rule retrieval_tables:
     params:
         tables=RECALL_TABLES,
         losses=lambda wc: encoder_losses(wc.encoder),
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/retrieval_tables.py"
 
@@ -125,6 +128,7 @@ rule table3:
         ENV
     params:
         losses=lambda wc: encoder_losses(wc.encoder),
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/table3.py"
 
@@ -144,6 +148,7 @@ rule gradient_languages:
         ENV
     params:
         mini_world=bool(config["mini_world"]),
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/gradient_languages.py"
 
@@ -164,6 +169,7 @@ rule figure1:
         layers=lambda wc: ENCODERS[wc.encoder]["layers"],
         losses=lambda wc: encoder_losses(wc.encoder),
         mini_world=bool(config["mini_world"]),
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/figure1.py"
 
@@ -288,5 +294,6 @@ rule model_cards:
         pairs=canonical(PAIRS),
         alignment=lambda wc: alignment_settings(wc.encoder),
         layer=lambda wc: ENCODERS[wc.encoder]["retrieval_layer"],
+        steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/model_cards.py"

@@ -20,14 +20,7 @@ from pathlib import Path
 
 import torch
 
-from align_transfer.alignment.losses import (
-    bags_of_words,
-    masked_positions_loss,
-    mean_pool,
-    sample_negatives,
-    sentence_infonce,
-    word_contrastive,
-)
+from align_transfer.alignment.losses import masked_positions_loss
 from align_transfer.core import state
 from align_transfer.core.config import ConfigError
 from align_transfer.core.io import atomic_path, disk_full
@@ -41,12 +34,13 @@ from align_transfer.core.modeling import (
     table_digest,
     write_digests,
 )
+from align_transfer.core.objectives import TERMS, active_terms, named_terms, needs_mlm_head
 from align_transfer.core.precision import autocast
 from align_transfer.core.progress import Progress
+from align_transfer.core.registry import resolve
 from align_transfer.core.settings import AlignmentSettings
 
 log = logging.getLogger(__name__)
-TERMS = ("sentence", "word", "mlm")
 
 
 class TrainingInterrupted(RuntimeError):
@@ -156,16 +150,18 @@ class ParallelBatches:
 
 
 class AlignmentObjective:
-    """L = λS·L_S + λW·L_W + λM·L_M on one batch of parallel pairs (token ids without specials)."""
+    """L = Σ λ_t·L_t on one batch of parallel pairs (token ids without specials): each active term of the loss
+    code (``core.objectives.TERMS``) computes its step (``alignment.terms``); terms with λ = 0 are not computed."""
 
     def __init__(self, model, tokenizer, settings: AlignmentSettings, generator: torch.Generator):
         from transformers import DataCollatorForLanguageModeling
 
         self.model, self.tokenizer, self.settings = model, tokenizer, settings
-        self.weights = settings.weights
-        if self.weights.mlm and model is model.base_model:
-            raise ValueError(f"{settings.losses} takes the M loss, which needs an MLM head; this encoder has none")
-        self.head = mlm_head(model) if self.weights.mlm else None
+        self.terms = {term.name: resolve(term.step) for term in active_terms(settings.losses)}
+        if needs_mlm_head(settings.losses) and model is model.base_model:
+            needing = ", ".join(t.symbol for t in active_terms(settings.losses) if t.mlm_head)
+            raise ValueError(f"{settings.losses} takes {needing}, which needs an MLM head; this encoder has none")
+        self.head = mlm_head(model) if needs_mlm_head(settings.losses) else None
         self.special_ids = sorted(set(tokenizer.all_special_ids))
         self.special = torch.tensor(self.special_ids)
         self.vocab_size = min(len(tokenizer), model.get_input_embeddings().num_embeddings)
@@ -177,8 +173,18 @@ class AlignmentObjective:
     def pad(self, sequences: list) -> tuple[torch.Tensor, torch.Tensor]:
         return pad(sequences, self.tokenizer.pad_token_id)
 
+    def mask(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``ids`` with 15% of their non-special tokens masked (80/10/10), and the labels (-100 elsewhere)."""
+        return self.masker.torch_mask_tokens(ids.clone(), torch.isin(ids, self.special))
+
     def mlm_loss(self, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return masked_positions_loss(self.head, hidden, labels)
+
+    def encode(self, embeds: torch.Tensor, mask: torch.Tensor, token_types: torch.Tensor | None = None):
+        """The backbone over input embeddings (the rows ``embedding_rows`` gathered)."""
+        device = self.model.device
+        types = None if token_types is None else token_types.to(device)
+        return self.model.base_model(inputs_embeds=embeds, attention_mask=mask.to(device), token_type_ids=types)
 
     def sentence_states(self, embeds: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Layer ``sentence_layer``'s states: the layers above it are not run, since L_S reads none of them."""
@@ -195,52 +201,20 @@ class AlignmentObjective:
         return table, [part.view(ids.shape) for part, ids in zip(parts, id_tensors)]
 
     def __call__(self, src: list, tgt: list) -> tuple[dict, int]:
-        """The active loss terms (λ = 0 terms are not computed) and the number of real tokens encoded."""
-        device, weights = self.model.device, self.weights
+        """The active loss terms and the number of real tokens encoded."""
         singles = [self.with_specials(x) for x in src + tgt]
-        passes = {}  # term -> (ids the encoder reads, attention mask)
-        if weights.sentence:
-            passes["sentence"] = self.pad(singles)
-        if weights.word:
-            pairs = [self.with_specials.fit_pair(x, y, self.settings.position_limit) for x, y in zip(src, tgt)]
-            passes["word"] = self.pad([self.with_specials(x, y) for x, y in pairs])
-            bag_ids, bag_mask = bags_of_words([x + y for x, y in pairs], self.special_ids)
-            negatives = sample_negatives(
-                bag_ids, bag_mask, self.vocab_size, self.special_ids, self.settings.word_negatives, self.generator
-            )
-        if weights.mlm:
-            ids, mask = self.pad(singles)
-            masked, labels = self.masker.torch_mask_tokens(ids.clone(), torch.isin(ids, self.special))
-            passes["mlm"] = masked, mask
-        gathered = [ids for ids, _ in passes.values()] + ([bag_ids, negatives] if weights.word else [])
-        table, rows = self.embedding_rows(gathered)
-        embeds = {term: table[row] for term, row in zip(passes, rows)}
-
-        def encode(term, token_types=None):
-            return self.model.base_model(
-                inputs_embeds=embeds[term], attention_mask=passes[term][1].to(device), token_type_ids=token_types
-            )
-
+        steps = {name: step(self, src, tgt, singles) for name, step in self.terms.items()}
+        inputs = [ids for term in steps.values() for ids, _, _ in term.inputs]
+        gathered = [ids for term in steps.values() for ids in term.gathered]
+        table, rows = self.embedding_rows(inputs + gathered)
+        embeds, rows = rows[: len(inputs)], rows[len(inputs) :]
+        embeds = [table[row] for row in embeds]
         losses = {}
-        if weights.sentence:
-            ids, mask = passes["sentence"]
-            hidden = self.sentence_states(embeds["sentence"], mask.to(device))
-            if self.settings.sentence_pooling == "cls":
-                z = hidden[:, 0]
-            else:
-                z = mean_pool(hidden, (mask.bool() & ~torch.isin(ids, self.special)).to(device))
-            losses["sentence"] = sentence_infonce(z[: len(src)], z[len(src) :], self.settings.temperature)
-        if weights.word:
-            types = None
-            if self.with_specials.uses_types:  # BERT: the second sentence is segment B, as its tokenizer marks it
-                types = pad([self.with_specials.pair_types(x, y) for x, y in pairs], 0)[0].to(device)
-            queries = encode("word", types).last_hidden_state[:, 0]
-            losses["word"] = word_contrastive(
-                queries, rows[-2], bag_mask.to(device), rows[-1], table, self.settings.temperature
-            )
-        if weights.mlm:
-            losses["mlm"] = self.mlm_loss(encode("mlm").last_hidden_state, labels)
-        return losses, sum(int(mask.sum()) for _, mask in passes.values())
+        for name, term in steps.items():
+            taken, embeds = embeds[: len(term.inputs)], embeds[len(term.inputs) :]
+            own, rows = rows[: len(term.gathered)], rows[len(term.gathered) :]
+            losses[name] = term.loss(taken, own, table)
+        return losses, sum(int(mask.sum()) for term in steps.values() for _, mask, _ in term.inputs)
 
 
 def save_checkpoint(model, tokenizer, path) -> None:
@@ -254,12 +228,12 @@ class Window:
     """Loss sums, tokens, steps and seconds since the last log row. Saved with the state, so that
     the row after a resume covers the same steps as in an uninterrupted run."""
 
-    def __init__(self, device):
-        self.device = device
+    def __init__(self, device, terms: list[str]):
+        self.device, self.terms = device, terms
         self.reset()
 
     def reset(self) -> None:
-        self.sums = {term: torch.zeros((), device=self.device) for term in (*TERMS, "total")}
+        self.sums = {term: torch.zeros((), device=self.device) for term in (*self.terms, "total")}
         self.tokens, self.steps, self.seconds, self.clock = 0, 0, 0.0, time.perf_counter()
 
     def add(self, losses: dict, total: torch.Tensor, tokens: int) -> None:
@@ -290,12 +264,12 @@ class Window:
 
 
 class TrainingLog:
-    """Rows of step, each loss term, the total and throughput, kept in a CSV that survives a resume."""
+    """Rows of step, each loss term the code names (empty where its λ is 0), the total and throughput, kept in a
+    CSV that survives a resume."""
 
-    COLUMNS = ["step", "loss_sentence", "loss_word", "loss_mlm", "loss_total", "tokens_per_second", "learning_rate"]
-
-    def __init__(self, path: Path, resume_step: int):
+    def __init__(self, path: Path, resume_step: int, terms: list[str]):
         self.path = path
+        self.COLUMNS = ["step", *(f"loss_{term}" for term in (*terms, "total")), "tokens_per_second", "learning_rate"]
         rows = []
         if path.exists() and resume_step:
             with path.open() as handle:
@@ -386,7 +360,8 @@ def _train(
     generator = torch.Generator().manual_seed(settings.seed)
     optimizer = adamw(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)  # Table 4: a constant learning rate
-    window = Window(device)
+    logged_terms = [term.name for term in named_terms(settings.losses)]
+    window = Window(device, logged_terms)
     start = 0
     if (state_dir / "trainer.pt").exists():
         progress = state.load(state_dir, model, optimizer, scheduler, {"generator": generator})
@@ -399,7 +374,7 @@ def _train(
 
     batches = ParallelBatches(list(tokens["src"]), list(tokens["tgt"]), settings.batch_size, settings.seed)
     objective = AlignmentObjective(model, tokenizer, settings, generator)
-    training_log = TrainingLog(work_log, start)
+    training_log = TrainingLog(work_log, start, logged_terms)
     progress_line = Progress(log, what, settings.steps, every=0.0, first=start)
     finite = state.FiniteCheck(device)
     shown = {key: getattr(settings, key) for key in ("learning_rate", "temperature", "word_negatives", "batch_size")}
@@ -411,7 +386,7 @@ def _train(
                 with autocast(device, settings.bf16):
                     losses, n_tokens = objective(src, tgt)
                     total = sum(losses.values())
-                finite.add(step + 1, {f"the loss L_{term[0].upper()}": value for term, value in losses.items()})
+                finite.add(step + 1, {f"the loss {TERMS[term].symbol}": value for term, value in losses.items()})
                 optimizer.zero_grad(set_to_none=True)
                 total.backward()
                 optimizer.step()
@@ -427,12 +402,12 @@ def _train(
                     }  # the one host sync
                     row = {
                         f"loss_{t}": (f"{means[t]:.6f}" if t in losses or t == "total" else "")
-                        for t in (*TERMS, "total")
+                        for t in (*logged_terms, "total")
                     }
                     row |= {"step": done, "tokens_per_second": f"{window.tokens / elapsed:.1f}"}
                     row["learning_rate"] = f"{scheduler.get_last_lr()[0]:.3g}"
                     training_log.write(row)
-                    terms = " ".join(f"L_{t[0].upper()} {means[t]:.4f}" for t in TERMS if t in losses)
+                    terms = " ".join(f"{TERMS[t].symbol} {means[t]:.4f}" for t in losses)
                     progress_line(
                         done, f"{terms} | total {means['total']:.4f} | {window.tokens / elapsed:.0f} tokens/s"
                     )

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import torch
 
+from align_transfer.core.architectures import ARCHITECTURES, position_offset
 from align_transfer.core.config import ConfigError
 from align_transfer.core.io import atomic_path
-from align_transfer.core.modeling import write_digests
+from align_transfer.core.modeling import bare_backbone, write_digests
 from align_transfer.core.progress import Progress
 from align_transfer.data.parallel import read_parallel_tsv
 
@@ -30,8 +31,7 @@ def position_limit(config) -> int:
     positions = getattr(config, "max_position_embeddings", None)
     if positions is None or getattr(config, "position_embedding_type", "absolute") != "absolute":
         return 1 << 30
-    offset = config.pad_token_id + 1 if config.model_type in ("xlm-roberta", "roberta", "camembert") else 0
-    return positions - offset
+    return positions - position_offset(config)
 
 
 def check_facts(entry: str, facts: dict, config, has_mlm_head: bool) -> None:
@@ -57,12 +57,12 @@ def prepare_base_encoder(source_dir, out_dir, entry: str, facts: dict) -> None:
     """Save a downloaded encoder for training, safetensors only, after checking the config's facts about it
     (``facts``: those of ``FACTS``; ``entry``: its config key, as ``encoders[1] (mBERT)``): with its MLM
     head where ``mlm_head``, as a bare backbone otherwise."""
-    from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
 
     model, info = AutoModelForMaskedLM.from_pretrained(source_dir, output_loading_info=True)
     check_facts(entry, facts, model.config, has_mlm_head=not info["missing_keys"])
     if not facts["mlm_head"]:
-        model = AutoModel.from_pretrained(source_dir, add_pooling_layer=False)
+        model = bare_backbone(source_dir)
     tokenizer = AutoTokenizer.from_pretrained(source_dir)
     with atomic_path(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
@@ -110,7 +110,8 @@ def train_mini_tokenizer(
     lines = [line for path in text_files for line in Path(path).read_text(encoding="utf-8").splitlines()]
     with atomic_path(out_dir) as tmp:
         tmp.mkdir()
-        tokenizer = (_unigram if architecture == "xlm-roberta" else _wordpiece)(lines, tmp, vocab_size, max_length)
+        train = {"unigram": _unigram, "wordpiece": _wordpiece}[ARCHITECTURES[architecture].mini_tokenizer]
+        tokenizer = train(lines, tmp, vocab_size, max_length)
         tokenizer.save_pretrained(tmp)
     log.info("mini %s tokenizer: %d entries from %d lines", architecture, len(tokenizer), len(lines))
 
@@ -185,16 +186,6 @@ def _wordpiece(lines: list[str], folder: Path, vocab_size: int, max_length: int)
     return bert({token: index for index, token in enumerate(specials + alphabet + merges[:room])})
 
 
-#: The special ids of the mini tokenizers, fixed by the order of their special tokens (``train_mini_tokenizer``).
-MINI_SPECIAL_IDS = {
-    "xlm-roberta": {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2},
-    "bert": {"pad_token_id": 0},
-}
-#: Entries a mini tokenizer has beyond its trained size: the unigram model's pieces less its <unk>, plus
-#: XLM-R's five specials; WordPiece counts its specials in its size.
-MINI_EXTRA_ENTRIES = {"xlm-roberta": 4, "bert": 0}
-
-
 def mini_config(
     architecture: str,
     vocab_size: int,
@@ -208,9 +199,10 @@ def mini_config(
 ):
     """A transformers config of a small encoder of ``architecture`` with a mini tokenizer of ``vocab_size``
     entries, taking inputs of ``max_length`` tokens."""
-    from transformers import BertConfig, XLMRobertaConfig
+    import transformers
 
-    ids = MINI_SPECIAL_IDS[architecture]
+    family = ARCHITECTURES[architecture]
+    ids = family.mini_special_ids
     shape = dict(
         vocab_size=vocab_size,
         hidden_size=hidden_size,
@@ -221,10 +213,11 @@ def mini_config(
         attention_probs_dropout_prob=dropout,
         **ids,
     )
-    if architecture == "bert":
-        return BertConfig(**shape, max_position_embeddings=max_length, type_vocab_size=2)
-    # XLM-R's positions start after the padding id
-    return XLMRobertaConfig(**shape, max_position_embeddings=max_length + ids["pad_token_id"] + 1, type_vocab_size=1)
+    config = getattr(transformers, family.mini_config)(
+        **shape, type_vocab_size=1 if family.positions_after_padding else 2
+    )
+    config.max_position_embeddings = max_length + position_offset(config)
+    return config
 
 
 def pretrain_mini_encoder(

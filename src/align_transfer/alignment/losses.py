@@ -1,15 +1,14 @@
-"""The modified HiCTL objective of the paper (§4.2), one plain function of tensors per term.
+"""The alignment objective's losses (paper §4.2), one plain function of tensors per term.
 
-L = λS·L_S + λW·L_W + λM·L_M with λ in {0, 1} read from a loss code such as ``S1W0M1``.
-docs/design.md §4 fixes what the paper leaves open; each function says which choice it implements.
+L = Σ λ_t·L_t with λ in {0, 1} read from a loss code such as ``S1W0M1`` (``core.objectives``); each term's step
+(``alignment.terms``) calls its function here. docs/design.md §4 fixes what the paper leaves open; each function
+says which choice it implements.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-
-from align_transfer.core.settings import LossWeights, parse_loss_code  # noqa: F401  (the loss codes of §4.2)
 
 
 def mean_pool(hidden: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:

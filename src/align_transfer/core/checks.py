@@ -14,6 +14,9 @@ import math
 import re
 from pathlib import Path
 
+from align_transfer.core.architectures import mlm_head_keys
+from align_transfer.core.objectives import active_terms, needs_mlm_head, parse_loss_code
+
 #: The paper's FLORES-200 devtest: the sentences retrieval ranks among (when no smaller sample is asked for).
 FLORES_DEVTEST = 1012
 
@@ -39,10 +42,6 @@ def encoder_shape(entry: dict, workdir=".") -> tuple[dict | None, str]:
     return None, ""
 
 
-#: Weight names that only an MLM head has (XLM-R's ``lm_head.*``, BERT's ``cls.predictions.*``).
-MLM_HEAD_KEYS = ("lm_head.", "cls.predictions.")
-
-
 def has_mlm_head(folder) -> bool | None:
     """Whether a Hugging Face model folder holds an MLM head: its config.json's ``architectures`` name a
     masked-LM (or pre-training) model, or its safetensors weights hold an MLM head's names (read from the
@@ -55,9 +54,10 @@ def has_mlm_head(folder) -> bool | None:
         return True
     from safetensors import safe_open
 
+    keys = mlm_head_keys()
     for weights in folder.glob("*.safetensors"):
         with safe_open(str(weights), framework="np") as handle:
-            if any(key.startswith(MLM_HEAD_KEYS) or f".{MLM_HEAD_KEYS[1]}" in key for key in handle.keys()):
+            if any(key.startswith(keys) or any(f".{key_}" in key for key_ in keys) for key in handle.keys()):
                 return True
     return False
 
@@ -134,13 +134,22 @@ def inconsistent_settings(config: dict, mini_languages=()) -> list[tuple[str, st
         problems.append(("encoders", f"{', '.join(minis)}: source: mini needs a mini_world to pretrain on"))
     for index, entry in enumerate(config["encoders"]):
         key, codes = f"encoders[{index}] ({entry['name']})", encoder_losses(config, entry)
-        if not entry["mlm_head"] and (needs_head := [code for code in codes if code.endswith("M1")]):
-            without = [code for code in codes if code.endswith("M0")]
+        if not entry["mlm_head"] and (needs_head := [code for code in codes if needs_mlm_head(code)]):
+            without = [code for code in codes if not needs_mlm_head(code)]
             problems.append(
                 (
                     key,
-                    f"mlm_head: false, so it cannot take the M loss of {', '.join(needs_head)}; leave "
+                    f"mlm_head: false, so it cannot take the MLM-head losses of {', '.join(needs_head)}; leave "
                     f"those codes out for it (losses: [{', '.join(without)}])",
+                )
+            )
+        measured = config["compute"]["seconds"]["align_step"]
+        if unpriced := sorted({t.name for code in codes for t in active_terms(code)} - set(measured)):
+            problems.append(
+                (
+                    "compute.seconds.align_step",
+                    f"has no seconds for {', '.join(unpriced)}, a term of {key}'s codes; measure them with "
+                    "`python tools/measure_costs.py` (docs/performance.md)",
                 )
             )
         if entry["source"] == "mini":
@@ -199,14 +208,14 @@ def impossible_settings(config: dict, workdir=".") -> list[tuple[str, str]]:
     for index, entry in enumerate(config["encoders"]):
         key = f"encoders[{index}] ({entry['name']})"
         folder = encoder_folder(entry, workdir)
-        takes_m = [code for code in encoder_losses(config, entry) if code.endswith("M1")]
+        takes_m = [code for code in encoder_losses(config, entry) if needs_mlm_head(code)]
         if entry["mlm_head"] and folder is not None and has_mlm_head(folder) is False:
             problems.append(
                 (
                     f"{key}.mlm_head",
                     f"true, but {folder} has no MLM head (neither its config.json's architectures nor its "
                     f"weights have one); set mlm_head: false"
-                    + (f" and leave out the codes with M1 ({', '.join(takes_m)})" if takes_m else ""),
+                    + (f" and leave out the codes that need one ({', '.join(takes_m)})" if takes_m else ""),
                 )
             )
         shape, where = encoder_shape(entry, workdir)
@@ -223,7 +232,11 @@ def impossible_settings(config: dict, workdir=".") -> list[tuple[str, str]]:
         # a pair's bag of words (at most both sides' tokens) and the specials are never negatives
         room = vocabulary - 2 * alignment["max_length"] - 8 if vocabulary else None
         codes = encoder_losses(config, entry)
-        if room is not None and any(code[3] == "1" for code in codes) and alignment["word_negatives"] > room:
+        if (
+            room is not None
+            and any(parse_loss_code(code)["word"] for code in codes)
+            and alignment["word_negatives"] > room
+        ):
             problems.append(
                 (
                     "alignment.word_negatives",
@@ -247,7 +260,7 @@ def impossible_settings(config: dict, workdir=".") -> list[tuple[str, str]]:
                 )
     masked = alignment.get("mlm_probability", 0.15) * 2 * alignment["batch_size"] * alignment["max_length"]
     if masked < 1 and any(
-        code.endswith("M1") for entry in config["encoders"] for code in encoder_losses(config, entry)
+        needs_mlm_head(code) for entry in config["encoders"] for code in encoder_losses(config, entry)
     ):
         problems.append(
             (

@@ -177,6 +177,8 @@ def _describe(error) -> tuple[tuple, str]:
         return path, f"{error.instance!r} is taken: results/{error.instance}/ holds what the encoders share"
     if error.validator == "required":
         return path, f"missing key: {error.message}"
+    if error.validator == "pattern" and (grammar := error.schema.get("grammar")):
+        return path, f"{error.instance!r} is not {grammar}"
     if error.validator == "type":
         value, wanted = error.instance, error.validator_value
         message = f"{value!r} is not of type {wanted!r}"
@@ -190,13 +192,42 @@ def _describe(error) -> tuple[tuple, str]:
     return path, error.message
 
 
+def load_schema(path) -> dict:
+    """The schema file with the parts the registries own filled in: the loss-code grammar and each loss
+    term's measured seconds (``core.objectives``), the encoder families (``core.architectures``)."""
+    from align_transfer.core.architectures import ARCHITECTURES, MINI_ARCHITECTURES
+    from align_transfer.core.objectives import CODE_PATTERN, TERMS
+
+    schema = load_yaml(path)
+    paper, beyond = [t for t in TERMS.values() if t.in_paper], [t for t in TERMS.values() if not t.in_paper]
+    nothing_on = "".join(f"{t.letter}0" for t in paper)
+    schema["definitions"]["loss_code"] = {
+        "type": "string",
+        "pattern": f"^(?!{nothing_on}$){CODE_PATTERN}$",
+        "grammar": f"a loss code: {nothing_on.replace('0', '?')} with ? in {{0, 1}} "
+        f"({', '.join(f'{t.letter} {t.symbol}' for t in paper)}), then {', '.join(t.letter + '1' for t in beyond)} "
+        f"where {', '.join(t.symbol for t in beyond)} is on, with at least one 1",
+        "description": "λ of each loss term: " + ", ".join(f"{t.letter} {t.symbol}" for t in TERMS.values()),
+    }
+    align_step = schema["properties"]["compute"]["properties"]["seconds"]["properties"]["align_step"]
+    align_step["properties"] = {
+        term.name: {"type": "number", "minimum": 0, "description": f"seconds of {term.symbol}'s forward and backward"}
+        for term in TERMS.values()
+    } | {"optimizer": {"type": "number", "minimum": 0, "description": "seconds of one AdamW update"}}
+    align_step["required"] = [t.name for t in TERMS.values() if t.in_paper] + ["optimizer"]
+    encoder = schema["definitions"]["encoder"]["properties"]
+    encoder["shape"]["properties"]["model_type"]["enum"] = [t for f in ARCHITECTURES.values() for t in f.model_types]
+    encoder["mini"]["properties"]["architecture"]["enum"] = MINI_ARCHITECTURES
+    return schema
+
+
 def validate(config: dict, schema_path, sources: list[tuple[str, dict]]) -> dict:
     """Validate ``config`` in place against the schema and fill in the schema's defaults.
 
     ``sources`` are the (label, mapping) pairs merged into ``config``, in order (the base config,
     each ``--configfile``, ``--config``); an error names the one that set the key at fault.
     """
-    schema = load_yaml(schema_path)
+    schema = load_schema(schema_path)
     validator = _validator_class()(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
     if errors:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from align_transfer.core.objectives import CODE_PATTERN
+
 #: Where each file lies under a mirror's base path (and under ``resources/{source}/``).
 SOURCE_LAYOUTS = {
     "opus": "OPUS-{corpus}/{version}/moses/{pair}.txt.zip",
@@ -44,7 +46,7 @@ def resource_parts(path) -> tuple[str, Path] | None:
 # Model names: ``base``, or ``{pair}_{losses}_{step}`` for the checkpoint of an alignment run.
 BASE = "base"
 PAIR = r"[a-z]{2,3}-[a-z]{2,3}"
-LOSS_CODE = r"S[01]W[01]M[01]"
+LOSS_CODE = CODE_PATTERN  # S1W0M1, and S1W0M0T1 where a term beyond the paper is on
 MODEL = rf"{BASE}|{PAIR}_{LOSS_CODE}_\d+"  # the {model} wildcard
 _CHECKPOINT = re.compile(rf"(?P<pair>{PAIR})_(?P<losses>{LOSS_CODE})_(?P<step>\d+)")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from align_transfer.core.architectures import backbone_options
 from align_transfer.core.io import InputError, atomic_path
 from align_transfer.core.results import rebuild_hint
 
@@ -70,17 +71,28 @@ def device_of(name: str | None = None) -> torch.device:
     return torch.device(name or ("cuda" if torch.cuda.is_available() else "cpu"))
 
 
+def bare_backbone(source, **options):
+    """The backbone of a model folder (or of a transformers config: new weights) through ``AutoModel``,
+    without the pooler its family may build (``core.architectures``): the workflow never trains one."""
+    from transformers import AutoConfig, AutoModel, PretrainedConfig
+
+    if isinstance(source, PretrainedConfig):
+        return AutoModel.from_config(source, **backbone_options(source.model_type), **options)
+    config = AutoConfig.from_pretrained(source)
+    return AutoModel.from_pretrained(source, config=config, **backbone_options(config.model_type), **options)
+
+
 def load_model(path, device="cpu", mlm_head: bool = False):
     """An encoder saved with ``save_pretrained``, through the Auto classes, with SDPA attention: a masked-LM
     model (backbone and MLM head) where ``mlm_head``, the bare backbone otherwise."""
-    from transformers import AutoModel, AutoModelForMaskedLM
+    from transformers import AutoModelForMaskedLM
 
     verify_digests(path)
     with readable(path, "a Hugging Face model folder"):
         if mlm_head:
             model = AutoModelForMaskedLM.from_pretrained(path, attn_implementation="sdpa")
         else:
-            model = AutoModel.from_pretrained(path, attn_implementation="sdpa", add_pooling_layer=False)
+            model = bare_backbone(path, attn_implementation="sdpa")
     return model.to(device)
 
 

@@ -115,10 +115,10 @@ def read_result(path, kind: str, languages=()) -> pd.DataFrame:
     return check(frame, path, kind, languages)
 
 
-def read_results(paths, kind: str, config: dict | None = None) -> pd.DataFrame:
-    """Every file of ``paths`` (each read and checked by ``read_result``) in one frame; with ``config``, each
-    must cover what that config evaluates (``expected``)."""
-    languages = expected(config)[KINDS[kind].languages] if config and KINDS[kind].languages else ()
+def read_results(paths, kind: str, covers: dict | None = None) -> pd.DataFrame:
+    """Every file of ``paths`` (each read and checked by ``read_result``) in one frame; with ``covers`` (a
+    config's ``expected``), each must cover what that config evaluates."""
+    languages = covers[KINDS[kind].languages] if covers and KINDS[kind].languages else ()
     return pd.concat([read_result(path, kind, languages) for path in paths], ignore_index=True)
 
 

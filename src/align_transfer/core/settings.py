@@ -7,28 +7,36 @@ from the config at run time. Pure Python: the Snakefile reads these at parse tim
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, fields
-from typing import NamedTuple
 
 from align_transfer.core.config import pick
+from align_transfer.core.objectives import parse_loss_code
 
-LOSS_CODE = re.compile(r"S([01])W([01])M([01])")
 OPERATIONAL = {"operational": True}
 
 
-class LossWeights(NamedTuple):
-    sentence: int
-    word: int
-    mlm: int
+@dataclass(frozen=True)
+class Steering:
+    """What a job reads at run time that never determines what it writes: logging and state cadence, where
+    a source is fetched from and how, the lock of inputs, the facts a job only checks, the languages its
+    result files must cover. A rule hands it to its script as the param ``steering``: snakemake's params
+    trigger leaves out a value that is not a builtin, and a run's fingerprint leaves it out too
+    (``determining_params``), so changing one reruns nothing. The values that determine an output are the
+    rule's other params."""
+
+    log_every: int = 50
+    state_every: int = 500
+    source: dict | None = None  # sources.<name>: its URL or mirror
+    download: dict | None = None  # sources.download: retries and timeouts
+    inputs_lock: str | None = None
+    encoder: dict | None = None  # the job's entry of encoders, with where it is in the config
+    encoder_key: str = ""
+    expected: dict | None = None  # what every result file read must cover (core.results.expected)
 
 
-def parse_loss_code(code: str) -> LossWeights:
-    """``"S1W0M1"`` -> ``LossWeights(1, 0, 1)``; at least one λ must be 1 (§4.2)."""
-    match = LOSS_CODE.fullmatch(code)
-    if not match or code == "S0W0M0":
-        raise ValueError(f"loss code '{code}' is not of the form S?W?M? with at least one 1")
-    return LossWeights(*map(int, match.groups()))
+def determining_params(params) -> dict:
+    """A rule's params without its ``Steering``: what a run's fingerprint records."""
+    return {name: value for name, value in params.items() if not isinstance(value, Steering)}
 
 
 @dataclass
@@ -76,7 +84,8 @@ class AlignmentSettings:
         return {f.name: getattr(self, f.name) for f in fields(self) if not f.metadata}
 
     @property
-    def weights(self) -> LossWeights:
+    def weights(self) -> dict[str, int]:
+        """Each loss term's λ (``core.objectives``)."""
         return parse_loss_code(self.losses)
 
 

@@ -23,6 +23,7 @@ from torch import nn
 
 from align_transfer.alignment.losses import mean_pool
 from align_transfer.core import state
+from align_transfer.core.architectures import family_of
 from align_transfer.core.modeling import adamw, device_of, load_model, load_tensors, load_tokenizer, pad, write_digests
 from align_transfer.core.precision import autocast
 from align_transfer.core.progress import Progress
@@ -80,12 +81,6 @@ class FullModel(nn.Module):
 #: where it is linear (tanh x = x - x^3/3 + ...: a relative error below 1e-6 for states up to 10^1.)
 SCALE = 1e-4
 
-#: Where each architecture's sequence-classification head keeps its dense layer and its output layer.
-SEQUENCE_HEADS = {
-    "xlm-roberta": ("classifier.dense", "classifier.out_proj"),
-    "bert": ("bert.pooler.dense", "classifier"),
-}
-
 
 def task_model(model: FullModel):
     """A fully fine-tuned backbone and its linear head as the Hugging Face model of its task, with the same
@@ -93,7 +88,7 @@ def task_model(model: FullModel):
     task's labels in its config, so that the saved folder loads with that Auto class on the Hub or anywhere.
 
     A token-level head is the Auto model's classifier as it is. A sequence-level one pools the first token,
-    as the Auto models do, but their head puts a tanh layer before the output (``SEQUENCE_HEADS``), which
+    as the Auto models do, but their head puts a tanh layer before the output (the family's ``sequence_head``), which
     takes the linear head exactly up to ``SCALE``'s rounding. Mean pooling has no Auto form: ``ValueError``.
     """
     import copy
@@ -110,13 +105,14 @@ def task_model(model: FullModel):
         auto = AutoModelForTokenClassification.from_config(config)
         weights = {f"classifier.{key}": value for key, value in head.items()}
     else:
-        if model.pooling != "first" or config.model_type not in SEQUENCE_HEADS:
+        family = family_of(config.model_type)
+        if model.pooling != "first" or not (family and family.sequence_head):
             raise ValueError(
                 f"a sequence head over {model.pooling!r} pooling of a {config.model_type} encoder has no "
                 "AutoModelForSequenceClassification form (first-token pooling of XLM-R or BERT types has)"
             )
         auto = AutoModelForSequenceClassification.from_config(config)
-        dense, out = SEQUENCE_HEADS[config.model_type]
+        dense, out = family.sequence_head
         width = config.hidden_size
         weights = {
             f"{dense}.weight": SCALE * torch.eye(width),

@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from align_transfer.alignment.align import AlignmentObjective, AlignmentSettings
-from align_transfer.core.modeling import load_tokenizer, pad
+from align_transfer.core.modeling import adamw, load_tokenizer, pad
+from align_transfer.core.objectives import TERMS, loss_code
 from align_transfer.core.precision import autocast
 from align_transfer.ops.benchmark import random_pairs, synthetic_tokenizer
 
@@ -44,9 +45,10 @@ def measure_costs(
     tokenizer = synthetic_tokenizer(architecture.vocab_size)
     pairs = random_pairs(batch_size, architecture.vocab_size, lengths, seed=0)
     src, tgt = [p[0] for p in pairs], [p[1] for p in pairs]
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    optimizer = adamw(model.parameters(), lr=1e-5)  # the fused AdamW training runs
     step_seconds = {}
-    for term, code in (("sentence", "S1W0M0"), ("word", "S0W1M0"), ("mlm", "S0W0M1")):
+    for term in TERMS.values():
+        code = loss_code({term.name: 1})
         settings = AlignmentSettings.from_config(
             alignment | {"sentence_layer": min(alignment["sentence_layer"], architecture.num_hidden_layers)}, code
         )
@@ -59,10 +61,10 @@ def measure_costs(
             sum(losses.values()).backward()
             optimizer.step()
 
-        step_seconds[term] = _timed(step, repeats, device)
+        step_seconds[term.name] = _timed(step, repeats, device)
     # every step above includes one AdamW update; the plan adds it once per step, so it is taken out
     step_seconds["optimizer"] = _timed(optimizer.step, repeats, device)
-    for term in ("sentence", "word", "mlm"):
+    for term in TERMS:
         step_seconds[term] = max(0.0, step_seconds[term] - step_seconds["optimizer"])
 
     backbone = model.base_model

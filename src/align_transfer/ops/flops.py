@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from align_transfer.core.layout import parse_model
+from align_transfer.core.objectives import StepShape, StepWork, step_work
+from align_transfer.ops.work import Units, job_work
 
 TRAIN = 3  # forward + backward (twice the forward)
 
@@ -44,6 +45,15 @@ def mlm_head_forward(shape: EncoderShape, positions: float) -> float:
     return positions * (2 * shape.hidden * shape.hidden + 2 * shape.hidden * shape.vocab)
 
 
+def step_flops(shape: EncoderShape, work: StepWork) -> float:
+    """FLOPs of one term's step (``core.objectives.StepWork``): its passes (a training pass thrice its forward),
+    its dot products of hidden vectors, and the MLM head at its positions."""
+    passes = sum(
+        (TRAIN if p.training else 1) * encoder_forward(shape, p.sequences, p.length, p.layers) for p in work.passes
+    )
+    return TRAIN * (passes / TRAIN + 2 * work.dots * shape.hidden + mlm_head_forward(shape, work.head_positions))
+
+
 def alignment_step(
     shape: EncoderShape,
     losses: str,
@@ -58,81 +68,41 @@ def alignment_step(
     pair_specials: int = 4,
 ) -> dict[str, float]:
     """Training FLOPs of one alignment step per active loss term (``losses`` such as ``S1W0M1``), for
-    ``batch`` pairs whose sentences have ``length`` tokens without special tokens (docs/design.md §4):
-
-    - L_S: the 2B sentences (with their specials) through the layers up to ``sentence_layer``, and the
-      2B x 2B similarity matrix;
-    - L_W: the B concatenated pairs through every layer, and each pair's query against its bag of
-      distinct tokens (``bag``, at most 2·length) and ``word_negatives`` negatives;
-    - L_M: the 2B sentences through every layer, and the MLM head at the masked positions only.
-    """
-    active = dict(zip(("sentence", "word", "mlm"), (losses[1] == "1", losses[3] == "1", losses[5] == "1")))
-    h, single = shape.hidden, length + single_specials
-    flops = {}
-    if active["sentence"]:
-        similarity = 2 * (2 * batch) ** 2 * h
-        flops["sentence"] = TRAIN * (encoder_forward(shape, 2 * batch, single, sentence_layer) + similarity)
-    if active["word"]:
-        dots = 2 * batch * ((2 * length if bag is None else bag) + word_negatives) * h
-        flops["word"] = TRAIN * (encoder_forward(shape, batch, 2 * length + pair_specials) + dots)
-    if active["mlm"]:
-        masked = mlm_probability * 2 * batch * length
-        flops["mlm"] = TRAIN * (encoder_forward(shape, 2 * batch, single) + mlm_head_forward(shape, masked))
-    return flops
+    ``batch`` pairs whose sentences have ``length`` tokens without special tokens: what each term's ``work``
+    says it computes (``core.objectives.TERMS``; docs/design.md §4)."""
+    step = StepShape(
+        batch, length, sentence_layer, word_negatives, mlm_probability, bag, single_specials, pair_specials
+    )
+    return {name: step_flops(shape, work) for name, work in step_work(losses, step).items()}
 
 
 def job_flops(job: dict, config: dict, shape: EncoderShape, encoder: dict) -> float:
     """FLOPs one job of a dry run performs on an encoder of ``shape`` (``encoder``: its entry of the
-    config's ``encoders``), 0 for the jobs that run no encoder."""
-    rule, wildcards = job["rule"], job["wildcards"]
-    tokens, items = config["compute"]["tokens"], config["compute"]["items"]
-    alignment, finetune, analysis = config["alignment"], config["finetune"], config["analysis"]
+    config's ``encoders``): its work (``ops.work``) counted unit by unit; 0 for the jobs that run no encoder."""
+    tokens, alignment = config["compute"]["tokens"], config["alignment"]
 
-    def forward(examples, kind):
-        return encoder_forward(shape, examples, tokens[kind] + 2)  # with the two specials of a single text
+    def flops(units: Units) -> float:
+        if units.kind in ("align_step", "alignment_gradient"):
+            return units.count * sum(
+                alignment_step(
+                    shape,
+                    units.losses,
+                    alignment["batch_size"],
+                    tokens["parallel"],
+                    sentence_layer=min(encoder["sentence_layer"], shape.layers),
+                    word_negatives=alignment["word_negatives"],
+                    mlm_probability=alignment["mlm_probability"],
+                ).values()
+            )
+        if units.text is None:  # tokenizing, and the small jobs
+            return 0.0
+        forward = encoder_forward(shape, units.count, tokens[units.text] + 2)  # with a single text's 2 specials
+        if units.kind == "forward_example":
+            return forward
+        head = mlm_head_forward(shape, units.count * alignment["mlm_probability"] * tokens[units.text])
+        return TRAIN * (forward + (head if units.kind == "mlm_gradient_example" else 0.0))
 
-    def step(losses):
-        return sum(
-            alignment_step(
-                shape,
-                losses,
-                alignment["batch_size"],
-                tokens["parallel"],
-                sentence_layer=min(encoder["sentence_layer"], shape.layers),
-                word_negatives=alignment["word_negatives"],
-                mlm_probability=alignment["mlm_probability"],
-            ).values()
-        )
-
-    if rule == "align":
-        return alignment["steps"] * step(wildcards["losses"])
-    if rule in ("finetune_full", "linear_probe"):
-        task, counts = wildcards["task"], items[wildcards["task"]]
-        if rule == "linear_probe":  # the frozen backbone runs once over every split
-            return forward(counts["train"] + counts["dev"] + counts["test"], task)
-        epochs = finetune[task]["epochs"]
-        per_seed = epochs * (TRAIN * forward(counts["train"], task) + forward(counts["dev"], task))
-        return len(finetune["seeds"]) * (per_seed + forward(counts["test"], task))
-    if rule in ("embed", "embed_finetuned"):
-        flores = forward(items["flores_languages"] * items["flores"], "flores") + forward(items["words"], "words")
-        if rule == "embed":  # and the SIB-200 test texts of every evaluation language and of the source
-            return flores + forward(items["sc"]["test"] * (1 + 1 / len(config["evaluation"]["languages"])), "sc")
-        return len(finetune["tasks"]) * len(analysis["finetuned_seeds"]) * flores
-    if rule == "gradients":
-        batches, languages = analysis["gradient_batches"], len(config["evaluation"]["languages"])
-        total = 0.0
-        for task in finetune["tasks"]:
-            task_batch = TRAIN * forward(finetune[task]["batch_size"], task)
-            losses = parse_model(job["wildcards"]["model"])["losses"]
-            # per batch: an English task gradient and the alignment gradient; then each evaluation
-            # language's task gradient, and the MLM gradient of each language and the source on FLORES
-            # (where the encoder has an MLM head)
-            masked = alignment["mlm_probability"] * alignment["batch_size"] * tokens["flores"]
-            mlm = TRAIN * (forward(alignment["batch_size"], "flores") + mlm_head_forward(shape, masked))
-            mlm *= encoder["mlm_head"]  # none without an MLM head
-            total += batches * (task_batch + step(losses) + languages * task_batch + (languages + 1) * mlm)
-        return len(analysis["finetuned_seeds"]) * total
-    return 0.0
+    return sum(flops(units) for units in job_work(job, config, encoder).units)
 
 
 def gpu_hours(flops: float, peak_tflops: float, utilisation: float) -> float:

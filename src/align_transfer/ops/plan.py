@@ -10,7 +10,9 @@ import re
 
 import pandas as pd
 
+from align_transfer.core.objectives import active_terms
 from align_transfer.ops.flops import gpu_hours, job_flops
+from align_transfer.ops.work import UNIT_SECONDS, Units, job_work
 
 
 def parse_dry_run(output: str) -> list[dict]:
@@ -30,39 +32,18 @@ def parse_dry_run(output: str) -> list[dict]:
 
 
 def job_seconds(job: dict, config: dict, encoder: dict | None = None) -> float:
-    """Seconds one job takes on the cost model's device, with the encoder its seconds were measured on
-    (``encoder``: the job's entry of ``encoders``, for what it computes: no MLM gradients without an MLM head)."""
-    cost, rule, wildcards = config["compute"], job["rule"], job["wildcards"]
-    seconds, items = cost["seconds"], cost["items"]
-    finetune, analysis = config["finetune"], config["analysis"]
-    if rule == "align":
-        terms = dict(zip(("sentence", "word", "mlm"), wildcards["losses"][1::2]))
-        active = sum(seconds["align_step"][t] for t, on in terms.items() if on == "1")
-        return config["alignment"]["steps"] * (active + seconds["align_step"]["optimizer"])
-    if rule in ("finetune_full", "linear_probe"):
-        task = items[wildcards["task"]]
-        evaluated = task["dev"] + task["test"]
-        if rule == "linear_probe":  # the backbone runs once over every split; heads train on features
-            return (task["train"] + evaluated) * seconds["forward_example"]
-        epochs = finetune[wildcards["task"]]["epochs"]
-        per_seed = epochs * (task["train"] * seconds["train_example"] + task["dev"] * seconds["forward_example"])
-        return len(finetune["seeds"]) * (per_seed + task["test"] * seconds["forward_example"])
-    if rule in ("embed", "embed_finetuned"):
-        encoders = 1 if rule == "embed" else len(finetune["tasks"]) * len(analysis["finetuned_seeds"])
-        texts = items["flores_languages"] * items["flores"] + items["words"]
-        if rule == "embed":  # and the SIB-200 test texts of every evaluation language and of the source
-            texts += items["sc"]["test"] * (1 + 1 / len(config["evaluation"]["languages"]))
-        return encoders * texts * seconds["forward_example"]
-    if rule == "gradients":
-        runs = len(finetune["tasks"]) * len(analysis["finetuned_seeds"])
-        languages = len(config["evaluation"]["languages"]) + 1
-        # per batch: the task gradient, the alignment gradient, then each language's task and MLM gradients
-        batches = analysis["gradient_batches"] * (2 + (1 + (encoder or {}).get("mlm_head", True)) * languages)
-        return runs * batches * config["alignment"]["batch_size"] * seconds["gradient_example"]
-    if rule == "tokenize_parallel":
-        pair = next(p for p in config["alignment"]["pairs"] if p["pair"] == wildcards["pair"])
-        return pair["cap"] * seconds["tokenize_example"]
-    return seconds["other_job"]
+    """Seconds one job takes on the cost model's device: its work (``ops.work``) unit by unit, at the seconds
+    ``compute.seconds`` measured for each kind (an alignment step: its active terms', plus the optimizer's)."""
+    seconds = config["compute"]["seconds"]
+
+    def priced(units: Units) -> float:
+        if units.kind in ("align_step", "alignment_gradient"):
+            terms = sum(seconds["align_step"][term.name] for term in active_terms(units.losses))
+            update = seconds["align_step"]["optimizer"] if units.kind == "align_step" else 0.0
+            return units.count * (terms + update)
+        return units.count * seconds[UNIT_SECONDS[units.kind]]
+
+    return sum(priced(units) for units in job_work(job, config, encoder or {}).units)
 
 
 def model_sizes(
@@ -80,22 +61,9 @@ def model_sizes(
     }
 
 
-def job_bytes(job: dict, config: dict, sizes: dict[str, float]) -> float:
-    """Bytes one job's outputs keep."""
-    finetune, analysis, rule = config["finetune"], config["analysis"], job["rule"]
-    if rule == "align":
-        return len(config["alignment"]["checkpoint_steps"]) * sizes["checkpoint"]
-    if rule == "linear_probe":
-        return len(finetune["seeds"]) * sizes["head"]
-    if rule == "finetune_full":
-        table_step = f"_{config['evaluation']['table_step']}"
-        kept = len(analysis["finetuned_seeds"]) if job["wildcards"]["model"].endswith(table_step) else 0
-        return len(finetune["seeds"]) * sizes["head"] + kept * sizes["backbone"]
-    if rule == "embed":
-        return sizes["embeddings"]
-    if rule == "embed_finetuned":
-        return len(finetune["tasks"]) * len(analysis["finetuned_seeds"]) * sizes["embeddings"]
-    return 0.0
+def job_bytes(job: dict, config: dict, sizes: dict[str, float], encoder: dict | None = None) -> float:
+    """Bytes one job's outputs keep: the model files of its work (``ops.work``) at ``sizes`` (``model_sizes``)."""
+    return sum(count * sizes[kind] for kind, count in job_work(job, config, encoder or {}).kept.items())
 
 
 def reference_encoder(config: dict) -> str:
@@ -140,7 +108,7 @@ def compute_plan(jobs: list[dict], config: dict, encoders: dict[str, dict]) -> p
             else:
                 row[MEASURED_CORES] += seconds / 3600 * job["threads"]
             row["peak_mem_gb"] = max(row["peak_mem_gb"], int(job["resources"].get("mem_mb", 0)) / 1000)
-            row["disk_gb"] += job_bytes(job, config, encoder["sizes"]) / 1e9
+            row["disk_gb"] += job_bytes(job, config, encoder["sizes"], encoder["entry"]) / 1e9
     frame = pd.DataFrame(list(rows.values()))
     total = {column: frame[column].sum() for column in frame.columns if column != "rule"}
     total |= {"rule": "total", "peak_mem_gb": frame["peak_mem_gb"].max()}

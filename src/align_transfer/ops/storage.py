@@ -28,12 +28,13 @@ def encoder_architecture(encoder: dict, workdir=".", key: str | None = None) -> 
             tokenizer_files = [f for f in folder.iterdir() if f.name.startswith(TOKENIZER_FILES)]
             return AutoConfig.from_pretrained(folder), sum(f.stat().st_size for f in tokenizer_files)
     if encoder["source"] == "mini":
-        from align_transfer.alignment.encoders import MINI_EXTRA_ENTRIES, mini_config
+        from align_transfer.alignment.encoders import mini_config
+        from align_transfer.core.architectures import ARCHITECTURES
 
         mini = encoder["mini"]
         config = mini_config(
             mini["architecture"],
-            mini["vocab_size"] + MINI_EXTRA_ENTRIES[mini["architecture"]],
+            mini["vocab_size"] + ARCHITECTURES[mini["architecture"]].mini_extra_entries,
             hidden_size=mini["hidden_size"],
             layers=mini["layers"],
             heads=mini["heads"],
@@ -68,11 +69,13 @@ def encoder_architecture(encoder: dict, workdir=".", key: str | None = None) -> 
 
 def parameter_counts(config) -> dict[str, int]:
     """Parameters of the masked-LM checkpoint and of the bare backbone (no pooler), counted without weights."""
-    from transformers import AutoModel, AutoModelForMaskedLM
+    from transformers import AutoModelForMaskedLM
+
+    from align_transfer.core.modeling import bare_backbone
 
     with torch.device("meta"):
         mlm = AutoModelForMaskedLM.from_config(config)
-        backbone = AutoModel.from_config(config, add_pooling_layer=False)
+        backbone = bare_backbone(config)
     return {"masked_lm": mlm.num_parameters(), "backbone": backbone.num_parameters()}
 
 

@@ -146,18 +146,22 @@ def warm_up() -> None:
     for name in WARM_MODULES:
         importlib.import_module(name)
     import torch
-    from transformers import AutoModel, AutoModelForMaskedLM, BertConfig, XLMRobertaConfig
+    import transformers
+    from transformers import AutoModelForMaskedLM
 
+    from align_transfer.core.architectures import ARCHITECTURES
+    from align_transfer.core.modeling import bare_backbone
     from align_transfer.ops.runner import quiet_libraries
 
     quiet_libraries()
     torch.set_num_threads(1)
     shapes = dict(vocab_size=16, hidden_size=8, num_hidden_layers=1, num_attention_heads=1, intermediate_size=8)
     with tempfile.TemporaryDirectory() as folder:
-        for config in (XLMRobertaConfig(**shapes), BertConfig(**shapes)):
+        for family in ARCHITECTURES.values():
+            config = getattr(transformers, family.mini_config)(**shapes)
             AutoModelForMaskedLM.from_config(config).save_pretrained(folder)
             AutoModelForMaskedLM.from_pretrained(folder)
-            AutoModel.from_pretrained(folder, add_pooling_layer=False)
+            bare_backbone(folder)
 
 
 def serve(path: str, warm=warm_up) -> None:

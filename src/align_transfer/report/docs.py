@@ -137,9 +137,10 @@ def config_reference(repo=REPO) -> str:
     the mini world's, and what it is (the config's comment, else the schema's description)."""
     import yaml
 
+    from align_transfer.core.config import load_schema
     from align_transfer.tables.document import Table, markdown
 
-    schema = yaml.safe_load((repo / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8"))
+    schema = load_schema(repo / "workflow/schemas/config.schema.yaml")
     paper = config_comments((repo / "config/config.yaml").read_text(encoding="utf-8"))
     mini = config_comments((repo / "config/mini.yaml").read_text(encoding="utf-8"))
     rows = []

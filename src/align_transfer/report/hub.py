@@ -11,17 +11,12 @@ import yaml
 
 from align_transfer.core import layout
 from align_transfer.core.io import atomic_path
+from align_transfer.core.objectives import active_terms
 from align_transfer.core.results import write_frame
 from align_transfer.core.state import link_copy
 from align_transfer.tables.document import Table, markdown
 
 #: What each loss of a code is (paper §4.2).
-LOSS_NAMES = {
-    "S": "L_S, the sentence-level contrastive loss (InfoNCE over mean-pooled sentence vectors)",
-    "W": "L_W, HiCTL's word-level contrastive loss (the pair's first-token state against its bag of tokens)",
-    "M": "L_M, masked language modelling on each side",
-}
-
 #: The row of every Table 2 pair together (the group of the evaluation languages with the source is not one).
 TABLE2_PAIRS = "all of Table 2's pairs"
 
@@ -82,7 +77,7 @@ def model_card(
     }
     if encoder.get("hub_id"):
         metadata["base_model"] = encoder["hub_id"]
-    used = [LOSS_NAMES[term] for term in "SWM" if losses[losses.index(term) + 1] == "1"]
+    used = [term.description for term in active_terms(losses)]
     shown = train_log[train_log["step"].astype(int) <= step]
     every = max(1, -(-len(shown) // LOG_ROWS))
     excerpt = shown.iloc[::-1].iloc[::every].iloc[::-1]  # evenly spaced, ending on the checkpoint's step

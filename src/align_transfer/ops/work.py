@@ -1,0 +1,101 @@
+"""What one job of the workflow computes and keeps: the one model of a job's work, which the compute plan
+prices three ways (FLOPs on an encoder's shape, seconds on the cost model's device, bytes on disk).
+
+A job's work is a list of ``Units``: alignment steps of a loss code, or examples of a kind of text through
+the encoder (training: forward, backward and the optimizer; a gradient: forward and backward; a forward
+pass), parallel pairs through the tokenizer, or one job of the small kind; and the model files it keeps.
+Pure Python: it reads the config and a dry run's job (rule and wildcards).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from align_transfer.core.layout import parse_model
+
+#: The kinds of unit, with the entry of ``compute.seconds`` that prices one (align_step: its terms').
+UNIT_SECONDS = {
+    "align_step": "align_step",
+    "alignment_gradient": "align_step",  # an alignment step without its optimizer update
+    "train_example": "train_example",
+    "gradient_example": "gradient_example",
+    "mlm_gradient_example": "gradient_example",
+    "forward_example": "forward_example",
+    "tokenize_example": "tokenize_example",
+    "job": "other_job",
+}
+
+
+@dataclass(frozen=True)
+class Units:
+    kind: str  # a key of UNIT_SECONDS
+    count: float
+    text: str | None = None  # the kind of text (a key of compute.tokens), for its tokens per example
+    losses: str | None = None  # the loss code of alignment steps
+
+
+@dataclass
+class Work:
+    units: list[Units] = field(default_factory=list)
+    kept: dict[str, float] = field(default_factory=dict)  # model files kept, by kind (ops.plan.model_sizes)
+
+
+def job_work(job: dict, config: dict, encoder: dict) -> Work:
+    """What one job of a dry run computes and keeps (``encoder``: its entry of the config's ``encoders``)."""
+    rule, wildcards = job["rule"], job["wildcards"]
+    items, alignment, finetune, analysis = (config[key] for key in ("compute", "alignment", "finetune", "analysis"))
+    items = items["items"]
+    if rule == "align":
+        steps = alignment["steps"]
+        return Work(
+            [Units("align_step", steps, losses=wildcards["losses"])],
+            {"checkpoint": len(alignment["checkpoint_steps"])},
+        )
+    seeds, kept_seeds = len(finetune["seeds"]), len(analysis["finetuned_seeds"])
+    languages = config["evaluation"]["languages"]
+
+    def embedded(runs: int = 1) -> list[Units]:  # the FLORES sentences of every language, and the lexicon's words
+        return [
+            Units("forward_example", runs * items["flores_languages"] * items["flores"], "flores"),
+            Units("forward_example", runs * items["words"], "words"),
+        ]
+
+    if rule == "linear_probe":  # the frozen backbone runs once over every split; the heads train on features
+        task = wildcards["task"]
+        counts = items[task]
+        return Work([Units("forward_example", counts["train"] + counts["dev"] + counts["test"], task)], {"head": seeds})
+    if rule == "finetune_full":
+        task = wildcards["task"]
+        counts, epochs = items[task], finetune[task]["epochs"]
+        units = [
+            Units("train_example", seeds * epochs * counts["train"], task),
+            Units("forward_example", seeds * (epochs * counts["dev"] + counts["test"]), task),
+        ]
+        table_step = f"_{config['evaluation']['table_step']}"
+        backbones = kept_seeds if wildcards["model"].endswith(table_step) else 0
+        return Work(units, {"head": seeds, "backbone": backbones})
+    if rule == "embed":  # and the SIB-200 test texts of every evaluation language and of the source
+        sib = Units("forward_example", items["sc"]["test"] * (1 + 1 / len(languages)), "sc")
+        return Work(embedded() + [sib], {"embeddings": 1})
+    if rule == "embed_finetuned":
+        runs = len(finetune["tasks"]) * kept_seeds
+        return Work(embedded(runs), {"embeddings": runs})
+    if rule == "gradients":
+        # per batch of each kept run: an English task gradient and the alignment gradient; then each evaluation
+        # language's task gradient, and the MLM gradient of each language and the source on FLORES (where the
+        # encoder has an MLM head)
+        batches, units = analysis["gradient_batches"], []
+        losses = parse_model(wildcards["model"])["losses"]
+        for task in finetune["tasks"]:
+            examples = kept_seeds * batches * (1 + len(languages)) * finetune[task]["batch_size"]
+            units.append(Units("gradient_example", examples, task))
+        runs = len(finetune["tasks"]) * kept_seeds
+        units.append(Units("alignment_gradient", runs * batches, losses=losses))
+        if encoder.get("mlm_head", True):
+            examples = runs * batches * (len(languages) + 1) * alignment["batch_size"]
+            units.append(Units("mlm_gradient_example", examples, "flores"))
+        return Work(units)
+    if rule == "tokenize_parallel":
+        pair = next(p for p in alignment["pairs"] if p["pair"] == wildcards["pair"])
+        return Work([Units("tokenize_example", pair["cap"])])
+    return Work([Units("job", 1)])
