@@ -6,7 +6,7 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.op
 
 import pandas as pd
 
-from align_transfer.claims.claims import claims, claims_layout, correlations, language_points
+from align_transfer.claims.claims import claims, correlations, language_points
 from align_transfer.claims.figure import alignment_vs_transfer
 from align_transfer.core.results import write_frame
 from align_transfer.ops.runner import logged
@@ -22,7 +22,7 @@ with logged(snakemake) as log:
     write_frame(output.correlations, table)
     threshold, band, noise = settings["predicts_threshold"], settings["orthogonal_band"], snakemake.input.item_noise
     verdicts = claims(join, table, params.step, threshold, band, alpha, pd.read_csv(noise), source)
-    write_table(output.csv, output.md, verdicts, claims_layout(verdicts, alpha))
+    write_table(output.csv, output.md, verdicts, "claims", alpha=alpha)
     about = subject(snakemake.wildcards.encoder, params.mini_world)
     figure = alignment_vs_transfer(language_points(join), verdicts, about)
     save(figure, output.png, output.pdf, f"Alignment vs transfer within languages ({about})")

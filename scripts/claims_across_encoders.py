@@ -9,14 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from align_transfer.claims.claims import (
-    claims_layout,
-    encoder_differences,
-    encoders_layout,
-    join_encoders,
-    pooled_claims,
-    verdict_summary,
-)
+from align_transfer.claims.claims import encoder_differences, join_encoders, pooled_claims, verdict_summary
 from align_transfer.core.io import atomic_open
 from align_transfer.core.results import write_frame
 from align_transfer.ops.runner import logged
@@ -39,11 +32,11 @@ with logged(snakemake) as log:
             [pd.read_csv(path).assign(encoder=Path(path).parents[1].name) for path in snakemake.input.item_noise]
         ),
     )
-    write_table(output.csv, output.md, verdicts, claims_layout(verdicts, alpha))
+    write_table(output.csv, output.md, verdicts, "claims", alpha=alpha)
     each = join_encoders([pd.read_csv(path) for path in snakemake.input.claims])  # each with its encoder column
     differences = encoder_differences(join, params.step, settings["permutations"], settings["seed"], alpha)
-    write_table(output.encoders_csv, output.encoders_md, each, encoders_layout(each, differences, alpha))
     write_frame(output.differences, differences)
+    write_table(output.encoders_csv, output.encoders_md, each, "encoders", differences=differences, alpha=alpha)
     with atomic_open(output.summary) as out:
         out.write(verdict_summary(each))
     log.info(

@@ -8,7 +8,7 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.op
 import pandas as pd
 
 from align_transfer.core.io import atomic_open
-from align_transfer.data.tasks import TASKS
+from align_transfer.core.tasks import TASKS
 from align_transfer.ops.runner import logged
 from align_transfer.ops.storage import disk_plan, encoder_architecture
 

@@ -7,11 +7,11 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.op
 from align_transfer.core.results import read_results
 from align_transfer.ops.runner import logged
 from align_transfer.tables.figures import gradient_heatmaps, subject
-from align_transfer.tables.tables import gradient_languages, gradient_languages_layout, write_table
+from align_transfer.tables.tables import gradient_languages, write_table
 
 with logged(snakemake) as log:
     table = gradient_languages(read_results(snakemake.input, "gradient_languages", snakemake.params.steering.expected))
-    write_table(snakemake.output.csv, snakemake.output.md, table, gradient_languages_layout(table))
+    write_table(snakemake.output.csv, snakemake.output.md, table, "gradient_languages")
     gradient_heatmaps(
         table,
         snakemake.output.png,

@@ -4,7 +4,7 @@ from align_transfer.ops.worker import delegate
 
 delegate()  # the job runs in the warm worker where one is up (align_transfer.ops.worker)
 
-from align_transfer.claims.claims import gold_labels, instance_level, instance_level_layout
+from align_transfer.claims.claims import gold_labels, instance_level
 from align_transfer.core.results import read_results
 from align_transfer.ops.runner import logged
 from align_transfer.tables.tables import write_table
@@ -18,8 +18,14 @@ with logged(snakemake) as log:
         claims["alpha"],
         claims["min_group"],
     )
-    layout = instance_level_layout(table, claims["min_group"], claims["alpha"])
-    write_table(snakemake.output.csv, snakemake.output.md, table, layout)
+    write_table(
+        snakemake.output.csv,
+        snakemake.output.md,
+        table,
+        "instances",
+        min_group=claims["min_group"],
+        alpha=claims["alpha"],
+    )
     log.info(
         "instance level: %d model x mode x language rows, %d with a Benjamini-Hochberg q < %g, %d probes degenerate",
         len(table),

@@ -44,7 +44,6 @@ with logged(snakemake) as log:
         provenance,
         MINI_BANNER if params.mini_world else None,
         links={"the study: every encoder, and the claims across them": "../report.html"},
-        context=params.context,
         folded=folded,
         headline=claim_sentences(pd.read_csv(everything["claims"])) if "claims" in everything else None,
     )

@@ -8,13 +8,20 @@ from pathlib import Path
 
 from align_transfer.core.results import read_results
 from align_transfer.ops.runner import logged
-from align_transfer.tables.tables import delta_layout, recall_title, retrieval_table, write_table
+from align_transfer.tables.tables import retrieval_table, write_table
 
 with logged(snakemake) as log:
     retrieval = read_results(snakemake.input, "retrieval", snakemake.params.steering.expected)
     outputs = {Path(path).name: path for path in snakemake.output}
     for k, name in snakemake.params.tables.items():
         table = retrieval_table(retrieval, k)
-        layout = delta_layout(table, snakemake.params.losses, recall_title(name, k))
-        write_table(outputs[f"{name}.csv"], outputs[f"{name}.md"], table, layout)
+        write_table(
+            outputs[f"{name}.csv"],
+            outputs[f"{name}.md"],
+            table,
+            "recall",
+            losses=snakemake.params.losses,
+            name=name,
+            k=k,
+        )
         log.info("%s (R@%d): %d rows", name, k, len(table))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from align_transfer.claims.scorecard import compare, grid, hyperparameters, run_cells, scorecard_layout, summary
+from align_transfer.claims.scorecard import compare, grid, hyperparameters, run_cells, summary
 from align_transfer.core.results import write_frame
 from align_transfer.ops.runner import logged
 from align_transfer.tables.tables import hyperparameter_tables, write_table
@@ -28,7 +28,7 @@ with logged(snakemake) as log:
     )
     write_frame(output.cells, cells)
     write_frame(output.departures, departures)
-    write_table(output.csv, output.md, table, scorecard_layout(table, departures, params.mini_world))
+    write_table(output.csv, output.md, table, "scorecard", departures=departures, mini_world=params.mini_world)
     log.info(
         "scorecard: %s; %d departures from the paper",
         ", ".join(f"{r.table} {r.matched}/{r.paper_cells} matched" for r in table.itertuples()),

@@ -33,7 +33,6 @@ with logged(snakemake) as log:
         provenance,
         MINI_BANNER if params.mini_world else None,
         links,
-        context={"alpha": params.alpha},
         headline=claim_sentences(pd.read_csv(claims["encoders"])),  # every encoder's verdicts, claim by claim
     )
     log.info("study report: %d encoders", len(params.encoders))

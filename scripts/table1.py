@@ -6,7 +6,7 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.op
 
 from align_transfer.core.results import read_results
 from align_transfer.ops.runner import logged
-from align_transfer.tables.tables import table1, table1_layout, write_table
+from align_transfer.tables.tables import table1, write_table
 
 with logged(snakemake) as log:
     table = table1(read_results(snakemake.input, "zeroshot", snakemake.params.steering.expected), snakemake.params.step)
@@ -14,6 +14,8 @@ with logged(snakemake) as log:
         snakemake.output.csv,
         snakemake.output.md,
         table,
-        table1_layout(table, snakemake.params.losses, snakemake.wildcards.encoder),
+        "table1",
+        losses=snakemake.params.losses,
+        encoder=snakemake.wildcards.encoder,
     )
     log.info("Table 1: %d rows from %d runs", len(table), len(snakemake.input))

@@ -8,16 +8,7 @@ from pathlib import Path
 
 from align_transfer.core.results import read_results
 from align_transfer.ops.runner import logged
-from align_transfer.tables.tables import (
-    delta_layout,
-    recall_title,
-    retrieval_table,
-    table1,
-    table1_layout,
-    table2,
-    table2_title,
-    write_table,
-)
+from align_transfer.tables.tables import retrieval_table, table1, table2, write_table
 
 with logged(snakemake) as log:
     params, inputs, step = snakemake.params, snakemake.input, int(snakemake.wildcards.step)
@@ -27,14 +18,15 @@ with logged(snakemake) as log:
         "table1": table1(read_results(inputs.zeroshot, "zeroshot", covers), step),
         "table2": table2(read_results(inputs.similarity, "similarity", covers), params.layer),
     }
-    layouts = {
-        "table1": table1_layout(tables["table1"], params.losses, snakemake.wildcards.encoder),
-        "table2": delta_layout(tables["table2"], params.losses, table2_title(params.layer, step)),
+    contexts = {
+        "table1": ("table1", {"encoder": snakemake.wildcards.encoder}),
+        "table2": ("table2", {"layer": params.layer, "step": step}),
     }
     retrieval = read_results(inputs.retrieval, "retrieval", covers)
     for k, name in params.recall_tables.items():
         tables[name] = retrieval_table(retrieval, k)
-        layouts[name] = delta_layout(tables[name], params.losses, recall_title(name, k, step))
+        contexts[name] = ("recall", {"name": name, "k": k, "step": step})
     for name, table in tables.items():
-        write_table(out[f"{name}.csv"], out[f"{name}.md"], table, layouts[name])
+        kind, context = contexts[name]
+        write_table(out[f"{name}.csv"], out[f"{name}.md"], table, kind, losses=params.losses, **context)
     log.info("tables at step %d: %s", step, ", ".join(tables))

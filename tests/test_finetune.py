@@ -417,7 +417,7 @@ def test_a_kept_fine_tuned_model_loads_with_its_auto_class_and_gives_the_same_lo
     from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
 
     from align_transfer.core.modeling import load_model
-    from align_transfer.data.tasks import TASKS
+    from align_transfer.core.tasks import TASKS
     from align_transfer.finetuning.finetune import FullModel, save_run
 
     encoder = tiny / "encoder" if architecture == "xlm-roberta" else tiny_bert

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from align_transfer.core import layout
-from align_transfer.data.tasks import TASKS
+from align_transfer.core.tasks import TASKS
 
 
 def test_model_names_round_trip_and_match_the_wildcard():

@@ -517,25 +517,26 @@ def test_the_report_renders_every_table_from_its_csv_as_its_markdown_file_shows_
     from align_transfer.report.report import table_layout
     from align_transfer.tables.document import markdown
 
-    claims = CONFIG["claims"]
-    context = {
-        "losses": CODES,
-        "encoder": encoder,
-        "alpha": claims["alpha"],
-        "min_group": claims["min_group"],
-        "layer": next(e["retrieval_layer"] for e in CONFIG["encoders"] if e["name"] == encoder),
-        "recall_tables": {1: "recall_at_1", 5: "table7", 10: "table8"},
-    }
+    entry = next(e for e in CONFIG["encoders"] if e["name"] == encoder)
     results = mini_run / f"results/{encoder}"
-    tables = [*results.glob("tables/**/*.md"), results / "claims/claims.md", results / "claims/instances.md"]
-    assert len(tables) >= 18
+    claims = results / "claims"
+    tables = [
+        *results.glob("tables/**/*.md"),
+        *(claims / f"{name}.md" for name in ("claims", "instances", "scorecard")),
+    ]
+    assert len(tables) >= 19
     for md in tables:
-        assert markdown(table_layout(md.with_suffix(".csv"), context)) == md.read_text(encoding="utf-8"), md
+        assert markdown(table_layout(md.with_suffix(".csv"))) == md.read_text(encoding="utf-8"), md
+    # the context beside each table says what its layout shows: the encoder's codes in their order, its layer
+    table2 = json.loads((results / "tables/table2.context.json").read_text())
+    assert table2 == {
+        "kind": "table2",
+        "losses": entry.get("losses") or CONFIG["alignment"]["losses"],
+        "layer": entry["retrieval_layer"],
+    }
     study = mini_run / "results/claims"
     for md in (study / "claims.md", study / "encoders.md"):
-        assert markdown(table_layout(md.with_suffix(".csv"), {"alpha": claims["alpha"]})) == md.read_text(
-            encoding="utf-8"
-        ), md
+        assert markdown(table_layout(md.with_suffix(".csv"))) == md.read_text(encoding="utf-8"), md
 
 
 @each_encoder

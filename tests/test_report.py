@@ -4,10 +4,9 @@ import re
 
 import pandas as pd
 
-from align_transfer.core.results import write_frame
 from align_transfer.report.report import table_layout, write_report
 from align_transfer.tables.document import Cell, Heading, Label, Section, Table, html, markdown
-from align_transfer.tables.tables import table1_layout, write_table
+from align_transfer.tables.tables import write_table
 
 LAYOUT = [
     Heading("Title"),
@@ -71,8 +70,8 @@ def test_a_cell_takes_its_colour_from_the_csv_not_from_its_text(tmp_path):
     csv = tmp_path / "tables" / "table1.csv"
     csv.parent.mkdir()
     context = {"losses": ["S1W0M0", "S0W1M0"], "encoder": "Mini"}
-    write_table(csv, csv.with_suffix(".md"), rows, table1_layout(rows, context["losses"], "Mini"))
-    from_csv = table_layout(csv, context)
+    write_table(csv, csv.with_suffix(".md"), rows, "table1", **context)
+    from_csv = table_layout(csv)
     assert markdown(from_csv) == csv.with_suffix(".md").read_text()  # the report shows what the Markdown file shows
     page = html(from_csv)
     assert (
@@ -82,8 +81,9 @@ def test_a_cell_takes_its_colour_from_the_csv_not_from_its_text(tmp_path):
 
 
 def test_the_report_page_leads_with_its_sections_and_folds_the_rest(tmp_path):
-    write_frame(tmp_path / "table4.csv", pd.DataFrame({"parameter": ["Batch size"], "value": [16]}))
-    write_frame(tmp_path / "table5.csv", pd.DataFrame({"parameter": ["Seeds"], "value": ["15, 33, 42"]}))
+    for name, row in (("table4", ["Batch size", 16]), ("table5", ["Seeds", "15, 33, 42"])):
+        frame = pd.DataFrame([row], columns=["parameter", "value"])
+        write_table(tmp_path / f"{name}.csv", tmp_path / f"{name}.md", frame, "hyperparameters", name=name)
     provenance = {"encoder": "MiniXLM-R", "config digest": "abc123", "code version": "deadbee"}
     write_report(
         tmp_path / "r.html",

@@ -17,7 +17,7 @@ from datasets import load_from_disk
 from align_transfer.core.config import load_config
 from align_transfer.core.modeling import device_of
 from align_transfer.core.settings import FinetuneSettings
-from align_transfer.data.tasks import TASKS
+from align_transfer.core.tasks import TASKS
 from align_transfer.ops.benchmark import run_finetune_benchmark
 from align_transfer.ops.runner import quiet_libraries
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from datasets import load_from_disk
 
-from align_transfer.data.tasks import TASKS
+from align_transfer.core.tasks import TASKS
 from align_transfer.finetuning.finetune import FinetuneSettings
 from align_transfer.ops.benchmark import run_linear_probe_benchmark
 

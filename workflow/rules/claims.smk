@@ -48,6 +48,7 @@ rule scorecard:
     output:
         csv=reported("results/{encoder}/claims/scorecard.csv", "scorecard", "Against the paper"),
         md="results/{encoder}/claims/scorecard.md",
+        context="results/{encoder}/claims/scorecard.context.json",
         cells="results/{encoder}/claims/scorecard_cells.csv",
         departures="results/{encoder}/claims/scorecard_departures.csv",
     log:
@@ -69,6 +70,7 @@ rule table1_significance:
     output:
         csv=reported("results/{encoder}/tables/table1_significance.csv", "table1_significance", "Companion tables"),
         md="results/{encoder}/tables/table1_significance.md",
+        context="results/{encoder}/tables/table1_significance.context.json",
         item_noise="results/{encoder}/claims/item_noise.csv",
     log:
         "logs/{encoder}/claims/table1_significance.log",
@@ -101,6 +103,7 @@ rule instance_level:
     output:
         csv=reported("results/{encoder}/claims/instances.csv", "instances", "Claims"),
         md="results/{encoder}/claims/instances.md",
+        context="results/{encoder}/claims/instances.context.json",
     log:
         "logs/{encoder}/claims/instance_level.log",
     benchmark:
@@ -126,6 +129,7 @@ rule claims:
         correlations="results/{encoder}/claims/correlations.csv",
         csv=reported("results/{encoder}/claims/claims.csv", "claims", "Claims"),
         md="results/{encoder}/claims/claims.md",
+        context="results/{encoder}/claims/claims.context.json",
         png=reported("results/{encoder}/figures/alignment_vs_transfer.png", "alignment_vs_transfer", "Figures"),
         pdf="results/{encoder}/figures/alignment_vs_transfer.pdf",
     log:
@@ -152,7 +156,11 @@ rule tables_at_step:
         similarity=lambda wc: comparisons(wc.encoder, "similarity", "encoder", models_at(wc.encoder, int(wc.step))),
         retrieval=lambda wc: comparisons(wc.encoder, "retrieval", "encoder", models_at(wc.encoder, int(wc.step))),
     output:
-        expand("results/{{encoder}}/tables/step{{step}}/{table}.{ext}", table=STEP_TABLES, ext=["csv", "md"]),
+        expand(
+            "results/{{encoder}}/tables/step{{step}}/{table}.{ext}",
+            table=STEP_TABLES,
+            ext=["csv", "md", "context.json"],
+        ),
     log:
         "logs/{encoder}/claims/tables_at_step/{step}.log",
     conda:
@@ -192,6 +200,7 @@ rule claims_across_encoders:
         md="results/claims/claims.md",
         encoders_csv=reported("results/claims/encoders.csv", "encoders", "Claims", "Across the encoders"),
         encoders_md="results/claims/encoders.md",
+        contexts=expand("results/claims/{name}.context.json", name=["claims", "encoders"]),
         differences="results/claims/differences.csv",
         summary="results/claims/summary.md",
     log:

@@ -12,7 +12,7 @@ from align_transfer.core.results import expected
 from align_transfer.core.settings import AlignmentSettings, FinetuneSettings, Steering, encoder_label, grid_values
 from align_transfer.data.sources import revision
 from align_transfer.data.mini_world import LANGUAGES as MINI_LANGUAGES
-from align_transfer.data.tasks import TASKS
+from align_transfer.core.tasks import TASK_PATTERN, TASKS
 
 ENV = "../envs/align_transfer.yaml"
 
@@ -415,20 +415,6 @@ def reported(path, name, subcategory, category="{encoder}"):
     return report(path, caption=f"../report/{name}.rst", category=category, subcategory=subcategory)
 
 
-def table_context(encoder):
-    """What an encoder's tables show beside their rows (the report renders each table from its CSV)."""
-    claims = config["claims"]
-    return {
-        "losses": encoder_losses(encoder),
-        "encoder": encoder,
-        "alpha": claims["alpha"],
-        "min_group": claims["min_group"],
-        "layer": ENCODERS[encoder]["retrieval_layer"],
-        "recall_tables": RECALL_TABLES,
-        "mini_world": bool(config["mini_world"]),
-    }
-
-
 # an encoder's tables and figures, in the order its report shows them
 GRADIENT_TABLES = ["table3", "table3_baseline", "gradient_languages"] if FULL else []
 PAPER_TABLES = [
@@ -518,7 +504,7 @@ wildcard_constraints:
     split=r"train|dev|test",
     losses=layout.LOSS_CODE,
     model=layout.MODEL,
-    task=r"pos|sc",
+    task=TASK_PATTERN,
     seed=r"\d+",
-    variant=r"encoder|(pos|sc)_seed\d+",
+    variant=rf"encoder|({TASK_PATTERN})_seed\d+",
     step=r"\d+",

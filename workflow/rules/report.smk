@@ -25,6 +25,7 @@ rule table1:
     output:
         csv=reported("results/{encoder}/tables/table1.csv", "table1", "Tables"),
         md="results/{encoder}/tables/table1.md",
+        context="results/{encoder}/tables/table1.context.json",
     log:
         "logs/{encoder}/report/table1.log",
     conda:
@@ -41,7 +42,7 @@ rule table1:
 rule hyperparameter_tables:
     output:
         [reported(f"results/{{encoder}}/tables/table{n}.csv", f"table{n}", "Hyper-parameters") for n in (4, 5, 6)],
-        expand("results/{{encoder}}/tables/table{n}.md", n=[4, 5, 6]),
+        expand("results/{{encoder}}/tables/table{n}.{ext}", n=[4, 5, 6], ext=["md", "context.json"]),
     log:
         "logs/{encoder}/report/hyperparameter_tables.log",
     conda:
@@ -75,6 +76,7 @@ rule table2:
         md="results/{encoder}/tables/table2.md",
         gap_csv=reported("results/{encoder}/tables/table2_gap.csv", "table2_gap", "Companion tables"),
         gap_md="results/{encoder}/tables/table2_gap.md",
+        contexts=expand("results/{{encoder}}/tables/{table}.context.json", table=["table2", "table2_gap"]),
     log:
         "logs/{encoder}/report/table2.log",
     conda:
@@ -101,7 +103,7 @@ rule retrieval_tables:
             )
             for table in RECALL_TABLES.values()
         ],
-        expand("results/{{encoder}}/tables/{table}.md", table=RECALL_TABLES.values()),
+        expand("results/{{encoder}}/tables/{table}.{ext}", table=RECALL_TABLES.values(), ext=["md", "context.json"]),
     log:
         "logs/{encoder}/report/retrieval_tables.log",
     conda:
@@ -122,6 +124,7 @@ rule table3:
         md="results/{encoder}/tables/table3.md",
         baseline_csv=reported("results/{encoder}/tables/table3_baseline.csv", "table3_baseline", "Companion tables"),
         baseline_md="results/{encoder}/tables/table3_baseline.md",
+        contexts=expand("results/{{encoder}}/tables/{table}.context.json", table=["table3", "table3_baseline"]),
     log:
         "logs/{encoder}/report/table3.log",
     conda:
@@ -140,6 +143,7 @@ rule gradient_languages:
     output:
         csv=reported("results/{encoder}/tables/gradient_languages.csv", "gradient_languages", "Companion tables"),
         md="results/{encoder}/tables/gradient_languages.md",
+        context="results/{encoder}/tables/gradient_languages.context.json",
         png=reported("results/{encoder}/figures/gradient_languages.png", "gradient_languages", "Figures"),
         pdf="results/{encoder}/figures/gradient_languages.pdf",
     log:
@@ -192,7 +196,6 @@ rule report:
         digest=lambda wc: digest(encoder_config(wc.encoder)),
         encoder=lambda wc: encoder_label(ENCODERS[wc.encoder]),
         mini_world=bool(config["mini_world"]),
-        context=lambda wc: table_context(wc.encoder),
     script:
         "../../scripts/report.py"
 
@@ -251,7 +254,6 @@ rule study_report:
         digest=digest(config),
         encoders={name: encoder_label(entry) for name, entry in ENCODERS.items()},
         mini_world=bool(config["mini_world"]),
-        alpha=config["claims"]["alpha"],
     script:
         "../../scripts/study_report.py"
 

@@ -23,7 +23,7 @@ import pandas as pd
 from align_transfer.claims import stats
 from align_transfer.core.layout import JOIN_GROUP
 from align_transfer.core.results import delta_from_base
-from align_transfer.data.tasks import TASKS
+from align_transfer.core.tasks import TASKS
 from align_transfer.tables.captions import caption
 from align_transfer.tables.document import Cell, Heading, Label, Table, css_class
 from align_transfer.tables.tables import colour, number, with_encoder_columns

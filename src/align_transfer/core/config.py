@@ -194,9 +194,11 @@ def _describe(error) -> tuple[tuple, str]:
 
 def load_schema(path) -> dict:
     """The schema file with the parts the registries own filled in: the loss-code grammar and each loss
-    term's measured seconds (``core.objectives``), the encoder families (``core.architectures``)."""
+    term's measured seconds (``core.objectives``), the encoder families (``core.architectures``), the tasks and
+    their keys (``core.tasks``)."""
     from align_transfer.core.architectures import ARCHITECTURES, MINI_ARCHITECTURES
     from align_transfer.core.objectives import CODE_PATTERN, TERMS
+    from align_transfer.core.tasks import TASKS
 
     schema = load_yaml(path)
     paper, beyond = [t for t in TERMS.values() if t.in_paper], [t for t in TERMS.values() if not t.in_paper]
@@ -218,6 +220,14 @@ def load_schema(path) -> dict:
     encoder = schema["definitions"]["encoder"]["properties"]
     encoder["shape"]["properties"]["model_type"]["enum"] = [t for f in ARCHITECTURES.values() for t in f.model_types]
     encoder["mini"]["properties"]["architecture"]["enum"] = MINI_ARCHITECTURES
+    finetune, compute = schema["properties"]["finetune"], schema["properties"]["compute"]["properties"]
+    finetune["properties"]["tasks"]["items"] = {"enum": list(TASKS)}
+    for task in TASKS:  # each task's hyper-parameters, and its counts for the compute plan
+        finetune["properties"][task] = {"$ref": "#/definitions/task_hparams"}
+        compute["items"]["properties"][task] = {"$ref": "#/definitions/task_items"}
+        compute["tokens"]["properties"][task] = {"type": "number", "exclusiveMinimum": 0}
+    for section in (finetune, compute["items"], compute["tokens"]):
+        section["required"] += list(TASKS)
     return schema
 
 

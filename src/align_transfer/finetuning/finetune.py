@@ -28,7 +28,7 @@ from align_transfer.core.modeling import adamw, device_of, load_model, load_tens
 from align_transfer.core.precision import autocast
 from align_transfer.core.progress import Progress
 from align_transfer.core.settings import FinetuneSettings
-from align_transfer.data.tasks import TASKS
+from align_transfer.core.tasks import TASKS
 
 log = logging.getLogger(__name__)
 

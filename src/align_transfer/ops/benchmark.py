@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from align_transfer.alignment.align import AlignmentObjective, AlignmentSettings
 from align_transfer.core.modeling import adamw, load_model, load_tokenizer, pad
-from align_transfer.data.tasks import TASKS
+from align_transfer.core.tasks import TASKS
 
 
 class NaiveAlignmentObjective(AlignmentObjective):

@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from align_transfer.core.layout import parse_model
+from align_transfer.core.tasks import TASKS
+
+#: The tasks whose test items are the same texts in every language: each model embeds them (the instance level).
+PARALLEL = [name for name, task in TASKS.items() if task.parallel_items]
 
 #: The kinds of unit, with the entry of ``compute.seconds`` that prices one (align_step: its terms').
 UNIT_SECONDS = {
@@ -74,9 +78,11 @@ def job_work(job: dict, config: dict, encoder: dict) -> Work:
         table_step = f"_{config['evaluation']['table_step']}"
         backbones = kept_seeds if wildcards["model"].endswith(table_step) else 0
         return Work(units, {"head": seeds, "backbone": backbones})
-    if rule == "embed":  # and the SIB-200 test texts of every evaluation language and of the source
-        sib = Units("forward_example", items["sc"]["test"] * (1 + 1 / len(languages)), "sc")
-        return Work(embedded() + [sib], {"embeddings": 1})
+    if (
+        rule == "embed"
+    ):  # and the test texts of the tasks with parallel items, in every evaluation language and the source
+        parallel = [Units("forward_example", items[t]["test"] * (1 + 1 / len(languages)), t) for t in PARALLEL]
+        return Work(embedded() + parallel, {"embeddings": 1})
     if rule == "embed_finetuned":
         runs = len(finetune["tasks"]) * kept_seeds
         return Work(embedded(runs), {"embeddings": runs})

@@ -10,7 +10,8 @@ import base64
 import html
 from pathlib import Path
 
-from align_transfer.core.io import atomic_open
+from align_transfer.core.io import InputError, atomic_open
+from align_transfer.core.results import rebuild_hint
 from align_transfer.tables import document
 
 STYLE = """
@@ -37,54 +38,35 @@ def step_of(path) -> int | None:
     return int(folder.removeprefix("step")) if folder.startswith("step") and folder[4:].isdigit() else None
 
 
-def table_layout(path, context: dict) -> list:
-    """The layout of a table from its CSV, as its Markdown file has it: the table is named by the file's stem,
-    and ``context`` gives what its layout shows beside the rows (``losses``, ``encoder``, ``alpha``,
-    ``min_group``, ``layer``, ``recall_tables``)."""
+def table_layout(path) -> list:
+    """The layout of a table from its CSV and the context written beside it (``core.tables.context_path``), as
+    its Markdown file has it: its kind's layout (``core.tables.KINDS``) of its rows, with the CSVs beside it
+    that the layout reads."""
+    import json
+
     import pandas as pd
 
-    from align_transfer.claims import claims, scorecard
-    from align_transfer.tables import tables
+    from align_transfer.core.registry import resolve
+    from align_transfer.core.tables import KINDS, context_path
 
-    path, name, step = Path(path), Path(path).stem, step_of(path)
-    # a hyper-parameter table's values stay as written (16 beside 1e-05, not 16.0)
-    text_columns = {"value": str} if name in ("table4", "table5", "table6") else None
-    frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=text_columns)
-    losses, encoder, alpha = context.get("losses"), context.get("encoder"), context.get("alpha", 0.05)
-    recall = {table: k for k, table in context.get("recall_tables", {}).items()}
-    layouts = {
-        "table1": lambda: tables.table1_layout(frame, losses, encoder),
-        "table2": lambda: tables.delta_layout(frame, losses, tables.table2_title(context.get("layer"), step)),
-        "table2_gap": lambda: tables.table2_gap_layout(frame, losses),
-        "table3": lambda: tables.table3_layout(frame, losses, encoder),
-        "table3_baseline": lambda: tables.table3_baseline_layout(frame, losses, encoder),
-        "gradient_languages": lambda: tables.gradient_languages_layout(frame),
-        "table1_significance": lambda: claims.table1_significance_layout(frame, losses, alpha, encoder),
-        "instances": lambda: claims.instance_level_layout(frame, context.get("min_group", 10), alpha),
-        "claims": lambda: claims.claims_layout(frame, alpha),
-        "encoders": lambda: claims.encoders_layout(frame, pd.read_csv(path.with_name("differences.csv")), alpha),
-        "scorecard": lambda: scorecard.scorecard_layout(
-            frame, pd.read_csv(path.with_name("scorecard_departures.csv")), context.get("mini_world", False)
-        ),
-    }
-    layouts |= {
-        name_: (lambda name_=name_: tables.hyperparameter_layout(frame, name_))
-        for name_ in ("table4", "table5", "table6")
-    }
-    layouts |= {
-        table: (lambda table=table: tables.delta_layout(frame, losses, tables.recall_title(table, recall[table], step)))
-        for table in recall
-    }
-    if name not in layouts:
-        raise ValueError(f"{path}: no layout for a table named {name}")
-    return layouts[name]()
+    path = Path(path)
+    where = Path(context_path(path))
+    if not where.is_file():
+        raise InputError(where, f"is missing: the context of {path.name}; {rebuild_hint(path)}")
+    context = json.loads(where.read_text(encoding="utf-8"))
+    kind = KINDS[context.pop("kind")]
+    frame = pd.read_csv(
+        path, keep_default_na=False, na_values=[""], dtype=dict.fromkeys(kind.text_columns, str) or None
+    )
+    siblings = {argument: pd.read_csv(path.with_name(name)) for argument, name in kind.siblings.items()}
+    return resolve(kind.layout)(frame, **siblings, **context)
 
 
-def render(path, context: dict) -> str:
+def render(path) -> str:
     """A table (from its CSV) or a figure (a PNG) of the report, as HTML."""
     if Path(path).suffix == ".png":
         return _image(Path(path))
-    return document.html(table_layout(path, context))
+    return document.html(table_layout(path))
 
 
 def _image(path: Path) -> str:
@@ -158,17 +140,15 @@ def write_report(
     provenance: dict[str, str],
     banner: str | None = None,
     links: dict[str, str] | None = None,
-    context: dict | None = None,
     folded: dict[str, str] | None = None,
     headline: list[str] | None = None,
 ) -> None:
     """One self-contained page (but for ``links``: a text to a relative address). ``sections`` map a heading to
-    a table's CSV or a figure's PNG, shown in their order (``context``: what the tables' layouts show beside
-    their rows, ``table_layout``); ``folded`` ones follow, each closed until opened; then the provenance
+    a table's CSV (drawn with the context beside it, ``table_layout``) or a figure's PNG, shown in their order;
+    ``folded`` ones follow, each closed until opened; then the provenance
     (encoder, config digest, code version, ...) and the configuration, folded too. ``banner`` stands above
     everything when the results are not what their titles suggest; ``headline``, a few lines of what held and
     what did not, opens the page."""
-    context = context or {}
     parts = [
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
         f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>",
@@ -182,9 +162,9 @@ def write_report(
         items = "".join(f"<li>{html.escape(line)}</li>" for line in headline)
         parts.append(f'<h2>In short</h2><ul class="headline">{items}</ul>')
     for heading, path in sections.items():
-        parts.append(f"<h2>{html.escape(heading)}</h2>" + render(path, context))
+        parts.append(f"<h2>{html.escape(heading)}</h2>" + render(path))
     for heading, path in (folded or {}).items():
-        parts.append(f"<details><summary>{html.escape(heading)}</summary>{render(path, context)}</details>")
+        parts.append(f"<details><summary>{html.escape(heading)}</summary>{render(path)}</details>")
     facts = "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" for k, v in provenance.items())
     parts.append(
         f'<details><summary>Provenance and configuration</summary><p class="provenance">{facts}</p>'

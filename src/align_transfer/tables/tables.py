@@ -7,7 +7,7 @@ import pandas as pd
 from align_transfer.core.io import atomic_open
 from align_transfer.core.layout import JOIN_GROUP, parse_model
 from align_transfer.core.results import delta_from_base, write_frame
-from align_transfer.data.tasks import TASKS
+from align_transfer.core.tasks import TASKS
 from align_transfer.tables.captions import RECALL_LABELS, caption
 from align_transfer.tables.document import Cell, Heading, Label, Section, Table, markdown
 
@@ -136,11 +136,22 @@ def hyperparameter_tables(config: dict) -> dict[str, list[tuple[str, object]]]:
     }
 
 
-def write_table(csv_path, md_path, frame: pd.DataFrame, layout: list) -> None:
-    """A table's CSV (its rows, the data) and Markdown (its layout)."""
+def write_table(csv_path, md_path, frame: pd.DataFrame, kind: str, **context) -> None:
+    """A table's CSV (its rows, the data), Markdown (its layout: its ``kind``'s in ``core.tables.KINDS``, of the
+    rows and ``context``) and context (``core.tables.context_path``: the kind and ``context``, less the sibling
+    tables its layout reads, so the report draws the same layout from the CSV)."""
+    import json
+
+    from align_transfer.core.registry import resolve
+    from align_transfer.core.tables import KINDS, context_path
+
+    layout = resolve(KINDS[kind].layout)(frame, **context)
+    recorded = {"kind": kind} | {key: value for key, value in context.items() if key not in KINDS[kind].siblings}
     write_frame(csv_path, frame)
     with atomic_open(md_path) as out:
         out.write(markdown(layout))
+    with atomic_open(context_path(csv_path)) as out:
+        out.write(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
 
 
 def study_table(csv_paths: list, encoders: list[str], csv_out, md_out) -> int:
@@ -181,9 +192,7 @@ def write_hyperparameter_tables(config: dict, out_dir) -> None:
 
     for name, rows in hyperparameter_tables(config).items():
         frame = hyperparameter_frame(rows)
-        write_table(
-            Path(out_dir) / f"{name}.csv", Path(out_dir) / f"{name}.md", frame, hyperparameter_layout(frame, name)
-        )
+        write_table(Path(out_dir) / f"{name}.csv", Path(out_dir) / f"{name}.md", frame, "hyperparameters", name=name)
 
 
 # Tables 2, 7 and 8: Δ from the base encoder, averaged over the aligned models
@@ -286,6 +295,15 @@ def recall_title(name: str, k: int, step: int | None = None) -> str:
     if step is None:
         return caption("recall", label=RECALL_LABELS.get(name, f"R@{k}"))
     return caption("recall at a step", name=name, step=step, k=k)
+
+
+def table2_layout(table: pd.DataFrame, losses: list[str], layer: int, step: int | None = None) -> list:
+    return delta_layout(table, losses, table2_title(layer, step))
+
+
+def recall_layout(table: pd.DataFrame, losses: list[str], name: str, k: int, step: int | None = None) -> list:
+    """Tables 7, 8 and the other recall tables (``name``: R@``k``)."""
+    return delta_layout(table, losses, recall_title(name, k, step))
 
 
 def delta_layout(table: pd.DataFrame, losses: list[str], title: str) -> list:

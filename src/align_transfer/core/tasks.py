@@ -1,0 +1,88 @@
+"""The fine-tuning tasks of Phase II and III (paper §4.3, §4.4), one registry entry each: the one owner of what
+differs between tasks. UD POS tagging and SIB-200 topic classification, each scored by accuracy.
+
+Every part of the workflow asks ``TASKS``: the schema its task names and per-task keys (``finetune.<task>``,
+``compute.items``, ``compute.tokens``), the rules their ``{task}`` wildcard and which prepared files a task
+reads, tokenizing its reader's files (``tokenizer``, in ``align_transfer.data.tasks``), fine-tuning whether it
+labels tokens or sequences and how many labels, the tables its title, the claims whether its items are
+parallel across languages. Adding a task: its reader and data rules (``data/``, ``workflow/rules/data.smk``),
+an entry here with its tokenizer function, and its hyper-parameters under ``finetune.<name>`` in the config.
+
+Pure Python: the Snakefile reads it at parse time. The label sets and tokenizers live with the readers
+(``data/``), named here as ``"module:name"`` and imported where they are used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from align_transfer.core import layout
+from align_transfer.core.registry import resolve
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    title: str  # as the paper's tables name it
+    level: str  # "token": a label per word (on its first sub-token); "sequence": a label per example
+    label_set: str  # "module:NAME" of its labels, in their order
+    prepared: str  # the layout of a prepared split, with {lang} and {split}
+    tokenizer: str  # "module:function": (prepared file, tokenizer, max_length) -> {"input_ids", "labels"}
+    parallel_items: bool = False  # item i is the same text in every language (the instance level reads them)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(resolve(self.label_set))
+
+    @property
+    def tokenize(self):
+        return resolve(self.tokenizer)
+
+    @property
+    def token_level(self) -> bool:
+        return self.level == "token"
+
+    def source_splits(self, settings: dict) -> dict[str, str]:
+        """The source language's training and dev splits: the task's ``train_split`` / ``dev_split`` settings
+        where it has them, else ``train`` and ``dev``."""
+        return {"train": settings.get("train_split", "train"), "dev": settings.get("dev_split", "dev")}
+
+    def splits(self, lang: str, source: str, evaluated: bool, settings: dict, test_split: str) -> list[str]:
+        """The prepared splits a language needs: the test split where it is evaluated (and for the source too,
+        where items are parallel: the instance level retrieves each item's translation among them), the
+        training and dev splits for the source."""
+        splits = {test_split} if evaluated or (self.parallel_items and lang == source) else set()
+        if lang == source:
+            splits |= set(self.source_splits(settings).values())
+        return sorted(splits)
+
+    def files(self, source: str, languages, settings: dict, test_split: str) -> dict[str, str]:
+        """The prepared files of a task's splits: the source's train and dev, each evaluation language's test."""
+        files = {
+            name: self.prepared.format(lang=source, split=split) for name, split in self.source_splits(settings).items()
+        }
+        return files | {f"test_{lang}": self.prepared.format(lang=lang, split=test_split) for lang in languages}
+
+
+TASKS = {
+    "pos": Task(
+        "pos",
+        "POS Tagging",
+        "token",
+        "align_transfer.data.ud:UPOS",
+        layout.UD,
+        "align_transfer.data.tasks:tokenize_pos",
+    ),
+    "sc": Task(
+        "sc",
+        "Sentence Classification",
+        "sequence",
+        "align_transfer.data.sib200:LABELS",
+        layout.SIB,
+        "align_transfer.data.tasks:tokenize_sc",
+        parallel_items=True,
+    ),
+}
+
+#: The {task} wildcard.
+TASK_PATTERN = "|".join(TASKS)
