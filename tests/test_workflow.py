@@ -91,11 +91,11 @@ MINI_ENCODER_JOBS = {
     "embed_finetuned": 7,
     "gradients": 7,
 }
-#: MiniXLM-R's one code beyond the paper's 7 (S0W0M0T1): its run, and its 2 checkpoints' jobs
+#: an encoder's jobs of the mini world's one code beyond the paper's 7 (S0W0M0T1): its run and its 2 checkpoints'
 TLM_JOBS = {"align": 1, "linear_probe": 4, "finetune_full": 4, "embed": 2, "embed_finetuned": 1, "gradients": 1}
 MINI_JOBS = (
     {rule: count * 2 if rule in PER_ENCODER else count for rule, count in PAPER_JOBS.items()}
-    | {rule: 2 * count + TLM_JOBS.get(rule, 0) for rule, count in MINI_ENCODER_JOBS.items()}
+    | {rule: 2 * (count + TLM_JOBS.get(rule, 0)) for rule, count in MINI_ENCODER_JOBS.items()}
     | {
         "generate_mini_world": 1,
         "download_encoder": 0,
@@ -135,8 +135,8 @@ def test_without_the_sc_task_there_is_no_sc_run_and_no_instance_level(tmp_path):
         snakemake(tmp_path, "-n", overlays=[REPO / "config/mini.yaml", {"finetune": {"tasks": ["pos"]}}]).stdout
     )
     assert "instance_level" not in counts and counts["tokenize_task"] == 2  # one per encoder
-    # POS only: base and 14 checkpoints per encoder, and MiniXLM-R's 2 TLM checkpoints
-    assert counts["finetune_full"] == counts["linear_probe"] == 2 * 15 + 2
+    # POS only, per encoder: base and 14 checkpoints of the paper's codes, and 2 of the TLM code
+    assert counts["finetune_full"] == counts["linear_probe"] == 2 * (15 + 2)
 
 
 def test_a_linear_only_grid_plans_no_full_fine_tuning_and_nothing_that_reads_it(tmp_path):

@@ -269,20 +269,20 @@ class TrainingLog:
 
     def __init__(self, path: Path, resume_step: int, terms: list[str]):
         self.path = path
-        self.COLUMNS = ["step", *(f"loss_{term}" for term in (*terms, "total")), "tokens_per_second", "learning_rate"]
+        self.columns = ["step", *(f"loss_{term}" for term in (*terms, "total")), "tokens_per_second", "learning_rate"]
         rows = []
         if path.exists() and resume_step:
             with path.open() as handle:
                 rows = [r for r in csv.DictReader(handle) if int(r["step"]) <= resume_step]
         with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, self.COLUMNS)
+            writer = csv.DictWriter(handle, self.columns)
             writer.writeheader()
             writer.writerows(rows)
 
     def write(self, row: dict) -> None:
         try:
             with self.path.open("a", newline="") as handle:
-                csv.DictWriter(handle, self.COLUMNS).writerow(row)
+                csv.DictWriter(handle, self.columns).writerow(row)
         except OSError as error:
             raise disk_full(error, self.path) or error from None
 
