@@ -267,7 +267,7 @@ def test_holm_adjusts_in_step_down_order():
 def seed_scores(correct, total, item_weights):
     """Each resample's score of each seed, as claims.table1_significance composes it: the mean over languages
     of accuracy on the resampled items."""
-    return np.mean([stats.resampled_accuracy(c, t, w) for c, t, w in zip(correct, total, item_weights)], axis=0)
+    return np.mean([stats.resampled_ratio(c, t, w) for c, t, w in zip(correct, total, item_weights)], axis=0)
 
 
 def test_the_paired_two_level_bootstrap_matches_a_plain_loop():

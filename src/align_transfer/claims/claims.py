@@ -22,7 +22,8 @@ import pandas as pd
 
 from align_transfer.claims import stats
 from align_transfer.core.layout import JOIN_GROUP
-from align_transfer.core.results import delta_from_base
+from align_transfer.core.metrics import METRICS
+from align_transfer.core.results import delta_from_base, task_scores
 from align_transfer.core.tasks import TASKS
 from align_transfer.tables.captions import caption
 from align_transfer.tables.document import Cell, Heading, Label, Table, css_class
@@ -58,7 +59,8 @@ def transfer_join(
     mean over batches (full fine-tuning runs the analysis kept; none where the grid has no gradients).
     ``run`` names the alignment run a checkpoint comes from: its checkpoints are one independent unit."""
     runs = with_encoder_columns(zeroshot)
-    rows = delta_from_base(runs, ["task", "mode", "language"], "accuracy")
+    scores = [name for name in METRICS if name in runs]  # each task's metric: accuracy, and F1 where a task has it
+    rows = delta_from_base(runs, ["task", "mode", "language"], scores)
     rows["run"] = rows["aligned_pair"] + "_" + rows["losses"]
 
     measures = join_measures(similarity, retrieval, layers)
@@ -88,17 +90,33 @@ def transfer_join(
         "seed",
         "language",
         "model",
-        "accuracy",
-        "base_accuracy",
-        "delta_accuracy",
-    ] + [c for c in rows.columns if c.startswith("delta_") and c != "delta_accuracy"]
+        *scores,
+        *(f"base_{name}" for name in scores),
+        *(f"delta_{name}" for name in scores),
+    ] + measure_columns(rows)
     columns += [c for c in GRADIENT_COLUMNS if c in rows]
     order = ["task", "mode", "aligned_pair", "losses", "step", "seed", "language"]
     return rows[columns].sort_values(order).reset_index(drop=True)
 
 
 def measure_columns(join: pd.DataFrame) -> list[str]:
-    return [c for c in join.columns if c.startswith("delta_") and c != "delta_accuracy"]
+    """The join's Δ alignment measures: its Δ columns that are not a task's score."""
+    scores = {SCORE, *(f"delta_{name}" for name in METRICS)}
+    return [c for c in join.columns if c.startswith("delta_") and c not in scores]
+
+
+#: Each row's Δ of its task's metric (Δ accuracy, Δ span F1: ``core.metrics``), as the claims read it.
+SCORE = "delta_score"
+
+
+def scored(join: pd.DataFrame) -> pd.DataFrame:
+    """The join with ``SCORE``: each row's Δ of its task's metric."""
+    return join if SCORE in join else join.assign(**{SCORE: task_scores(join, "delta_")})
+
+
+def score_label(task: str) -> str:
+    """``Δ accuracy``, ``Δ span F1``: how a task's Δ is written."""
+    return f"Δ {METRICS[TASKS[task].metric].label}"
 
 
 def recall_column(join: pd.DataFrame) -> str:
@@ -120,8 +138,8 @@ def language_points(join: pd.DataFrame) -> pd.DataFrame:
     the source language, with no Δ alignment, left out."""
     measures = measure_columns(join)
     keys = ["task", "mode", "run", "losses", "model", "step", "language"]
-    rows = join.dropna(subset=measures, how="all")
-    return rows.groupby(keys, as_index=False)[["delta_accuracy", *measures]].mean()
+    rows = scored(join).dropna(subset=measures, how="all")
+    return rows.groupby(keys, as_index=False)[[SCORE, *measures]].mean()
 
 
 #: How "predicts" is tested (docs/design.md §7), each scope one question with one unit: does a run that aligns
@@ -144,9 +162,9 @@ def run_matrices(
     does not analyse) is left out; one that lacks some of its points is an error naming them."""
     points = points[points["run"].isin(points.dropna(subset=[measure])["run"])]
     x = points.pivot_table(index="run", columns=["step", "language"], values=measure, dropna=False)
-    y = points.pivot_table(index="run", columns=["step", "language"], values="delta_accuracy", dropna=False)
+    y = points.pivot_table(index="run", columns=["step", "language"], values=SCORE, dropna=False)
     y = y.reindex(index=x.index, columns=x.columns)
-    for name, table in ((measure, x), ("delta_accuracy", y)):
+    for name, table in ((measure, x), (SCORE, y)):
         missing = table.isna().stack(["step", "language"], future_stack=True)
         if missing.any():
             run, step, language = missing[missing].index[0]
@@ -181,13 +199,16 @@ def correlations(
     return pd.DataFrame(rows)
 
 
-def _per_language(items: pd.DataFrame, units: list[tuple]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per language: (correct, total) matrices with a row per (model, seed) unit, columns the test items."""
+def _per_language(items: pd.DataFrame, units: list[tuple], task: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per language: the (numerator, denominator) matrices of the task's metric (``core.metrics``: correct and
+    scored labels; 2·TP and predicted + gold entities) with a row per (model, seed) unit, columns the test items."""
+    metric = METRICS[TASKS[task].metric]
+    items = items.assign(numerator=metric.numerator(items), denominator=metric.denominator(items))
     out = {}
     for language, block in items.groupby("language", sort=False):
-        correct = block.pivot_table(index=["model", "seed"], columns="item", values="correct").reindex(units)
-        total = block.pivot_table(index=["model", "seed"], columns="item", values="total").reindex(units)
-        out[language] = (correct.to_numpy(np.float64), total.to_numpy(np.float64))
+        numerator = block.pivot_table(index=["model", "seed"], columns="item", values="numerator").reindex(units)
+        denominator = block.pivot_table(index=["model", "seed"], columns="item", values="denominator").reindex(units)
+        out[language] = (numerator.to_numpy(np.float64), denominator.to_numpy(np.float64))
     return out
 
 
@@ -212,16 +233,15 @@ def table1_significance(
         units = [(model, s) for model in models for s in seeds]
         rng = np.random.default_rng(seed)
         seed_weights = stats.resample_weights(len(seeds), resamples, rng)
-        per_language = _per_language(block, units)
+        per_language = _per_language(block, units, task)
         paired = TASKS[task].parallel_items
         shared = stats.resample_weights(len(paired_items(block, task)), resamples, rng) if paired else None
         scores, observed = 0.0, 0.0
-        for correct, total in per_language.values():
-            weights = shared if paired else stats.resample_weights(correct.shape[1], resamples, rng)
-            scores = scores + stats.resampled_accuracy(correct, total, weights) / len(per_language)
-            observed = observed + stats.resampled_accuracy(correct, total, np.ones((1, correct.shape[1]))) / len(
-                per_language
-            )
+        for numerator, denominator in per_language.values():
+            weights = shared if paired else stats.resample_weights(numerator.shape[1], resamples, rng)
+            scores = scores + stats.resampled_ratio(numerator, denominator, weights) / len(per_language)
+            every_item = np.ones((1, numerator.shape[1]))
+            observed = observed + stats.resampled_ratio(numerator, denominator, every_item) / len(per_language)
         scores, observed = (
             scores.reshape(resamples, len(models), len(seeds)),
             observed.reshape(1, len(models), len(seeds)),
@@ -266,16 +286,23 @@ def table1_significance(
 
 
 def item_contributions(per_language: dict, models: int, seeds: int, paired: bool) -> tuple[np.ndarray, list | None]:
-    """Each aligned model's Δ as the mean of a row of (aligned models, items): item i of language l adds
-    (its correct answers, mean over seeds, minus the base encoder's) / (languages x scored labels of l) to the
-    model's Δ, scaled by the number of items. Where item i is one text in every language, its languages' terms
-    make one item; otherwise each language's items are a stratum of their own. Rows of ``per_language``'s
-    matrices: (model, seed), the base encoder's first."""
+    """Each aligned model's Δ as the mean of a row of (aligned models, items): item i of language l adds (its
+    numerator over its unit's denominator of l, mean over seeds, minus the base encoder's) / languages to the
+    model's Δ, scaled by the number of items. Where every unit's denominator is the same (accuracy: the scored
+    labels), it is factored out; where it is not (span F1: the predicted entities differ), each unit's own
+    divides, which treats the denominators as fixed (a linearisation: their noise is left out). Where item i is
+    one text in every language, its languages' terms make one item; otherwise each language's items are a
+    stratum of their own. Rows of ``per_language``'s matrices: (model, seed), the base encoder's first."""
     terms, strata = [], []
-    for language, (correct, total) in per_language.items():
-        mean_correct = correct.reshape(models, seeds, -1).mean(axis=1)
-        terms.append((mean_correct[1:] - mean_correct[:1]) / (len(per_language) * total[0].sum()))
-        strata += [language] * correct.shape[1]
+    for language, (numerator, denominator) in per_language.items():
+        sums = denominator.sum(axis=1)
+        if np.all(sums == sums[0]):
+            mean = numerator.reshape(models, seeds, -1).mean(axis=1)
+            terms.append((mean[1:] - mean[:1]) / (len(per_language) * sums[0]))
+        else:
+            mean = (numerator / sums[:, None]).reshape(models, seeds, -1).mean(axis=1)
+            terms.append((mean[1:] - mean[:1]) / len(per_language))
+        strata += [language] * numerator.shape[1]
     if paired:
         summed = np.sum(terms, axis=0)
         return summed * summed.shape[1], None
@@ -515,7 +542,7 @@ def table1_contrast(verdict: str, colours: Counter, units: int) -> str:
 def table1_colours(block: pd.DataFrame) -> Counter:
     """Table 1's colour of each aligned model of a task and mode, from the join: each seed's Δ is its mean
     over languages of Δ accuracy (the base encoder's mean over seeds subtracted, as Table 1 does)."""
-    per_seed = block.groupby(["model", "seed"])["delta_accuracy"].mean()
+    per_seed = block.groupby(["model", "seed"])[SCORE].mean()
     spread = per_seed.groupby(level="model").agg(["mean", "std", "count"])
     return Counter(colour(m, s, n) for m, s, n in spread.itertuples(index=False))
 
@@ -560,14 +587,12 @@ def claims(
     ``item_noise`` (``table1_significance``'s) adds the shared test items' noise to each transfer mean
     (``stats.crossed_mean``); without it, the transfer claim's interval is the aligned models' alone. ``source``
     names the join's file in errors."""
-    rows, level = [], 1 - alpha
-    if (
-        join["delta_accuracy"].isna().any()
-    ):  # the readers refuse such files; a join made elsewhere must not slip through
-        missing = join[join["delta_accuracy"].isna()].iloc[0]
+    rows, level, join = [], 1 - alpha, scored(join)
+    if join[SCORE].isna().any():  # the readers refuse such files; a join made elsewhere must not slip through
+        missing = join[join[SCORE].isna()].iloc[0]
         raise ValueError(
-            f"{source}: no Δ accuracy for run {missing['run']}, language {missing['language']}, step "
-            f"{missing['step']} ({int(join['delta_accuracy'].isna().sum())} rows)"
+            f"{source}: no {score_label(missing['task'])} for run {missing['run']}, language {missing['language']}, "
+            f"step {missing['step']} ({int(join[SCORE].isna().sum())} rows)"
         )
     at_step = join[join["step"] == step]
     recall = recall_column(join)
@@ -603,13 +628,13 @@ def claims(
     )
     for (task, mode), block in at_step.groupby(["task", "mode"], sort=False):
         items = shared.get((task, mode))
-        result, verdict, reason = mean_claim(block.groupby("model")["delta_accuracy"].mean(), "aligned models", items)
+        result, verdict, reason = mean_claim(block.groupby("model")[SCORE].mean(), "aligned models", items)
         note = reason or table1_contrast(verdict, table1_colours(block), result["units"])
         rows.append(
             claim_row(
                 "transfer",
                 f"{task}, {mode}, step {step}",
-                "mean Δ accuracy over aligned models"
+                f"mean {score_label(task)} over aligned models"
                 + ("" if items is None else ", with the noise of the test items they share"),
                 result,
                 verdict,
@@ -636,7 +661,7 @@ def claims(
             claim_row(
                 "predicts",
                 f"{result['task']}, {result['mode']}, every step, {result['scope']}",
-                f"Spearman ρ of {measure_label(recall)} with Δ accuracy over {points}, {unit} as units",
+                f"Spearman ρ of {measure_label(recall)} with {score_label(result['task'])} over {points}, {unit} as units",
                 result.to_dict(),
                 verdict,
                 finding("predicts"),
@@ -870,17 +895,20 @@ def encoder_differences(
     """Does what alignment does depend on the encoder? For each claim's statistic, the encoders' means of their
     units (aligned models, as the claims average them) and the permutation p-value of 'every encoder has the
     same mean' (between-encoder sum of squares, units relabelled)."""
+    join = scored(join)
     at_step = join[join["step"] == step]
     recall = recall_column(join)
-    scopes = [("similarity", f"aligned models at step {step}", at_step.dropna(subset=[recall]), recall)]
+    scopes = [("similarity", f"aligned models at step {step}", at_step.dropna(subset=[recall]), recall, recall)]
     for (task, mode), block in at_step.groupby(["task", "mode"], sort=False):
-        scopes.append(("transfer", f"{task}, {mode}, step {step}", block, "delta_accuracy"))
+        measure = f"delta_{METRICS[TASKS[task].metric].name}"
+        scopes.append(("transfer", f"{task}, {mode}, step {step}", block, SCORE, measure))
     if "gradient_cosine" in join:
         runs = join.dropna(subset=["gradient_cosine"]).drop_duplicates(["encoder", "task", "model", "seed"])
         for task, block in runs.groupby("task", sort=False):
-            scopes.append(("orthogonal", f"{task}, full fine-tuning, step {step}", block, "gradient_cosine"))
+            scope = f"{task}, full fine-tuning, step {step}"
+            scopes.append(("orthogonal", scope, block, "gradient_cosine", "gradient_cosine"))
     rows = []
-    for claim, scope, block, column in scopes:
+    for claim, scope, block, column, measure in scopes:
         units = block.groupby(["encoder", "model"], sort=False)[column].mean().reset_index()
         means = units.groupby("encoder", sort=False)[column].mean()
         p = stats.group_permutation_p(units[column], units["encoder"], permutations, np.random.default_rng(seed))
@@ -889,7 +917,7 @@ def encoder_differences(
             {
                 "claim": claim,
                 "scope": scope,
-                "measure": column,
+                "measure": measure,
                 "units": len(units),
                 "encoders": len(means),
                 "means": "; ".join(f"{name} {number(value, 4)}" for name, value in means.items()),

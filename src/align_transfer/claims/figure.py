@@ -12,13 +12,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from align_transfer.claims.claims import WITHIN_LANGUAGES, interval_text  # noqa: E402
+from align_transfer.claims.claims import SCORE, WITHIN_LANGUAGES, interval_text, score_label  # noqa: E402
 from align_transfer.tables.tables import MODE_TITLES, TASK_TITLES  # noqa: E402
 
 
 def alignment_vs_transfer(points: pd.DataFrame, verdicts: pd.DataFrame, about: str):
     """What 'alignment predicts transfer' tests within languages: each checkpoint x evaluation language's Δ R@1
-    with the source (the smallest k) and its Δ zero-shot accuracy, each minus the mean over the runs of that
+    with the source (the smallest k) and its Δ zero-shot score (its task's metric), each minus the mean over the runs of that
     language at that step, so that a language effect moves no point; one panel per task and mode, with the
     claim's ρ, interval, p and verdict from ``verdicts`` (the claims table). No fitted line: the claim's
     statistic is the one the panel prints. Returns the figure (``save`` writes it)."""
@@ -27,7 +27,7 @@ def alignment_vs_transfer(points: pd.DataFrame, verdicts: pd.DataFrame, about: s
     centred = points.dropna(subset=[recall]).copy()
     column = centred.groupby(["task", "mode", "step", "language"])
     centred["x"] = centred[recall] - column[recall].transform("mean")
-    centred["y"] = centred["delta_accuracy"] - column["delta_accuracy"].transform("mean")
+    centred["y"] = centred[SCORE] - column[SCORE].transform("mean")
     tasks = [t for t in TASK_TITLES if t in set(centred["task"])]
     modes = [m for m in MODE_TITLES if m in set(centred["mode"])]
     predicts = verdicts[verdicts["claim"] == "predicts"].set_index("scope")
@@ -42,7 +42,7 @@ def alignment_vs_transfer(points: pd.DataFrame, verdicts: pd.DataFrame, about: s
             axis.axvline(0, color="black", linewidth=0.8)
             axis.set_title(f"{TASK_TITLES[task]}, {MODE_TITLES[mode]}")
             axis.set_xlabel(f"Δ R@{k}, minus its language's mean")
-            axis.set_ylabel("Δ accuracy, minus its language's mean" if col == 0 else "")
+            axis.set_ylabel(f"{score_label(task)}, minus its language's mean" if col == 0 else "")
             scope = f"{task}, {mode}, every step, {WITHIN_LANGUAGES}"
             if scope in predicts.index:
                 claim = predicts.loc[scope]

@@ -179,10 +179,11 @@ def resample_weights(n: int, resamples: int, rng: np.random.Generator) -> np.nda
     return rng.multinomial(n, np.full(n, 1 / n), size=resamples).astype(np.float64)
 
 
-def resampled_accuracy(correct: np.ndarray, total: np.ndarray, item_weights: np.ndarray) -> np.ndarray:
-    """Accuracy of each unit (a row of ``correct`` and ``total``: (units, items) counts of one language)
-    on each resample of the items (``item_weights``: (resamples, items)). Returns (resamples, units)."""
-    return (item_weights @ correct.T) / (item_weights @ total.T)
+def resampled_ratio(numerator: np.ndarray, denominator: np.ndarray, item_weights: np.ndarray) -> np.ndarray:
+    """A ratio-of-sums score of each unit (a row of ``numerator`` and ``denominator``: (units, items) statistics
+    of one language; accuracy: correct and scored labels; span F1: 2·TP and predicted + gold entities) on each
+    resample of the items (``item_weights``: (resamples, items)). Returns (resamples, units)."""
+    return (item_weights @ numerator.T) / (item_weights @ denominator.T)
 
 
 def paired_delta(aligned_scores: np.ndarray, base_scores: np.ndarray, seed_weights: np.ndarray) -> np.ndarray:

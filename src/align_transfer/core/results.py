@@ -18,6 +18,8 @@ import pandas as pd
 
 from align_transfer.core.io import InputError, atomic_open
 from align_transfer.core.layout import BASE, JOIN_GROUP, join_pair
+from align_transfer.core.metrics import METRICS
+from align_transfer.core.tasks import TASKS
 
 #: The keys of a fine-tuning run, in the order its files write them.
 RUN_KEYS = ("encoder", "task", "mode", "model", "seed")
@@ -47,6 +49,14 @@ class Kind:
     languages: str | None = None
     rows: Callable[[pd.DataFrame], pd.Series] | None = field(default=None, compare=False)
     once: bool = False  # each language exactly once (a run's summary), or at least once (per-item rows)
+    scored: str | None = None  # its task's metric's columns too (core.metrics): "score" or "statistics"
+
+    def columns(self, frame: pd.DataFrame) -> tuple:
+        """The columns that must hold a number: ``values``, and the metric's of the file's task."""
+        if not self.scored or "task" not in frame or frame.empty or frame["task"].iloc[0] not in TASKS:
+            return self.values
+        metric = METRICS[TASKS[frame["task"].iloc[0]].metric]
+        return (*self.values, *((metric.name,) if self.scored == "score" else metric.statistics))
 
 
 def _join_rows(frame: pd.DataFrame) -> pd.Series:
@@ -55,8 +65,8 @@ def _join_rows(frame: pd.DataFrame) -> pd.Series:
 
 
 KINDS = {
-    "zeroshot": Kind(RUN_KEYS, ("n", "accuracy"), "language", once=True),
-    "items": Kind(RUN_KEYS, ("item", "correct", "total"), "language"),
+    "zeroshot": Kind(RUN_KEYS, ("n",), "language", once=True, scored="score"),
+    "items": Kind(RUN_KEYS, ("item",), "language", scored="statistics"),
     "retrieval": Kind(MODEL_KEYS, ("k", "recall"), "pair", _join_rows),
     "similarity": Kind(MODEL_KEYS, ("layer", "cosine", "gap"), "pair", _join_rows),
     "sib_items": Kind(MODEL_KEYS, ("item", "retrieved"), "language"),
@@ -76,7 +86,8 @@ def rebuild_hint(path) -> str:
 def check(frame: pd.DataFrame, path, kind: str, languages=()) -> pd.DataFrame:
     """``frame`` (read from ``path``) if it is a complete file of ``kind``; else an InputError naming the file."""
     spec = KINDS[kind]
-    missing = [column for column in (*spec.keys, *spec.values, spec.languages) if column and column not in frame]
+    values = spec.columns(frame)
+    missing = [column for column in (*spec.keys, *values, spec.languages) if column and column not in frame]
     if missing:
         raise InputError(path, f"lacks the column(s) {', '.join(missing)} of a {kind} file; {rebuild_hint(path)}")
     if frame.empty:
@@ -84,7 +95,7 @@ def check(frame: pd.DataFrame, path, kind: str, languages=()) -> pd.DataFrame:
     for key in spec.keys:
         if frame[key].nunique(dropna=False) != 1:
             raise InputError(path, f"holds rows of {frame[key].nunique(dropna=False)} values of `{key}`, not one run's")
-    empty = frame[list(spec.values)].isna()
+    empty = frame[list(values)].isna()
     if empty.any(axis=None):
         row = int(empty.any(axis=1).to_numpy().argmax())
         column = empty.columns[empty.iloc[row].to_numpy().argmax()]
@@ -132,6 +143,15 @@ def delta_from_base(frame: pd.DataFrame, keys: list[str], values) -> pd.DataFram
     for value in values:
         aligned[f"delta_{value}"] = aligned[value] - aligned[f"base_{value}"]
     return aligned
+
+
+def task_scores(frame: pd.DataFrame, prefix: str = "") -> pd.Series:
+    """Each row's score by its task's metric (``core.metrics``): its column ``{prefix}{metric}`` (``accuracy``,
+    ``delta_f1``, ...), read row by row, so that tasks scored differently sit in one frame."""
+    scores = pd.Series(float("nan"), index=frame.index, dtype="float64")
+    for task, rows in frame.groupby("task", sort=False).groups.items():
+        scores[rows] = frame.loc[rows, f"{prefix}{METRICS[TASKS[task].metric].name}"]
+    return scores
 
 
 def keyed(rows: list[dict], **keys) -> pd.DataFrame:

@@ -29,6 +29,7 @@ class Task:
     prepared: str  # the layout of a prepared split, with {lang} and {split}
     tokenizer: str  # "module:function": (prepared file, tokenizer, max_length) -> {"input_ids", "labels"}
     parallel_items: bool = False  # item i is the same text in every language (the instance level reads them)
+    metric: str = "accuracy"  # how its items are scored (core.metrics.METRICS)
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -24,9 +24,11 @@ from torch import nn
 from align_transfer.alignment.losses import mean_pool
 from align_transfer.core import state
 from align_transfer.core.architectures import family_of
+from align_transfer.core.metrics import METRICS
 from align_transfer.core.modeling import adamw, device_of, load_model, load_tensors, load_tokenizer, pad, write_digests
 from align_transfer.core.precision import autocast
 from align_transfer.core.progress import Progress
+from align_transfer.core.registry import resolve
 from align_transfer.core.settings import FinetuneSettings
 from align_transfer.core.tasks import TASKS
 
@@ -60,6 +62,11 @@ class TaskData:
     def per_item(self, rows, values: torch.Tensor) -> torch.Tensor:
         """Per-label values of a batch summed per example."""
         return values.sum(1) if values.dim() == 2 else values.long()
+
+    def item_labels(self, rows, predicted: torch.Tensor, labels: torch.Tensor) -> list[tuple[list, list]]:
+        """Per example of a token-level batch: its predicted and gold label ids at its scored tokens, in order."""
+        scored = labels != -100
+        return [(predicted[b][scored[b]].tolist(), labels[b][scored[b]].tolist()) for b in range(len(rows))]
 
 
 class FullModel(nn.Module):
@@ -147,6 +154,10 @@ class Features:
     def per_item(self, rows, values: torch.Tensor) -> torch.Tensor:
         return sum_per_item(values, [self.offsets[r + 1] - self.offsets[r] for r in rows])
 
+    def item_labels(self, rows, predicted: torch.Tensor, labels: torch.Tensor) -> list[tuple[list, list]]:
+        sizes = [self.offsets[r + 1] - self.offsets[r] for r in rows]
+        return [(p.tolist(), g.tolist()) for p, g in zip(predicted.split(sizes), labels.split(sizes))]
+
 
 def sum_per_item(values: torch.Tensor, sizes: list[int]) -> torch.Tensor:
     """Per-label values of a batch whose examples' labels are concatenated (``sizes`` each), summed per example."""
@@ -213,6 +224,32 @@ def item_scores(model: nn.Module, data, batch_size: int = 64, bf16: bool = False
         total.append(data.per_item(rows, scored).cpu())
     model.train(was_training)
     return torch.cat(correct), torch.cat(total)
+
+
+@torch.no_grad()
+def item_statistics(model: nn.Module, data, task: str, batch_size: int = 64, bf16: bool = False) -> dict[str, list]:
+    """Each item's statistics of its task's metric (``core.metrics``), in split order: accuracy's correct and
+    scored labels counted on tensors (``item_scores``); a metric of the tag sequences (span F1) from each item's
+    predicted and gold tags at its scored tokens."""
+    metric = METRICS[TASKS[task].metric]
+    if metric.item_counts is None:
+        correct, total = item_scores(model, data, batch_size, bf16)
+        return {"correct": correct.tolist(), "total": total.tolist()}
+    counts, names = resolve(metric.item_counts), TASKS[task].labels
+    was_training = model.training
+    model.eval()
+    statistics = {name: [] for name in metric.statistics}
+    device = next(model.parameters()).device
+    for start in range(0, len(data), batch_size):
+        rows = range(start, min(start + batch_size, len(data)))
+        inputs, labels = data.batch(rows, device)
+        with autocast(device, bf16):
+            predicted = model(*inputs).argmax(-1)
+        for guessed, gold in data.item_labels(rows, predicted.cpu(), labels.cpu()):
+            for name, value in counts([names[i] for i in guessed], [names[i] for i in gold]).items():
+                statistics[name].append(value)
+    model.train(was_training)
+    return statistics
 
 
 def evaluate(model: nn.Module, data, batch_size: int = 64, bf16: bool = False) -> tuple[int, int]:
@@ -373,20 +410,31 @@ def _load_best(folder: Path):
     return load_tensors(path) if path.exists() else None
 
 
-def zero_shot(model: nn.Module, test_sets: dict, bf16: bool = False) -> tuple[list[dict], list[dict]]:
-    """Each evaluation language's test split: rows of language, n (scored labels), accuracy; and the
-    per-item rows of language, item (its row in the split), correct, total."""
+def zero_shot(model: nn.Module, test_sets: dict, task: str, bf16: bool = False) -> tuple[list[dict], list[dict]]:
+    """Each evaluation language's test split: rows of language, n (scored labels), the task's metric
+    (``core.metrics``: accuracy, span F1); and the per-item rows of language, item (its row in the split) and
+    the metric's statistics (correct, total; true positives, predicted, gold)."""
+    metric = METRICS[TASKS[task].metric]
     rows, items = [], []
     for language, data in test_sets.items():
-        correct, total = item_scores(model, data, bf16=bf16)
-        accuracy = int(correct.sum()) / int(total.sum())
-        rows.append({"language": language, "n": int(total.sum()), "accuracy": accuracy})
+        statistics = item_statistics(model, data, task, bf16=bf16)
+        score, labelled = metric.score(statistics), scored_labels(data)
+        rows.append({"language": language, "n": labelled, metric.name: score})
         items += [
-            {"language": language, "item": item, "correct": c, "total": t}
-            for item, (c, t) in enumerate(zip(correct.tolist(), total.tolist()))
+            {"language": language, "item": item} | dict(zip(statistics, values))
+            for item, values in enumerate(zip(*statistics.values()))
         ]
-        log.info("zero-shot %s: %.4f on %d labels", language, accuracy, int(total.sum()))
+        log.info("zero-shot %s: %s %.4f on %d labels", language, metric.label, score, labelled)
     return rows, items
+
+
+def scored_labels(data) -> int:
+    """The labels of a split that are scored (-100 marks the rest)."""
+    if isinstance(data, Features):
+        return int((data.labels != -100).sum())
+    return sum(
+        sum(x != -100 for x in label) if isinstance(label, list) else int(label != -100) for label in data.labels
+    )
 
 
 def finetune_full(
@@ -402,7 +450,8 @@ def finetune_full(
     groups += decayed_groups(model.head, settings.head_lr, settings.weight_decay)
     split = {name: TaskData(data[name], settings.task, pad_id) for name in data}
     dev_log = fit(model, groups, split["train"], split["dev"], settings, seed, resume)
-    return model, dev_log, zero_shot(model, {lang: split[f"test_{lang}"] for lang in languages}, settings.bf16)
+    test_sets = {lang: split[f"test_{lang}"] for lang in languages}
+    return model, dev_log, zero_shot(model, test_sets, settings.task, settings.bf16)
 
 
 def full_finetuning_job(
@@ -504,7 +553,12 @@ def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, language
             settings,
             seed,
         )
-        yield seed, head, dev_log, zero_shot(head, {lang: features[f"test_{lang}"] for lang in languages})
+        yield (
+            seed,
+            head,
+            dev_log,
+            zero_shot(head, {lang: features[f"test_{lang}"] for lang in languages}, settings.task),
+        )
 
 
 def save_run(out_dir, head: nn.Module, dev_log: list[dict], model: FullModel | None = None, tokenizer_dir=None) -> None:

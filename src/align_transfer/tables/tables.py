@@ -6,7 +6,7 @@ import pandas as pd
 
 from align_transfer.core.io import atomic_open
 from align_transfer.core.layout import JOIN_GROUP, parse_model
-from align_transfer.core.results import delta_from_base, write_frame
+from align_transfer.core.results import delta_from_base, task_scores, write_frame
 from align_transfer.core.tasks import TASKS
 from align_transfer.tables.captions import RECALL_LABELS, caption
 from align_transfer.tables.document import Cell, Heading, Label, Section, Table, markdown
@@ -46,24 +46,24 @@ def colour(mean: float, std: float, n: int = 2, digits: int = 3) -> str:
 
 
 def table1(results: pd.DataFrame, step: int) -> pd.DataFrame:
-    """Table 1 from per-run zero-shot rows (model, task, mode, seed, language, accuracy).
+    """Table 1 from per-run zero-shot rows (model, task, mode, seed, language, and the task's metric: accuracy,
+    or span F1; ``core.metrics``).
 
-    For each seed, an encoder's score is its mean accuracy over the languages; an aligned
+    For each seed, an encoder's score is its mean score over the languages; an aligned
     encoder's Δ is that score minus the base encoder's (mean over its seeds). Rows give the mean
     and sample standard deviation over seeds (n seeds) and the colour; base rows give the base
     encoder's own score.
     """
-    per_seed = results.groupby(["model", "task", "mode", "seed"], as_index=False)["accuracy"].mean()
+    results = results.assign(score=task_scores(results))
+    per_seed = results.groupby(["model", "task", "mode", "seed"], as_index=False)["score"].mean()
     per_seed = per_seed.join(per_seed["model"].map(parse_model).apply(pd.Series))
     base = per_seed[per_seed["pair"] == "base"]
-    aligned = delta_from_base(per_seed, ["task", "mode"], "accuracy")
+    aligned = delta_from_base(per_seed, ["task", "mode"], "score")
     aligned = aligned[aligned["step"] == step]
-    rows = aligned.groupby(["pair", "losses", "task", "mode"], as_index=False)["delta_accuracy"].agg(
+    rows = aligned.groupby(["pair", "losses", "task", "mode"], as_index=False)["delta_score"].agg(
         mean="mean", std="std", n="count"
     )
-    base_rows = base.groupby(["pair", "task", "mode"], as_index=False)["accuracy"].agg(
-        mean="mean", std="std", n="count"
-    )
+    base_rows = base.groupby(["pair", "task", "mode"], as_index=False)["score"].agg(mean="mean", std="std", n="count")
     rows["colour"] = [colour(m, s, n) for m, s, n in zip(rows["mean"], rows["std"], rows["n"])]
     base_rows["losses"], base_rows["colour"] = "", ""
     columns = ["pair", "losses", "task", "mode", "mean", "std", "n", "colour"]
