@@ -80,3 +80,22 @@ def test_related_languages_share_more_roots_than_unrelated_ones():
 
     assert shared("es", "fr") > shared("es", "en") > 0.05
     assert shared("en", "de") > shared("en", "es")
+
+
+def test_named_entities_are_written_as_wikiann_has_them_and_leave_the_rest_of_the_world_as_it_was(tmp_path):
+    from align_transfer.core.metrics import entity_spans
+    from align_transfer.data.wikiann import read_wikiann
+
+    generate(tmp_path / "plain", seed=3, sizes=SIZES, anchor_share=0.3, pairs=["de-en"])
+    sizes = SIZES | {"ner_train": 30, "ner_dev": 5, "ner_test": 8}
+    generate(tmp_path / "ner", seed=3, sizes=sizes, anchor_share=0.3, pairs=["de-en"])
+    others = [p.relative_to(tmp_path / "ner") for p in sorted((tmp_path / "ner").rglob("*")) if p.is_file()]
+    others = [p for p in others if p.parts[0] != "wikiann"]
+    assert all((tmp_path / "plain" / p).read_bytes() == (tmp_path / "ner" / p).read_bytes() for p in others)
+    train = read_wikiann(tmp_path / "ner/wikiann/de/train-00000-of-00001.parquet")
+    test = read_wikiann(tmp_path / "ner/wikiann/ja/test-00000-of-00001.parquet")
+    assert len(train) == 30 and len(test) == 8
+    kinds = {kind for sentence in train for kind, _, _ in entity_spans(sentence["tags"])}
+    assert kinds == {"PER", "ORG", "LOC"}
+    people = [s for s in train if "B-PER" in s["tags"]]
+    assert people and all(s["tags"][s["tags"].index("B-PER") + 1] == "I-PER" for s in people)  # a family name

@@ -79,24 +79,27 @@ PER_ENCODER = {
     "report",
     "model_cards",
 }
+#: One mini encoder's jobs: the paper's 7 codes and the TLM code beyond them (S0W0M0T1) on one pair, each at
+#: steps 20 and 40; the paper's two tasks and named entities (NER).
 MINI_ENCODER_JOBS = {
     "train_mini_tokenizer": 1,
     "pretrain_mini_encoder": 1,
     "prepare_base_encoder": 0,
     "tokenize_parallel": 1,
-    "align": 7,
-    "linear_probe": 30,  # 15 encoders (base + 7 at steps 20 and 40) x 2 tasks
-    "finetune_full": 30,  # 15 encoders x 2 tasks
-    "embed": 15,
-    "embed_finetuned": 7,
-    "gradients": 7,
+    "tokenize_task": 3,
+    "align": 8,
+    "linear_probe": 51,  # 17 encoders (base + 8 at steps 20 and 40) x 3 tasks
+    "finetune_full": 51,  # 17 encoders x 3 tasks
+    "embed": 17,
+    "embed_finetuned": 8,
+    "gradients": 8,
 }
-#: an encoder's jobs of the mini world's one code beyond the paper's 7 (S0W0M0T1): its run and its 2 checkpoints'
-TLM_JOBS = {"align": 1, "linear_probe": 4, "finetune_full": 4, "embed": 2, "embed_finetuned": 1, "gradients": 1}
 MINI_JOBS = (
     {rule: count * 2 if rule in PER_ENCODER else count for rule, count in PAPER_JOBS.items()}
-    | {rule: 2 * (count + TLM_JOBS.get(rule, 0)) for rule, count in MINI_ENCODER_JOBS.items()}
+    | {rule: 2 * count for rule, count in MINI_ENCODER_JOBS.items()}
     | {
+        "download_wikiann": 1,  # English train + dev, the 9 evaluation languages' test
+        "prepare_wikiann": 1,
         "generate_mini_world": 1,
         "download_encoder": 0,
         "download_parallel": 1,
@@ -137,6 +140,7 @@ def test_without_the_sc_task_there_is_no_sc_run_and_no_instance_level(tmp_path):
     assert "instance_level" not in counts and counts["tokenize_task"] == 2  # one per encoder
     # POS only, per encoder: base and 14 checkpoints of the paper's codes, and 2 of the TLM code
     assert counts["finetune_full"] == counts["linear_probe"] == 2 * (15 + 2)
+    assert "download_wikiann" not in counts  # no named entities: no WikiANN
 
 
 def test_a_linear_only_grid_plans_no_full_fine_tuning_and_nothing_that_reads_it(tmp_path):

@@ -12,6 +12,7 @@ from align_transfer.core.results import expected
 from align_transfer.core.settings import AlignmentSettings, FinetuneSettings, Steering, encoder_label, grid_values
 from align_transfer.data.sources import revision
 from align_transfer.data.mini_world import LANGUAGES as MINI_LANGUAGES
+from align_transfer.data.wikiann import SPLITS as WIKIANN_SPLITS
 from align_transfer.core.tasks import TASK_PATTERN, TASKS
 
 ENV = "../envs/align_transfer.yaml"
@@ -206,6 +207,11 @@ SIB_FIELDS = {
     for lang in LANGS
     for split in sib_splits(lang)
 }
+NER_FIELDS = {  # WikiANN, where a run has named entities
+    layout.resource("wikiann", lang=lang, split=WIKIANN_SPLITS[split]): {"lang": lang, "split": WIKIANN_SPLITS[split]}
+    for lang in (LANGS if "ner" in FINETUNE["tasks"] else [])
+    for split in task_splits("ner", lang)
+}
 LEXICON_FIELDS = {f"resources/muse/dictionaries/{pair}.txt": {"pair": pair} for pair in LEXICONS}
 # {downloaded file: prepared file}
 UD_PREPARED = {
@@ -215,6 +221,12 @@ SIB_PREPARED = {
     f"resources/sib200/data/annotated/{LANGS[lang]['sib']}/{split}.tsv": layout.SIB.format(lang=lang, split=split)
     for lang in LANGS
     for split in sib_splits(lang)
+}
+NER_PREPARED = {
+    raw: layout.NER.format(
+        lang=fields["lang"], split=next(s for s, n in WIKIANN_SPLITS.items() if n == fields["split"])
+    )
+    for raw, fields in NER_FIELDS.items()
 }
 LEXICON_PREPARED = {raw: layout.LEXICON.format(**fields) for raw, fields in LEXICON_FIELDS.items()}
 
@@ -489,6 +501,7 @@ def data_targets():
     for lang in LANGS:
         targets += expand(layout.UD, lang=lang, split=ud_splits(lang))
         targets += expand(layout.SIB, lang=lang, split=sib_splits(lang))
+    targets += list(NER_PREPARED.values())
     return targets + expand("resources/encoders/{encoder}", encoder=HUB_ENCODERS)
 
 

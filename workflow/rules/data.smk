@@ -238,3 +238,43 @@ rule prepare_sib200:
         runtime=5,
     script:
         "../../scripts/prepare_sib200.py"
+
+
+# Named entities (beyond the paper): WikiANN's parquet files, where finetune.tasks has ner.
+if NER_FIELDS:
+
+    localrules:
+        download_wikiann,
+
+    rule download_wikiann:
+        input:
+            MINI_WORLD,
+        output:
+            list(NER_FIELDS),
+        log:
+            "logs/data/download_wikiann.log",
+        conda:
+            ENV
+        params:
+            name="wikiann",
+            steering=fetching("wikiann"),
+            source=source_files("wikiann", NER_FIELDS),
+        script:
+            "../../scripts/download_files.py"
+
+    rule prepare_wikiann:
+        input:
+            list(NER_PREPARED),
+        output:
+            list(NER_PREPARED.values()),
+        log:
+            "logs/data/prepare_wikiann.log",
+        benchmark:
+            "benchmarks/data/prepare_wikiann.tsv"
+        conda:
+            ENV
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        script:
+            "../../scripts/prepare_wikiann.py"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from align_transfer.core.architectures import mlm_head_keys
 from align_transfer.core.objectives import active_terms, needs_mlm_head, parse_loss_code
+from align_transfer.core.tasks import TASKS
 
 #: The paper's FLORES-200 devtest: the sentences retrieval ranks among (when no smaller sample is asked for).
 FLORES_DEVTEST = 1012
@@ -126,6 +127,16 @@ def inconsistent_settings(config: dict, mini_languages=()) -> list[tuple[str, st
         problems.append(("evaluation.table_step", "must be one of finetune.checkpoint_steps"))
     if not set(analysis["finetuned_seeds"]) <= set(finetune["seeds"]):
         problems.append(("analysis.finetuned_seeds", "must be seeds of finetune.seeds"))
+    for task in finetune["tasks"]:
+        if TASKS[task].source not in config["sources"]:
+            problems.append(
+                (f"sources.{TASKS[task].source}", f"is not set, and finetune.tasks has {task}, which reads it")
+            )
+        for part in ("items", "tokens"):
+            if task not in config["compute"][part]:
+                problems.append(
+                    (f"compute.{part}", f"has no entry for {task} (finetune.tasks runs it; the plan counts it)")
+                )
     names = [entry["name"] for entry in config["encoders"]]
     if len(set(names)) < len(names):
         problems.append(("encoders", "two encoders share a name (each names a folder under results/)"))

@@ -222,12 +222,18 @@ def load_schema(path) -> dict:
     encoder["mini"]["properties"]["architecture"]["enum"] = MINI_ARCHITECTURES
     finetune, compute = schema["properties"]["finetune"], schema["properties"]["compute"]["properties"]
     finetune["properties"]["tasks"]["items"] = {"enum": list(TASKS)}
-    for task in TASKS:  # each task's hyper-parameters, and its counts for the compute plan
-        finetune["properties"][task] = {"$ref": "#/definitions/task_hparams"}
-        compute["items"]["properties"][task] = {"$ref": "#/definitions/task_items"}
-        compute["tokens"]["properties"][task] = {"type": "number", "exclusiveMinimum": 0}
-    for section in (finetune, compute["items"], compute["tokens"]):
-        section["required"] += list(TASKS)
+    for name, task in TASKS.items():  # each task's hyper-parameters, and its counts for the compute plan
+        finetune["properties"][name] = {"$ref": "#/definitions/task_hparams", "description": f"{task.title}'s"}
+        compute["items"]["properties"][name] = {
+            "$ref": "#/definitions/task_items",
+            "description": f"{task.title}: the plan's counts of its examples",
+        }
+        compute["tokens"]["properties"][name] = {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "description": f"{task.title}: mean tokens per example",
+        }
+    finetune["required"] += list(TASKS)  # a task's counts for the plan are checked where it runs (core.checks)
     return schema
 
 

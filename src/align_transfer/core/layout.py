@@ -24,6 +24,7 @@ SOURCE_LAYOUTS = {
     "flores": "flores200_dataset/{split}/{code}.{split}",
     "ud": "{treebank}/{file}",
     "sib200": "data/annotated/{code}/{split}.tsv",
+    "wikiann": "{lang}/{split}-00000-of-00001.parquet",
 }
 #: The FLORES-200 URL is one tarball holding the tree of ``SOURCE_LAYOUTS["flores"]``.
 FLORES_TARBALL = "flores200_dataset.tar.gz"
@@ -71,6 +72,7 @@ LEXICON = "results/data/lexicon/{pair}.tsv"
 FLORES = "results/data/flores/{split}/{code}.txt"
 UD = "results/data/ud/{lang}/{split}.jsonl"
 SIB = "results/data/sib200/{lang}/{split}.tsv"
+NER = "results/data/wikiann/{lang}/{split}.jsonl"
 
 # One encoder's study
 BASE_MODEL = "results/{encoder}/models/base"

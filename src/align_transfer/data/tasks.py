@@ -11,6 +11,7 @@ from align_transfer.core.sampling import limit_of, sample_rows
 from align_transfer.core.tasks import TASKS
 from align_transfer.data.sib200 import LABELS
 from align_transfer.data.ud import UPOS, read_jsonl
+from align_transfer.data.wikiann import TAGS
 
 if TYPE_CHECKING:
     import torch
@@ -39,6 +40,18 @@ def tokenize_pos(jsonl, tokenizer, max_length: int) -> dict:
     for sentence in read_jsonl(jsonl):
         sentence_ids, sentence_labels = first_subtoken_labels(
             sentence["words"], sentence["upos"], tokenizer, max_length
+        )
+        ids.append(sentence_ids)
+        labels.append(sentence_labels)
+    return {"input_ids": ids, "labels": labels}
+
+
+def tokenize_ner(jsonl, tokenizer, max_length: int) -> dict:
+    """WikiANN's prepared sentences: a word's IOB2 tag on its first sub-token, as POS's UPOS."""
+    ids, labels = [], []
+    for sentence in read_jsonl(jsonl):
+        sentence_ids, sentence_labels = first_subtoken_labels(
+            sentence["words"], sentence["tags"], tokenizer, max_length, TAGS
         )
         ids.append(sentence_ids)
         labels.append(sentence_labels)
