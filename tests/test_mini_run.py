@@ -302,7 +302,7 @@ def test_each_checkpoint_is_embedded_once_per_language_and_layer(mini_run, encod
         english
     )  # 9 lexicons' English words, each encoded once
     finetuned = sorted(p.name for p in (mini_run / f"results/{encoder}/embeddings/de-en_S1W0M1_40").iterdir())
-    assert finetuned == ["encoder.safetensors", "pos_seed15.safetensors", "sc_seed15.safetensors"]
+    assert finetuned == ["encoder.safetensors", *sorted(f"{task}_seed15.safetensors" for task in FINETUNE["tasks"])]
 
 
 @each_encoder
@@ -475,9 +475,11 @@ def test_the_claims_are_tested_across_the_two_encoders_and_the_encoders_compared
     pooled = pd.read_csv(results / "claims.csv")
     assert set(pooled["claim"]) == {"similarity", "transfer", "predicts", "orthogonal"}
     assert pooled["scope"].str.startswith("every encoder: ").all()
-    assert pooled.set_index("claim").loc["similarity", "units"] == 2 * 7  # both encoders' aligned models at step 40
+    # both encoders' aligned models at step 40
+    assert pooled.set_index("claim").loc["similarity", "units"] == 2 * len(CODES)
     within = pooled[pooled["scope"].str.endswith("within languages and loss codes")]
-    assert (within["units"] == 14).all() and (within["verdict"] == "too few units").all()  # 2 runs a code
+    # each encoder's runs, 2 a code (both encoders' one pair): too few within a code
+    assert (within["units"] == 2 * len(CODES)).all() and (within["verdict"] == "too few units").all()
     each = pd.read_csv(results / "encoders.csv")
     assert set(each["encoder"]) == set(ENCODERS) and len(each) == 2 * len(
         pd.read_csv(mini_run / "results/MiniBERT/claims/claims.csv")
