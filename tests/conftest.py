@@ -68,7 +68,7 @@ def stand_in(tmp_path_factory):
 
 TINY_SIZES = dict(
     parallel=120, monolingual=150, flores=12, ud_train=40, ud_dev=12, ud_test=12, sib_train=40, sib_dev=12, sib_test=12
-)
+) | dict(ner_train=40, ner_dev=12, ner_test=12)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ MINI_XLMR = yaml.safe_load(MINI.read_text())["encoders"][0]
 LINEAR_ONLY = {
     "encoders": [MINI_XLMR],
     "alignment": {"losses": ["S0W0M1", "S1W0M0", "S1W1M1"]},  # three runs: enough units for a verdict
-    "finetune": {"modes": ["linear"]},
+    "finetune": {"modes": ["linear"], "tasks": ["pos", "sc"]},
     "claims": {"resamples": 200, "permutations": 200},
 }
 

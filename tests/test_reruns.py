@@ -68,7 +68,8 @@ def test_the_same_config_with_its_keys_in_another_order_plans_nothing(mini_run, 
 def test_a_linear_sc_learning_rate_plans_only_the_sc_probes_and_the_tables_above(mini_run):
     jobs = planned(mini_run, {"finetune": {"sc": {"linear_lr": 0.04}}})
     probes = [job for job in jobs if job["rule"] == "linear_probe"]
-    assert len(probes) == 2 * 15 and all(job["wildcards"]["task"] == "sc" for job in probes)  # both encoders
+    # both encoders' base and 8 codes at 2 steps
+    assert len(probes) == 2 * 17 and all(job["wildcards"]["task"] == "sc" for job in probes)
     claims = {
         "transfer_join",
         "table1_significance",
@@ -87,7 +88,7 @@ def test_a_linear_sc_learning_rate_plans_only_the_sc_probes_and_the_tables_above
 def test_a_full_sc_learning_rate_plans_only_sc_fine_tuning_and_what_reads_it(mini_run):
     jobs = planned(mini_run, {"finetune": {"sc": {"backbone_lr": 4.0e-4}}})
     full = [job for job in jobs if job["rule"] == "finetune_full"]
-    assert len(full) == 2 * 15 and all(job["wildcards"]["task"] == "sc" for job in full)
+    assert len(full) == 2 * 17 and all(job["wildcards"]["task"] == "sc" for job in full)
     downstream = {"embed_finetuned", "gradients"}  # Figure 1 and Table 3 read the kept runs
     assert {job["rule"] for job in jobs} <= {"finetune_full"} | downstream | TABLES | ACROSS
 
@@ -102,7 +103,7 @@ def test_one_pairs_cap_plans_only_that_pairs_chain(mini_run):
         pair = wildcards.get("pair") or wildcards.get("model", "").split("_")[0] or None
         assert pair in ("de-en", None), job  # never the base encoder, never another source
         assert wildcards or job["rule"] in TABLES | ACROSS, job
-    assert sum(job["rule"] == "align" for job in jobs) == 2 * 7
+    assert sum(job["rule"] == "align" for job in jobs) == 2 * 8  # both encoders' 8 codes
 
 
 def test_one_encoders_fact_plans_only_that_encoders_analyses(mini_run):
