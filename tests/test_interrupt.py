@@ -24,7 +24,15 @@ def demo(workdir, overlay):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=terminal_signals,
     )
+
+
+def terminal_signals():
+    """Ctrl-C at its default, as in a terminal's foreground group: a process started in the background by a
+    non-interactive shell (a CI script's `&`) inherits SIGINT ignored, and Python then never raises
+    KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_ctrl_c_stops_every_job_quietly_and_the_next_run_resumes(tmp_path):

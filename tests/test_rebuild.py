@@ -120,11 +120,16 @@ def long_alignment(folder, code: str, steps: int):
     return overlay, long, f"results/MiniXLM-R/align/de-en/{code}"
 
 
+def terminal_signals():
+    """Ctrl-C at its default, as in a terminal (a CI script's `&` starts its tiers with SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def training(narrow, overlay, run, **streams) -> subprocess.Popen:
     """Plain snakemake training ``run`` in a session of its own, once its first state is saved."""
     command = [str(SNAKEMAKE), "-s", str(REPO / "workflow/Snakefile"), "-d", str(narrow), "--cores", "1"]
     command += [f"{run}/train_log.csv", "--configfile", str(MINI), str(overlay)]
-    process = subprocess.Popen(command, start_new_session=True, **streams)
+    process = subprocess.Popen(command, start_new_session=True, preexec_fn=terminal_signals, **streams)
     deadline = time.monotonic() + 120
     while not (narrow / run / "work/state/trainer.pt").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
