@@ -7,7 +7,7 @@ delegate()  # the job runs in the warm worker where one is up (align_transfer.op
 
 from pathlib import Path
 
-from align_transfer.core.layout import SOURCE_LAYOUTS
+from align_transfer.core.tasks import SOURCE_LAYOUTS
 from align_transfer.data.sources import fetch_file, fetch_location
 from align_transfer.ops.runner import logged
 

@@ -62,7 +62,9 @@ with logged(snakemake):
     write_frame(output.similarity, keyed(similarity, **keys))
     if snakemake.rule == "embed":
         index_ids = {lang: [r["index_id"] for r in rows] for lang, rows in sib.items()}
-        found = sib_retrieval_rows(
-            load_embeddings(output.embeddings), index_ids, params.source, facts["retrieval_layer"]
+        found = (  # none without a task of parallel items: the instance level is not planned then
+            sib_retrieval_rows(load_embeddings(output.embeddings), index_ids, params.source, facts["retrieval_layer"])
+            if sib
+            else []
         )
         write_frame(output.sib_items, keyed(found, **keys))

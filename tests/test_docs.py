@@ -126,7 +126,14 @@ def local_rules() -> set[str]:
         for path in (REPO / "workflow").rglob("*.smk")
         for match in re.finditer(r"^localrules:\n((?:[ \t]+\w+,?\n)+)", path.read_text(encoding="utf-8"), re.M)
     )
-    return set(re.findall(r"\w+", blocks))
+    return set(re.findall(r"\w+", blocks)) | task_source_downloads()
+
+
+def task_source_downloads() -> set[str]:
+    """data.smk's loop over the task registry: each task's source is fetched on the login node (`localrule`)."""
+    from align_transfer.core.tasks import TASKS
+
+    return {f"download_{task.source}" for task in TASKS.values()}
 
 
 def test_the_job_counts_the_docs_state_are_the_dry_runs(tmp_path):

@@ -97,6 +97,26 @@ def test_best_dev_selection_ends_on_the_best_epoch(tiny, task_data):
     assert correct / total == max(row["dev_accuracy"] for row in dev_log)
 
 
+def test_a_task_scored_by_span_f1_logs_and_selects_by_its_dev_f1(tiny, tmp_path):
+    from datasets import load_from_disk
+
+    from align_transfer.core.metrics import METRICS
+    from align_transfer.data.wikiann import read_wikiann
+    from align_transfer.finetuning.finetune import TaskData, item_statistics
+
+    files = {}
+    for split, lang, name in (("train", "en", "train"), ("dev", "en", "validation"), ("test_de", "de", "test")):
+        files[split] = tmp_path / f"ner_{split}.jsonl"
+        write_jsonl(files[split], read_wikiann(tiny / f"world/wikiann/{lang}/{name}-00000-of-00001.parquet"))
+    tokenize_task("ner", files, tiny / "encoder", tmp_path / "task", max_length=64)
+    data = load_from_disk(str(tmp_path / "task"))
+    chosen = settings("ner", epochs=3, model_selection="best_dev", backbone_lr=5e-3, head_lr=5e-2)
+    model, dev_log, _ = finetune_full(tiny / "encoder", data, chosen, 33, ["de"], "cpu")
+    assert [sorted(row) for row in dev_log] == [["dev_f1", "epoch", "train_loss"]] * 3
+    dev_f1 = METRICS["f1"].score(item_statistics(model, TaskData(data["dev"], "ner", pad_id=1), "ner"))
+    assert dev_f1 == max(row["dev_f1"] for row in dev_log)
+
+
 def test_linear_probes_leave_the_backbone_untouched(tiny, task_data):
     from safetensors.torch import load_file
 

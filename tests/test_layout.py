@@ -5,7 +5,7 @@ import re
 import pytest
 
 from align_transfer.core import layout
-from align_transfer.core.tasks import TASKS
+from align_transfer.core.tasks import TASKS, resource
 
 
 def test_model_names_round_trip_and_match_the_wildcard():
@@ -26,7 +26,7 @@ def test_a_model_names_its_folder_and_its_corpus():
 
 
 def test_resources_keep_each_sources_layout():
-    path = layout.resource("ud", treebank="UD_German-GSD", file="de_gsd-ud-test.conllu")
+    path = resource("ud", treebank="UD_German-GSD", file="de_gsd-ud-test.conllu")
     assert path == "resources/ud/UD_German-GSD/de_gsd-ud-test.conllu"
     assert layout.resource_parts(path) == ("ud", layout.Path("UD_German-GSD/de_gsd-ud-test.conllu"))
     assert layout.resource_parts("results/data/ud/de/test.jsonl") is None

@@ -1,13 +1,15 @@
 """The metrics registry: span F1's entities and counts by hand and against seqeval, and a task scored by F1
 through Table 1, its significance, the join and the claims, as an accuracy task goes."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from align_transfer.claims import claims
 from align_transfer.core.metrics import METRICS, entity_spans, span_counts
-from align_transfer.core.tasks import TASKS, Task
+from align_transfer.core.tasks import TASKS
 
 TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
 
@@ -42,7 +44,7 @@ def test_span_f1_is_seqeval_s_micro_f1_on_random_sequences():
 @pytest.fixture
 def ner(monkeypatch):
     """A token task scored by span F1, registered for the test."""
-    monkeypatch.setitem(TASKS, "ner", Task("ner", "NER", "token", "test_metrics:TAGS", "", "", metric="f1"))
+    monkeypatch.setitem(TASKS, "ner", replace(TASKS["ner"], name="ner", title="NER", label_set="test_metrics:TAGS"))
     return "ner"
 
 

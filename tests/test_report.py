@@ -132,7 +132,8 @@ def test_the_captions_of_snakemakes_report_are_written_from_the_tables_captions(
     written = {path.stem: path.read_text(encoding="utf-8") for path in folder.glob("*.rst")}
     assert written == report_captions(), "run `python -m align_transfer.report.docs captions`"
     rules = "".join(path.read_text() for path in (REPO / "workflow/rules").glob("*.smk"))
-    named = set(re.findall(r'reported\(\s*f?"[^"]+",\s*"(\w+)"', rules))  # every caption a rule names exists
+    named = set(re.findall(r'reported\((?:[^()"]|\([^()]*\))*?,\s*"(\w+)"', rules))  # every caption a rule names
+    named |= set(re.findall(r'reported_table\(\s*"(\w+)"', rules))  # exists
     assert named and named <= set(written), named - set(written)
 
 

@@ -11,6 +11,7 @@ import pytest
 import torch
 import yaml
 from conftest import MINI, NARROW, REPO, slurm_profile, snakemake
+from test_docs import task_source_downloads
 
 from align_transfer.ops.plan import parse_dry_run
 
@@ -51,7 +52,7 @@ def declared_local_rules() -> set[str]:
     for path in [REPO / "workflow/Snakefile", *(REPO / "workflow/rules").glob("*.smk")]:
         for block in re.findall(r"^localrules:\n((?:    \w+,\n)+)", path.read_text(), re.M):
             names |= set(re.findall(r"\w+", block))
-    return names
+    return names | task_source_downloads()
 
 
 def sacct(job_ids):

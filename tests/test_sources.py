@@ -143,7 +143,7 @@ def test_every_configured_url_fills_from_its_layouts_fields():
     import yaml
     from conftest import REPO
 
-    from align_transfer.core.layout import SOURCE_LAYOUTS as LAYOUTS
+    from align_transfer.core.tasks import SOURCE_LAYOUTS as LAYOUTS
 
     sources = yaml.safe_load((REPO / "config/config.yaml").read_text())["sources"]
     for name, layout in LAYOUTS.items():

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from align_transfer.core import layout
 from align_transfer.core.config import ConfigError, load_config, workdir_of
 from align_transfer.core.io import atomic_open
 from align_transfer.ops.flops import EncoderShape
@@ -58,7 +59,7 @@ for index, entry in enumerate(config["encoders"]):
     sizes = model_sizes(config, entry, parameter_counts(architecture), architecture.hidden_size, tokenizer_bytes)
     encoders[entry["name"]] = {"entry": entry, "shape": EncoderShape.of(architecture), "sizes": sizes}
 plan = compute_plan(jobs, config, encoders)
-out_path = Path(args.out or workdir_of(config, REPO) / "results/plan/compute.tsv").absolute()
+out_path = Path(args.out or workdir_of(config, REPO) / layout.COMPUTE_PLAN).absolute()
 with atomic_open(out_path, newline="") as out:
     plan.to_csv(out, sep="\t", index=False, float_format="%.12g")
 if args.markdown:

@@ -1,19 +1,19 @@
 # Phase I (paper §4.2): each encoder's base model, the parallel corpora tokenized once per encoder, and
 # one alignment run per encoder, pair and loss code, with checkpoints at the configured steps.
 
-if MINI_ENCODERS:
+if STUDY.mini_encoders:
 
     rule train_mini_tokenizer:
         input:
-            "resources/mini_world",
+            layout.MINI_WORLD,
         output:
-            directory("results/{encoder}/models/mini_tokenizer"),
+            directory(layout.MINI_TOKENIZER),
         log:
             "logs/{encoder}/models/train_mini_tokenizer.log",
         benchmark:
             "benchmarks/{encoder}/models/train_mini_tokenizer.tsv"
         wildcard_constraints:
-            encoder=one_of(MINI_ENCODERS),
+            encoder=one_of(STUDY.mini_encoders),
         conda:
             ENV
         params:
@@ -24,8 +24,8 @@ if MINI_ENCODERS:
 
     rule pretrain_mini_encoder:
         input:
-            world="resources/mini_world",
-            tokenizer="results/{encoder}/models/mini_tokenizer",
+            world=layout.MINI_WORLD,
+            tokenizer=layout.MINI_TOKENIZER,
         output:
             directory(layout.BASE_MODEL),
         log:
@@ -33,7 +33,7 @@ if MINI_ENCODERS:
         benchmark:
             "benchmarks/{encoder}/models/pretrain_mini_encoder.tsv"
         wildcard_constraints:
-            encoder=one_of(MINI_ENCODERS),
+            encoder=one_of(STUDY.mini_encoders),
         priority: 20
         conda:
             ENV
@@ -47,12 +47,12 @@ if MINI_ENCODERS:
             "../../scripts/pretrain_mini_encoder.py"
 
 
-if HUB_ENCODERS:
+if STUDY.hub_encoders:
 
     # The downloaded encoder saved for training, after its facts in the config are checked against it.
     rule prepare_base_encoder:
         input:
-            "resources/encoders/{encoder}",
+            layout.ENCODER_DOWNLOAD,
         output:
             directory(layout.BASE_MODEL),
         log:
@@ -60,7 +60,7 @@ if HUB_ENCODERS:
         benchmark:
             "benchmarks/{encoder}/models/prepare_base_encoder.tsv"
         wildcard_constraints:
-            encoder=one_of(HUB_ENCODERS),
+            encoder=one_of(STUDY.hub_encoders),
         conda:
             ENV
         resources:
@@ -90,7 +90,7 @@ rule tokenize_parallel:
         mem_mb=8000,
         runtime=30,
     params:
-        max_length=lambda wc: alignment_settings(wc.encoder)["max_length"],
+        max_length=lambda wc: STUDY.alignment_settings(wc.encoder)["max_length"],
     script:
         "../../scripts/tokenize_parallel.py"
 
@@ -100,13 +100,8 @@ rule align:
         tokens=layout.TOKENS,
         encoder=layout.BASE_MODEL,
     output:
-        checkpoints=directory(
-            expand(
-                "results/{{encoder}}/align/{{pair}}/{{losses}}/step{step}",
-                step=CHECKPOINT_STEPS,
-            )
-        ),
-        train_log="results/{encoder}/align/{pair}/{losses}/train_log.csv",
+        checkpoints=directory(layout.fill_all(layout.CHECKPOINT, step=STUDY.checkpoint_steps)),
+        train_log=layout.TRAIN_LOG,
     log:
         "logs/{encoder}/align/{pair}/{losses}.log",
     benchmark:
@@ -119,11 +114,11 @@ rule align:
         **requested("align"),
         gpu=1,
     params:
-        alignment=lambda wc: alignment_settings(wc.encoder),
+        alignment=lambda wc: STUDY.alignment_settings(wc.encoder),
         mlm_head=lambda wc: ENCODERS[wc.encoder]["mlm_head"],
-        steps=CHECKPOINT_STEPS,
+        steps=STUDY.checkpoint_steps,
         steering=Steering(**pick(config["alignment"], ["log_every", "state_every"])),
         # resumable state: outside the outputs, so a killed job's rerun resumes from it
-        work=lambda wc: f"results/{wc.encoder}/align/{wc.pair}/{wc.losses}/work",
+        work=lambda wc: layout.ALIGNMENT_WORK.format(**dict(wc.items())),
     script:
         "../../scripts/align.py"

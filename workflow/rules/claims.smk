@@ -18,12 +18,12 @@ localrules:
 # One tidy row per aligned model x step x task x mode x seed x evaluation language.
 rule transfer_join:
     input:
-        zeroshot=lambda wc: zeroshot_csvs(wc.encoder, finetuned_models(wc.encoder)),
-        similarity=lambda wc: comparisons(wc.encoder, "similarity", "encoder", finetuned_models(wc.encoder)),
-        retrieval=lambda wc: comparisons(wc.encoder, "retrieval", "encoder", finetuned_models(wc.encoder)),
-        gradients=lambda wc: gradient_csvs(wc.encoder, "alignment"),
+        zeroshot=lambda wc: STUDY.zeroshot_csvs(wc.encoder, STUDY.finetuned_models(wc.encoder)),
+        similarity=lambda wc: STUDY.comparisons(wc.encoder, "similarity", "encoder", STUDY.finetuned_models(wc.encoder)),
+        retrieval=lambda wc: STUDY.comparisons(wc.encoder, "retrieval", "encoder", STUDY.finetuned_models(wc.encoder)),
+        gradients=lambda wc: STUDY.gradient_csvs(wc.encoder, "alignment"),
     output:
-        "results/{encoder}/claims/join.csv",
+        layout.claims("join"),
     log:
         "logs/{encoder}/claims/transfer_join.log",
     benchmark:
@@ -44,19 +44,19 @@ rule scorecard:
         paper=PAPER_NUMBERS,
         paper_hyperparameters=PAPER_HYPERPARAMETERS,
         paper_grid=PAPER_GRID,
-        tables=lambda wc: expand("results/{encoder}/tables/{table}.csv", encoder=wc.encoder, table=SCORED_TABLES),
+        tables=lambda wc: STUDY.tables(wc.encoder, STUDY.scored_tables),
     output:
-        csv=reported("results/{encoder}/claims/scorecard.csv", "scorecard", "Against the paper"),
-        md="results/{encoder}/claims/scorecard.md",
-        context="results/{encoder}/claims/scorecard.context.json",
-        cells="results/{encoder}/claims/scorecard_cells.csv",
-        departures="results/{encoder}/claims/scorecard_departures.csv",
+        csv=reported(layout.claims("scorecard"), "scorecard", "Against the paper"),
+        md=layout.claims("scorecard", "md"),
+        context=layout.claims("scorecard", "context.json"),
+        cells=layout.claims("scorecard_cells"),
+        departures=layout.claims("scorecard_departures"),
     log:
         "logs/{encoder}/claims/scorecard.log",
     conda:
         ENV
     params:
-        hyperparameters=hyperparameter_values(),
+        hyperparameters=STUDY.hyperparameter_values(),
         grid=lambda wc: grid_values(config, ENCODERS[wc.encoder]),
         mini_world=bool(config["mini_world"]),
     script:
@@ -66,12 +66,10 @@ rule scorecard:
 # Table 1 with a paired two-level bootstrap interval per cell, Holm-corrected across the table.
 rule table1_significance:
     input:
-        lambda wc: zeroshot_csvs(wc.encoder, table_models(wc.encoder), "_items"),
+        lambda wc: STUDY.zeroshot_csvs(wc.encoder, STUDY.table_models(wc.encoder), "_items"),
     output:
-        csv=reported("results/{encoder}/tables/table1_significance.csv", "table1_significance", "Companion tables"),
-        md="results/{encoder}/tables/table1_significance.md",
-        context="results/{encoder}/tables/table1_significance.context.json",
-        item_noise="results/{encoder}/claims/item_noise.csv",
+        **reported_table("table1_significance", "Companion tables"),
+        item_noise=layout.claims("item_noise"),
     log:
         "logs/{encoder}/claims/table1_significance.log",
     benchmark:
@@ -82,9 +80,9 @@ rule table1_significance:
         mem_mb=8000,
         runtime=60,
     params:
-        step=TABLE_STEP,
+        step=STUDY.table_step,
         claims=pick(CLAIMS, RESAMPLING),
-        losses=lambda wc: encoder_losses(wc.encoder),
+        losses=lambda wc: STUDY.encoder_losses(wc.encoder),
         steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/table1_significance.py"
@@ -93,17 +91,17 @@ rule table1_significance:
 # Are SIB-200 items whose English translation an encoder retrieves first classified correctly more often?
 rule instance_level:
     input:
-        item_scores=lambda wc: zeroshot_csvs(wc.encoder, finetuned_models(wc.encoder), "_items", tasks=PARALLEL_TASKS),
-        retrieved=lambda wc: expand(
-            "results/{encoder}/eval/retrieval/{model}/sib_items.csv",
-            encoder=wc.encoder,
-            model=finetuned_models(wc.encoder),
+        item_scores=lambda wc: STUDY.zeroshot_csvs(
+            wc.encoder, STUDY.finetuned_models(wc.encoder), "_items", tasks=STUDY.parallel_tasks
         ),
-        labels=expand("results/{{encoder}}/data/tasks/{task}", task=PARALLEL_TASKS),
+        retrieved=lambda wc: layout.fill_all(
+            layout.PARALLEL_ITEMS, encoder=[wc.encoder], model=STUDY.finetuned_models(wc.encoder)
+        ),
+        labels=layout.fill_all(layout.TASK_TOKENS, task=STUDY.parallel_tasks),
     output:
-        csv=reported("results/{encoder}/claims/instances.csv", "instances", "Claims"),
-        md="results/{encoder}/claims/instances.md",
-        context="results/{encoder}/claims/instances.context.json",
+        csv=reported(layout.claims("instances"), "instances", "Claims"),
+        md=layout.claims("instances", "md"),
+        context=layout.claims("instances", "context.json"),
     log:
         "logs/{encoder}/claims/instance_level.log",
     benchmark:
@@ -123,15 +121,15 @@ rule instance_level:
 # Correlations of alignment with transfer, and each claim's statistic and verdict.
 rule claims:
     input:
-        join="results/{encoder}/claims/join.csv",
-        item_noise="results/{encoder}/claims/item_noise.csv",
+        join=layout.claims("join"),
+        item_noise=layout.claims("item_noise"),
     output:
-        correlations="results/{encoder}/claims/correlations.csv",
-        csv=reported("results/{encoder}/claims/claims.csv", "claims", "Claims"),
-        md="results/{encoder}/claims/claims.md",
-        context="results/{encoder}/claims/claims.context.json",
-        png=reported("results/{encoder}/figures/alignment_vs_transfer.png", "alignment_vs_transfer", "Figures"),
-        pdf="results/{encoder}/figures/alignment_vs_transfer.pdf",
+        correlations=layout.claims("correlations"),
+        csv=reported(layout.claims("claims"), "claims", "Claims"),
+        md=layout.claims("claims", "md"),
+        context=layout.claims("claims", "context.json"),
+        png=reported(layout.figure("alignment_vs_transfer"), "alignment_vs_transfer", "Figures"),
+        pdf=layout.figure("alignment_vs_transfer", "pdf"),
     log:
         "logs/{encoder}/claims/claims.log",
     benchmark:
@@ -142,7 +140,7 @@ rule claims:
         mem_mb=4000,
         runtime=60,
     params:
-        step=TABLE_STEP,
+        step=STUDY.table_step,
         claims=pick(CLAIMS, VERDICTS),
         mini_world=bool(config["mini_world"]),
     script:
@@ -152,23 +150,23 @@ rule claims:
 # Dose-response: Tables 1, 2 and 7 (and the other recall tables) at each other fine-tuned checkpoint.
 rule tables_at_step:
     input:
-        zeroshot=lambda wc: zeroshot_csvs(wc.encoder, models_at(wc.encoder, int(wc.step))),
-        similarity=lambda wc: comparisons(wc.encoder, "similarity", "encoder", models_at(wc.encoder, int(wc.step))),
-        retrieval=lambda wc: comparisons(wc.encoder, "retrieval", "encoder", models_at(wc.encoder, int(wc.step))),
-    output:
-        expand(
-            "results/{{encoder}}/tables/step{{step}}/{table}.{ext}",
-            table=STEP_TABLES,
-            ext=["csv", "md", "context.json"],
+        zeroshot=lambda wc: STUDY.zeroshot_csvs(wc.encoder, STUDY.models_at(wc.encoder, int(wc.step))),
+        similarity=lambda wc: STUDY.comparisons(
+            wc.encoder, "similarity", "encoder", STUDY.models_at(wc.encoder, int(wc.step))
         ),
+        retrieval=lambda wc: STUDY.comparisons(
+            wc.encoder, "retrieval", "encoder", STUDY.models_at(wc.encoder, int(wc.step))
+        ),
+    output:
+        layout.fill_all(layout.STEP_TABLE, table=STUDY.step_tables, ext=["csv", "md", "context.json"]),
     log:
         "logs/{encoder}/claims/tables_at_step/{step}.log",
     conda:
         ENV
     params:
         layer=lambda wc: ENCODERS[wc.encoder]["retrieval_layer"],
-        recall_tables=RECALL_TABLES,
-        losses=lambda wc: encoder_losses(wc.encoder),
+        recall_tables=STUDY.recall_tables,
+        losses=lambda wc: STUDY.encoder_losses(wc.encoder),
         steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/tables_at_step.py"
@@ -177,9 +175,9 @@ rule tables_at_step:
 # Across the encoders: every encoder's join in one table.
 rule join_encoders:
     input:
-        expand("results/{encoder}/claims/join.csv", encoder=ENCODERS),
+        [layout.claims("join", encoder=encoder) for encoder in ENCODERS],
     output:
-        "results/claims/join.csv",
+        layout.study_claims("join"),
     log:
         "logs/claims/join_encoders.log",
     conda:
@@ -192,17 +190,17 @@ rule join_encoders:
 # the encoders differ in what alignment does to transfer.
 rule claims_across_encoders:
     input:
-        join="results/claims/join.csv",
-        claims=expand("results/{encoder}/claims/claims.csv", encoder=ENCODERS),
-        item_noise=expand("results/{encoder}/claims/item_noise.csv", encoder=ENCODERS),
+        join=layout.study_claims("join"),
+        claims=[layout.claims("claims", encoder=encoder) for encoder in ENCODERS],
+        item_noise=[layout.claims("item_noise", encoder=encoder) for encoder in ENCODERS],
     output:
-        csv=reported("results/claims/claims.csv", "study_claims", "Claims", "Across the encoders"),
-        md="results/claims/claims.md",
-        encoders_csv=reported("results/claims/encoders.csv", "encoders", "Claims", "Across the encoders"),
-        encoders_md="results/claims/encoders.md",
-        contexts=expand("results/claims/{name}.context.json", name=["claims", "encoders"]),
-        differences="results/claims/differences.csv",
-        summary="results/claims/summary.md",
+        csv=reported(layout.study_claims("claims"), "study_claims", "Claims", "Across the encoders"),
+        md=layout.study_claims("claims", "md"),
+        encoders_csv=reported(layout.study_claims("encoders"), "encoders", "Claims", "Across the encoders"),
+        encoders_md=layout.study_claims("encoders", "md"),
+        contexts=layout.fill_all(layout.STUDY_CLAIMS, name=["claims", "encoders"], ext=["context.json"]),
+        differences=layout.study_claims("differences"),
+        summary=layout.study_claims("summary", "md"),
     log:
         "logs/claims/claims_across_encoders.log",
     benchmark:
@@ -213,7 +211,7 @@ rule claims_across_encoders:
         mem_mb=4000,
         runtime=60,
     params:
-        step=TABLE_STEP,
+        step=STUDY.table_step,
         claims=pick(CLAIMS, VERDICTS),
     script:
         "../../scripts/claims_across_encoders.py"

@@ -9,14 +9,12 @@ localrules:
     download_parallel,
     download_lexicon,
     download_flores,
-    download_ud,
-    download_sib200,
     download_encoder,
 
 
 rule generate_mini_world:
     output:
-        directory("resources/mini_world"),
+        directory(layout.MINI_WORLD),
     log:
         "logs/data/generate_mini_world.log",
     benchmark:
@@ -32,16 +30,16 @@ rule generate_mini_world:
 
 rule download_parallel:
     input:
-        MINI_WORLD,
+        STUDY.mini_world,
     output:
-        "resources/opus/OPUS-{corpus}/{version}/moses/{pair}.txt.zip",
+        f"{layout.RESOURCES}/opus/{layout.DOWNLOAD_LAYOUTS['opus']}",
     log:
         "logs/data/download_parallel/{corpus}_{version}_{pair}.log",
     conda:
         ENV
     params:
         name="opus",
-        url=SOURCES["opus"]["url"],
+        url=config["sources"]["opus"]["url"],
         steering=fetching("opus"),
     script:
         "../../scripts/download_files.py"
@@ -49,9 +47,9 @@ rule download_parallel:
 
 rule download_lexicon:
     input:
-        MINI_WORLD,
+        STUDY.mini_world,
     output:
-        list(LEXICON_FIELDS),
+        list(STUDY.lexicon_files()),
     log:
         "logs/data/download_lexicon.log",
     conda:
@@ -59,65 +57,31 @@ rule download_lexicon:
     params:
         name="muse",
         steering=fetching("muse"),
-        source=source_files("muse", LEXICON_FIELDS),
+        source=source_files("muse", STUDY.lexicon_files()),
         # a lexicon given by its own URL or path (data.lexicons: source) instead of MUSE's
         locations=canonical(
-            {path: LEXICONS[f["pair"]] for path, f in LEXICON_FIELDS.items() if LEXICONS[f["pair"]] != "muse"}
+            {
+                path: STUDY.lexicons[f["pair"]]
+                for path, f in STUDY.lexicon_files().items()
+                if STUDY.lexicons[f["pair"]] != "muse"
+            }
         ),
-    script:
-        "../../scripts/download_files.py"
-
-
-rule download_ud:
-    input:
-        MINI_WORLD,
-    output:
-        list(UD_FIELDS),
-    log:
-        "logs/data/download_ud.log",
-    conda:
-        ENV
-    params:
-        name="ud",
-        steering=fetching("ud"),
-        source=source_files("ud", UD_FIELDS),
-    script:
-        "../../scripts/download_files.py"
-
-
-rule download_sib200:
-    input:
-        MINI_WORLD,
-    output:
-        list(SIB_FIELDS),
-    log:
-        "logs/data/download_sib200.log",
-    conda:
-        ENV
-    params:
-        name="sib200",
-        steering=fetching("sib200"),
-        source=source_files("sib200", SIB_FIELDS),
     script:
         "../../scripts/download_files.py"
 
 
 rule download_flores:
     input:
-        MINI_WORLD,
+        STUDY.mini_world,
     output:
-        expand(
-            "resources/flores/flores200_dataset/{split}/{code}.{split}",
-            split=FLORES_SPLITS,
-            code=FLORES_LANGS,
-        ),
+        STUDY.flores_downloads(),
     log:
         "logs/data/download_flores.log",
     conda:
         ENV
     params:
-        url=SOURCES["flores"]["url"],
-        codes=FLORES_LANGS,
+        url=config["sources"]["flores"]["url"],
+        codes=STUDY.flores_langs(),
         splits=FLORES_SPLITS,
         steering=fetching("flores"),
     script:
@@ -127,7 +91,7 @@ rule download_flores:
 # Each hub encoder's files, at its pinned revision (or from its mirror folder).
 rule download_encoder:
     output:
-        directory("resources/encoders/{encoder}"),
+        directory(layout.ENCODER_DOWNLOAD),
     log:
         "logs/data/download_encoder/{encoder}.log",
     conda:
@@ -141,7 +105,7 @@ rule download_encoder:
 
 rule prepare_parallel:
     input:
-        lambda wc: "resources/opus/OPUS-{corpus}/{version}/moses/{pair}.txt.zip".format(**PAIRS[wc.pair]),
+        lambda wc: STUDY.opus_download(wc.pair),
     output:
         layout.PARALLEL,
     log:
@@ -163,9 +127,9 @@ rule prepare_parallel:
 
 rule prepare_lexicon:
     input:
-        list(LEXICON_PREPARED),
+        list(STUDY.lexicon_files()),
     output:
-        list(LEXICON_PREPARED.values()),
+        [layout.LEXICON.format(**fields) for fields in STUDY.lexicon_files().values()],
     log:
         "logs/data/prepare_lexicon.log",
     benchmark:
@@ -183,11 +147,7 @@ rule prepare_flores:
     input:
         rules.download_flores.output,
     output:
-        expand(
-            layout.FLORES,
-            split=FLORES_SPLITS,
-            code=FLORES_LANGS,
-        ),
+        layout.fill_all(layout.FLORES, split=FLORES_SPLITS, code=STUDY.flores_langs()),
     log:
         "logs/data/prepare_flores.log",
     benchmark:
@@ -198,83 +158,52 @@ rule prepare_flores:
         mem_mb=1000,
         runtime=5,
     params:
-        codes=FLORES_LANGS,
+        codes=STUDY.flores_langs(),
         splits=FLORES_SPLITS,
     script:
         "../../scripts/prepare_flores.py"
 
 
-rule prepare_ud:
-    input:
-        list(UD_PREPARED),
-    output:
-        list(UD_PREPARED.values()),
-    log:
-        "logs/data/prepare_ud.log",
-    benchmark:
-        "benchmarks/data/prepare_ud.tsv"
-    conda:
-        ENV
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    script:
-        "../../scripts/prepare_ud.py"
+# Each task's source (core.tasks): one job fetches its files and one prepares them.
+for task, files in STUDY.task_sources().items():
+    source = TASKS[task].source
 
-
-rule prepare_sib200:
-    input:
-        list(SIB_PREPARED),
-    output:
-        list(SIB_PREPARED.values()),
-    log:
-        "logs/data/prepare_sib200.log",
-    benchmark:
-        "benchmarks/data/prepare_sib200.tsv"
-    conda:
-        ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../../scripts/prepare_sib200.py"
-
-
-# Named entities (beyond the paper): WikiANN's parquet files, where finetune.tasks has ner.
-if NER_FIELDS:
-
-    localrules:
-        download_wikiann,
-
-    rule download_wikiann:
+    rule:
+        name:
+            f"download_{source}"
         input:
-            MINI_WORLD,
+            STUDY.mini_world,
         output:
-            list(NER_FIELDS),
+            list(files),
         log:
-            "logs/data/download_wikiann.log",
+            f"logs/data/download_{source}.log",
+        localrule: True
         conda:
             ENV
         params:
-            name="wikiann",
-            steering=fetching("wikiann"),
-            source=source_files("wikiann", NER_FIELDS),
+            name=source,
+            steering=fetching(source),
+            source=source_files(source, {raw: fields for raw, (fields, _) in files.items()}),
         script:
             "../../scripts/download_files.py"
 
-    rule prepare_wikiann:
+    rule:
+        name:
+            f"prepare_{source}"
         input:
-            list(NER_PREPARED),
+            list(files),
         output:
-            list(NER_PREPARED.values()),
+            [prepared for _, prepared in files.values()],
         log:
-            "logs/data/prepare_wikiann.log",
+            f"logs/data/prepare_{source}.log",
         benchmark:
-            "benchmarks/data/prepare_wikiann.tsv"
+            f"benchmarks/data/prepare_{source}.tsv"
         conda:
             ENV
         resources:
             mem_mb=2000,
             runtime=10,
+        params:
+            task=task,
         script:
-            "../../scripts/prepare_wikiann.py"
+            "../../scripts/prepare_task_data.py"

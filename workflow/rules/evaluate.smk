@@ -9,14 +9,14 @@
 rule embed:
     input:
         encoder=encoder_dir,
-        flores=EMBEDDED_FLORES.values(),
-        lexicons=LEXICON_FILES.values(),
-        sib=SIB_TEST.values(),
+        flores=STUDY.embedded_flores.values(),
+        lexicons=STUDY.lexicon_prepared.values(),
+        sib=STUDY.parallel_test.values(),
     output:
-        embeddings="results/{encoder}/embeddings/{model}/encoder.safetensors",
-        retrieval="results/{encoder}/eval/retrieval/{model}/encoder.csv",
-        similarity="results/{encoder}/eval/similarity/{model}/encoder.csv",
-        sib_items="results/{encoder}/eval/retrieval/{model}/sib_items.csv",
+        embeddings=layout.fill(layout.EMBEDDINGS, variant="encoder"),
+        retrieval=layout.fill(layout.COMPARISON, kind="retrieval", stage="encoder"),
+        similarity=layout.fill(layout.COMPARISON, kind="similarity", stage="encoder"),
+        sib_items=layout.PARALLEL_ITEMS,
     log:
         "logs/{encoder}/evaluate/embed/{model}.log",
     benchmark:
@@ -28,11 +28,11 @@ rule embed:
         **requested("embed"),
         gpu=1,
     params:
-        **EMBEDDING_PARAMS,
-        encoder=lambda wc: embedding_layers(wc.encoder),
-        sib=canonical(SIB_TEST),
-        sib_sample=sample({"test": config["evaluation"]["test_examples"]}),
-        source=SOURCE,
+        **STUDY.embedding_params,
+        encoder=lambda wc: STUDY.embedding_layers(wc.encoder),
+        sib=canonical(STUDY.parallel_test),
+        sib_sample=STUDY.sample({"test": config["evaluation"]["test_examples"]}),
+        source=STUDY.source_lang,
     script:
         "../../scripts/embed.py"
 
@@ -40,16 +40,13 @@ rule embed:
 # Figure 1's fine-tuned condition: every kept full fine-tuning run of an aligned encoder.
 rule embed_finetuned:
     input:
-        unpack(finetuned_runs),
-        flores=EMBEDDED_FLORES.values(),
-        lexicons=LEXICON_FILES.values(),
+        unpack(lambda wc: STUDY.finetuned_runs(wc.encoder, wc.model)),
+        flores=STUDY.embedded_flores.values(),
+        lexicons=STUDY.lexicon_prepared.values(),
     output:
-        embeddings=expand(
-            "results/{{encoder}}/embeddings/{{model}}/{variant}.safetensors",
-            variant=FINETUNED_VARIANTS,
-        ),
-        retrieval="results/{encoder}/eval/retrieval/{model}/finetuned.csv",
-        similarity="results/{encoder}/eval/similarity/{model}/finetuned.csv",
+        embeddings=layout.fill_all(layout.EMBEDDINGS, variant=STUDY.finetuned_variants),
+        retrieval=layout.fill(layout.COMPARISON, kind="retrieval", stage="finetuned"),
+        similarity=layout.fill(layout.COMPARISON, kind="similarity", stage="finetuned"),
     log:
         "logs/{encoder}/evaluate/embed_finetuned/{model}.log",
     benchmark:
@@ -61,9 +58,9 @@ rule embed_finetuned:
         **requested("embed_finetuned"),
         gpu=1,
     params:
-        **EMBEDDING_PARAMS,
-        encoder=lambda wc: embedding_layers(wc.encoder),
-        variants=canonical(FINETUNED_VARIANTS),
+        **STUDY.embedding_params,
+        encoder=lambda wc: STUDY.embedding_layers(wc.encoder),
+        variants=canonical(STUDY.finetuned_variants),
     script:
         "../../scripts/embed.py"
 
@@ -72,14 +69,14 @@ rule embed_finetuned:
 # full fine-tuning run of an aligned encoder.
 rule gradients:
     input:
-        unpack(finetuned_runs),
+        unpack(lambda wc: STUDY.finetuned_runs(wc.encoder, wc.model)),
         aligned=encoder_dir,
         tokens=lambda wc: layout.model_tokens(wc.encoder, wc.model),
-        tasks=expand("results/{{encoder}}/data/tasks/{task}", task=FINETUNE["tasks"]),
-        flores=GRADIENT_FLORES.values(),
+        tasks=layout.fill_all(layout.TASK_TOKENS, task=STUDY.tasks),
+        flores=STUDY.gradient_flores.values(),
     output:
-        alignment="results/{encoder}/eval/gradients/{model}/alignment.csv",
-        languages="results/{encoder}/eval/gradients/{model}/languages.csv",
+        alignment=layout.fill(layout.GRADIENTS, name="alignment"),
+        languages=layout.fill(layout.GRADIENTS, name="languages"),
     log:
         "logs/{encoder}/evaluate/gradients/{model}.log",
     benchmark:
@@ -91,17 +88,14 @@ rule gradients:
         **requested("gradients"),
         gpu=1,
     params:
-        variants=canonical(FINETUNED_VARIANTS),
-        flores=canonical(GRADIENT_FLORES),
-        flores_sample=FLORES_SAMPLE,
-        finetune=lambda wc: {
-            task: FinetuneSettings.determining(FINETUNE, task, "full", ENCODERS[wc.encoder]["max_length"])
-            for task in FINETUNE["tasks"]
-        },
-        alignment=lambda wc: alignment_settings(wc.encoder),
+        variants=canonical(STUDY.finetuned_variants),
+        flores=canonical(STUDY.gradient_flores),
+        flores_sample=STUDY.flores_sample,
+        finetune=lambda wc: {task: STUDY.finetune_settings(wc.encoder, task, "full") for task in STUDY.tasks},
+        alignment=lambda wc: STUDY.alignment_settings(wc.encoder),
         mlm_head=lambda wc: ENCODERS[wc.encoder]["mlm_head"],
         batches=ANALYSIS["gradient_batches"],
-        languages=list(EVAL_LANGS),
-        source_lang=SOURCE,
+        languages=list(STUDY.eval_langs),
+        source_lang=STUDY.source_lang,
     script:
         "../../scripts/gradients.py"

@@ -6,10 +6,10 @@
 # Each encoder's tokenizer reads the task data once; every checkpoint of the encoder shares it.
 rule tokenize_task:
     input:
-        unpack(lambda wc: task_files(wc.task)),
+        unpack(lambda wc: STUDY.task_files(wc.task)),
         tokenizer=layout.BASE_MODEL,
     output:
-        directory("results/{encoder}/data/tasks/{task}"),
+        directory(layout.TASK_TOKENS),
     log:
         "logs/{encoder}/finetune/tokenize_task/{task}.log",
     benchmark:
@@ -20,9 +20,9 @@ rule tokenize_task:
         mem_mb=4000,
         runtime=30,
     params:
-        files=lambda wc: task_files(wc.task),
-        max_length=lambda wc: task_max_length(wc.encoder, wc.task),
-        sample=sample(
+        files=lambda wc: STUDY.task_files(wc.task),
+        max_length=lambda wc: STUDY.task_max_length(wc.encoder, wc.task),
+        sample=STUDY.sample(
             {
                 "train": FINETUNE["train_examples"],
                 "dev": FINETUNE["train_examples"],
@@ -36,12 +36,12 @@ rule tokenize_task:
 # Linear-only: the frozen backbone encodes each split once; every seed's head trains on those features.
 rule linear_probe:
     input:
-        data="results/{encoder}/data/tasks/{task}",
+        data=layout.TASK_TOKENS,
         encoder=encoder_dir,
     output:
-        runs=directory(seed_files(layout.FINETUNE_SEED, "linear")),
-        zeroshot=seed_files(layout.ZEROSHOT, "linear", suffix=""),
-        item_scores=seed_files(layout.ZEROSHOT, "linear", suffix="_items"),
+        runs=directory(STUDY.seed_files(layout.FINETUNE_SEED, "linear")),
+        zeroshot=STUDY.seed_files(layout.ZEROSHOT, "linear", suffix=""),
+        item_scores=STUDY.seed_files(layout.ZEROSHOT, "linear", suffix="_items"),
     log:
         "logs/{encoder}/finetune/{task}/linear/{model}.log",
     benchmark:
@@ -55,7 +55,7 @@ rule linear_probe:
     params:
         settings=finetune_settings("linear"),
         seeds=FINETUNE["seeds"],
-        languages=list(EVAL_LANGS),
+        languages=list(STUDY.eval_langs),
     script:
         "../../scripts/linear_probe.py"
 
@@ -63,12 +63,12 @@ rule linear_probe:
 # Full fine-tuning: one job per task and encoder runs every seed in turn (fewer, longer cluster jobs).
 rule finetune_full:
     input:
-        data="results/{encoder}/data/tasks/{task}",
+        data=layout.TASK_TOKENS,
         encoder=encoder_dir,
     output:
-        runs=directory(seed_files(layout.FINETUNE_SEED, "full")),
-        zeroshot=seed_files(layout.ZEROSHOT, "full", suffix=""),
-        item_scores=seed_files(layout.ZEROSHOT, "full", suffix="_items"),
+        runs=directory(STUDY.seed_files(layout.FINETUNE_SEED, "full")),
+        zeroshot=STUDY.seed_files(layout.ZEROSHOT, "full", suffix=""),
+        item_scores=STUDY.seed_files(layout.ZEROSHOT, "full", suffix="_items"),
     log:
         "logs/{encoder}/finetune/{task}/full/{model}.log",
     benchmark:
@@ -82,10 +82,10 @@ rule finetune_full:
     params:
         settings=finetune_settings("full"),
         seeds=FINETUNE["seeds"],
-        languages=list(EVAL_LANGS),
-        kept_seeds=lambda wc: [seed for seed in FINETUNE["seeds"] if keeps_weights(wc.encoder, wc.model, seed)],
+        languages=list(STUDY.eval_langs),
+        kept_seeds=lambda wc: [seed for seed in FINETUNE["seeds"] if STUDY.keeps_weights(wc.encoder, wc.model, seed)],
         steering=Steering(state_every=FINETUNE["state_every"]),
         # resumable state and finished seeds: outside the outputs, so a killed or failed job's rerun resumes
-        work=lambda wc: f"results/{wc.encoder}/finetune/{wc.task}/full/{wc.model}/work",
+        work=lambda wc: layout.FINETUNE_WORK.format(mode="full", **dict(wc.items())),
     script:
         "../../scripts/finetune_full.py"

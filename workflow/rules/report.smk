@@ -21,18 +21,16 @@ localrules:
 
 rule table1:
     input:
-        lambda wc: zeroshot_csvs(wc.encoder, table_models(wc.encoder)),
+        lambda wc: STUDY.zeroshot_csvs(wc.encoder, STUDY.table_models(wc.encoder)),
     output:
-        csv=reported("results/{encoder}/tables/table1.csv", "table1", "Tables"),
-        md="results/{encoder}/tables/table1.md",
-        context="results/{encoder}/tables/table1.context.json",
+        **reported_table("table1", "Tables"),
     log:
         "logs/{encoder}/report/table1.log",
     conda:
         ENV
     params:
-        step=TABLE_STEP,
-        losses=lambda wc: encoder_losses(wc.encoder),
+        step=STUDY.table_step,
+        losses=lambda wc: STUDY.encoder_losses(wc.encoder),
         steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/table1.py"
@@ -41,14 +39,14 @@ rule table1:
 # Tables 4, 5 and 6 print the config, which every encoder shares; each encoder's report shows them.
 rule hyperparameter_tables:
     output:
-        [reported(f"results/{{encoder}}/tables/table{n}.csv", f"table{n}", "Hyper-parameters") for n in (4, 5, 6)],
-        expand("results/{{encoder}}/tables/table{n}.{ext}", n=[4, 5, 6], ext=["md", "context.json"]),
+        [reported(layout.table(f"table{n}"), f"table{n}", "Hyper-parameters") for n in (4, 5, 6)],
+        layout.fill_all(layout.TABLE, table=["table4", "table5", "table6"], ext=["md", "context.json"]),
     log:
         "logs/{encoder}/report/hyperparameter_tables.log",
     conda:
         ENV
     params:
-        config=hyperparameter_values(),
+        config=STUDY.hyperparameter_values(),
     script:
         "../../scripts/hyperparameter_tables.py"
 
@@ -56,7 +54,7 @@ rule hyperparameter_tables:
 # What the model files of this config's grid take on disk, per encoder: `snakemake disk_plan` prints it.
 rule disk_plan:
     output:
-        "results/plan/disk.tsv",
+        layout.DISK_PLAN,
     log:
         "logs/report/disk_plan.log",
     conda:
@@ -70,13 +68,13 @@ rule disk_plan:
 
 rule table2:
     input:
-        lambda wc: comparisons(wc.encoder, "similarity", "encoder", table_models(wc.encoder)),
+        lambda wc: STUDY.comparisons(wc.encoder, "similarity", "encoder", STUDY.table_models(wc.encoder)),
     output:
-        csv=reported("results/{encoder}/tables/table2.csv", "table2", "Tables"),
-        md="results/{encoder}/tables/table2.md",
-        gap_csv=reported("results/{encoder}/tables/table2_gap.csv", "table2_gap", "Companion tables"),
-        gap_md="results/{encoder}/tables/table2_gap.md",
-        contexts=expand("results/{{encoder}}/tables/{table}.context.json", table=["table2", "table2_gap"]),
+        csv=reported(layout.table("table2"), "table2", "Tables"),
+        md=layout.table("table2", "md"),
+        gap_csv=reported(layout.table("table2_gap"), "table2_gap", "Companion tables"),
+        gap_md=layout.table("table2_gap", "md"),
+        contexts=layout.fill_all(layout.TABLE, table=["table2", "table2_gap"], ext=["context.json"]),
     log:
         "logs/{encoder}/report/table2.log",
     conda:
@@ -84,7 +82,7 @@ rule table2:
     params:
         layer=lambda wc: ENCODERS[wc.encoder]["retrieval_layer"],
         layers=lambda wc: ENCODERS[wc.encoder]["layers"],
-        losses=lambda wc: encoder_losses(wc.encoder),
+        losses=lambda wc: STUDY.encoder_losses(wc.encoder),
         steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/table2.py"
@@ -93,24 +91,20 @@ rule table2:
 # Tables 7 (R@5) and 8 (R@10) and the R@1 table.
 rule retrieval_tables:
     input:
-        lambda wc: comparisons(wc.encoder, "retrieval", "encoder", table_models(wc.encoder)),
+        lambda wc: STUDY.comparisons(wc.encoder, "retrieval", "encoder", STUDY.table_models(wc.encoder)),
     output:
         [
-            reported(
-                f"results/{{encoder}}/tables/{table}.csv",
-                table if table in ("table7", "table8") else "recall",
-                "Tables",
-            )
-            for table in RECALL_TABLES.values()
+            reported(layout.table(table), table if table in ("table7", "table8") else "recall", "Tables")
+            for table in STUDY.recall_tables.values()
         ],
-        expand("results/{{encoder}}/tables/{table}.{ext}", table=RECALL_TABLES.values(), ext=["md", "context.json"]),
+        layout.fill_all(layout.TABLE, table=STUDY.recall_tables.values(), ext=["md", "context.json"]),
     log:
         "logs/{encoder}/report/retrieval_tables.log",
     conda:
         ENV
     params:
-        tables=RECALL_TABLES,
-        losses=lambda wc: encoder_losses(wc.encoder),
+        tables=STUDY.recall_tables,
+        losses=lambda wc: STUDY.encoder_losses(wc.encoder),
         steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/retrieval_tables.py"
@@ -118,19 +112,19 @@ rule retrieval_tables:
 
 rule table3:
     input:
-        lambda wc: gradient_csvs(wc.encoder, "alignment"),
+        lambda wc: STUDY.gradient_csvs(wc.encoder, "alignment"),
     output:
-        csv=reported("results/{encoder}/tables/table3.csv", "table3", "Tables"),
-        md="results/{encoder}/tables/table3.md",
-        baseline_csv=reported("results/{encoder}/tables/table3_baseline.csv", "table3_baseline", "Companion tables"),
-        baseline_md="results/{encoder}/tables/table3_baseline.md",
-        contexts=expand("results/{{encoder}}/tables/{table}.context.json", table=["table3", "table3_baseline"]),
+        csv=reported(layout.table("table3"), "table3", "Tables"),
+        md=layout.table("table3", "md"),
+        baseline_csv=reported(layout.table("table3_baseline"), "table3_baseline", "Companion tables"),
+        baseline_md=layout.table("table3_baseline", "md"),
+        contexts=layout.fill_all(layout.TABLE, table=["table3", "table3_baseline"], ext=["context.json"]),
     log:
         "logs/{encoder}/report/table3.log",
     conda:
         ENV
     params:
-        losses=lambda wc: encoder_losses(wc.encoder),
+        losses=lambda wc: STUDY.encoder_losses(wc.encoder),
         steering=COVERS,  # the languages each result file must cover
     script:
         "../../scripts/table3.py"
@@ -139,13 +133,11 @@ rule table3:
 # §4.5: per-language task and MLM gradients compared pairwise, averaged over aligned encoders and seeds.
 rule gradient_languages:
     input:
-        lambda wc: gradient_csvs(wc.encoder, "languages"),
+        lambda wc: STUDY.gradient_csvs(wc.encoder, "languages"),
     output:
-        csv=reported("results/{encoder}/tables/gradient_languages.csv", "gradient_languages", "Companion tables"),
-        md="results/{encoder}/tables/gradient_languages.md",
-        context="results/{encoder}/tables/gradient_languages.context.json",
-        png=reported("results/{encoder}/figures/gradient_languages.png", "gradient_languages", "Figures"),
-        pdf="results/{encoder}/figures/gradient_languages.pdf",
+        **reported_table("gradient_languages", "Companion tables"),
+        png=reported(layout.figure("gradient_languages"), "gradient_languages", "Figures"),
+        pdf=layout.figure("gradient_languages", "pdf"),
     log:
         "logs/{encoder}/report/gradient_languages.log",
     conda:
@@ -159,19 +151,21 @@ rule gradient_languages:
 
 rule figure1:
     input:
-        lambda wc: comparisons(wc.encoder, "similarity", "encoder", table_models(wc.encoder)),
-        lambda wc: comparisons(wc.encoder, "similarity", "finetuned", aligned_table_models(wc.encoder) if FULL else []),
+        lambda wc: STUDY.comparisons(wc.encoder, "similarity", "encoder", STUDY.table_models(wc.encoder)),
+        lambda wc: STUDY.comparisons(
+            wc.encoder, "similarity", "finetuned", STUDY.aligned_table_models(wc.encoder) if STUDY.full else []
+        ),
     output:
-        csv="results/{encoder}/figures/figure1.csv",
-        png=reported("results/{encoder}/figures/figure1.png", "figure1", "Figures"),
-        pdf="results/{encoder}/figures/figure1.pdf",
+        csv=layout.figure("figure1", "csv"),
+        png=reported(layout.figure("figure1"), "figure1", "Figures"),
+        pdf=layout.figure("figure1", "pdf"),
     log:
         "logs/{encoder}/report/figure1.log",
     conda:
         ENV
     params:
         layers=lambda wc: ENCODERS[wc.encoder]["layers"],
-        losses=lambda wc: encoder_losses(wc.encoder),
+        losses=lambda wc: STUDY.encoder_losses(wc.encoder),
         mini_world=bool(config["mini_world"]),
         steering=COVERS,  # the languages each result file must cover
     script:
@@ -181,19 +175,19 @@ rule figure1:
 # One static page per encoder with every table and figure of its study and the configuration.
 rule report:
     input:
-        claims=expand("results/{{encoder}}/claims/{page}.csv", page=CLAIM_PAGES),
-        tables=expand("results/{{encoder}}/tables/{table}.csv", table=PAPER_TABLES),
-        steps=expand("results/{{encoder}}/tables/step{step}/{table}.csv", step=OTHER_STEPS, table=STEP_TABLES),
-        figures=expand("results/{{encoder}}/figures/{figure}.png", figure=FIGURES),
+        claims=layout.fill_all(layout.CLAIMS, name=STUDY.claim_pages, ext=["csv"]),
+        tables=layout.fill_all(layout.TABLE, table=STUDY.paper_tables, ext=["csv"]),
+        steps=layout.fill_all(layout.STEP_TABLE, step=STUDY.other_steps, table=STUDY.step_tables, ext=["csv"]),
+        figures=layout.fill_all(layout.FIGURE, figure=STUDY.figures, ext=["png"]),
     output:
-        "results/{encoder}/report.html",
+        layout.REPORT,
     log:
         "logs/{encoder}/report/report.log",
     conda:
         ENV
     params:
-        config=lambda wc: without_operational(encoder_config(wc.encoder)),  # another encoder's facts do not touch it
-        digest=lambda wc: digest(encoder_config(wc.encoder)),
+        config=lambda wc: without_operational(STUDY.encoder_config(wc.encoder)),  # another encoder's facts do not touch it
+        digest=lambda wc: digest(STUDY.encoder_config(wc.encoder)),
         encoder=lambda wc: encoder_label(ENCODERS[wc.encoder]),
         mini_world=bool(config["mini_world"]),
     script:
@@ -203,14 +197,14 @@ rule report:
 # The study's tables: each encoder's rows of a table, with an `encoder` column (results/tables/table3.csv).
 rule study_table:
     input:
-        lambda wc: expand("results/{encoder}/tables/{table}.csv", encoder=ENCODERS, table=wc.table),
+        lambda wc: [layout.table(wc.table, "csv", encoder) for encoder in ENCODERS],
     output:
-        csv="results/tables/{table}.csv",
-        md="results/tables/{table}.md",
+        csv=layout.fill(layout.STUDY_TABLE, ext="csv"),
+        md=layout.fill(layout.STUDY_TABLE, ext="md"),
     log:
         "logs/report/study_table/{table}.log",
     wildcard_constraints:
-        table="|".join(PAPER_TABLES),
+        table=one_of(STUDY.paper_tables),
     conda:
         ENV
     params:
@@ -222,15 +216,15 @@ rule study_table:
 # The study's figures: each encoder's, under results/figures/ (with several encoders, named by the encoder).
 rule study_figure:
     input:
-        png=lambda wc: "results/{}/figures/{}.png".format(*STUDY_FIGURES[wc.name]),
-        pdf=lambda wc: "results/{}/figures/{}.pdf".format(*STUDY_FIGURES[wc.name]),
+        png=lambda wc: layout.figure(STUDY.study_figures[wc.figure][1], "png", STUDY.study_figures[wc.figure][0]),
+        pdf=lambda wc: layout.figure(STUDY.study_figures[wc.figure][1], "pdf", STUDY.study_figures[wc.figure][0]),
     output:
-        png="results/figures/{name}.png",
-        pdf="results/figures/{name}.pdf",
+        png=layout.fill(layout.STUDY_FIGURE, ext="png"),
+        pdf=layout.fill(layout.STUDY_FIGURE, ext="pdf"),
     log:
-        "logs/report/study_figure/{name}.log",
+        "logs/report/study_figure/{figure}.log",
     wildcard_constraints:
-        name="|".join(map(re.escape, STUDY_FIGURES)),
+        figure=one_of(STUDY.study_figures),
     conda:
         ENV
     script:
@@ -241,10 +235,10 @@ rule study_figure:
 # each encoder's own report.
 rule study_report:
     input:
-        claims=["results/claims/encoders.csv", "results/claims/differences.csv", "results/claims/claims.csv"],
-        reports=expand("results/{encoder}/report.html", encoder=ENCODERS),
+        claims=[layout.study_claims(name) for name in ("encoders", "differences", "claims")],
+        reports=layout.fill_all(layout.REPORT, encoder=ENCODERS),
     output:
-        "results/report.html",
+        layout.STUDY_REPORT,
     log:
         "logs/report/study_report.log",
     conda:
@@ -267,7 +261,7 @@ rule clean_state:
     conda:
         ENV
     params:
-        jobs=training_work(),
+        jobs=STUDY.training_work(),
     script:
         "../../scripts/clean_state.py"
 
@@ -276,25 +270,24 @@ rule clean_state:
 # its settings, alignment log and retrieval scores, and its log (src/align_transfer/report/hub.py).
 rule model_cards:
     input:
-        checkpoints=lambda wc: [layout.model_dir(wc.encoder, model) for model in carded_models(wc.encoder)],
-        train_logs=lambda wc: expand(
-            "results/{encoder}/align/{pair}/{losses}/train_log.csv",
-            encoder=wc.encoder,
-            pair=PAIRS,
-            losses=encoder_losses(wc.encoder),
+        checkpoints=lambda wc: [layout.model_dir(wc.encoder, model) for model in STUDY.carded_models(wc.encoder)],
+        train_logs=lambda wc: layout.fill_all(
+            layout.TRAIN_LOG, encoder=[wc.encoder], pair=PAIRS, losses=STUDY.encoder_losses(wc.encoder)
         ),
-        retrieval=lambda wc: comparisons(wc.encoder, "retrieval", "encoder", ["base", *carded_models(wc.encoder)]),
+        retrieval=lambda wc: STUDY.comparisons(
+            wc.encoder, "retrieval", "encoder", ["base", *STUDY.carded_models(wc.encoder)]
+        ),
     output:
-        directory("results/{encoder}/hub"),
+        directory(layout.HUB),
     log:
         "logs/{encoder}/report/model_cards.log",
     conda:
         ENV
     params:
-        models=lambda wc: carded_models(wc.encoder),
+        models=lambda wc: STUDY.carded_models(wc.encoder),
         encoder=lambda wc: pick(ENCODERS[wc.encoder], ["name", "source", "hub_id", "revision", "mlm_head"]),
         pairs=canonical(PAIRS),
-        alignment=lambda wc: alignment_settings(wc.encoder),
+        alignment=lambda wc: STUDY.alignment_settings(wc.encoder),
         layer=lambda wc: ENCODERS[wc.encoder]["retrieval_layer"],
         steering=COVERS,  # the languages each result file must cover
     script:

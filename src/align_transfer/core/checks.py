@@ -14,6 +14,7 @@ import math
 import re
 from pathlib import Path
 
+from align_transfer.core import layout
 from align_transfer.core.architectures import mlm_head_keys
 from align_transfer.core.objectives import active_terms, needs_mlm_head, parse_loss_code
 from align_transfer.core.tasks import TASKS
@@ -28,7 +29,8 @@ def encoder_shape(entry: dict, workdir=".") -> tuple[dict | None, str]:
     prepared base, a download, a mirror), or the ``shape`` its entry states; and where that came from."""
     if entry.get("mini"):
         return dict(entry["mini"]), "its mini settings"
-    for folder in (f"results/{entry['name']}/models/base", f"resources/encoders/{entry['name']}", entry.get("mirror")):
+    prepared, downloaded = (path.format(encoder=entry["name"]) for path in (layout.BASE_MODEL, layout.ENCODER_DOWNLOAD))
+    for folder in (prepared, downloaded, entry.get("mirror")):
         if folder and (path := Path(workdir, folder, "config.json")).is_file():
             config = json.loads(path.read_text())
             return {
@@ -65,7 +67,7 @@ def has_mlm_head(folder) -> bool | None:
 
 def encoder_folder(entry: dict, workdir=".") -> Path | None:
     """Where an encoder's Hugging Face folder is before it is prepared: its mirror, or its download."""
-    for folder in (entry.get("mirror"), Path(workdir, "resources/encoders", entry["name"])):
+    for folder in (entry.get("mirror"), Path(workdir, layout.ENCODER_DOWNLOAD.format(encoder=entry["name"]))):
         if folder and (Path(folder) / "config.json").is_file():
             return Path(folder)
     return None

@@ -234,6 +234,12 @@ def load_schema(path) -> dict:
             "description": f"{task.title}: mean tokens per example",
         }
     finetune["required"] += list(TASKS)  # a task's counts for the plan are checked where it runs (core.checks)
+    sources = schema["properties"]["sources"]["properties"]
+    sizes = schema["properties"]["mini_world"]["properties"]["sizes"]["properties"]
+    for name, task in TASKS.items():  # its source (checked where it runs), and a generated source's sizes
+        sources[task.source] = {"$ref": "#/definitions/source", "description": f"where {task.title}'s data comes from"}
+        for split in ("train", "dev", "test") if task.mini_world else ():
+            sizes[f"{name}_{split}"] = {"type": "integer", "minimum": 0, "description": f"{task.title}: {split} items"}
     return schema
 
 

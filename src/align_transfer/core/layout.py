@@ -3,8 +3,8 @@
 The rules, the library and the scripts ask this module for a path or a model name instead of spelling
 one. Pure Python (no third-party import): the Snakefile reads it at parse time.
 
-- ``resources/{source}/...``: what was downloaded, in each source's own layout (``SOURCE_LAYOUTS``),
-  which is also the layout of a mirror.
+- ``resources/{source}/...``: what was downloaded, in each source's own layout (``DOWNLOAD_LAYOUTS``, and a
+  task's source in its entry of ``core.tasks``), which is also the layout of a mirror.
 - ``results/data/...``: the prepared data, shared by every encoder.
 - ``results/{encoder}/...``: one encoder's study: its base model, alignment runs, fine-tuning runs,
   evaluations, tables, figures, claims and report.
@@ -13,27 +13,35 @@ one. Pure Python (no third-party import): the Snakefile reads it at parse time.
 from __future__ import annotations
 
 import re
+from itertools import product
 from pathlib import Path
 
 from align_transfer.core.objectives import CODE_PATTERN
 
-#: Where each file lies under a mirror's base path (and under ``resources/{source}/``).
-SOURCE_LAYOUTS = {
+#: Where each file of the sources that are not a task's lies under a mirror's base path (and under
+#: ``resources/{source}/``); a task's source has its layout in its entry (``core.tasks.SOURCE_LAYOUTS``: all).
+DOWNLOAD_LAYOUTS = {
     "opus": "OPUS-{corpus}/{version}/moses/{pair}.txt.zip",
     "muse": "dictionaries/{pair}.txt",
     "flores": "flores200_dataset/{split}/{code}.{split}",
-    "ud": "{treebank}/{file}",
-    "sib200": "data/annotated/{code}/{split}.tsv",
-    "wikiann": "{lang}/{split}-00000-of-00001.parquet",
 }
-#: The FLORES-200 URL is one tarball holding the tree of ``SOURCE_LAYOUTS["flores"]``.
+#: The FLORES-200 URL is one tarball holding the tree of ``DOWNLOAD_LAYOUTS["flores"]``.
 FLORES_TARBALL = "flores200_dataset.tar.gz"
 RESOURCES = "resources"
+MINI_WORLD = "resources/mini_world"  # the generated world: a mirror of every source
+ENCODER_DOWNLOAD = "resources/encoders/{encoder}"
 
 
-def resource(source: str, **fields) -> str:
-    """A downloaded file's path: ``resources/{source}/`` and its place in the source's layout."""
-    return f"{RESOURCES}/{source}/{SOURCE_LAYOUTS[source].format(**fields)}"
+def fill(template: str, **fields) -> str:
+    """``template`` with ``fields`` filled in and every other ``{name}`` left as a wildcard."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(fields[m[1]]) if m[1] in fields else m[0], template)
+
+
+def fill_all(template: str, **values) -> list[str]:
+    """``fill`` for every combination of ``values`` (each a list), in their order: snakemake's ``expand`` for
+    the fields given, the others left as wildcards."""
+    names = list(values)
+    return [fill(template, **dict(zip(names, combo))) for combo in product(*(list(values[n]) for n in names))]
 
 
 def resource_parts(path) -> tuple[str, Path] | None:
@@ -70,24 +78,65 @@ def parse_model(model: str) -> dict:
 PARALLEL = "results/data/parallel/{pair}.tsv"
 LEXICON = "results/data/lexicon/{pair}.tsv"
 FLORES = "results/data/flores/{split}/{code}.txt"
-UD = "results/data/ud/{lang}/{split}.jsonl"
-SIB = "results/data/sib200/{lang}/{split}.tsv"
-NER = "results/data/wikiann/{lang}/{split}.jsonl"
+
+
+def task_data(source: str, extension: str) -> str:
+    """The layout of a task's prepared splits (``core.tasks.Task.prepared``)."""
+    return f"results/data/{source}/{{lang}}/{{split}}.{extension}"
+
 
 # One encoder's study
 BASE_MODEL = "results/{encoder}/models/base"
+MINI_TOKENIZER = "results/{encoder}/models/mini_tokenizer"
 TOKENS = "results/{encoder}/data/tokens/{pair}"
+TASK_TOKENS = "results/{encoder}/data/tasks/{task}"
 ALIGNMENT_RUN = "results/{encoder}/align/{pair}/{losses}"
+CHECKPOINT = ALIGNMENT_RUN + "/step{step}"
+TRAIN_LOG = ALIGNMENT_RUN + "/train_log.csv"
 FINETUNE_RUN = "results/{encoder}/finetune/{task}/{mode}/{model}"
 FINETUNE_SEED = FINETUNE_RUN + "/seed{seed}"
-ZEROSHOT = "results/{encoder}/eval/zeroshot/{task}/{mode}/{model}/seed{seed}{suffix}.csv"
-COMPARISON = "results/{encoder}/eval/{kind}/{model}/{stage}.csv"
-GRADIENTS = "results/{encoder}/eval/gradients/{model}/{name}.csv"
 WORK = "work"  # a training run's resumable state and finished work, inside the run's folder
+ALIGNMENT_WORK = f"{ALIGNMENT_RUN}/{WORK}"
+FINETUNE_WORK = f"{FINETUNE_RUN}/{WORK}"
+ZEROSHOT = "results/{encoder}/eval/zeroshot/{task}/{mode}/{model}/seed{seed}{suffix}.csv"
+EMBEDDINGS = "results/{encoder}/embeddings/{model}/{variant}.safetensors"
+COMPARISON = "results/{encoder}/eval/{kind}/{model}/{stage}.csv"  # kind: retrieval or similarity
+PARALLEL_ITEMS = "results/{encoder}/eval/retrieval/{model}/sib_items.csv"  # the instance level's retrievals
+GRADIENTS = "results/{encoder}/eval/gradients/{model}/{name}.csv"
+TABLE = "results/{encoder}/tables/{table}.{ext}"
+STEP_TABLE = "results/{encoder}/tables/step{step}/{table}.{ext}"
+FIGURE = "results/{encoder}/figures/{figure}.{ext}"
+CLAIMS = "results/{encoder}/claims/{name}.{ext}"
+REPORT = "results/{encoder}/report.html"
+HUB = "results/{encoder}/hub"
+
+# The study across its encoders
+STUDY_TABLE = "results/tables/{table}.{ext}"
+STUDY_FIGURE = "results/figures/{figure}.{ext}"
+STUDY_CLAIMS = "results/claims/{name}.{ext}"
+STUDY_REPORT = "results/report.html"
+DISK_PLAN = "results/plan/disk.tsv"
+COMPUTE_PLAN = "results/plan/compute.tsv"  # tools/compute_plan.py
+
+
+def table(name: str, ext: str = "csv", encoder: str = "{encoder}") -> str:
+    return fill(TABLE, encoder=encoder, table=name, ext=ext)
+
+
+def figure(name: str, ext: str = "png", encoder: str = "{encoder}") -> str:
+    return fill(FIGURE, encoder=encoder, figure=name, ext=ext)
+
+
+def claims(name: str, ext: str = "csv", encoder: str = "{encoder}") -> str:
+    return fill(CLAIMS, encoder=encoder, name=name, ext=ext)
+
+
+def study_claims(name: str, ext: str = "csv") -> str:
+    return fill(STUDY_CLAIMS, name=name, ext=ext)
 
 
 def checkpoint(encoder: str, pair: str, losses: str, step: int) -> str:
-    return f"{ALIGNMENT_RUN.format(encoder=encoder, pair=pair, losses=losses)}/step{step}"
+    return CHECKPOINT.format(encoder=encoder, pair=pair, losses=losses, step=step)
 
 
 def model_dir(encoder: str, model: str) -> str:

@@ -6,8 +6,10 @@ Every part of the workflow asks ``TASKS``: the schema its task names and per-tas
 ``compute.items``, ``compute.tokens``), the rules their ``{task}`` wildcard and which prepared files a task
 reads, tokenizing its reader's files (``tokenizer``, in ``align_transfer.data.tasks``), fine-tuning whether it
 labels tokens or sequences and how many labels, the tables its title, the claims whether its items are
-parallel across languages. Adding a task: its reader and data rules (``data/``, ``workflow/rules/data.smk``),
-an entry here with its tokenizer function, and its hyper-parameters under ``finetune.<name>`` in the config.
+parallel across languages, the data rules where its source's files lie and how to prepare them, the mini world
+how to generate them. Adding a task: its reader module (``data/``: ``raw_fields``, ``prepare``, and a
+``mini_world`` generator), its tokenizer, an entry here, and under ``finetune.<name>``, ``sources.<source>``
+and ``compute`` its settings in the config.
 
 Pure Python: the Snakefile reads it at parse time. The label sets and tokenizers live with the readers
 (``data/``), named here as ``"module:name"`` and imported where they are used.
@@ -27,11 +29,14 @@ class Task:
     title: str  # as the paper's tables name it
     level: str  # "token": a label per word (on its first sub-token); "sequence": a label per example
     label_set: str  # "module:NAME" of its labels, in their order
-    prepared: str  # the layout of a prepared split, with {lang} and {split}
     tokenizer: str  # "module:function": (prepared file, tokenizer, max_length) -> {"input_ids", "labels"}
+    source: str  # the entry of `sources` its files come from (and its folder under resources/ and a mirror)
+    source_layout: str  # where a file lies in the source (and in a mirror), with the reader's raw_fields
+    reader: str  # its module: raw_fields(lang, info, split) -> the source layout's fields; prepare(raw, out)
+    extension: str  # of a prepared split
     parallel_items: bool = False  # item i is the same text in every language (the instance level reads them)
     metric: str = "accuracy"  # how its items are scored (core.metrics.METRICS)
-    source: str = ""  # the entry of `sources` its files come from
+    mini_world: str = ""  # "module:function" writing its source into a mini world with a generator of its own
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -42,8 +47,22 @@ class Task:
         return resolve(self.tokenizer)
 
     @property
+    def prepare(self):
+        return resolve(f"{self.reader}:prepare")
+
+    @property
     def token_level(self) -> bool:
         return self.level == "token"
+
+    @property
+    def prepared(self) -> str:
+        """The layout of a prepared split, with {lang} and {split}."""
+        return layout.task_data(self.source, self.extension)
+
+    def raw(self, lang: str, info: dict, split: str) -> tuple[str, dict]:
+        """A split's downloaded file (under ``resources/``) and its fields in the source's layout."""
+        fields = resolve(f"{self.reader}:raw_fields")(lang, info, split)
+        return resource(self.source, **fields), fields
 
     def source_splits(self, settings: dict) -> dict[str, str]:
         """The source language's training and dev splits: the task's ``train_split`` / ``dev_split`` settings
@@ -72,33 +91,47 @@ TASKS = {
         "pos",
         "POS Tagging",
         "token",
-        "align_transfer.data.ud:UPOS",
-        layout.UD,
-        "align_transfer.data.tasks:tokenize_pos",
+        label_set="align_transfer.data.ud:UPOS",
+        tokenizer="align_transfer.data.tasks:tokenize_pos",
         source="ud",
+        source_layout="{treebank}/{file}",
+        reader="align_transfer.data.ud",
+        extension="jsonl",
     ),
     "sc": Task(
         "sc",
         "Sentence Classification",
         "sequence",
-        "align_transfer.data.sib200:LABELS",
-        layout.SIB,
-        "align_transfer.data.tasks:tokenize_sc",
-        parallel_items=True,
+        label_set="align_transfer.data.sib200:LABELS",
+        tokenizer="align_transfer.data.tasks:tokenize_sc",
         source="sib200",
+        source_layout="data/annotated/{code}/{split}.tsv",
+        reader="align_transfer.data.sib200",
+        extension="tsv",
+        parallel_items=True,
     ),
     # beyond the paper: WikiANN (XTREME's splits), scored by span F1; opt-in (finetune.tasks)
     "ner": Task(
         "ner",
         "Named Entity Recognition (span F1)",  # its tables say the metric: every other is accuracy
         "token",
-        "align_transfer.data.wikiann:TAGS",
-        layout.NER,
-        "align_transfer.data.tasks:tokenize_ner",
-        metric="f1",
+        label_set="align_transfer.data.wikiann:TAGS",
+        tokenizer="align_transfer.data.tasks:tokenize_ner",
         source="wikiann",
+        source_layout="{lang}/{split}-00000-of-00001.parquet",
+        reader="align_transfer.data.wikiann",
+        extension="jsonl",
+        metric="f1",
+        mini_world="align_transfer.data.wikiann:write_entities",
     ),
 }
 
 #: The {task} wildcard.
 TASK_PATTERN = "|".join(TASKS)
+#: Where each file lies under a mirror's base path (and under ``resources/{source}/``), for every source.
+SOURCE_LAYOUTS = layout.DOWNLOAD_LAYOUTS | {task.source: task.source_layout for task in TASKS.values()}
+
+
+def resource(source: str, **fields) -> str:
+    """A downloaded file's path: ``resources/{source}/`` and its place in the source's layout."""
+    return f"{layout.RESOURCES}/{source}/{SOURCE_LAYOUTS[source].format(**fields)}"

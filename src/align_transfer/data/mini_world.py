@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from align_transfer.core.io import atomic_path
+from align_transfer.core.registry import resolve
+from align_transfer.core.tasks import TASKS
 from align_transfer.data.sib200 import LABELS
-from align_transfer.data.wikiann import SPLITS as WIKIANN_SPLITS
-from align_transfer.data.wikiann import write_wikiann
 
 CONSONANTS = "ptkbdgmnlrsvfz"
 VOWELS = "aeiou"
@@ -285,31 +285,6 @@ def conllu_block(sent_id: str, text: str, units, spaces: bool) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-#: The entity type of each of NAMES, in turn; a person's name is followed by a family name (I-PER).
-ENTITY_TYPES = ("PER", "ORG", "LOC")
-#: Noun phrases that are names in the named-entity sentences: enough entities to score span F1 on.
-NER_ANCHOR_SHARE = 0.9
-
-
-def entity_sentence(world: "World", meaning: dict, code: str) -> dict:
-    """A meaning as WikiANN has a sentence: its words (no contractions) and their IOB2 tags, each name an entity
-    of its type (``ENTITY_TYPES``), a person's with a family name after it."""
-    script = LANGUAGES[code].script
-    kinds = {transliterate(name, script).capitalize(): ENTITY_TYPES[i % 3] for i, name in enumerate(NAMES)}
-    family = {
-        transliterate(name, script).capitalize(): transliterate(name[::-1], script).capitalize() for name in NAMES
-    }
-    words, tags = [], []
-    for word, upos in world.render(meaning, code):
-        kind = kinds.get(word) if upos == "PROPN" else None
-        words.append(word)
-        tags.append(f"B-{kind}" if kind else "O")
-        if kind == "PER":
-            words.append(family[word])
-            tags.append("I-PER")
-    return {"words": words, "tags": tags}
-
-
 def _zip_moses(path: Path, corpus: str, pair: str, src_lines, tgt_lines) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     members = {
@@ -343,9 +318,9 @@ def _noisy_parallel(rng: random.Random, pairs):
 
 
 def generate(out_dir, *, seed: int, sizes: dict, anchor_share: float, pairs, corpus: str = "MiniWorld") -> None:
-    """Write the mini world under ``out_dir``: one mirror per source (opus, muse, flores, ud, sib200, wikiann,
-    mono). The named-entity sentences draw from a generator of their own, so the rest of the world is the same
-    with or without them."""
+    """Write the mini world under ``out_dir``: one mirror per source (opus, muse, flores, ud, sib200, mono, and
+    each task's with a ``mini_world`` generator: wikiann). A task's generator draws from a random generator of
+    its own, so the rest of the world is the same with or without it."""
     world = World(seed)
     rng = random.Random(seed + 1)
 
@@ -398,10 +373,6 @@ def generate(out_dir, *, seed: int, sizes: dict, anchor_share: float, pairs, cor
             for meaning in sample(sizes["monolingual"]):
                 buffer.write(text(meaning, code) + "\n")
             (root / f"mono/{code}.txt").write_text(buffer.getvalue())
-        entities = random.Random(seed + 2)
-        for split, name in WIKIANN_SPLITS.items():
-            meanings = [world.meaning(entities, NER_ANCHOR_SHARE) for _ in range(sizes.get(f"ner_{split}", 0))]
-            for lang in LANGUAGES.values():
-                (root / "wikiann" / lang.code).mkdir(parents=True, exist_ok=True)
-                sentences = [entity_sentence(world, meaning, lang.code) for meaning in meanings]
-                write_wikiann(root / f"wikiann/{lang.code}/{name}-00000-of-00001.parquet", sentences, lang.code)
+        for task in TASKS.values():  # a task beyond the paper's writes its source with a generator of its own
+            if task.mini_world:
+                resolve(task.mini_world)(root / task.source, world, seed, sizes)

@@ -60,6 +60,18 @@ def read_sib_tsv(path, labels=LABELS) -> list[dict]:
     return rows
 
 
+def raw_fields(lang: str, info: dict, split: str) -> dict:
+    """Where a language's split lies in SIB-200's layout, from its entry of ``languages``."""
+    return {"code": info["sib"], "split": split}
+
+
+def prepare(raw, out) -> str:
+    """A split checked against the 7 topic labels, one record a line; what it holds, for the log."""
+    rows = read_sib_tsv(raw)
+    write_sib_tsv(out, rows)
+    return f"{len(rows)} examples"
+
+
 def write_sib_tsv(path, rows) -> None:
     with atomic_open(path, newline="") as out:
         writer = csv.writer(out, delimiter="\t", lineterminator="\n")

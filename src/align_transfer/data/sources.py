@@ -1,7 +1,7 @@
 """Fetch each source from its URL or from a local mirror laid out like the source.
 
 A mirror is a base path under which every file sits at the same relative path as in the source's
-own layout (``layout.SOURCE_LAYOUTS``). The same code path serves the paper (URLs), clusters without internet
+own layout (``core.tasks.SOURCE_LAYOUTS``). The same code path serves the paper (URLs), clusters without internet
 (a mirror) and the tests (``../shared/data`` or the generated mini world). What lands under
 ``resources/<source>/`` keeps that layout, so a finished ``resources/`` folder is itself a mirror.
 Every fetched file is checked against the lock file of inputs (``lock.check_or_record``), under
@@ -19,8 +19,9 @@ import urllib.request
 from pathlib import Path
 
 from align_transfer.core.io import atomic_path
-from align_transfer.core.layout import FLORES_TARBALL, SOURCE_LAYOUTS
+from align_transfer.core.layout import FLORES_TARBALL
 from align_transfer.core.state import file_digest
+from align_transfer.core.tasks import SOURCE_LAYOUTS
 from align_transfer.data.lock import check_or_record
 
 log = logging.getLogger(__name__)

@@ -89,6 +89,18 @@ def read_conllu(path) -> list[dict]:
     return sentences
 
 
+def raw_fields(lang: str, info: dict, split: str) -> dict:
+    """Where a language's split lies in UD's layout (``{treebank}/{file}``), from its entry of ``languages``."""
+    return {"treebank": info["treebank"], "file": f"{info['ud_prefix']}-ud-{split}.conllu"}
+
+
+def prepare(raw, out) -> str:
+    """A treebank file as words and UPOS per sentence (JSON lines); what it holds, for the log."""
+    sentences = read_conllu(raw)
+    write_jsonl(out, sentences)
+    return f"{len(sentences)} sentences, {sum(len(s['words']) for s in sentences)} words"
+
+
 def write_jsonl(path, records) -> None:
     with atomic_open(path) as out:
         for record in records:

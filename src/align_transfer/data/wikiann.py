@@ -5,7 +5,10 @@ Face dataset's parquet files (``{lang}/{split}-00000-of-00001.parquet``: ``token
 
 from __future__ import annotations
 
+import random
+
 from align_transfer.core.io import InputError
+from align_transfer.data.mini_world import LANGUAGES, NAMES, transliterate
 
 #: WikiANN's tags, in the order of its ``ner_tags`` ids (the dataset's ClassLabel).
 TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
@@ -36,6 +39,20 @@ def read_wikiann(path) -> list[dict]:
     return sentences
 
 
+def raw_fields(lang: str, info: dict, split: str) -> dict:
+    """Where a language's split lies in the dataset's layout (its splits are named as ``SPLITS`` says)."""
+    return {"lang": lang, "split": SPLITS[split]}
+
+
+def prepare(raw, out) -> str:
+    """A parquet file as words and IOB2 tags per sentence (JSON lines); what it holds, for the log."""
+    from align_transfer.data.ud import write_jsonl
+
+    sentences = read_wikiann(raw)
+    write_jsonl(out, sentences)
+    return f"{len(sentences)} sentences, {sum(t.startswith('B-') for s in sentences for t in s['tags'])} entities"
+
+
 def write_wikiann(path, sentences: list[dict], lang: str) -> None:
     """A parquet file in WikiANN's format (the mini world's mirror, and tests): ``spans`` as the dataset has
     them (``PER: Ada Lovelace``)."""
@@ -60,3 +77,42 @@ def write_wikiann(path, sentences: list[dict], lang: str) -> None:
         }
     )
     pq.write_table(table, path)
+
+
+# The mini world's named entities (docs/design.md §5): its sentences with each name tagged by its type.
+
+#: The entity type of each of NAMES, in turn; a person's name is followed by a family name (I-PER).
+ENTITY_TYPES = ("PER", "ORG", "LOC")
+#: Noun phrases that are names in the named-entity sentences: enough entities to score span F1 on.
+NER_ANCHOR_SHARE = 0.9
+
+
+def entity_sentence(world, meaning: dict, code: str) -> dict:
+    """A meaning as WikiANN has a sentence: its words (no contractions) and their IOB2 tags, each name an entity
+    of its type (``ENTITY_TYPES``), a person's with a family name after it."""
+    script = LANGUAGES[code].script
+    kinds = {transliterate(name, script).capitalize(): ENTITY_TYPES[i % 3] for i, name in enumerate(NAMES)}
+    family = {
+        transliterate(name, script).capitalize(): transliterate(name[::-1], script).capitalize() for name in NAMES
+    }
+    words, tags = [], []
+    for word, upos in world.render(meaning, code):
+        kind = kinds.get(word) if upos == "PROPN" else None
+        words.append(word)
+        tags.append(f"B-{kind}" if kind else "O")
+        if kind == "PER":
+            words.append(family[word])
+            tags.append("I-PER")
+    return {"words": words, "tags": tags}
+
+
+def write_entities(root, world, seed: int, sizes: dict) -> None:
+    """Write the mini world's WikiANN mirror under ``root``: ``sizes["ner_{split}"]`` sentences of each split in
+    every language, drawn from a generator of their own (``seed + 2``)."""
+    entities = random.Random(seed + 2)
+    for split, name in SPLITS.items():
+        meanings = [world.meaning(entities, NER_ANCHOR_SHARE) for _ in range(sizes.get(f"ner_{split}", 0))]
+        for lang in LANGUAGES.values():
+            (root / lang.code).mkdir(parents=True, exist_ok=True)
+            sentences = [entity_sentence(world, meaning, lang.code) for meaning in meanings]
+            write_wikiann(root / lang.code / f"{name}-00000-of-00001.parquet", sentences, lang.code)

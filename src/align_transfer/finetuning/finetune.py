@@ -302,8 +302,8 @@ def fit(
     """Train with AdamW and a linear decay to zero (the Hugging Face Trainer's default schedule), on
     batches grouped by length where ``settings.length_grouped`` and the data pads (``epoch_batches``).
 
-    Logs the English dev accuracy every epoch and returns that log; with model selection
-    ``best_dev`` the model ends with its best epoch's weights, otherwise with the last. With ``resume``,
+    Logs the English dev score every epoch (the task's metric: accuracy, span F1) and returns that log; with
+    model selection ``best_dev`` the model ends with its best epoch's weights, otherwise with the last. With ``resume``,
     the state (weights, optimizer, schedule, random generators, the epoch and batch reached, the log so
     far) is saved every ``resume.every`` steps and at a stop request, and a run resumes from it: it ends
     with the weights an uninterrupted run would have.
@@ -314,7 +314,8 @@ def fit(
     optimizer = adamw(groups)
     total = settings.epochs * steps_per_epoch
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total))
-    dev_log, best = [], {"accuracy": -1.0, "weights": None}
+    metric = METRICS[TASKS[settings.task].metric]
+    dev_log, best = [], {"score": -1.0, "weights": None}
     done, first_epoch, skip, epoch_generator, resumed_loss = 0, 1, 0, None, 0.0
     if resume and (resume.folder / "trainer.pt").exists():
         progress = state.load(resume.folder, model, optimizer, scheduler, {"batches": generator})
@@ -368,7 +369,7 @@ def fit(
                     "epoch_generator": epoch_generator,
                     "loss_sum": float(loss_sum),
                     "dev_log": dev_log,
-                    "best": {"accuracy": best["accuracy"]},
+                    "best": {"score": best["score"]},
                 }
                 state.save(
                     resume.folder,
@@ -383,20 +384,19 @@ def fit(
                 if resume.stop.requested:
                     raise resume.stop.stop(what, resume.folder)
         finite.check(what, shown)
-        correct, scored = evaluate(model, dev, bf16=settings.bf16)
-        dev_log.append(
-            {"epoch": epoch, "train_loss": (loss_sum / steps_per_epoch).item(), "dev_accuracy": correct / scored}
-        )
+        score = metric.score(item_statistics(model, dev, settings.task, bf16=settings.bf16))
+        dev_log.append({"epoch": epoch, "train_loss": (loss_sum / steps_per_epoch).item(), f"dev_{metric.name}": score})
         log.info(
-            "epoch %d/%d: train loss %.4f, English dev accuracy %.4f",
+            "epoch %d/%d: train loss %.4f, English dev %s %.4f",
             epoch,
             settings.epochs,
             dev_log[-1]["train_loss"],
-            dev_log[-1]["dev_accuracy"],
+            metric.label,
+            score,
         )
-        if settings.model_selection == "best_dev" and dev_log[-1]["dev_accuracy"] > best["accuracy"]:
+        if settings.model_selection == "best_dev" and score > best["score"]:
             best = {
-                "accuracy": dev_log[-1]["dev_accuracy"],
+                "score": score,
                 "weights": {k: v.detach().clone() for k, v in model.state_dict().items()},
             }
     if settings.model_selection == "best_dev":

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from align_transfer.core.config import ConfigError
 from align_transfer.core.io import InputError, WriteError
-from align_transfer.core.layout import SOURCE_LAYOUTS, resource_parts
+from align_transfer.core.layout import resource_parts
 from align_transfer.core.state import NonFiniteLoss, RunLocked, Stopped
+from align_transfer.core.tasks import SOURCE_LAYOUTS
 from align_transfer.data.lock import LockMismatch, lock_path, verify_inputs
 from align_transfer.data.sources import SourceError
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from align_transfer.core import layout
 from align_transfer.core.config import ConfigError
 
 TOKENIZER_FILES = ("tokenizer", "sentencepiece", "special", "vocab")
@@ -21,7 +22,7 @@ def encoder_architecture(encoder: dict, workdir=".", key: str | None = None) -> 
     from transformers import AutoConfig
 
     name, workdir = encoder["name"], Path(workdir)
-    folders = [workdir / "results" / name / "models/base", workdir / "resources/encoders" / name]
+    folders = [workdir / path.format(encoder=name) for path in (layout.BASE_MODEL, layout.ENCODER_DOWNLOAD)]
     folders += [Path(encoder["mirror"])] if encoder.get("mirror") else []
     for folder in folders:
         if (folder / "config.json").exists():
@@ -79,25 +80,35 @@ def parameter_counts(config) -> dict[str, int]:
     return {"masked_lm": mlm.num_parameters(), "backbone": backbone.num_parameters()}
 
 
+#: What ``disk_plan`` prints for each kind of model file (``ops.work.kept_files``).
+DISK_KINDS = {
+    "checkpoint": "alignment checkpoints (model + tokenizer)",
+    "backbone": "fully fine-tuned backbones kept for Table 3 and Figure 1",
+    "head": "fine-tuning heads (every other run keeps only this)",
+    "alignment_state": "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)",
+    "finetune_state": (
+        "full fine-tuning resumable state while a run trains (weights + AdamW moments; removed at each seed's end)"
+    ),
+}
+
+
 def disk_plan(
-    counts: dict[str, int], config, tokenizer_bytes: int, num_labels: dict[str, int], mlm_head: bool = True
+    counts: dict[str, float], config, tokenizer_bytes: int, num_labels: dict[str, int], mlm_head: bool = True
 ) -> list[dict]:
-    """Rows of what is kept, how many, bytes each (fp32 safetensors plus tokenizer files) and in all. An
-    encoder without an MLM head keeps its checkpoints as bare backbones."""
+    """Rows of what is kept (``counts`` by kind, ``DISK_KINDS``), how many, bytes each (fp32 safetensors plus
+    tokenizer files) and in all. An encoder without an MLM head keeps its checkpoints as bare backbones."""
     params = parameter_counts(config)
     checkpoint = params["masked_lm" if mlm_head else "backbone"]
     head = max(num_labels.values()) * (config.hidden_size + 1) * 4
     sizes = {
-        "alignment checkpoints (model + tokenizer)": checkpoint * 4 + tokenizer_bytes,
-        "fully fine-tuned backbones kept for Table 3 and Figure 1": params["backbone"] * 4 + tokenizer_bytes,
-        "fine-tuning heads (every other run keeps only this)": head,
-        "alignment resumable state while a run trains (weights + AdamW moments; removed at the end)": checkpoint * 12,
-        "full fine-tuning resumable state while a run trains (weights + AdamW moments; removed at each seed's end)": (
-            params["backbone"] + head // 4
-        )
-        * 12,
+        "checkpoint": checkpoint * 4 + tokenizer_bytes,
+        "backbone": params["backbone"] * 4 + tokenizer_bytes,
+        "head": head,
+        "alignment_state": checkpoint * 12,
+        "finetune_state": (params["backbone"] + head // 4) * 12,
     }
     return [
-        {"what": what, "count": counts[what], "bytes_each": size, "bytes": counts[what] * size}
-        for what, size in sizes.items()
+        {"what": DISK_KINDS[kind], "count": int(counts.get(kind, 0)), "bytes_each": size}
+        | {"bytes": int(counts.get(kind, 0)) * size}
+        for kind, size in sizes.items()
     ]

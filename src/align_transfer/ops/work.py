@@ -42,6 +42,18 @@ class Units:
 class Work:
     units: list[Units] = field(default_factory=list)
     kept: dict[str, float] = field(default_factory=dict)  # model files kept, by kind (ops.plan.model_sizes)
+    state: dict[str, float] = field(default_factory=dict)  # resumable state held while it trains, by kind
+
+
+def kept_files(jobs: list[dict], config: dict, encoder: dict) -> dict[str, float]:
+    """How many model files of each kind ``jobs`` keep, and how many resumable states they hold while they
+    train (at most one a running job): what ``snakemake disk_plan`` prices."""
+    counts: dict[str, float] = {}
+    for job in jobs:
+        work = job_work(job, config, encoder)
+        for kind, count in (work.kept | work.state).items():
+            counts[kind] = counts.get(kind, 0) + count
+    return counts
 
 
 def job_work(job: dict, config: dict, encoder: dict) -> Work:
@@ -54,6 +66,7 @@ def job_work(job: dict, config: dict, encoder: dict) -> Work:
         return Work(
             [Units("align_step", steps, losses=wildcards["losses"])],
             {"checkpoint": len(alignment["checkpoint_steps"])},
+            {"alignment_state": 1},
         )
     seeds, kept_seeds = len(finetune["seeds"]), len(analysis["finetuned_seeds"])
     languages = config["evaluation"]["languages"]
@@ -77,7 +90,7 @@ def job_work(job: dict, config: dict, encoder: dict) -> Work:
         ]
         table_step = f"_{config['evaluation']['table_step']}"
         backbones = kept_seeds if wildcards["model"].endswith(table_step) else 0
-        return Work(units, {"head": seeds, "backbone": backbones})
+        return Work(units, {"head": seeds, "backbone": backbones}, {"finetune_state": 1})
     if (
         rule == "embed"
     ):  # and the test texts of the tasks with parallel items, in every evaluation language and the source

@@ -20,6 +20,8 @@ import re
 import sys
 from pathlib import Path
 
+from align_transfer.core import layout
+
 REPO = Path(__file__).resolve().parents[3]
 BEGIN, END = "<!-- verdicts -->", "<!-- /verdicts -->"
 VERDICTS_DOC = REPO / "docs/science.md"
@@ -228,7 +230,7 @@ def main(run: str = "demo") -> None:
         text = with_section(VERDICTS_DOC.read_text(encoding="utf-8"), coverage_text(), COVERAGE)
         VERDICTS_DOC.write_text(text, encoding="utf-8")
         return print(f"{VERDICTS_DOC}: the measured coverage")
-    summary = (Path(run) / "results/claims/summary.md").read_text(encoding="utf-8")
+    summary = (Path(run) / layout.study_claims("summary", "md")).read_text(encoding="utf-8")
     VERDICTS_DOC.write_text(with_section(VERDICTS_DOC.read_text(encoding="utf-8"), summary), encoding="utf-8")
     print(f"{VERDICTS_DOC}: the verdicts of {run}")
 
