@@ -42,9 +42,10 @@ PYTEST_ARGS ?= --durations=8
 test: env
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-# the whole mini DAG, as `make demo` runs it, and the checks on its results
+# the whole mini DAG, as `make demo` runs it, and the checks on its results; beside it, on a second worker,
+# the narrowed runs (rebuilds, Ctrl-C), which mostly wait on snakemake's start-up and their jobs' own
 test-e2e: env
-	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m e2e -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # a narrowed mini DAG through the SLURM profile on a local cluster (../shared/tools, root)
 test-slurm: env
