@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import MINI, demo_command, job_counts, snakemake
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("mini_run")]  # make test-e2e: one worker runs the mini run
+pytestmark = pytest.mark.e2e
 
 MINI_XLMR = yaml.safe_load(MINI.read_text())["encoders"][0]
 LINEAR_ONLY = {

@@ -39,7 +39,7 @@ ENCODERS = {
     for entry in CONFIG["encoders"]
 }
 PRETRAINING_STEPS = {entry["name"]: entry["mini"]["steps"] for entry in CONFIG["encoders"]}
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("mini_run")]  # make test-e2e: one worker runs the mini run
+pytestmark = pytest.mark.e2e
 each_encoder = pytest.mark.parametrize("encoder", list(ENCODERS))
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import MINI, NARROW, REPO, SNAKEMAKE, snakemake
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("narrowed")]  # beside the mini run, on the other worker
+pytestmark = pytest.mark.e2e
 
 RUN = "results/MiniXLM-R/align/de-en/S1W0M1"
 CHECKPOINT = f"{RUN}/step4"

@@ -6,7 +6,7 @@ from conftest import MINI, snakemake
 
 from align_transfer.ops.plan import parse_dry_run
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("mini_run")]  # make test-e2e: one worker runs the mini run
+pytestmark = pytest.mark.e2e
 MINI_CONFIG = yaml.safe_load(MINI.read_text())
 TABLES = {
     "table1",

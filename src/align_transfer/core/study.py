@@ -26,7 +26,6 @@ class Study:
     def __init__(self, config: dict):
         self.config = config
         alignment, finetune, analysis = config["alignment"], config["finetune"], config["analysis"]
-        self.sources = config["sources"]
         self.pairs = {entry["pair"]: entry for entry in alignment["pairs"]}
         self.checkpoint_steps = sorted(alignment["checkpoint_steps"])
         self.finetune, self.analysis = finetune, analysis
