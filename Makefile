@@ -42,15 +42,9 @@ PYTEST_ARGS ?= --durations=8
 test: env
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-# the whole mini DAG, as `make demo` runs it, and the checks on its results; beside it, in a second pytest,
-# the narrowed runs (rebuilds, Ctrl-C), which mostly wait on snakemake's start-up and their own jobs' (each
-# pytest prints its output whole; the tier fails if either does)
-E2E_NARROWED := tests/test_rebuild.py tests/test_interrupt.py
+# the whole mini DAG, as `make demo` runs it, and the checks on its results
 test-e2e: env
-	@narrowed=$$(mktemp); \
-	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS) $(E2E_NARROWED) >"$$narrowed" 2>&1 & pid=$$!; \
-	status=0; $(BIN)/python -m pytest -m e2e $(PYTEST_ARGS) $(addprefix --ignore=,$(E2E_NARROWED)) || status=1; \
-	wait $$pid || status=1; cat "$$narrowed"; rm -f "$$narrowed"; exit $$status
+	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 # a narrowed mini DAG through the SLURM profile on a local cluster (../shared/tools, root)
 test-slurm: env

@@ -17,6 +17,16 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 NO_SLURM = os.devnull
 os.environ.setdefault("SLURM_CONF", NO_SLURM)
 
+
+def pytest_configure(config):
+    """Torch on one thread in the tests' own processes, as the mini world's jobs run it (training_threads: 1):
+    beside another tier's jobs on the same two cores, a thread per core spins against them (a test that
+    fine-tunes 12 times took 30 s so, and 7 s on one thread, beside two busy processes; 2026-12-06)."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 needs_shared = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent")
 
 
