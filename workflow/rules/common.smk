@@ -11,7 +11,7 @@ from align_transfer.core.config import canonical, digest, key_path, pick, withou
 from align_transfer.core.results import expected
 from align_transfer.core.settings import Steering, encoder_label, grid_values
 from align_transfer.core.study import FLORES_SPLITS, Study
-from align_transfer.core.tasks import TASK_PATTERN, TASKS
+from align_transfer.core.tasks import TASK_PATTERN, TASKS, resource
 from align_transfer.data.mini_world import LANGUAGES as MINI_LANGUAGES
 from align_transfer.data.sources import revision
 from align_transfer.ops.work import kept_files

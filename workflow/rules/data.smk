@@ -32,7 +32,7 @@ rule download_parallel:
     input:
         STUDY.mini_world,
     output:
-        f"{layout.RESOURCES}/opus/{layout.DOWNLOAD_LAYOUTS['opus']}",
+        resource("opus", corpus="{corpus}", version="{version}", pair="{pair}"),
     log:
         "logs/data/download_parallel/{corpus}_{version}_{pair}.log",
     conda:

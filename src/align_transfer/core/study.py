@@ -12,7 +12,7 @@ from __future__ import annotations
 from align_transfer.core import layout
 from align_transfer.core.config import canonical, pick
 from align_transfer.core.settings import AlignmentSettings, FinetuneSettings
-from align_transfer.core.tasks import TASKS
+from align_transfer.core.tasks import TASKS, resource
 
 #: Table 7 is R@5 and Table 8 R@10 (Appendix C); any other k gets a table of its own.
 PAPER_RECALL_TABLES = {5: "table7", 10: "table8"}
@@ -173,10 +173,7 @@ class Study:
 
     def lexicon_files(self) -> dict[str, dict]:
         """MUSE's file of each lexicon, with its fields in MUSE's layout."""
-        return {
-            f"{layout.RESOURCES}/muse/{layout.DOWNLOAD_LAYOUTS['muse'].format(pair=p)}": {"pair": p}
-            for p in self.lexicons
-        }
+        return {resource("muse", pair=pair): {"pair": pair} for pair in self.lexicons}
 
     def flores_code(self, short: str) -> str:
         return self.analysis["flores_codes"][short]
@@ -189,15 +186,10 @@ class Study:
         return sorted(codes | {lang["sib"] for lang in self.langs.values()})
 
     def flores_downloads(self) -> list[str]:
-        relative = layout.DOWNLOAD_LAYOUTS["flores"]
-        return [
-            f"{layout.RESOURCES}/flores/{relative.format(split=split, code=code)}"
-            for split in FLORES_SPLITS
-            for code in self.flores_langs()
-        ]
+        return [resource("flores", split=split, code=code) for split in FLORES_SPLITS for code in self.flores_langs()]
 
     def opus_download(self, pair: str) -> str:
-        return f"{layout.RESOURCES}/opus/{layout.DOWNLOAD_LAYOUTS['opus'].format(**self.pairs[pair])}"
+        return resource("opus", **self.pairs[pair])
 
     def sample(self, limits: dict):
         """A smoke run's sample of some inputs (``limits``: N or None each) and its seed; None where nothing is
