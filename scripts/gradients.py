@@ -1,5 +1,5 @@
 """Table 3's gradient cosines and §4.5's per-language gradients for every kept full fine-tuning run
-of one aligned encoder."""
+of one aligned encoder; for its kept joint runs (rule gradients_joint), Table 3's cosines alone."""
 
 from align_transfer.ops.worker import delegate
 
@@ -19,6 +19,7 @@ from align_transfer.ops.runner import logged
 
 with logged(snakemake) as log:
     params, losses = snakemake.params, parse_model(snakemake.wildcards.model)["losses"]
+    per_language = hasattr(snakemake.output, "languages")
     align_settings = AlignmentSettings.from_config(params.alignment, losses)
     tokens = load_tokens(snakemake.input.tokens)
     # FLORES (the MLM gradients' text) tokenized once for every run: they share the encoder's tokenizer
@@ -28,7 +29,7 @@ with logged(snakemake) as log:
             lang: tokenizer(lines, truncation=True, max_length=align_settings.max_length)["input_ids"]
             for lang, lines in read_flores(params.flores, *limit_of(params.flores_sample, "flores")).items()
         }
-        if params.mlm_head
+        if per_language and params.mlm_head
         else {}
     )
     alignment, languages = [], []
@@ -45,12 +46,14 @@ with logged(snakemake) as log:
             align_settings,
             seed,
             params.batches,
-            params.languages,
-            params.source_lang,
+            params.languages if per_language else [],
+            params.source_lang if per_language else "",
             params.mlm_head,
+            with_languages=per_language,
         )
         alignment += [{"task": task, "seed": seed} | row for row in table3_rows]
         languages += [{"task": task, "seed": seed} | row for row in language_rows]
     keys = dict(encoder=snakemake.wildcards.encoder, model=snakemake.wildcards.model)
     write_frame(snakemake.output.alignment, keyed(alignment, **keys))
-    write_frame(snakemake.output.languages, keyed(languages, **keys))
+    if per_language:
+        write_frame(snakemake.output.languages, keyed(languages, **keys))

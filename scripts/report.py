@@ -19,8 +19,10 @@ def heading(path):
     return title(Path(path).stem, step_of(path))
 
 
-#: what leads the page, in this order (the rest of the tables follow, folded)
-LEAD = ["scorecard", "claims", "figure1", "alignment_vs_transfer", "table1", "table2", "table3", "table7", "table8"]
+#: what leads the page, in this order (the rest of the tables follow, folded); the joint runs' claims and tables,
+#: where the grid has them, beside the claims and Tables 1 and 3
+LEAD = ["scorecard", "claims", "joint", "figure1", "alignment_vs_transfer", "table1", "joint_transfer", "table2"]
+LEAD += ["table3", "joint_gradients", "table7", "table8"]
 
 with logged(snakemake) as log:
     inputs, params = snakemake.input, snakemake.params

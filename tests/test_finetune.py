@@ -88,7 +88,7 @@ def test_same_seed_same_metrics(tiny, task_data, task):
 
 
 def test_best_dev_selection_ends_on_the_best_epoch(tiny, task_data):
-    model, dev_log, _ = finetune_full(
+    model, dev_log, _, _ = finetune_full(
         tiny / "encoder", task_data["sc"], settings("sc", epochs=3, model_selection="best_dev"), 33, ["de"], "cpu"
     )
     from align_transfer.finetuning.finetune import TaskData, evaluate
@@ -111,7 +111,7 @@ def test_a_task_scored_by_span_f1_logs_and_selects_by_its_dev_f1(tiny, tmp_path)
     tokenize_task("ner", files, tiny / "encoder", tmp_path / "task", max_length=64)
     data = load_from_disk(str(tmp_path / "task"))
     chosen = settings("ner", epochs=3, model_selection="best_dev", backbone_lr=5e-3, head_lr=5e-2)
-    model, dev_log, _ = finetune_full(tiny / "encoder", data, chosen, 33, ["de"], "cpu")
+    model, dev_log, _, _ = finetune_full(tiny / "encoder", data, chosen, 33, ["de"], "cpu")
     assert [sorted(row) for row in dev_log] == [["dev_f1", "epoch", "train_loss"]] * 3
     dev_f1 = METRICS["f1"].score(item_statistics(model, TaskData(data["dev"], "ner", pad_id=1), "ner"))
     assert dev_f1 == max(row["dev_f1"] for row in dev_log)
@@ -236,7 +236,7 @@ def test_the_bf16_path_fine_tunes_and_evaluates_like_fp32(tiny, task_data, task,
         finetune_full(tiny / "encoder", task_data[task], settings(task, bf16=bf16), 15, ["de", "ja"], "cpu")
         for bf16 in (False, True)
     ]
-    (_, log32, (rows32, _)), (_, log16, (rows16, _)) = runs
+    (_, log32, (rows32, _), _), (_, log16, (rows16, _), _) = runs
     assert log16 != log32  # bf16 did run
     for epoch32, epoch16 in zip(log32, log16):
         assert epoch16["train_loss"] == pytest.approx(epoch32["train_loss"], rel=0.05)

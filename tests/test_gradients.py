@@ -105,7 +105,7 @@ def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
     tokenize_task("sc", files["sc"], tiny / "encoder", tmp_path / "task", max_length=64)
     data = load_from_disk(str(tmp_path / "task"))
     task_settings = settings("sc", epochs=1)
-    model, dev_log, _ = finetune_full(tiny / "encoder", data, task_settings, 15, ["de"], device="cpu")
+    model, dev_log, _, _ = finetune_full(tiny / "encoder", data, task_settings, 15, ["de"], device="cpu")
     save_run(tmp_path / "run", model.head, dev_log, model, tokenizer_dir=tiny / "encoder")
     prepare_parallel(
         tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip",

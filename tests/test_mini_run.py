@@ -341,6 +341,50 @@ def test_table3_and_the_per_language_gradients(mini_run, encoder):
 
 
 @each_encoder
+def test_the_joint_runs_are_compared_with_their_sequential_runs_and_the_report_shows_both_claims(mini_run, encoder):
+    """Beyond the paper (finetune.joint): each joint code, task and seed fine-tuned with its alignment loss,
+    logged and evaluated as the full runs are; the cells beside Tables 1 and 3, and both claims with intervals."""
+    import pandas as pd
+
+    joint, results = FINETUNE["joint"]["losses"], mini_run / f"results/{encoder}"
+    for task in FINETUNE["tasks"]:
+        for code in joint:
+            for seed in FINETUNE["seeds"]:
+                run = results / f"finetune/{task}/joint/de-en_{code}_{STEPS[-1]}/seed{seed}"
+                log = pd.read_csv(run / "train_log.csv")
+                terms = [f"loss_{name}" for name in ("sentence", "word", "mlm") if f"{name[0].upper()}1" in code]
+                assert list(log.columns) == ["step", "loss_task", *terms, "loss_alignment"] and log.notna().all(
+                    axis=None
+                )
+                assert (run / "model").exists() == (seed == KEPT_SEED)
+                assert (run / "alignment_head.safetensors").exists() == (seed == KEPT_SEED and "M1" in code)
+                scores = pd.read_csv(results / f"eval/zeroshot/{task}/joint/de-en_{code}_{STEPS[-1]}/seed{seed}.csv")
+                assert scores["language"].tolist() == LANGUAGES
+    transfer = pd.read_csv(results / "tables/joint_transfer.csv")
+    assert len(transfer) == len(FINETUNE["tasks"]) * len(joint) and transfer[["low", "high"]].notna().all(axis=None)
+    gradients = pd.read_csv(results / "tables/joint_gradients.csv")
+    assert len(gradients) == len(transfer) and gradients["joint"].between(-1, 1).all()
+    claims = pd.read_csv(results / "claims/joint.csv")
+    assert claims[["claim", "scope"]].values.tolist() == [
+        [claim, scope]
+        for claim in ("joint_transfer", "joint_gradients")
+        for scope in (*FINETUNE["tasks"], "every task")
+    ]
+    assert (claims["units"] == len(joint)).all() and claims[["low", "high", "p"]].notna().all(axis=None)
+    report = (results / "report.html").read_text(encoding="utf-8")
+    headings = [  # the sections, in order
+        "<h2>Claims beyond the paper",
+        "<h2>Table 1: Δ zero-shot accuracy",
+        "<h2>Beyond the paper: joint training&#x27;s Δ zero-shot score",  # beside Table 1
+        "<h2>Table 2:",
+        "<h2>Table 3: task vs alignment gradient cosine",
+        "<h2>Beyond the paper: joint training&#x27;s task vs alignment gradient cosine",  # beside Table 3
+        "<h2>Table 7:",
+    ]
+    assert sorted(headings, key=report.find) == headings and report.find(headings[0]) > 0
+
+
+@each_encoder
 def test_figure1_has_a_panel_per_level_and_layer_and_the_report_shows_everything(mini_run, encoder):
     from PIL import Image
 
@@ -628,6 +672,9 @@ def test_snakemakes_own_report_shows_every_table_and_figure_with_its_caption(min
         "scorecard",
         "claims",
         "instances",
+        "joint_transfer",  # beyond the paper: joint training
+        "joint_gradients",
+        "joint",
     ]
     figures = ["figure1", "alignment_vs_transfer", "gradient_languages"]
     each = [f"{name}.csv" for name in tables] + [f"{name}.png" for name in figures]
@@ -678,6 +725,11 @@ def test_the_numbers_the_docs_quote_from_a_mini_run_are_this_run_s(mini_run):
             means = join[(join["task"] == row.task) & (join["mode"] == row.mode)].groupby("model")["delta_accuracy"]
             models = means.mean().std() / len(means.mean()) ** 0.5
             ratios[row.task].append(max(row.items_variance - row.interaction, 0) ** 0.5 / models)
+    joint = {e: pd.read_csv(mini_run / f"results/{e}/claims/joint.csv").set_index(["claim", "scope"]) for e in ENCODERS}
+    for claim in ("joint_transfer", "joint_gradients"):
+        for encoder in ENCODERS:
+            row = joint[encoder].loc[(claim, "every task")]
+            assert f"{row['value']:.3f} [{row['low']:.3f}, {row['high']:.3f}]" in science, (claim, encoder)
     design = " ".join((REPO / "docs/design.md").read_text(encoding="utf-8").split())
     stated = (
         f"the items' is {min(ratios['sc']):.1f} to {max(ratios['sc']):.1f} times the models' for SC (60 items "

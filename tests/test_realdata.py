@@ -30,8 +30,9 @@ NARROW = {
         "seeds": [15],
         "checkpoint_steps": [2],
         "train_examples": 48,
-        "pos": {"epochs": 1},
+        "pos": {"epochs": 2},
         "sc": {"epochs": 1},
+        "joint": {"losses": ["S1W1M0"], "log_every": 1},  # beyond the paper: the code also trained jointly
     },
     "evaluation": {"languages": ["de"], "table_step": 2, "test_examples": 32},
     "data": {"lexicons": [{"pair": "en-de"}, {"pair": "en-kk"}]},
@@ -155,3 +156,31 @@ def test_the_claims_layer_runs_on_real_data(study):
     baseline = pd.read_csv(study / "tables/table3_baseline.csv")
     assert (baseline["task_norm"] > 0).all() and baseline["baseline_cosine"].between(-1, 1).all()
     assert (study / "tables/table1_significance.md").exists()
+
+
+def test_joint_training_runs_on_real_data_with_both_losses_falling_and_its_claims_rows(study):
+    """Joint fine-tuning of en-kk S1W1M0 (the stand-in has no MLM head) on POS and SC, one seed: finite
+    numbers, a train log in which the task loss and each alignment term fall, and both claims' rows."""
+    for task in ("pos", "sc"):
+        scores = rows(study / f"eval/zeroshot/{task}/joint/en-kk_S1W1M0_2/seed15.csv")
+        assert [r["language"] for r in scores] == ["de"] and 0 <= float(scores[0]["accuracy"]) <= 1
+    log = pd.read_csv(study / "finetune/pos/joint/en-kk_S1W1M0_2/seed15/train_log.csv")
+    assert list(log.columns) == ["step", "loss_task", "loss_sentence", "loss_word", "loss_alignment"]
+    assert log.notna().all(axis=None) and len(log) == 6  # 48 sentences in batches of 16, two epochs
+    for column in ("loss_task", "loss_sentence", "loss_word"):
+        first, last = log[column].iloc[:3].mean(), log[column].iloc[3:].mean()
+        assert last < first, (column, log[column].tolist())
+    cosines = pd.read_csv(study / "eval/gradients/en-kk_S1W1M0_2/joint_alignment.csv")
+    assert len(cosines) == 2 * 2 and cosines["cosine"].between(-1, 1).all()  # 2 tasks x 2 batches, seed 15
+    joint = pd.read_csv(study / "claims/joint.csv")
+    assert joint[["claim", "scope"]].values.tolist() == [
+        ["joint_transfer", "pos"],
+        ["joint_transfer", "sc"],
+        ["joint_transfer", "every task"],
+        ["joint_gradients", "pos"],
+        ["joint_gradients", "sc"],
+        ["joint_gradients", "every task"],
+    ]
+    assert (joint["verdict"] == "too few units").all() and joint["value"].notna().all()  # one cell, its Δ
+    transfer = pd.read_csv(study / "tables/joint_transfer.csv")
+    assert len(transfer) == 2 and transfer[["delta", "low", "high"]].notna().all(axis=None)

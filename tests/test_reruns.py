@@ -90,6 +90,10 @@ def test_a_full_sc_learning_rate_plans_only_sc_fine_tuning_and_what_reads_it(min
     full = [job for job in jobs if job["rule"] == "finetune_full"]
     assert len(full) == 2 * 17 and all(job["wildcards"]["task"] == "sc" for job in full)
     downstream = {"embed_finetuned", "gradients"}  # Figure 1 and Table 3 read the kept runs
+    # the joint runs fine-tune with the full runs' settings: SC's, and what compares them with the full runs
+    joint = [job for job in jobs if job["rule"] == "finetune_joint"]
+    assert len(joint) == 2 * 3 and all(job["wildcards"]["task"] == "sc" for job in joint)
+    downstream |= {"finetune_joint", "gradients_joint", "joint_claims"}
     assert {job["rule"] for job in jobs} <= {"finetune_full"} | downstream | TABLES | ACROSS
 
 

@@ -3,6 +3,7 @@
 import re
 import subprocess
 import tomllib
+from collections import Counter
 
 import pytest
 import yaml
@@ -93,6 +94,9 @@ MINI_ENCODER_JOBS = {
     "embed": 17,
     "embed_finetuned": 8,
     "gradients": 8,
+    "finetune_joint": 9,  # beyond the paper: 3 codes jointly (finetune.joint) x 3 tasks
+    "gradients_joint": 3,
+    "joint_claims": 1,
 }
 MINI_JOBS = (
     {rule: count * 2 if rule in PER_ENCODER else count for rule, count in PAPER_JOBS.items()}
@@ -108,9 +112,18 @@ MINI_JOBS = (
         "claims_across_encoders": 1,
         "study_report": 1,
         "study_figure": 6,  # each encoder's figures: figure1_MiniXLM-R, ...
+        "study_table": 15,  # and the joint runs' two tables
     }
 )
+#: config/joint.yaml: the paper's grid, and each of its 7 codes also fine-tuned jointly with its alignment loss
+JOINT_JOBS = PAPER_JOBS | {
+    "finetune_joint": 56,  # 4 pairs x 7 codes x 2 tasks, all 3 seeds in one job
+    "gradients_joint": 28,  # each joint model's kept runs: 2 tasks x 3 seeds in one job
+    "joint_claims": 1,
+    "study_table": 15,
+}
 GPU_RULES = {"align", "linear_probe", "finetune_full", "embed", "embed_finetuned", "gradients"}
+GPU_RULES |= {"finetune_joint", "gradients_joint"}
 
 
 def test_paper_dry_run_lists_every_data_job_offline(tmp_path):
@@ -131,6 +144,13 @@ def test_paper_dry_run_tags_exactly_the_gpu_rules(tmp_path):
 def test_mini_dry_run(tmp_path):
     result = snakemake(tmp_path, "-n", "--quiet", "rules", overlays=[REPO / "config/mini.yaml"])
     assert job_counts(result.stdout) == {rule: n for rule, n in MINI_JOBS.items() if n}
+
+
+def test_the_joint_overlay_adds_its_runs_to_the_paper_s_grid_on_gpu_nodes(tmp_path):
+    jobs = dry_run_jobs(snakemake(tmp_path, "-n", overlays=[REPO / "config/joint.yaml"]).stdout)
+    assert Counter(job["rule"] for job in jobs) == JOINT_JOBS
+    for job in jobs:
+        assert (job["resources"].get("gpu") == "1") == (job["rule"] in GPU_RULES), job
 
 
 def test_without_the_sc_task_there_is_no_sc_run_and_no_instance_level(tmp_path):

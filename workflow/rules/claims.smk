@@ -215,3 +215,40 @@ rule claims_across_encoders:
         claims=pick(CLAIMS, VERDICTS),
     script:
         "../../scripts/claims_across_encoders.py"
+
+
+# Beyond the paper (docs/science.md, "Joint training"): joint runs against their sequential runs, cell by cell
+# (beside Tables 1 and 3) and as two claims, per task and across tasks.
+rule joint_claims:
+    input:
+        item_scores=lambda wc: STUDY.zeroshot_csvs(
+            wc.encoder, STUDY.joint_models(wc.encoder), "_items", modes=["full", "joint"]
+        ),
+        sequential=lambda wc: STUDY.gradient_csvs(wc.encoder, "alignment", STUDY.joint_models(wc.encoder)),
+        joint=lambda wc: STUDY.gradient_csvs(wc.encoder, "joint_alignment", STUDY.joint_models(wc.encoder)),
+    output:
+        transfer=reported(layout.table("joint_transfer"), "joint_transfer", "Beyond the paper"),
+        transfer_md=layout.table("joint_transfer", "md"),
+        transfer_context=layout.table("joint_transfer", "context.json"),
+        gradients=reported(layout.table("joint_gradients"), "joint_gradients", "Beyond the paper"),
+        gradients_md=layout.table("joint_gradients", "md"),
+        gradients_context=layout.table("joint_gradients", "context.json"),
+        claims=reported(layout.claims("joint"), "joint", "Beyond the paper"),
+        claims_md=layout.claims("joint", "md"),
+        claims_context=layout.claims("joint", "context.json"),
+        item_noise=layout.claims("joint_item_noise"),
+    log:
+        "logs/{encoder}/claims/joint_claims.log",
+    benchmark:
+        "benchmarks/{encoder}/claims/joint_claims.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    params:
+        claims=pick(CLAIMS, RESAMPLING),
+        losses=lambda wc: [code for code in STUDY.encoder_losses(wc.encoder) if code in STUDY.joint_codes],
+        steering=COVERS,  # the languages each result file must cover
+    script:
+        "../../scripts/joint_claims.py"

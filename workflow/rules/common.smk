@@ -63,6 +63,12 @@ STUDY = Study(config)
 ENCODERS, PAIRS, FINETUNE, ANALYSIS = STUDY.encoders, STUDY.pairs, STUDY.finetune, STUDY.analysis
 for pair in STUDY.skipped_lexicons:
     print(f"note: lexicon {pair} skipped (data.lexicons: source: skip)", file=sys.stderr)
+if STUDY.unrun_joint_codes:
+    print(
+        f"note: no joint run of {', '.join(STUDY.unrun_joint_codes)} (finetune.joint.losses): this grid does not "
+        "align it or fine-tune fully (alignment.losses, finetune.modes)",
+        file=sys.stderr,
+    )
 # what the tables and claims check their result files against (core.results.expected)
 COVERS = Steering(expected=expected(config))
 

@@ -99,3 +99,33 @@ rule gradients:
         source_lang=STUDY.source_lang,
     script:
         "../../scripts/gradients.py"
+
+
+# Table 3's task-vs-alignment gradient cosine on the kept joint runs, at the same points (batches, seeds) as
+# on their sequential runs, so the joint claims compare the two run by run.
+rule gradients_joint:
+    input:
+        unpack(lambda wc: STUDY.joint_runs(wc.encoder, wc.model)),
+        aligned=lambda wc: STUDY.joint_start(wc.encoder, wc.model),
+        tokens=lambda wc: layout.model_tokens(wc.encoder, wc.model),
+        tasks=layout.fill_all(layout.TASK_TOKENS, task=STUDY.tasks),
+    output:
+        alignment=layout.fill(layout.GRADIENTS, name="joint_alignment"),
+    log:
+        "logs/{encoder}/evaluate/gradients_joint/{model}.log",
+    benchmark:
+        "benchmarks/{encoder}/evaluate/gradients_joint/{model}.tsv"
+    conda:
+        ENV
+    threads: config["training_threads"]
+    resources:
+        **requested("gradients_joint"),
+        gpu=1,
+    params:
+        variants=canonical(STUDY.finetuned_variants),
+        finetune=lambda wc: {task: STUDY.finetune_settings(wc.encoder, task, "full") for task in STUDY.tasks},
+        alignment=lambda wc: STUDY.alignment_settings(wc.encoder),
+        mlm_head=lambda wc: ENCODERS[wc.encoder]["mlm_head"],
+        batches=ANALYSIS["gradient_batches"],
+    script:
+        "../../scripts/gradients.py"

@@ -89,3 +89,36 @@ rule finetune_full:
         work=lambda wc: layout.FINETUNE_WORK.format(mode="full", **dict(wc.items())),
     script:
         "../../scripts/finetune_full.py"
+
+
+# Beyond the paper (docs/science.md, "Joint training"): full fine-tuning with the alignment loss of the model's
+# pair and loss code trained alongside the task, from the base encoder or the aligned checkpoint (finetune.joint).
+rule finetune_joint:
+    input:
+        data=layout.TASK_TOKENS,
+        encoder=lambda wc: STUDY.joint_start(wc.encoder, wc.model),
+        pairs=lambda wc: layout.model_tokens(wc.encoder, wc.model),
+    output:
+        runs=directory(STUDY.seed_files(layout.FINETUNE_SEED, "joint")),
+        zeroshot=STUDY.seed_files(layout.ZEROSHOT, "joint", suffix=""),
+        item_scores=STUDY.seed_files(layout.ZEROSHOT, "joint", suffix="_items"),
+    log:
+        "logs/{encoder}/finetune/{task}/joint/{model}.log",
+    benchmark:
+        "benchmarks/{encoder}/finetune/{task}/joint/{model}.tsv"
+    conda:
+        ENV
+    threads: config["training_threads"]
+    resources:
+        **requested("finetune_joint"),
+        gpu=1,
+    params:
+        settings=finetune_settings("full"),
+        joint=lambda wc: STUDY.joint_settings(wc.encoder),
+        seeds=FINETUNE["seeds"],
+        languages=list(STUDY.eval_langs),
+        kept_seeds=lambda wc: [seed for seed in FINETUNE["seeds"] if STUDY.keeps_weights(wc.encoder, wc.model, seed)],
+        steering=Steering(state_every=FINETUNE["state_every"], log_every=FINETUNE["joint"]["log_every"]),
+        work=lambda wc: layout.FINETUNE_WORK.format(mode="joint", **dict(wc.items())),
+    script:
+        "../../scripts/finetune_full.py"

@@ -99,22 +99,33 @@ def analyse_run(
     source_lang: str,
     mlm_head: bool = True,
     device=None,
+    with_languages: bool = True,
 ) -> tuple[list, list]:
     """Gradient cosines of one fine-tuning run (``run_dir``) of the encoder aligned in ``aligned_dir``.
 
     ``flores`` holds each language's FLORES token ids (with specials, tokenized once per job).
     Returns the Table 3 rows (batch, cosine, the two gradients' norms, and the cosine of this batch's
     task gradient with the previous batch's, a null baseline for "orthogonal") and the §4.5 rows
-    (kind, lang_a, lang_b, cosine); the MLM ones only where the encoder has an MLM head (``mlm_head``).
+    (kind, lang_a, lang_b, cosine); the MLM ones only where the encoder has an MLM head (``mlm_head``); none
+    without ``with_languages``. A joint run's MLM head (``finetuning.joint.ALIGNMENT_HEAD``, trained with it)
+    replaces the one ``aligned_dir`` brings.
     """
     from align_transfer.alignment.align import AlignmentObjective, ParallelBatches
     from align_transfer.core.modeling import device_of, load_encoder, load_model, load_tensors
+    from align_transfer.core.modeling import mlm_head as head_of
     from align_transfer.finetuning.finetune import FullModel, TaskData
+    from align_transfer.finetuning.joint import ALIGNMENT_HEAD
 
     device = device_of(device)
     # the aligned checkpoint brings its MLM head (where it has one); the backbone is the fine-tuned one
     model, tokenizer = load_encoder(aligned_dir, device, mlm_head)
     model.base_model.load_state_dict(load_model(run_dir / "model").state_dict())
+    if (run_dir / ALIGNMENT_HEAD).exists():  # its weights but those tied to the backbone's, loaded above
+        unexpected = (
+            head_of(model).load_state_dict(load_tensors(run_dir / ALIGNMENT_HEAD), strict=False).unexpected_keys
+        )
+        if unexpected:
+            raise ValueError(f"{run_dir / ALIGNMENT_HEAD} holds weights this encoder's MLM head lacks: {unexpected}")
     model.eval()
     backbone = model.base_model
     params = [p for p in backbone.parameters()]
@@ -159,6 +170,8 @@ def analyse_run(
         time.perf_counter() - clock,
     )
 
+    if not with_languages:
+        return table3_rows, []
     clock = time.perf_counter()
     per_language = {source_lang: train_sum / len(table3_rows)}  # the English batches above
     progress = Progress(log, f"{task_settings.task} task gradients per language", len(languages), unit="languages")

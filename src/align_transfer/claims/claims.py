@@ -236,16 +236,7 @@ def table1_significance(
         per_language = _per_language(block, units, task)
         paired = TASKS[task].parallel_items
         shared = stats.resample_weights(len(paired_items(block, task)), resamples, rng) if paired else None
-        scores, observed = 0.0, 0.0
-        for numerator, denominator in per_language.values():
-            weights = shared if paired else stats.resample_weights(numerator.shape[1], resamples, rng)
-            scores = scores + stats.resampled_ratio(numerator, denominator, weights) / len(per_language)
-            every_item = np.ones((1, numerator.shape[1]))
-            observed = observed + stats.resampled_ratio(numerator, denominator, every_item) / len(per_language)
-        scores, observed = (
-            scores.reshape(resamples, len(models), len(seeds)),
-            observed.reshape(1, len(models), len(seeds)),
-        )
+        scores, observed = resampled_scores(per_language, shared, resamples, rng, len(models), len(seeds))
         whole = np.ones((1, len(seeds)))
         contributions, strata = item_contributions(per_language, len(models), len(seeds), paired)
         items_variance, interaction, item_df = stats.item_components(contributions, strata)
@@ -285,23 +276,44 @@ def table1_significance(
     return table, pd.DataFrame(noise)
 
 
-def item_contributions(per_language: dict, models: int, seeds: int, paired: bool) -> tuple[np.ndarray, list | None]:
+def resampled_scores(
+    per_language: dict, shared: np.ndarray | None, resamples: int, rng: np.random.Generator, units: int, seeds: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each (unit, seed)'s score, the mean over languages of its metric, under each bootstrap draw of the test
+    items, shape (resamples, units, seeds), and on every item, shape (1, units, seeds). The draw is ``shared``
+    by every language where item i is one text in each; otherwise each language's items are drawn apart, in
+    the order of ``per_language`` (``_per_language``'s matrices)."""
+    scores, observed = 0.0, 0.0
+    for numerator, denominator in per_language.values():
+        weights = shared if shared is not None else stats.resample_weights(numerator.shape[1], resamples, rng)
+        scores = scores + stats.resampled_ratio(numerator, denominator, weights) / len(per_language)
+        every_item = np.ones((1, numerator.shape[1]))
+        observed = observed + stats.resampled_ratio(numerator, denominator, every_item) / len(per_language)
+    return scores.reshape(resamples, units, seeds), observed.reshape(1, units, seeds)
+
+
+def item_contributions(
+    per_language: dict, models: int, seeds: int, paired: bool, compared: list[tuple[int, int]] | None = None
+) -> tuple[np.ndarray, list | None]:
     """Each aligned model's Δ as the mean of a row of (aligned models, items): item i of language l adds (its
     numerator over its unit's denominator of l, mean over seeds, minus the base encoder's) / languages to the
-    model's Δ, scaled by the number of items. Where every unit's denominator is the same (accuracy: the scored
+    model's Δ, scaled by the number of items. ``compared``: the (model, its control) rows of the Δs, where each
+    model has a control of its own (a joint run's sequential run); the base encoder, row 0, for every model
+    otherwise. Where every unit's denominator is the same (accuracy: the scored
     labels), it is factored out; where it is not (span F1: the predicted entities differ), each unit's own
     divides, which treats the denominators as fixed (a linearisation: their noise is left out). Where item i is
     one text in every language, its languages' terms make one item; otherwise each language's items are a
     stratum of their own. Rows of ``per_language``'s matrices: (model, seed), the base encoder's first."""
     terms, strata = [], []
+    treated, control = map(list, zip(*compared)) if compared else (slice(1, None), slice(0, 1))
     for language, (numerator, denominator) in per_language.items():
         sums = denominator.sum(axis=1)
         if np.all(sums == sums[0]):
             mean = numerator.reshape(models, seeds, -1).mean(axis=1)
-            terms.append((mean[1:] - mean[:1]) / (len(per_language) * sums[0]))
+            terms.append((mean[treated] - mean[control]) / (len(per_language) * sums[0]))
         else:
             mean = (numerator / sums[:, None]).reshape(models, seeds, -1).mean(axis=1)
-            terms.append((mean[1:] - mean[:1]) / len(per_language))
+            terms.append((mean[treated] - mean[control]) / len(per_language))
         strata += [language] * numerator.shape[1]
     if paired:
         summed = np.sum(terms, axis=0)
@@ -738,7 +750,7 @@ def predicts_note(result: pd.Series, verdict: str, threshold: float, alpha: floa
     return ""
 
 
-def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
+def claims_layout(table: pd.DataFrame, alpha: float = 0.05, name: str = "claims") -> list:
     """Each claim once: its hypothesis and the paper's finding, then a row per scope (statistic, value and
     interval, p, the verdict and whether this run agrees with the paper, both coloured in the report); then the
     notes, each once, and the rules."""
@@ -779,7 +791,7 @@ def claims_layout(table: pd.DataFrame, alpha: float = 0.05) -> list:
                 ]
             )
         blocks += [grid, ""]
-    return [*blocks, *(f"[{number}] {note}" for note, number in notes.items()), "", caption("claims", alpha=alpha)]
+    return [*blocks, *(f"[{number}] {note}" for note, number in notes.items()), "", caption(name, alpha=alpha)]
 
 
 CLAIM_NAMES = {
@@ -787,6 +799,8 @@ CLAIM_NAMES = {
     "transfer": "Transfer gains",
     "predicts": "'Alignment predicts transfer'",
     "orthogonal": "'Alignment and task gradients are orthogonal'",
+    "joint_transfer": "'Joint training recovers transfer'",
+    "joint_gradients": "'Joint training turns the gradients towards each other'",
 }
 
 

@@ -128,6 +128,34 @@ class FinetuneSettings:
         return cls(task=task, **{name: finetune[name] for name in cls.SHARED}, **values)
 
 
+@dataclass(frozen=True)
+class JointSettings:
+    """How a joint run interleaves alignment with full fine-tuning (beyond the paper; docs/science.md, "Joint
+    training"): an alignment batch of the run's pair and loss code after every ``every`` task batches, either
+    an optimizer step of its own on λ·L_align after the task's (``alternate``) or one step on L_task + λ·L_align
+    (``sum``); the run starts from the base encoder or the aligned checkpoint (``start``). ``alignment`` is
+    what determines the alignment term (``AlignmentSettings.determining``); ``log_every`` steers only."""
+
+    schedule: str
+    weight: float
+    every: int
+    start: str
+    alignment: dict
+    log_every: int = field(default=50, metadata=OPERATIONAL)
+
+    SCHEDULES = ("alternate", "sum")
+
+    def __post_init__(self):
+        if self.schedule not in self.SCHEDULES:
+            raise ValueError(f"joint schedule {self.schedule!r}: expected one of {', '.join(self.SCHEDULES)}")
+
+    @classmethod
+    def determining(cls, joint: dict, alignment: dict) -> dict:
+        """What determines a joint run beyond full fine-tuning: ``finetune.joint`` but its codes and cadence,
+        and the alignment term's settings."""
+        return pick(joint, ["schedule", "weight", "every", "start"]) | {"alignment": alignment}
+
+
 def grid_values(config: dict, encoder: dict) -> dict[str, str]:
     """The settings of this run's grid that the paper states (workflow/data/paper_grid.csv), as text: the
     scorecard names every one that departs from the paper's."""

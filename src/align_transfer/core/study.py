@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from align_transfer.core import layout
 from align_transfer.core.config import canonical, pick
-from align_transfer.core.settings import AlignmentSettings, FinetuneSettings
+from align_transfer.core.settings import AlignmentSettings, FinetuneSettings, JointSettings
 from align_transfer.core.tasks import TASKS, resource
 
 #: Table 7 is R@5 and Table 8 R@10 (Appendix C); any other k gets a table of its own.
@@ -38,6 +38,12 @@ class Study:
         # Table 3, the per-language gradients and Figure 1's fine-tuned condition read fully fine-tuned encoders:
         # a grid without full fine-tuning (finetune.modes: [linear]) plans none of them, and the claims say so.
         self.full = "full" in finetune["modes"]
+        # beyond the paper: loss codes also fine-tuned jointly with their alignment loss (docs/science.md, "Joint training")
+        self.joint = finetune["joint"]
+        # a grid runs the joint codes it aligns and fine-tunes fully (a narrowed grid runs fewer, or none)
+        aligned = set(alignment["losses"])
+        self.joint_codes = [code for code in self.joint["losses"] if code in aligned] if self.full else []
+        self.unrun_joint_codes = [code for code in self.joint["losses"] if code not in self.joint_codes]
         self.encoders = {entry["name"]: entry for entry in config["encoders"]}
         self.mini_encoders = [name for name, entry in self.encoders.items() if entry["source"] == "mini"]
         self.hub_encoders = [name for name, entry in self.encoders.items() if entry["source"] == "hub"]
@@ -51,11 +57,15 @@ class Study:
         # the instance level reads the items of tasks whose items are parallel (SIB-200): without one there is none
         self.parallel_tasks = [task for task in self.tasks if TASKS[task].parallel_items]
         self.claim_pages = ["scorecard", "claims"] + (["instances"] if self.parallel_tasks else [])
+        self.claim_pages += ["joint"] if self.joint_codes else []
         self.scored_tables = ["table1", "table1_significance", "table2"] + (["table3"] if self.full else [])
         self.scored_tables += [name for name in self.recall_tables.values() if name in ("table7", "table8")]
         # an encoder's tables and figures, in the order its report shows them
         gradient_tables = ["table3", "table3_baseline", "gradient_languages"] if self.full else []
-        self.paper_tables = ["table1", "table1_significance", "table2", "table2_gap", *gradient_tables[:2]]
+        # the joint runs' tables stand beside Table 1's and Table 3's
+        joint_transfer, joint_gradients = (["joint_transfer"], ["joint_gradients"]) if self.joint_codes else ([], [])
+        self.paper_tables = ["table1", "table1_significance", *joint_transfer, "table2", "table2_gap"]
+        self.paper_tables += [*gradient_tables[:2], *joint_gradients]
         self.paper_tables += [*self.recall_tables.values(), *gradient_tables[2:], "table4", "table5", "table6"]
         self.figures = ["alignment_vs_transfer", "figure1"] + (["gradient_languages"] if self.full else [])
         # each figure as it is with one encoder; with several, one per encoder (figure1_{encoder})
@@ -115,6 +125,25 @@ class Study:
     def aligned_table_models(self, encoder: str) -> list[str]:
         return self.table_models(encoder)[1:]
 
+    def joint_models(self, encoder: str) -> list[str]:
+        """The checkpoints at the table step whose loss code is also fine-tuned jointly: each joint run is named
+        by the sequential run it is compared with."""
+        return [m for m in self.aligned_table_models(encoder) if layout.parse_model(m)["losses"] in self.joint_codes]
+
+    def joint_settings(self, encoder: str) -> dict:
+        return JointSettings.determining(self.joint, self.alignment_settings(encoder))
+
+    def joint_start(self, encoder: str, model: str) -> str:
+        """The encoder a joint run starts from: the base encoder, or the aligned checkpoint (``joint.start``)."""
+        return layout.model_dir(encoder, layout.BASE if self.joint["start"] == "base" else model)
+
+    def joint_runs(self, encoder: str, model: str) -> dict[str, str]:
+        """The kept joint runs of a model, by variant name (as ``finetuned_runs``)."""
+        return {
+            name: layout.FINETUNE_SEED.format(encoder=encoder, task=task, mode="joint", model=model, seed=seed)
+            for name, (task, seed) in self.finetuned_variants.items()
+        }
+
     def keeps_weights(self, encoder: str, model: str, seed) -> bool:
         """Whether a full fine-tuning run keeps its backbone: Table 3 and Figure 1 read these."""
         kept = int(seed) in self.analysis["finetuned_seeds"]
@@ -128,11 +157,16 @@ class Study:
             for losses in self.encoder_losses(encoder)
         ]
         rules = {"full": "finetune_full", "linear": "linear_probe"}
-        return jobs + [
+        jobs += [
             {"rule": rules[mode], "wildcards": {"encoder": encoder, "task": task, "mode": mode, "model": model}}
             for task in self.tasks
             for mode in self.finetune["modes"]
             for model in self.finetuned_models(encoder)
+        ]
+        return jobs + [
+            {"rule": "finetune_joint", "wildcards": {"encoder": encoder, "task": task, "mode": "joint", "model": model}}
+            for task in self.tasks
+            for model in self.joint_models(encoder)
         ]
 
     def training_work(self) -> dict[str, list[str]]:
@@ -144,9 +178,11 @@ class Study:
                     run = dict(encoder=encoder, pair=pair, losses=losses)
                     steps = [layout.CHECKPOINT.format(step=step, **run) for step in self.checkpoint_steps]
                     jobs[layout.ALIGNMENT_WORK.format(**run)] = steps + [layout.TRAIN_LOG.format(**run)]
+            runs = [("full", model) for model in self.finetuned_models(encoder)]
+            runs += [("joint", model) for model in self.joint_models(encoder)]
             for task in self.tasks if self.full else []:
-                for model in self.finetuned_models(encoder):
-                    run = dict(encoder=encoder, task=task, mode="full", model=model)
+                for mode, model in runs:
+                    run = dict(encoder=encoder, task=task, mode=mode, model=model)
                     seeds = [layout.FINETUNE_SEED.format(seed=seed, **run) for seed in self.finetune["seeds"]]
                     jobs[layout.FINETUNE_WORK.format(**run)] = seeds
         return jobs
@@ -272,12 +308,12 @@ class Study:
         """A fine-tuning job's file of each seed; its other fields stay the job's wildcards."""
         return layout.fill_all(layout.fill(template, mode=mode, **fields), seed=self.finetune["seeds"])
 
-    def zeroshot_csvs(self, encoder: str, models, suffix: str = "", tasks=None) -> list[str]:
+    def zeroshot_csvs(self, encoder: str, models, suffix: str = "", tasks=None, modes=None) -> list[str]:
         """Each run's zero-shot scores (``suffix="_items"``: its per-item scores)."""
         return layout.fill_all(
             layout.fill(layout.ZEROSHOT, encoder=encoder, suffix=suffix),
             task=tasks or self.tasks,
-            mode=self.finetune["modes"],
+            mode=modes or self.finetune["modes"],
             model=models,
             seed=self.finetune["seeds"],
         )
@@ -285,11 +321,12 @@ class Study:
     def comparisons(self, encoder: str, kind: str, stage: str, models) -> list[str]:
         return layout.fill_all(layout.fill(layout.COMPARISON, encoder=encoder, kind=kind, stage=stage), model=models)
 
-    def gradient_csvs(self, encoder: str, name: str) -> list[str]:
+    def gradient_csvs(self, encoder: str, name: str, models=None) -> list[str]:
         if not self.full:
             return []
         return layout.fill_all(
-            layout.fill(layout.GRADIENTS, encoder=encoder, name=name), model=self.aligned_table_models(encoder)
+            layout.fill(layout.GRADIENTS, encoder=encoder, name=name),
+            model=self.aligned_table_models(encoder) if models is None else models,
         )
 
     def tables(self, encoder: str, names, ext: str = "csv") -> list[str]:

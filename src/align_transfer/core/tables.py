@@ -25,6 +25,7 @@ class TableKind:
 
 TABLES = "align_transfer.tables.tables"
 CLAIMS = "align_transfer.claims.claims"
+JOINT = "align_transfer.claims.joint"
 KINDS = {
     "table1": TableKind(f"{TABLES}:table1_layout"),
     "table2": TableKind(f"{TABLES}:table2_layout"),
@@ -37,6 +38,8 @@ KINDS = {
     "table1_significance": TableKind(f"{CLAIMS}:table1_significance_layout"),
     "instances": TableKind(f"{CLAIMS}:instance_level_layout"),
     "claims": TableKind(f"{CLAIMS}:claims_layout"),
+    "joint_transfer": TableKind(f"{JOINT}:joint_transfer_layout"),
+    "joint_gradients": TableKind(f"{JOINT}:joint_gradients_layout"),
     "encoders": TableKind(f"{CLAIMS}:encoders_layout", siblings={"differences": "differences.csv"}),
     "scorecard": TableKind(
         "align_transfer.claims.scorecard:scorecard_layout", siblings={"departures": "scorecard_departures.csv"}

@@ -25,12 +25,23 @@ from align_transfer.alignment.losses import mean_pool
 from align_transfer.core import state
 from align_transfer.core.architectures import family_of
 from align_transfer.core.metrics import METRICS
-from align_transfer.core.modeling import adamw, device_of, load_model, load_tensors, load_tokenizer, pad, write_digests
+from align_transfer.core.modeling import (
+    adamw,
+    device_of,
+    load_model,
+    load_tensors,
+    load_tokenizer,
+    mlm_head,
+    pad,
+    write_digests,
+)
+from align_transfer.core.objectives import needs_mlm_head
 from align_transfer.core.precision import autocast
 from align_transfer.core.progress import Progress
 from align_transfer.core.registry import resolve
 from align_transfer.core.settings import FinetuneSettings
 from align_transfer.core.tasks import TASKS
+from align_transfer.finetuning.joint import ALIGNMENT_HEAD, JointAlignment, JointRun
 
 log = logging.getLogger(__name__)
 
@@ -298,6 +309,7 @@ def fit(
     settings: FinetuneSettings,
     seed: int,
     resume: Resume | None = None,
+    alongside=None,
 ) -> list[dict]:
     """Train with AdamW and a linear decay to zero (the Hugging Face Trainer's default schedule), on
     batches grouped by length where ``settings.length_grouped`` and the data pads (``epoch_batches``).
@@ -306,7 +318,8 @@ def fit(
     model selection ``best_dev`` the model ends with its best epoch's weights, otherwise with the last. With ``resume``,
     the state (weights, optimizer, schedule, random generators, the epoch and batch reached, the log so
     far) is saved every ``resume.every`` steps and at a stop request, and a run resumes from it: it ends
-    with the weights an uninterrupted run would have.
+    with the weights an uninterrupted run would have. ``alongside`` (a ``joint.JointAlignment``) trains the
+    alignment loss with the task on its schedule; its generator and log are part of the state.
     """
     device = next(model.parameters()).device
     generator = torch.Generator().manual_seed(seed)
@@ -316,12 +329,14 @@ def fit(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total))
     metric = METRICS[TASKS[settings.task].metric]
     dev_log, best = [], {"score": -1.0, "weights": None}
+    generators = {"batches": generator} | (alongside.generators if alongside else {})
     done, first_epoch, skip, epoch_generator, resumed_loss = 0, 1, 0, None, 0.0
     if resume and (resume.folder / "trainer.pt").exists():
-        progress = state.load(resume.folder, model, optimizer, scheduler, {"batches": generator})
+        progress = state.load(resume.folder, model, optimizer, scheduler, generators)
         done, first_epoch, skip = progress["done"], progress["epoch"], progress["batch"]
         epoch_generator, resumed_loss, dev_log = progress["epoch_generator"], progress["loss_sum"], progress["dev_log"]
         best = progress["best"] | {"weights": _load_best(resume.folder)}
+        alongside.load(progress["joint"]) if alongside else None
         log.info(
             "resuming %s training (seed %d) at epoch %d, step %d of %d (its state matches this run)",
             settings.task,
@@ -352,13 +367,22 @@ def fit(
             with autocast(device, settings.bf16):
                 logits = model(*inputs)
             loss = F.cross_entropy(logits.flatten(0, -2).float(), labels.flatten(), ignore_index=-100)
+            aligning = alongside is not None and alongside.due(done)
+            summed = aligning and alongside.settings.schedule == "sum"
+            aligned = alongside.loss(done) if summed else None
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss if aligned is None else loss + aligned).backward()
             optimizer.step()
             scheduler.step()
+            if aligning and not summed:  # alternate: a step of its own, at the task step's learning rate
+                optimizer.zero_grad(set_to_none=True)
+                aligned = alongside.loss(done)
+                aligned.backward()
+                optimizer.step()
             loss_sum += loss.detach()
             done += 1
-            finite.add(done, {"the task loss": loss})
+            alongside.record(done, loss, done == total) if alongside else None
+            finite.add(done, {"the task loss": loss} | ({} if aligned is None else {"the alignment loss": aligned}))
             progress_line(done) if done < total else None  # the epoch line below reports the last step
             if resume and done < total and (done % resume.every == 0 or resume.stop.requested):
                 finite.check(what, shown)
@@ -370,13 +394,13 @@ def fit(
                     "loss_sum": float(loss_sum),
                     "dev_log": dev_log,
                     "best": {"score": best["score"]},
-                }
+                } | ({"joint": alongside.state()} if alongside else {})
                 state.save(
                     resume.folder,
                     model,
                     optimizer,
                     scheduler,
-                    {"batches": generator},
+                    generators,
                     progress,
                     resume.fingerprint,
                     best=best["weights"],
@@ -438,20 +462,41 @@ def scored_labels(data) -> int:
 
 
 def finetune_full(
-    encoder_dir, data, settings: FinetuneSettings, seed: int, languages, device=None, resume: Resume | None = None
+    encoder_dir,
+    data,
+    settings: FinetuneSettings,
+    seed: int,
+    languages,
+    device=None,
+    resume: Resume | None = None,
+    joint: JointRun | None = None,
 ):
-    """Fine-tune backbone and head together; returns the model, the dev log and the zero-shot rows."""
+    """Fine-tune backbone and head together; returns the model, the dev log, the zero-shot rows and, for a
+    ``joint`` run, its ``JointAlignment`` (whose log the run keeps). A joint run's model also holds the MLM head
+    its alignment terms train (``alignment_head``), at the backbone's learning rate."""
 
     device = device_of(device)
-    pad_id = load_tokenizer(encoder_dir).pad_token_id
+    tokenizer = load_tokenizer(encoder_dir)
     torch.manual_seed(seed)
-    model = FullModel(load_model(encoder_dir, device), settings).to(device)
+    alongside = None
+    if joint is None:
+        model = FullModel(load_model(encoder_dir, device), settings).to(device)
+    else:
+        encoder = load_model(encoder_dir, device, mlm_head=needs_mlm_head(joint.alignment.losses))
+        model = FullModel(encoder.base_model, settings).to(device)
+        if encoder is not encoder.base_model:
+            model.alignment_head = mlm_head(encoder)
+        alongside = JointAlignment(encoder, tokenizer, joint.pairs, joint.alignment, joint.settings, seed)
     groups = decayed_groups(model.backbone, settings.backbone_lr, settings.weight_decay)
     groups += decayed_groups(model.head, settings.head_lr, settings.weight_decay)
-    split = {name: TaskData(data[name], settings.task, pad_id) for name in data}
-    dev_log = fit(model, groups, split["train"], split["dev"], settings, seed, resume)
+    if hasattr(model, "alignment_head"):  # less what it shares with the backbone (a decoder tied to the embeddings)
+        shared = {id(param) for param in model.backbone.parameters()}
+        own = [param for param in model.alignment_head.parameters() if id(param) not in shared]
+        groups += decayed_groups(nn.ParameterList(own), settings.backbone_lr, settings.weight_decay)
+    split = {name: TaskData(data[name], settings.task, tokenizer.pad_token_id) for name in data}
+    dev_log = fit(model, groups, split["train"], split["dev"], settings, seed, resume, alongside)
     test_sets = {lang: split[f"test_{lang}"] for lang in languages}
-    return model, dev_log, zero_shot(model, test_sets, settings.task, settings.bf16)
+    return model, dev_log, zero_shot(model, test_sets, settings.task, settings.bf16), alongside
 
 
 def full_finetuning_job(
@@ -466,8 +511,9 @@ def full_finetuning_job(
     state_every: int = 500,
     device=None,
     params: dict | None = None,
+    joint: JointRun | None = None,
 ) -> None:
-    """Every seed of a full fine-tuning job in turn (``outputs``: seed -> (run folder, zero-shot CSV, per-item
+    """Every seed of a full (or ``joint``: ``finetune_full``) fine-tuning job in turn (``outputs``: seed -> (run folder, zero-shot CSV, per-item
     CSV)), losing nothing to a kill, a time limit or a preemption. A seed's resumable state lives in
     ``work_dir/seed{seed}/state`` (``Resume``); a finished seed's results wait in ``work_dir/seed{seed}``, so a
     rerun trains only what is not finished; the outputs appear when every seed is done (hard links of the
@@ -484,10 +530,13 @@ def full_finetuning_job(
         "data": json.loads((Path(data_dir) / MANIFEST).read_text()),
         "encoder": state.folder_digest(encoder_dir),
         "languages": list(languages),
-        "code": state.code_digest("core", "data", "finetuning"),
-    }
+        "code": state.code_digest("core", "data", "finetuning", *(["alignment"] if joint else [])),
+    } | ({"pairs": json.loads((Path(joint.pairs_dir) / MANIFEST).read_text())} if joint else {})
     results = ["run", "zeroshot.csv", "items.csv"]
-    with state.RunLock(work_dir.parent, f"{settings.task} full fine-tuning"), state.StopRequests() as stop:
+    if joint:
+        joint = joint.loaded()
+    what = f"{settings.task} {'joint' if joint else 'full'} fine-tuning"
+    with state.RunLock(work_dir.parent, what), state.StopRequests() as stop:
         for seed in outputs:
             folder = work_dir / f"seed{seed}"
             fingerprint = common | {"seed": seed, "keeps_backbone": seed in kept_seeds}
@@ -502,8 +551,10 @@ def full_finetuning_job(
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "fingerprint.json").write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
             resume = Resume(folder / "state", fingerprint, state_every, stop)
-            model, dev_log, (rows, items) = finetune_full(encoder_dir, data, settings, seed, languages, device, resume)
-            save_run(folder / "run", model.head, dev_log, model if seed in kept_seeds else None, encoder_dir)
+            model, dev_log, (rows, items), alongside = finetune_full(
+                encoder_dir, data, settings, seed, languages, device, resume, joint
+            )
+            save_run(folder / "run", model.head, dev_log, model if seed in kept_seeds else None, encoder_dir, alongside)
             write_frame(folder / "zeroshot.csv", keyed(rows, **keys, seed=seed))
             write_frame(folder / "items.csv", keyed(items, **keys, seed=seed))
             shutil.rmtree(folder / "state", ignore_errors=True)
@@ -561,10 +612,21 @@ def linear_probes(encoder_dir, data, settings: FinetuneSettings, seeds, language
         )
 
 
-def save_run(out_dir, head: nn.Module, dev_log: list[dict], model: FullModel | None = None, tokenizer_dir=None) -> None:
+def own_weights(head: nn.Module, backbone: nn.Module) -> dict:
+    """A head's weights less those it shares with the backbone (a decoder tied to the input embeddings, which
+    the backbone's own file holds), each cloned (XLM-R's head ties two biases to each other)."""
+    shared = {param.data_ptr() for param in backbone.parameters()}
+    return {key: value.detach().clone() for key, value in head.state_dict().items() if value.data_ptr() not in shared}
+
+
+def save_run(
+    out_dir, head: nn.Module, dev_log: list[dict], model: FullModel | None = None, tokenizer_dir=None, alongside=None
+) -> None:
     """A run's folder: the head (safetensors), the dev log and, where an analysis needs it, the fully
     fine-tuned model with its tokenizer (``model/``): the task's Auto model (``task_model``) where there is
-    one, so that it loads with ``AutoModelFor{Token,Sequence}Classification``, its backbone otherwise."""
+    one, so that it loads with ``AutoModelFor{Token,Sequence}Classification``, its backbone otherwise. A joint
+    run (``alongside``) adds its log of both losses (``train_log.csv``) and, with its model, the MLM head
+    its alignment terms trained (``joint.ALIGNMENT_HEAD``)."""
     import pandas as pd
     from safetensors.torch import save_file
 
@@ -575,6 +637,10 @@ def save_run(out_dir, head: nn.Module, dev_log: list[dict], model: FullModel | N
         tmp.mkdir()
         save_file({k: v.contiguous() for k, v in head.state_dict().items()}, tmp / "head.safetensors")
         write_frame(tmp / "dev_log.csv", pd.DataFrame(dev_log))
+        if alongside is not None:
+            alongside.write_log(tmp / "train_log.csv")
+        if model is not None and hasattr(model, "alignment_head"):
+            save_file(own_weights(model.alignment_head, model.backbone), tmp / ALIGNMENT_HEAD)
         if model is not None:
             try:
                 hub_model = task_model(model)

@@ -238,7 +238,7 @@ def run_finetune_benchmark(encoder_dir, data, settings, seeds, languages, device
                 len(train), settings.batch_size, torch.Generator().manual_seed(seed), train.lengths if grouped else None
             )
             start = time.perf_counter()
-            _, dev_log, (rows, _) = finetune_full(
+            _, dev_log, (rows, _), _ = finetune_full(
                 encoder_dir, data, replace(settings, length_grouped=grouped), seed, languages, device
             )
             runs.append(

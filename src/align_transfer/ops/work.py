@@ -9,6 +9,7 @@ Pure Python: it reads the config and a dry run's job (rule and wildcards).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from align_transfer.core.layout import parse_model
@@ -81,13 +82,17 @@ def job_work(job: dict, config: dict, encoder: dict) -> Work:
         task = wildcards["task"]
         counts = items[task]
         return Work([Units("forward_example", counts["train"] + counts["dev"] + counts["test"], task)], {"head": seeds})
-    if rule == "finetune_full":
+    if rule in ("finetune_full", "finetune_joint"):
         task = wildcards["task"]
         counts, epochs = items[task], finetune[task]["epochs"]
         units = [
             Units("train_example", seeds * epochs * counts["train"], task),
             Units("forward_example", seeds * (epochs * counts["dev"] + counts["test"]), task),
         ]
+        if rule == "finetune_joint":  # an alignment step (with its optimizer update) every `every` task steps
+            task_steps = seeds * epochs * math.ceil(counts["train"] / finetune[task]["batch_size"])
+            losses = parse_model(wildcards["model"])["losses"]
+            units.append(Units("align_step", task_steps / finetune["joint"]["every"], losses=losses))
         table_step = f"_{config['evaluation']['table_step']}"
         backbones = kept_seeds if wildcards["model"].endswith(table_step) else 0
         return Work(units, {"head": seeds, "backbone": backbones}, {"finetune_state": 1})
@@ -114,6 +119,13 @@ def job_work(job: dict, config: dict, encoder: dict) -> Work:
             examples = runs * batches * (len(languages) + 1) * alignment["batch_size"]
             units.append(Units("mlm_gradient_example", examples, "flores"))
         return Work(units)
+    if rule == "gradients_joint":  # Table 3's batches only: an English task gradient and an alignment gradient
+        batches, losses = analysis["gradient_batches"], parse_model(wildcards["model"])["losses"]
+        units = [
+            Units("gradient_example", kept_seeds * batches * finetune[task]["batch_size"], task)
+            for task in finetune["tasks"]
+        ]
+        return Work(units + [Units("alignment_gradient", len(finetune["tasks"]) * kept_seeds * batches, losses=losses)])
     if rule == "tokenize_parallel":
         pair = next(p for p in alignment["pairs"] if p["pair"] == wildcards["pair"])
         return Work([Units("tokenize_example", pair["cap"])])

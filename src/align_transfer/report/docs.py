@@ -34,6 +34,7 @@ PLANS = {
         REPO / "docs/science.md",
         ("<!-- plan three-encoders -->", "<!-- /plan three-encoders -->"),
     ),
+    "config/joint.yaml": (REPO / "docs/science.md", ("<!-- plan joint -->", "<!-- /plan joint -->")),
 }
 
 

@@ -10,6 +10,9 @@ TITLES = {
     "instances": "Instance level: retrieved translations and correct classifications (SIB-200)",
     "table1": "Table 1: Δ zero-shot accuracy",
     "table1_significance": "Table 1 with 95% intervals and Holm-corrected significance",
+    "joint_transfer": "Beyond the paper: joint training's Δ zero-shot score against sequential",
+    "joint_gradients": "Beyond the paper: joint training's task vs alignment gradient cosine",
+    "joint": "Claims beyond the paper: alignment trained jointly with the task",
     "table2_gap": "Table 2 beside the cosine gap (translations minus non-translations)",
     "table3_baseline": "Table 3 beside its task-vs-task baseline",
     "alignment_vs_transfer": "Δ alignment against Δ transfer",
@@ -99,6 +102,25 @@ CAPTIONS = {
         "band, contradicted when it lies outside the band. Everything else is inconclusive. A scope with fewer units "
         "than its interval needs to cover (docs/science.md, 'Coverage') is 'too few units'. Computed from this run's "
         "results."
+    ),
+    "joint_transfer": (
+        "Zero-shot score (accuracy; span F1 for NER) of full fine-tuning with the alignment loss of the same pair and "
+        "loss code trained alongside the task (joint) minus that of aligning first and fine-tuning after (sequential: "
+        "Table 1's full fine-tuning of the checkpoint), mean over seeds of the mean over the evaluation languages, with "
+        "its {confidence:g}% paired bootstrap interval (seeds, then the same test items for both runs); * marks a "
+        "Holm-corrected p < {alpha} across the whole table."
+    ),
+    "joint_gradients": (
+        "Table 3's task-vs-alignment gradient cosine of the joint runs and, in brackets, joint minus sequential on "
+        "the same English and parallel batches of the same seeds, with its {confidence:g}% t-interval over batches "
+        "(none with fewer than 3 batches)."
+    ),
+    "joint": (
+        "Verdicts at α = {alpha:g} (docs/design.md §7): a claim is supported when the interval of the mean Δ (joint "
+        "minus sequential) over (pair, loss code) cells lies above 0, contradicted when it lies below 0, inconclusive "
+        "otherwise; fewer than 3 cells are 'too few units'. The transfer claim's interval adds the noise of the test "
+        "items every cell shares; across tasks, each cell counts with its mean over the tasks. Computed from this "
+        "run's results."
     ),
     "encoders": (
         "Each encoder's cells are its own claims layer's (results/<encoder>/claims/claims.md). 'The encoders differ' is "
