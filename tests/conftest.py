@@ -109,6 +109,46 @@ def tiny(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="session")
+def tiny_pairs(tiny):
+    """The tiny world's de-en pairs, cleaned and tokenized by the tiny encoder as the workflow does it."""
+    from align_transfer.alignment.encoders import tokenize_parallel
+    from align_transfer.data.parallel import prepare_parallel
+
+    if not (tiny / "tokens").exists():
+        prepare_parallel(
+            tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip",
+            tiny / "de-en.tsv",
+            pair="de-en",
+            max_chars=1000,
+            cap=100,
+            seed=0,
+        )
+        tokenize_parallel(tiny / "de-en.tsv", tiny / "encoder", tiny / "tokens", max_length=32)
+    return tiny / "tokens"
+
+
+def tiny_alignment(**overrides):
+    """Alignment settings sized for the tiny encoder (2 layers of width 32, a vocabulary of 400)."""
+    from align_transfer.core.settings import AlignmentSettings
+
+    values = dict(
+        losses="S1W1M1",
+        learning_rate=1e-3,
+        batch_size=4,
+        max_length=32,
+        word_negatives=16,
+        temperature=0.1,
+        steps=6,
+        checkpoint_steps=[3, 6],
+        seed=42,
+        sentence_layer=1,
+        log_every=2,
+        state_every=2,
+    )
+    return AlignmentSettings(**(values | overrides))
+
+
 @pytest.fixture(scope="module")
 def tiny_bert(tiny):
     """A tiny random BERT with a WordPiece tokenizer trained on the tiny world (``tiny``/bert): the other

@@ -5,12 +5,12 @@ import csv
 
 import pytest
 import torch
+from conftest import tiny_alignment
 from safetensors.torch import load_file
 from transformers import AutoModelForMaskedLM
 
 from align_transfer.alignment.align import (
     AlignmentObjective,
-    AlignmentSettings,
     ParallelBatches,
     SpecialTokens,
     TrainingInterrupted,
@@ -21,38 +21,13 @@ from align_transfer.core.modeling import load_encoder, mlm_head
 from align_transfer.data.parallel import prepare_parallel
 
 
-@pytest.fixture(scope="module")
-def tiny(tiny):
-    """The session's tiny encoder, with a tokenized de-en corpus of its mini world."""
-    if not (tiny / "tokens").exists():
-        prepare_parallel(
-            tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip",
-            tiny / "de-en.tsv",
-            pair="de-en",
-            max_chars=1000,
-            cap=100,
-            seed=0,
-        )
-        tokenize_parallel(tiny / "de-en.tsv", tiny / "encoder", tiny / "tokens", max_length=32)
-    return tiny
+@pytest.fixture(scope="module", autouse=True)
+def tokens(tiny_pairs):
+    """Every test here reads the tiny world's tokenized de-en corpus (``tiny / "tokens"``)."""
+    return tiny_pairs
 
 
-def settings(**overrides):
-    values = dict(
-        losses="S1W1M1",
-        learning_rate=1e-3,
-        batch_size=4,
-        max_length=32,
-        word_negatives=16,
-        temperature=0.1,
-        steps=6,
-        checkpoint_steps=[3, 6],
-        seed=42,
-        sentence_layer=1,
-        log_every=2,
-        state_every=2,
-    )
-    return AlignmentSettings(**(values | overrides))
+settings = tiny_alignment
 
 
 def batch(tiny):

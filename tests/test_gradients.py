@@ -90,14 +90,12 @@ def test_task_batches_are_seeded_and_capped():
     assert task_batches(data, 4, 5) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
 
 
-def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
+def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tiny_pairs, tmp_path):
+    from conftest import tiny_alignment
     from datasets import load_from_disk
     from test_finetune import settings, write_task_files
 
-    from align_transfer.alignment.align import AlignmentSettings
-    from align_transfer.alignment.encoders import tokenize_parallel
     from align_transfer.analysis.gradients import analyse_run
-    from align_transfer.data.parallel import prepare_parallel
     from align_transfer.data.tasks import tokenize_task
     from align_transfer.finetuning.finetune import finetune_full, save_run
 
@@ -107,27 +105,7 @@ def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
     task_settings = settings("sc", epochs=1)
     model, dev_log, _, _ = finetune_full(tiny / "encoder", data, task_settings, 15, ["de"], device="cpu")
     save_run(tmp_path / "run", model.head, dev_log, model, tokenizer_dir=tiny / "encoder")
-    prepare_parallel(
-        tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip",
-        tmp_path / "de-en.tsv",
-        pair="de-en",
-        max_chars=1000,
-        cap=64,
-        seed=0,
-    )
-    tokenize_parallel(tmp_path / "de-en.tsv", tiny / "encoder", tmp_path / "tokens", max_length=32)
-    align_settings = AlignmentSettings(
-        losses="S1W0M1",
-        learning_rate=1e-3,
-        batch_size=4,
-        max_length=32,
-        word_negatives=16,
-        temperature=0.1,
-        steps=2,
-        checkpoint_steps=[2],
-        seed=42,
-        sentence_layer=1,
-    )
+    align_settings = tiny_alignment(losses="S1W0M1", steps=2, checkpoint_steps=[2])
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tiny / "encoder")
@@ -135,7 +113,7 @@ def test_a_fine_tuned_run_is_analysed_on_its_backbone_only(tiny, tmp_path):
         lang: tokenizer(lines)["input_ids"]
         for lang, lines in {"en": ["a b c", "d e f g"], "de": ["x y z", "u v"]}.items()
     }
-    tokens = load_from_disk(str(tmp_path / "tokens"))
+    tokens = load_from_disk(str(tiny_pairs))
     args = (
         tmp_path / "run",
         tiny / "encoder",

@@ -9,59 +9,30 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import tiny_alignment
 
 from align_transfer.claims import stats
 from align_transfer.claims.joint import joint_claims, joint_gradients, joint_transfer
-from align_transfer.core.settings import AlignmentSettings, JointSettings
+from align_transfer.core.settings import JointSettings
 
-ALIGNMENT = AlignmentSettings(
-    losses="S1W0M1",
-    learning_rate=1e-3,
-    batch_size=4,
-    max_length=32,
-    word_negatives=16,
-    temperature=0.1,
-    steps=2,
-    checkpoint_steps=[2],
-    seed=42,
-    sentence_layer=1,
-)
+ALIGNMENT = tiny_alignment(losses="S1W0M1", steps=2, checkpoint_steps=[2])
 
 
-@pytest.fixture(scope="module")
-def pairs(tiny, tmp_path_factory):
-    """The tiny world's de-en pairs, tokenized as the workflow tokenizes them."""
-    from align_transfer.alignment.encoders import tokenize_parallel
-    from align_transfer.data.parallel import prepare_parallel
-
-    folder = tmp_path_factory.mktemp("pairs")
-    prepare_parallel(
-        tiny / "world/opus/OPUS-MiniWorld/v1/moses/de-en.txt.zip",
-        folder / "de-en.tsv",
-        pair="de-en",
-        max_chars=1000,
-        cap=64,
-        seed=0,
-    )
-    tokenize_parallel(folder / "de-en.tsv", tiny / "encoder", folder / "tokens", max_length=32)
-    return folder / "tokens"
-
-
-def joint_run(pairs, **settings):
+def joint_run(tiny_pairs, **settings):
     from align_transfer.finetuning.joint import JointRun
 
     values = dict(schedule="alternate", weight=1.0, every=1, start="base", alignment={}, log_every=2) | settings
-    return JointRun(JointSettings(**values), ALIGNMENT, str(pairs)).loaded()
+    return JointRun(JointSettings(**values), ALIGNMENT, str(tiny_pairs)).loaded()
 
 
-def test_an_alignment_batch_comes_every_n_task_steps_and_its_loss_is_lambda_times_the_objective(tiny, pairs):
+def test_an_alignment_batch_comes_every_n_task_steps_and_its_loss_is_lambda_times_the_objective(tiny, tiny_pairs):
     """By hand: with every=2, task steps 1, 3, 5 (0, 2, 4 done) bring alignment batches 0, 1, 2, and each loss
     is λ times the alignment objective on that batch, drawn from a generator of the run's seed."""
     from align_transfer.alignment.align import AlignmentObjective, ParallelBatches
     from align_transfer.core.modeling import load_encoder
     from align_transfer.finetuning.joint import JointAlignment
 
-    run = joint_run(pairs, every=2, weight=0.5)
+    run = joint_run(tiny_pairs, every=2, weight=0.5)
     model, tokenizer = load_encoder(tiny / "encoder", "cpu", mlm_head=True)
     model.eval()  # no dropout: the two computations see the same network
     joint = JointAlignment(model, tokenizer, run.pairs, ALIGNMENT, run.settings, seed=7)
@@ -75,7 +46,7 @@ def test_an_alignment_batch_comes_every_n_task_steps_and_its_loss_is_lambda_time
 
 
 @pytest.mark.parametrize("schedule", ["alternate", "sum"])
-def test_joint_fine_tuning_trains_both_losses_repeatably_and_differs_from_full(tiny, pairs, schedule):
+def test_joint_fine_tuning_trains_both_losses_repeatably_and_differs_from_full(tiny, tiny_pairs, schedule):
     from test_finetune import settings, write_task_files
 
     from align_transfer.data.tasks import tokenize_task
@@ -88,7 +59,7 @@ def test_joint_fine_tuning_trains_both_losses_repeatably_and_differs_from_full(t
     data = load_from_disk(str(tiny / f"task_sc_joint_{schedule}"))
     chosen = settings("sc", epochs=2)
     runs = [
-        finetune_full(tiny / "encoder", data, chosen, 15, ["de"], "cpu", joint=joint_run(pairs, schedule=schedule))
+        finetune_full(tiny / "encoder", data, chosen, 15, ["de"], "cpu", joint=joint_run(tiny_pairs, schedule=schedule))
         for _ in range(2)
     ]
     (model, dev_log, zero_shot, alongside), again = runs
@@ -118,7 +89,9 @@ full_finetuning_job(args["encoder"], args["data"], FinetuneSettings(**args["sett
 """
 
 
-def test_a_joint_job_stopped_by_sigusr1_resumes_to_the_weights_and_logs_of_an_uninterrupted_one(tiny, pairs, tmp_path):
+def test_a_joint_job_stopped_by_sigusr1_resumes_to_the_weights_and_logs_of_an_uninterrupted_one(
+    tiny, tiny_pairs, tmp_path
+):
     """SLURM's warning before the time limit: the job saves its state (weights, MLM head, optimizer, both
     generators, the log of both losses) and stops; the rerun ends bitwise where an uninterrupted run ends."""
     import signal
@@ -137,7 +110,7 @@ def test_a_joint_job_stopped_by_sigusr1_resumes_to_the_weights_and_logs_of_an_un
     def arguments(out):
         job = full_job(tiny, out, state_every=2, epochs=2)
         joint = dict(schedule="alternate", weight=1.0, every=1, start="base", alignment={}, log_every=2)
-        return job | {"joint": joint, "alignment": dataclasses.asdict(ALIGNMENT), "pairs": str(pairs)}
+        return job | {"joint": joint, "alignment": dataclasses.asdict(ALIGNMENT), "pairs": str(tiny_pairs)}
 
     def run(out, stop_when=None):
         process = subprocess.Popen(

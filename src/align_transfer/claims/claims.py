@@ -231,45 +231,12 @@ def table1_significance(
         block = block[block["model"].isin(models)]
         seeds = sorted(block["seed"].unique())
         units = [(model, s) for model in models for s in seeds]
-        rng = np.random.default_rng(seed)
-        seed_weights = stats.resample_weights(len(seeds), resamples, rng)
-        per_language = _per_language(block, units, task)
-        paired = TASKS[task].parallel_items
-        shared = stats.resample_weights(len(paired_items(block, task)), resamples, rng) if paired else None
-        scores, observed = resampled_scores(per_language, shared, resamples, rng, len(models), len(seeds))
-        whole = np.ones((1, len(seeds)))
-        contributions, strata = item_contributions(per_language, len(models), len(seeds), paired)
-        items_variance, interaction, item_df = stats.item_components(contributions, strata)
-        noise.append(
-            {
-                "task": task,
-                "mode": mode,
-                "models": len(models) - 1,
-                "items": contributions.shape[1],
-                "items_variance": float(items_variance),
-                "interaction": float(interaction),
-                "item_df": item_df,
-            }
-        )
-        for index, model in enumerate(models[1:], 1):
-            low, high, p = stats.bootstrap_interval(
-                stats.paired_delta(scores[:, index], scores[:, 0], seed_weights), 1 - alpha
-            )
-            info = parsed.set_index("model").loc[model]
-            rows.append(
-                {
-                    "pair": info["aligned_pair"],
-                    "losses": info["losses"],
-                    "task": task,
-                    "mode": mode,
-                    "delta": float(stats.paired_delta(observed[:, index], observed[:, 0], whole)[0]),
-                    "low": low,
-                    "high": high,
-                    "p": p,
-                    "seeds": len(seeds),
-                    "items": sum(c.shape[1] for c, _ in per_language.values()),
-                }
-            )
+        cells, terms = paired_cells(block, task, units, len(seeds), resamples, seed, alpha)
+        noise.append({"task": task, "mode": mode, "models": len(models) - 1} | terms)
+        info = parsed.set_index("model")
+        for model, cell in zip(models[1:], cells):
+            keys = {"pair": info.loc[model, "aligned_pair"], "losses": info.loc[model, "losses"]}
+            rows.append(keys | {"task": task, "mode": mode} | cell)
     table = pd.DataFrame(rows)
     table["p_holm"] = stats.holm(table["p"])
     table["significant"] = table["p_holm"] < alpha
@@ -290,6 +257,48 @@ def resampled_scores(
         every_item = np.ones((1, numerator.shape[1]))
         observed = observed + stats.resampled_ratio(numerator, denominator, every_item) / len(per_language)
     return scores.reshape(resamples, units, seeds), observed.reshape(1, units, seeds)
+
+
+def paired_cells(
+    block: pd.DataFrame,
+    task: str,
+    units: list[tuple],
+    seeds: int,
+    resamples: int,
+    seed: int,
+    alpha: float,
+    compared: list[tuple[int, int]] | None = None,
+) -> tuple[list[dict], dict]:
+    """The paired two-level bootstrap of a task's Δs (seeds, then the same test items for both runs of a Δ;
+    one draw of items for every language where item i is the same text in each): for each (model, control)
+    of ``compared`` (rows of ``units`` // ``seeds``; each model against the first, the base encoder, where
+    None), its Δ (the mean over seeds of the mean score over languages), interval and p-value
+    (``stats.bootstrap_interval``: 0 lies outside exactly when p < alpha); and the test items' terms of the
+    variance of a mean of these Δs (``stats.item_components`` of ``item_contributions``)."""
+    models = len(units) // seeds
+    rng = np.random.default_rng(seed)
+    seed_weights = stats.resample_weights(seeds, resamples, rng)
+    per_language = _per_language(block, units, task)
+    paired = TASKS[task].parallel_items
+    shared = stats.resample_weights(len(paired_items(block, task)), resamples, rng) if paired else None
+    scores, observed = resampled_scores(per_language, shared, resamples, rng, models, seeds)
+    contributions, strata = item_contributions(per_language, models, seeds, paired, compared)
+    items_variance, interaction, item_df = stats.item_components(contributions, strata)
+    whole, items = np.ones((1, seeds)), sum(c.shape[1] for c, _ in per_language.values())
+    cells = []
+    for model, control in compared or [(index, 0) for index in range(1, models)]:
+        low, high, p = stats.bootstrap_interval(
+            stats.paired_delta(scores[:, model], scores[:, control], seed_weights), 1 - alpha
+        )
+        delta = float(stats.paired_delta(observed[:, model], observed[:, control], whole)[0])
+        cells.append({"delta": delta, "low": low, "high": high, "p": p, "seeds": seeds, "items": items})
+    terms = {
+        "items": contributions.shape[1],
+        "items_variance": float(items_variance),
+        "interaction": float(interaction),
+        "item_df": item_df,
+    }
+    return cells, terms
 
 
 def item_contributions(

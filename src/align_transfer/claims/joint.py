@@ -15,20 +15,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from align_transfer.claims import stats
-from align_transfer.claims.claims import (
-    Finding,
-    _per_language,
-    claim_row,
-    interval_text,
-    item_contributions,
-    paired_items,
-    resampled_scores,
-    score_label,
-)
+from align_transfer.claims.claims import Finding, claim_row, interval_text, paired_cells, score_label
 from align_transfer.core.layout import parse_model
 from align_transfer.core.tasks import TASKS
 from align_transfer.tables.captions import caption
@@ -67,35 +57,10 @@ def joint_transfer(items: pd.DataFrame, resamples: int, seed: int, alpha: float)
         seeds = sorted(block["seed"].unique())
         block = block[block["model"].isin(models)].assign(model=block["mode"] + "/" + block["model"])
         units = [(f"{mode}/{model}", s) for model in models for mode in (SEQUENTIAL, JOINT) for s in seeds]
-        rng = np.random.default_rng(seed)
-        seed_weights = stats.resample_weights(len(seeds), resamples, rng)
-        per_language = _per_language(block, units, task)
-        paired = TASKS[task].parallel_items
-        shared = stats.resample_weights(len(paired_items(block, task)), resamples, rng) if paired else None
-        scores, observed = resampled_scores(per_language, shared, resamples, rng, 2 * len(models), len(seeds))
-        whole = np.ones((1, len(seeds)))
         compared = [(2 * index + 1, 2 * index) for index in range(len(models))]
-        contributions, strata = item_contributions(per_language, 2 * len(models), len(seeds), paired, compared)
-        items_variance, interaction, item_df = stats.item_components(contributions, strata)
-        noise.append(
-            {
-                "task": task,
-                "models": len(models),
-                "items": contributions.shape[1],
-                "items_variance": float(items_variance),
-                "interaction": float(interaction),
-                "item_df": item_df,
-            }
-        )
-        for (joint, sequential), model in zip(compared, models):
-            low, high, p = stats.bootstrap_interval(
-                stats.paired_delta(scores[:, joint], scores[:, sequential], seed_weights), 1 - alpha
-            )
-            delta = float(stats.paired_delta(observed[:, joint], observed[:, sequential], whole)[0])
-            rows.append(
-                {"task": task, **_cell_keys(model), "model": model, "delta": delta, "low": low, "high": high, "p": p}
-                | {"seeds": len(seeds), "items": sum(c.shape[1] for c, _ in per_language.values())}
-            )
+        cells, terms = paired_cells(block, task, units, len(seeds), resamples, seed, alpha, compared)
+        noise.append({"task": task, "models": len(models)} | terms)
+        rows += [{"task": task, **_cell_keys(model), "model": model} | cell for model, cell in zip(models, cells)]
     table = pd.DataFrame(rows)
     table["p_holm"] = stats.holm(table["p"])
     table["significant"] = table["p_holm"] < alpha
