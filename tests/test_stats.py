@@ -316,3 +316,14 @@ def test_the_monte_carlo_group_p_value_counts_the_observed_labelling():
     p = stats.group_permutation_p(values, groups, 999, np.random.default_rng(0))
     assert p == pytest.approx(1 / 1000)  # no random labelling separates them as well: only the observed one counts
     assert stats.verdict_differs(p) == SUPPORTED and stats.verdict_differs(0.2) == INCONCLUSIVE
+
+
+def test_items_terms_of_a_mean_over_tasks_pool_each_task_s_with_weight_one_over_tasks_squared():
+    """By hand: a unit's value is its mean over 2 tasks with items of their own; the variance the items add to
+    it is (var of task 1's item means / I1 + task 2's / I2) / 2², and the degrees of freedom add."""
+    rng = np.random.default_rng(0)
+    first, second = rng.normal(size=(4, 5)), rng.normal(size=(4, 7))  # 4 units x 5 and 7 items
+    terms = [stats.item_components(block, None) for block in (first, second)]
+    b, c, df = stats.pooled_item_terms(*zip(*terms))
+    by_hand = (first.mean(axis=0).var(ddof=1) / 5 + second.mean(axis=0).var(ddof=1) / 7) / 4
+    assert b == pytest.approx(by_hand) and c == pytest.approx((terms[0][1] + terms[1][1]) / 4) and df == 4 + 6

@@ -10,6 +10,7 @@ The data sets (each a stated model, not tuned to any run):
   shape 4, whose skewness 1 is more than the aligned models' Δs show); and the transfer claim's models, all
   scored on the same 60 test items: a model's Δ on an item is its own effect, the item's and noise of the two
   together, with the items' effect, the noise or the models' effects the larger part of the mean's variance;
+  and the joint claim across tasks, a unit's mean over 3 tasks each scored on 60 items of its own;
 - within languages: each run draws a pair (a, b) with correlation r; each of 9 languages at 2 steps adds its
   own shift to every run's alignment and transfer (a language effect far larger than the runs' spread) and
   noise; the truth is the population Spearman ρ of alignment and transfer within a language,
@@ -67,6 +68,27 @@ def covered_crossed(rng, n: int, sets: int, items: int, models_sd: float, items_
     )
     means = values.mean(axis=-1)
     b, c, df = stats.item_components(values, None)
+    low, high, _ = stats.crossed_interval(means.mean(axis=1), means.var(axis=1, ddof=1) / n, b, c, n, df, LEVEL)
+    return float(np.mean((low <= 0.01) & (0.01 <= high)))
+
+
+def covered_across_tasks(
+    rng, n: int, sets: int, tasks: int, items: int, models_sd: float, items_sd: float, both_sd: float
+) -> float:
+    """The joint transfer claim across tasks: a unit's value is its mean over ``tasks`` tasks, each scored on
+    ``items`` items of its own; its Δ on item i of task t is 0.01 + a_m + a_mt + u_ti + e_mti (a unit's effect
+    shared by the tasks and its own in each, as large), the truth 0.01. Each task's items' terms come from
+    ``item_components`` and are pooled by ``stats.pooled_item_terms``, as ``claims.joint`` pools them."""
+    values = (
+        0.01
+        + rng.normal(0, models_sd, (sets, n, 1, 1))
+        + rng.normal(0, models_sd, (sets, n, tasks, 1))
+        + rng.normal(0, items_sd, (sets, 1, tasks, items))
+        + rng.normal(0, both_sd, (sets, n, tasks, items))
+    )
+    means = values.mean(axis=(-2, -1))
+    terms = [stats.item_components(values[:, :, task, :], None) for task in range(tasks)]
+    b, c, df = stats.pooled_item_terms(*zip(*terms))
     low, high, _ = stats.crossed_interval(means.mean(axis=1), means.var(axis=1, ddof=1) / n, b, c, n, df, LEVEL)
     return float(np.mean((low <= 0.01) & (0.01 <= high)))
 
@@ -144,6 +166,11 @@ def coverage_table(seed: int = 2026, sets: int = 2000) -> pd.DataFrame:
     for case, sds in CROSSED.items():
         for n in UNITS:
             add("mean", case, n, covered_crossed(rng, n, sets, 60, *sds))
+    # a generator of its own, so that adding this case moved no other row of the table
+    tasks_rng = np.random.default_rng([seed, 1])
+    for case, sds in CROSSED.items():
+        for n in UNITS:
+            add("mean", f"{case}, mean over 3 tasks", n, covered_across_tasks(tasks_rng, n, sets, 3, 60, *sds))
     for statistic in ("within languages", "within languages and loss codes"):
         for r in (0.0, 0.6):
             for n in UNITS:

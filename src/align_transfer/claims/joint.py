@@ -118,10 +118,10 @@ def joint_claims(transfer: pd.DataFrame, noise: pd.DataFrame, gradients: pd.Data
     def crossed(values: pd.Series, tasks: list[str]) -> dict:
         if any(math.isnan(terms.loc[t, "items_variance"]) for t in tasks):
             return stats.mean_interval(values, level)
-        weight = 1 / len(tasks) ** 2
-        b = sum(terms.loc[t, "items_variance"] for t in tasks) * weight
-        c = sum(terms.loc[t, "interaction"] for t in tasks) * weight
-        return stats.crossed_mean(values, b, c, int(sum(terms.loc[t, "item_df"] for t in tasks)), level)
+        pooled = stats.pooled_item_terms(
+            *(terms.loc[tasks, name] for name in ("items_variance", "interaction", "item_df"))
+        )
+        return stats.crossed_mean(values, pooled[0], pooled[1], int(pooled[2]), level)
 
     tasks = [task for task in TASKS if task in set(transfer["task"])]
     cells = "(pair, loss code) cells"

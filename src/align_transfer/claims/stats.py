@@ -120,6 +120,14 @@ def item_components(contributions: np.ndarray, strata) -> tuple[float, float, in
     return b, c, df
 
 
+def pooled_item_terms(items_variance, interaction, item_df) -> tuple:
+    """The items' terms (``item_components``) of a mean over units whose value is their mean over several
+    tasks, each task scored on items of its own (independent): each task's terms weighted 1/tasks², their
+    degrees of freedom summed. Arguments: one entry per task (leading axes of arrays stay)."""
+    weight = 1 / len(items_variance) ** 2
+    return sum(items_variance) * weight, sum(interaction) * weight, sum(item_df)
+
+
 def crossed_mean(values, items_variance: float, interaction: float, item_df: int, level: float = 0.95) -> dict:
     """The mean of ``values`` (one per model) whose models were all scored on the same test items: its variance
     is a + b - c, a the models' spread s²/n, b and c the items' terms of ``item_components`` (the unbiased
